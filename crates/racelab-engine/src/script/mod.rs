@@ -1,0 +1,499 @@
+//! The client script language: one line is one atomic step the scheduler can stop before.
+//!
+//! ```text
+//! # a comment
+//! BEGIN
+//! bal = SELECT balance FROM category_balance WHERE account_id = 1 AND category_id = 'FOOD'
+//! new = bal - 200
+//! if new < 0:
+//!     fail 'insufficient funds'
+//! UPDATE category_balance SET balance = :new WHERE account_id = 1 AND category_id = 'FOOD'
+//! COMMIT
+//! sleep 50ms
+//! return new
+//! ```
+//!
+//! * A line that starts with an SQL keyword (SELECT, INSERT, UPDATE, DELETE, BEGIN, START,
+//!   COMMIT, END, ROLLBACK) is a statement sent to the database; `:name` inside it is the value
+//!   of a script variable (interpolated as a literal, as psycopg2 does).
+//! * `a = SELECT …` (or `a, b = SELECT …`) binds the columns of the one row the query returns;
+//!   no row binds null; more than one row is an error.
+//! * `name = expression` computes locally (see [`expr`]).
+//! * `if cond:` / `elif cond:` / `else:` with an indented block; the condition is a step.
+//! * `sleep 50ms` (or `sleep 50`) pauses the client; `return [expr]` ends the request with
+//!   success; `fail expr` ends it with an error.
+
+pub mod expr;
+
+use crate::sql::{self, Prepared};
+use expr::{parse_expr, Expr, ExprError, RESERVED};
+use std::fmt;
+use std::sync::Arc;
+
+/// A compiled script. `ops` is a flat program; `Jump` ops are control flow, not steps.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Script {
+    /// The source lines as written (1-based line n is `lines[n - 1]`), for display.
+    pub lines: Vec<String>,
+    pub ops: Vec<Op>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Op {
+    /// 1-based source line.
+    pub line: usize,
+    pub kind: OpKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    Sql {
+        /// Variables bound to the columns of the returned row (empty: result not kept).
+        binds: Vec<String>,
+        stmt: Prepared,
+        /// Script variables passed as `$1`, `$2`, ... in order.
+        params: Vec<String>,
+    },
+    Assign {
+        var: String,
+        expr: Expr,
+    },
+    /// Evaluates `cond`; when false, continues at `else_target`.
+    Branch {
+        cond: Expr,
+        else_target: usize,
+    },
+    /// Control flow only: not a step, costs no time.
+    Jump {
+        target: usize,
+    },
+    Sleep {
+        ms: u64,
+    },
+    Return {
+        value: Option<Expr>,
+    },
+    Fail {
+        message: Expr,
+    },
+}
+
+impl OpKind {
+    pub fn is_step(&self) -> bool {
+        !matches!(self, OpKind::Jump { .. })
+    }
+}
+
+/// A located script error: 1-based line and column within the script text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+const SQL_WORDS: &[&str] = &[
+    "select", "insert", "update", "delete", "begin", "start", "commit", "end", "rollback",
+    "with", "create", "drop", "alter", "truncate", "lock", "savepoint", "release", "set",
+    "show", "values", "table",
+];
+
+fn first_word(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+fn is_sql(s: &str) -> bool {
+    let w = first_word(s).to_ascii_lowercase();
+    SQL_WORDS.contains(&w.as_str())
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Splits `a, b = rest` into the names and the offset of `rest`; None when the line is not an
+/// assignment (no single `=` after a list of names).
+fn split_assignment(s: &str) -> Option<(Vec<String>, usize)> {
+    let eq = s.find('=')?;
+    if s[eq + 1..].starts_with('=') {
+        return None;
+    }
+    let names: Vec<String> = s[..eq].split(',').map(|n| n.trim().to_string()).collect();
+    if names.iter().all(|n| is_ident(n)) {
+        let rest = eq + 1 + (s[eq + 1..].len() - s[eq + 1..].trim_start().len());
+        Some((names, rest))
+    } else {
+        None
+    }
+}
+
+/// Replaces `:name` outside quotes (and not `::` casts) by `$1`, `$2`, … Returns the new text and
+/// the variable names in parameter order.
+pub fn extract_params(sql: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut params: Vec<String> = Vec::new();
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let mut quote: Option<char> = None;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if c == '\'' || c == '"' {
+            quote = Some(c);
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if c == ':' && chars.get(i + 1) == Some(&':') {
+            out.push_str("::");
+            i += 2;
+            continue;
+        }
+        if c == ':' && matches!(chars.get(i + 1), Some(n) if n.is_ascii_alphabetic() || *n == '_')
+        {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
+                end += 1;
+            }
+            let name: String = chars[start..end].iter().collect();
+            let idx = match params.iter().position(|p| *p == name) {
+                Some(k) => k,
+                None => {
+                    params.push(name);
+                    params.len() - 1
+                }
+            };
+            out.push_str(&format!("${}", idx + 1));
+            i = end;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    (out, params)
+}
+
+struct Line<'a> {
+    no: usize,
+    indent: usize,
+    text: &'a str,
+}
+
+/// Compiles a script. `known_vars` are variables set before the script starts (client inputs).
+pub fn compile(src: &str, known_vars: &[String]) -> Result<Script, ScriptError> {
+    let lines: Vec<String> = src.lines().map(|l| l.trim_end().to_string()).collect();
+    let mut code = Vec::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let trimmed = raw.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let lead = &raw[..raw.len() - trimmed.len()];
+        if lead.contains('\t') {
+            return Err(ScriptError {
+                line: i + 1,
+                col: 1,
+                message: "indent with spaces, not tabs".into(),
+            });
+        }
+        code.push(Line {
+            no: i + 1,
+            indent: lead.len(),
+            text: trimmed,
+        });
+    }
+    let mut c = Compiler {
+        lines: &code,
+        pos: 0,
+        ops: Vec::new(),
+        assigned: known_vars.to_vec(),
+    };
+    if let Some(first) = code.first() {
+        if first.indent != 0 {
+            return Err(c.error(first, 0, "the first line of a script must not be indented"));
+        }
+    }
+    c.block(0)?;
+    let ops = c.ops;
+    if ops.iter().all(|op| !op.kind.is_step()) {
+        return Err(ScriptError {
+            line: 1,
+            col: 1,
+            message: "the script has no steps".into(),
+        });
+    }
+    Ok(Script { lines, ops })
+}
+
+struct Compiler<'a> {
+    lines: &'a [Line<'a>],
+    pos: usize,
+    ops: Vec<Op>,
+    /// Variables that some earlier line assigns (a cheap check that catches typos).
+    assigned: Vec<String>,
+}
+
+impl<'a> Compiler<'a> {
+    fn error(&self, line: &Line, col: usize, message: impl Into<String>) -> ScriptError {
+        ScriptError {
+            line: line.no,
+            col: line.indent + col + 1,
+            message: message.into(),
+        }
+    }
+
+    fn expr(&self, line: &Line, offset: usize, src: &str) -> Result<Expr, ScriptError> {
+        let e = parse_expr(src)
+            .map_err(|ExprError { col, message }| self.error(line, offset + col, message))?;
+        self.check_vars(line, offset, src, &e)?;
+        Ok(e)
+    }
+
+    fn check_vars(&self, line: &Line, offset: usize, src: &str, e: &Expr) -> Result<(), ScriptError> {
+        let mut missing = None;
+        visit_vars(e, &mut |name| {
+            if missing.is_none() && !self.assigned.iter().any(|a| a == name) {
+                missing = Some(name.to_string());
+            }
+        });
+        match missing {
+            Some(name) => {
+                let col = find_word(src, &name).unwrap_or(0);
+                Err(self.error(
+                    line,
+                    offset + col,
+                    format!("variable `{name}` is used before any line assigns it"),
+                ))
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn push(&mut self, line: usize, kind: OpKind) -> usize {
+        self.ops.push(Op { line, kind });
+        self.ops.len() - 1
+    }
+
+    /// Compiles lines at exactly `indent` until a line with a smaller indent.
+    fn block(&mut self, indent: usize) -> Result<(), ScriptError> {
+        while let Some(line) = self.lines.get(self.pos) {
+            if line.indent < indent {
+                return Ok(());
+            }
+            if line.indent > indent {
+                return Err(self.error(line, 0, "unexpected indent"));
+            }
+            self.statement()?;
+        }
+        Ok(())
+    }
+
+    fn nested_block(&mut self, header: &Line) -> Result<(), ScriptError> {
+        match self.lines.get(self.pos) {
+            Some(next) if next.indent > header.indent => self.block(next.indent),
+            _ => Err(self.error(
+                header,
+                header.text.len(),
+                "expected an indented block after this line",
+            )),
+        }
+    }
+
+    fn statement(&mut self) -> Result<(), ScriptError> {
+        let line = &self.lines[self.pos];
+        self.pos += 1;
+        let text = line.text;
+        let word = first_word(text).to_ascii_lowercase();
+        match word.as_str() {
+            "if" => return self.if_chain(line),
+            "elif" | "else" => return Err(self.error(line, 0, format!("`{word}` without an `if` above it"))),
+            "sleep" => {
+                let arg = text[5..].trim();
+                let digits = arg.strip_suffix("ms").unwrap_or(arg).trim();
+                let ms = digits.parse::<u64>().map_err(|_| {
+                    self.error(line, 6, "write the pause in milliseconds, like `sleep 50ms`")
+                })?;
+                self.push(line.no, OpKind::Sleep { ms });
+                return Ok(());
+            }
+            "return" => {
+                let rest = text[6..].trim();
+                let value = if rest.is_empty() {
+                    None
+                } else {
+                    Some(self.expr(line, text.len() - rest.len(), rest)?)
+                };
+                self.push(line.no, OpKind::Return { value });
+                return Ok(());
+            }
+            "fail" => {
+                let rest = text[4..].trim();
+                if rest.is_empty() {
+                    return Err(self.error(line, 4, "say why the request fails, like `fail 'insufficient funds'`"));
+                }
+                let message = self.expr(line, text.len() - rest.len(), rest)?;
+                self.push(line.no, OpKind::Fail { message });
+                return Ok(());
+            }
+            _ => {}
+        }
+        if text.ends_with(':') && !is_sql(text) {
+            return Err(self.error(line, 0, "a line ending in `:` must start with `if`, `elif` or `else`"));
+        }
+        if is_sql(text) {
+            return self.sql(line, Vec::new(), 0);
+        }
+        if let Some((names, rest_at)) = split_assignment(text) {
+            if let Some(bad) = names.iter().find(|n| RESERVED.contains(&n.to_ascii_lowercase().as_str())) {
+                return Err(self.error(line, 0, format!("`{bad}` is a keyword and cannot name a variable")));
+            }
+            let rest = &text[rest_at..];
+            if rest.is_empty() {
+                return Err(self.error(line, rest_at, "expected a value or an SQL query after `=`"));
+            }
+            if is_sql(rest) {
+                self.sql(line, names.clone(), rest_at)?;
+            } else {
+                if names.len() != 1 {
+                    return Err(self.error(line, 0, "only a query can assign several variables"));
+                }
+                let expr = self.expr(line, rest_at, rest)?;
+                self.push(line.no, OpKind::Assign { var: names[0].clone(), expr });
+            }
+            for n in names {
+                if !self.assigned.contains(&n) {
+                    self.assigned.push(n);
+                }
+            }
+            return Ok(());
+        }
+        Err(self.error(
+            line,
+            0,
+            "not a step: expected an SQL statement, `name = …`, `if …:`, `sleep`, `return` or `fail`",
+        ))
+    }
+
+    fn sql(&mut self, line: &Line, binds: Vec<String>, at: usize) -> Result<(), ScriptError> {
+        let src = &line.text[at..];
+        let (text, params) = extract_params(src);
+        for p in &params {
+            if !self.assigned.contains(p) {
+                let col = src.find(&format!(":{p}")).unwrap_or(0);
+                return Err(self.error(line, at + col, format!("variable `{p}` is used before any line assigns it")));
+            }
+        }
+        let stmt = sql::prepare(&text).map_err(|e| {
+            let col = e.position.map(|(_, c)| c.saturating_sub(1)).unwrap_or(0);
+            // Columns after a substituted parameter may shift by a character or two; close enough
+            // to point at the statement part.
+            self.error(line, at + col.min(src.len()), e.to_string())
+        })?;
+        if !binds.is_empty() && !returns_rows(&stmt) {
+            return Err(self.error(line, at, format!("a {} returns no row to assign (add RETURNING?)", stmt.kind())));
+        }
+        self.push(line.no, OpKind::Sql { binds, stmt, params });
+        Ok(())
+    }
+
+    fn if_chain(&mut self, header: &'a Line<'a>) -> Result<(), ScriptError> {
+        let mut end_jumps = Vec::new();
+        let mut line = header;
+        loop {
+            let word = first_word(line.text).to_ascii_lowercase();
+            let Some(body) = line.text.strip_suffix(':') else {
+                return Err(self.error(line, line.text.len(), format!("`{word}` lines end with `:`")));
+            };
+            if word == "else" {
+                if body.trim() != "else" {
+                    return Err(self.error(line, 0, "`else:` takes no condition (use `elif cond:`)"));
+                }
+                self.nested_block(line)?;
+                break;
+            }
+            let cond_src = body[word.len()..].trim();
+            if cond_src.is_empty() {
+                return Err(self.error(line, word.len(), format!("`{word}` needs a condition")));
+            }
+            let cond = self.expr(line, line.text.len() - 1 - cond_src.len(), cond_src)?;
+            let branch = self.push(line.no, OpKind::Branch { cond, else_target: usize::MAX });
+            self.nested_block(line)?;
+            match self.lines.get(self.pos) {
+                Some(next)
+                    if next.indent == header.indent
+                        && matches!(first_word(next.text).to_ascii_lowercase().as_str(), "elif" | "else") =>
+                {
+                    end_jumps.push(self.push(line.no, OpKind::Jump { target: usize::MAX }));
+                    let target = self.ops.len();
+                    if let OpKind::Branch { else_target, .. } = &mut self.ops[branch].kind {
+                        *else_target = target;
+                    }
+                    line = &self.lines[self.pos];
+                    self.pos += 1;
+                }
+                _ => {
+                    let target = self.ops.len();
+                    if let OpKind::Branch { else_target, .. } = &mut self.ops[branch].kind {
+                        *else_target = target;
+                    }
+                    break;
+                }
+            }
+        }
+        let end = self.ops.len();
+        for j in end_jumps {
+            self.ops[j].kind = OpKind::Jump { target: end };
+        }
+        Ok(())
+    }
+}
+
+fn returns_rows(stmt: &Prepared) -> bool {
+    stmt.kind() == "SELECT" || stmt.text().to_ascii_lowercase().contains("returning")
+}
+
+fn visit_vars(e: &Expr, f: &mut impl FnMut(&str)) {
+    match e {
+        Expr::Var(name) => f(name),
+        Expr::Lit(_) | Expr::Now => {}
+        Expr::Not(x) | Expr::Neg(x) | Expr::IsNull(x, _) => visit_vars(x, f),
+        Expr::Bin(_, a, b) => {
+            visit_vars(a, f);
+            visit_vars(b, f);
+        }
+    }
+}
+
+fn find_word(src: &str, word: &str) -> Option<usize> {
+    src.match_indices(word).map(|(i, _)| i).find(|&i| {
+        let before_ok = i == 0 || !src.as_bytes()[i - 1].is_ascii_alphanumeric();
+        let after = i + word.len();
+        let after_ok = after >= src.len() || !src.as_bytes()[after].is_ascii_alphanumeric();
+        before_ok && after_ok
+    })
+}
+
+/// Shared, immutable scripts: cloning a world never copies code.
+pub type ScriptRef = Arc<Script>;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,99 @@
+//! A simulated PostgreSQL 15 (the modelled subset).
+//!
+//! Statements are parsed once, with the `sqlparser` crate (PostgreSQL dialect), into a small
+//! IR ([`Prepared`]); anything outside the modelled subset is rejected at that point with a
+//! [`SqlError`] whose code is [`NOT_SUPPORTED`]. Execution is atomic per statement and happens at
+//! one virtual instant chosen by the scheduler. A statement that must wait for a row lock does not
+//! run: [`Db::execute`] answers [`Exec::Blocked`] and the database keeps the statement in the
+//! row's FIFO wait queue. When the holder's transaction ends (COMMIT, ROLLBACK, or the session is
+//! closed because its client crashed), the waiters are retried in queue order, inside that same
+//! call, and their outcomes are returned as [`Wake`]s.
+//!
+//! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean;
+//! PRIMARY KEY, NOT NULL), INSERT … VALUES [RETURNING], SELECT (one table, WHERE, ORDER BY,
+//! LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
+//! BEGIN/START TRANSACTION/COMMIT/END/ROLLBACK, autocommit outside a transaction block,
+//! READ COMMITTED (a fresh snapshot per statement; a blocked UPDATE/DELETE/FOR UPDATE re-reads
+//! the newest committed row version after the wait and re-checks its WHERE, as PostgreSQL's
+//! EvalPlanQual does), row locks with FIFO wait queues.
+//!
+//! Known simplification (documented in ARCHITECTURE.md): a statement that touches several rows
+//! checks every target row's lock before it changes anything, and waits on the first locked one
+//! while holding none; PostgreSQL locks rows one by one as it scans.
+
+mod db;
+mod error;
+mod prepare;
+
+pub use db::{Db, LockView, RowView, SessionState, TableView};
+pub use error::{SqlError, NOT_SUPPORTED};
+pub use prepare::{prepare, prepare_script, Prepared};
+
+use crate::value::Value;
+
+/// One connection to the simulated server. Each client has its own; the world opens them.
+pub type SessionId = usize;
+
+/// The rows a statement returned (SELECT, or DML with RETURNING) and its command tag.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct QueryResult {
+    /// PostgreSQL's command tag: "SELECT 1", "UPDATE 1", "INSERT 0 1", "BEGIN", "COMMIT",
+    /// "ROLLBACK", "DELETE 0", "CREATE TABLE".
+    pub tag: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    /// Warnings PostgreSQL would send (e.g. 25P01 "there is no transaction in progress").
+    pub notices: Vec<SqlError>,
+}
+
+/// What a statement touched, for the trace and (later) partial-order reduction.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Touch {
+    /// A row read (seen by a snapshot).
+    ReadRow { table: String, key: String },
+    /// A row written (inserted, updated, deleted) or locked FOR UPDATE.
+    WriteRow { table: String, key: String },
+    /// The table as a whole (a scan that saw no row still depends on the table's contents).
+    ReadTable { table: String },
+    /// The session's transaction state (BEGIN, COMMIT, ROLLBACK).
+    Transaction { session: SessionId },
+}
+
+/// A statement's outcome when it did not have to wait.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Done {
+    pub result: Result<QueryResult, SqlError>,
+    pub touches: Vec<Touch>,
+    /// Statements of other sessions that were waiting on locks this statement released
+    /// (COMMIT/ROLLBACK/error ending a transaction), retried in queue order.
+    pub woken: Vec<Wake>,
+}
+
+/// A waiting statement of another session that ran (or failed) because locks were released.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Wake {
+    pub session: SessionId,
+    pub result: Result<QueryResult, SqlError>,
+    pub touches: Vec<Touch>,
+}
+
+/// Why a statement waits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BlockedOn {
+    pub table: String,
+    /// The row's primary key rendered as PostgreSQL shows it: `(account_id, category_id)=(1, FOOD)`.
+    pub key: String,
+    /// The session whose transaction holds the lock.
+    pub holder: SessionId,
+}
+
+/// The answer of [`Db::execute`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Exec {
+    Done(Done),
+    /// The statement waits in a lock queue; its outcome arrives later as a [`Wake`].
+    Blocked(BlockedOn),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,43 @@
+//! Values shared by the script language and the simulated PostgreSQL.
+
+use std::fmt;
+
+/// A value a script variable can hold, a SQL parameter, or a cell of a query result.
+///
+/// Integers are `i64` here; the SQL side keeps its own column types (int4/int8) and checks
+/// ranges when it stores or computes, as PostgreSQL does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Text(String),
+}
+
+impl Value {
+    /// The name students see in error messages ("integer", "text", ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Text(_) => "text",
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+/// Displays as a student expects to read it: `500`, `'FOOD'`, `true`, `null`.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Text(s) => write!(f, "'{}'", s.replace('\'', "''")),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Malformed lessons end in messages that name file, line and column.
+
+use racelab_engine::lesson;
+
+const GOOD: &str = include_str!("../../../lessons/lost-update.toml");
+
+fn first_error(text: &str) -> (usize, usize, String) {
+    let errs = lesson::parse("x", "bad.toml", text).expect_err("must be rejected");
+    let e = &errs[0];
+    assert_eq!(e.at.file, "bad.toml");
+    (e.at.line, e.at.col, e.message.clone())
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect("needle") + 1
+}
+
+#[test]
+fn toml_syntax_error() {
+    let text = GOOD.replace("title = \"Lost", "title = Lost");
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "title = Lost"));
+    assert!(!msg.is_empty());
+}
+
+#[test]
+fn unknown_key() {
+    let text = GOOD.replace("[timing]\nsql = 5", "[timing]\nsql = 5\ndb = 7");
+    let (line, col, msg) = first_error(&text);
+    assert_eq!((line, col), (line_of(&text, "db = 7"), 1));
+    assert!(msg.contains("db"), "{msg}");
+}
+
+#[test]
+fn script_error_points_into_the_script() {
+    let text = GOOD.replacen("new = bal - 200", "new = bal - ", 1);
+    let (line, col, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "new = bal - "));
+    assert_eq!(col, 12, "just after the dangling minus");
+    assert!(msg.contains("expected a value"), "{msg}");
+}
+
+#[test]
+fn unsupported_sql_in_a_script() {
+    let text = GOOD.replacen(
+        "bal = SELECT balance FROM category_balance WHERE",
+        "bal = SELECT balance FROM category_balance JOIN x ON true WHERE",
+        1,
+    );
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "JOIN x"));
+    assert!(msg.contains("not supported by the simulator"), "{msg}");
+}
+
+#[test]
+fn unknown_column_is_found_at_check_time() {
+    let text = GOOD.replacen("UPDATE category_balance SET balance", "UPDATE category_balance SET balanse", 1);
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "SET balanse"));
+    assert!(msg.contains("42703") && msg.contains("balanse"), "{msg}");
+}
+
+#[test]
+fn bad_setup_sql() {
+    let text = GOOD.replace("INSERT INTO category_balance VALUES", "INSERT INTO category_balanse VALUES");
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "INSERT INTO category_balanse"));
+    assert!(msg.contains("42P01"), "{msg}");
+}
+
+#[test]
+fn unknown_script_and_assertion_names() {
+    let text = GOOD.replacen("script = \"debit\"", "script = \"debitt\"", 1);
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "\"debitt\""));
+    assert!(msg.contains("no script named \"debitt\""), "{msg}");
+
+    let text = GOOD.replacen("balance-is-100 = \"fail\"", "balance-is-10 = \"fail\"", 1);
+    let (_, _, msg) = first_error(&text);
+    assert!(msg.contains("no assertion with id \"balance-is-10\""), "{msg}");
+}
+
+#[test]
+fn every_shipped_lesson_parses() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../lessons")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let slug = path.file_stem().unwrap().to_str().unwrap();
+            if let Err(e) = lesson::parse(slug, &path.display().to_string(), &text) {
+                panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"));
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The lost-update lesson (seed 001) through the whole engine: lesson → run → trace → verdicts.
+
+use racelab_engine::lesson;
+use racelab_engine::run::{ClientStatus, FaultPlan, LineState, Run, Status, Verdict};
+use racelab_engine::trace::{EventKind, Fault, SqlOutcome};
+use racelab_engine::{Lesson, Value};
+use std::sync::Arc;
+
+const TEXT: &str = include_str!("../../../lessons/lost-update.toml");
+
+fn lesson() -> Arc<Lesson> {
+    Arc::new(lesson::parse("lost-update", "lessons/lost-update.toml", TEXT).unwrap_or_else(|e| {
+        panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+    }))
+}
+
+fn balance(r: &Run) -> Value {
+    let t = r.world().db.tables();
+    let table = t.iter().find(|t| t.name == "category_balance").expect("table");
+    let col = table.columns.iter().position(|c| c == "balance").expect("column");
+    table.rows[0].committed.as_ref().expect("committed row")[col].clone()
+}
+
+fn verdict(r: &Run, id: &str) -> Verdict {
+    r.verdicts().into_iter().find(|v| v.id == id).expect("assertion").verdict
+}
+
+#[test]
+fn naive_variant_loses_an_update() {
+    let l = lesson();
+    let mut r = Run::new(l.clone(), l.variant_index("naive").unwrap(), FaultPlan::new());
+    assert_eq!(verdict(&r, "balance-is-100"), Verdict::Pending);
+    r.run_to_end().unwrap();
+    assert_eq!(balance(&r), Value::Int(300));
+    assert_eq!(verdict(&r, "balance-is-100"), Verdict::Fail);
+    assert_eq!(verdict(&r, "within-timeout"), Verdict::Pass);
+    // The document's interleaving: both SELECTs read 500 before either UPDATE.
+    let reads: Vec<(usize, String)> = r
+        .trace()
+        .events
+        .iter()
+        .filter(|e| e.line == 2)
+        .map(|e| (e.client, r.describe(e)))
+        .collect();
+    assert_eq!(reads.len(), 2);
+    assert!(reads.iter().all(|(_, d)| d.ends_with("→ 500")), "{reads:?}");
+    // T2's UPDATE waits for T1's row lock, then overwrites with its stale 300.
+    let t2_update: Vec<&EventKind> = r
+        .trace()
+        .events
+        .iter()
+        .filter(|e| e.client == 1 && e.line == 4)
+        .map(|e| &e.kind)
+        .collect();
+    assert!(matches!(t2_update[0], EventKind::Sql { outcome: SqlOutcome::Blocked(on) } if on.holder == l.sessions[0]));
+    assert!(matches!(t2_update[1], EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.tag == "UPDATE 1"));
+}
+
+#[test]
+fn for_update_blocks_the_second_reader_until_commit() {
+    let l = lesson();
+    let v = l.variant_index("for-update").unwrap();
+    let mut r = Run::new(l.clone(), v, FaultPlan::new());
+    // T1 BEGIN, T2 BEGIN, T1 SELECT FOR UPDATE, T2 SELECT FOR UPDATE → blocked.
+    for expected in [0, 1, 0, 1] {
+        assert_eq!(r.next_event().unwrap(), Some(expected));
+    }
+    let t2 = r.client_view(1).unwrap();
+    assert_eq!(t2.status, ClientStatus::Blocked);
+    assert_eq!(t2.lines[1].state, LineState::Blocked);
+    assert!(t2.status_text.contains("locked by T1"), "{}", t2.status_text);
+    assert!(!r.is_runnable(1));
+    assert!(r.step(1).is_err(), "a blocked client cannot be stepped");
+    let tables = r.world().db.tables();
+    let lock = tables[0].rows[0].lock.as_ref().expect("row lock");
+    assert_eq!((lock.holder, lock.waiters.clone()), (l.sessions[0], vec![l.sessions[1]]));
+
+    // T1 computes, updates, commits; the commit wakes T2, which reads 300.
+    while r.is_runnable(0) {
+        r.step(0).unwrap();
+    }
+    let woken = r.trace().events.last().unwrap();
+    assert_eq!((woken.client, woken.time), (1, 25));
+    assert!(matches!(&woken.kind, EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.rows == vec![vec![Value::Int(300)]]));
+    assert_eq!(r.world().clients[1].vars.get("bal"), Some(&Value::Int(300)));
+
+    r.run_to_end().unwrap();
+    assert_eq!(balance(&r), Value::Int(100));
+    assert_eq!(r.world().clients[0].finished_at, Some(25));
+    assert_eq!(r.world().clients[1].finished_at, Some(40), "the document's ~40 ms");
+    assert_eq!(verdict(&r, "balance-is-100"), Verdict::Pass);
+    assert_eq!(verdict(&r, "within-timeout"), Verdict::Pass);
+}
+
+#[test]
+fn exit_after_update_rolls_back_and_releases_the_lock() {
+    let l = lesson();
+    let v = l.variant_index("for-update").unwrap();
+    let mut faults = FaultPlan::new();
+    faults.insert((0, 5), Fault::Exit); // before COMMIT, after UPDATE
+    let mut r = Run::new(l.clone(), v, faults);
+    r.run_to_end().unwrap();
+    assert_eq!(r.world().clients[0].status, Status::Crashed);
+    assert!(matches!(r.world().clients[1].status, Status::Done { .. }));
+    // T1's 300 was rolled back; T2 read 500 after the lock was released and wrote 300.
+    assert_eq!(r.world().clients[1].vars.get("bal"), Some(&Value::Int(500)));
+    assert_eq!(balance(&r), Value::Int(300));
+    assert_eq!(r.world().db.locks_held(), 0);
+    assert_eq!(verdict(&r, "within-timeout"), Verdict::Fail);
+    let exit = r.trace().events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).unwrap();
+    assert_eq!((exit.client, exit.line, exit.time), (0, 5, 20));
+}
+
+#[test]
+fn sleep_fault_pauses_one_client_while_the_other_goes_on() {
+    let l = lesson();
+    let v = l.variant_index("for-update").unwrap();
+    let mut faults = FaultPlan::new();
+    faults.insert((0, 4), Fault::Sleep(60_000)); // T1 holds the row lock and pauses
+    let mut r = Run::new(l.clone(), v, faults);
+    for _ in 0..5 {
+        r.next_event().unwrap();
+    }
+    let t1 = r.client_view(0).unwrap();
+    assert_eq!(t1.status, ClientStatus::Sleeping, "{}", t1.status_text);
+    assert_eq!(r.client_view(1).unwrap().status, ClientStatus::Blocked);
+    r.run_to_end().unwrap();
+    assert_eq!(r.world().clients[0].finished_at, Some(15 + 60_000 + 10));
+    assert_eq!(r.world().clients[1].finished_at, Some(60_025 + 15));
+    assert_eq!(balance(&r), Value::Int(100));
+    assert_eq!(verdict(&r, "within-timeout"), Verdict::Fail);
+}
+
+#[test]
+fn replaying_the_choices_gives_the_same_trace_and_state() {
+    let l = lesson();
+    let v = l.variant_index("for-update").unwrap();
+    let mut faults = FaultPlan::new();
+    faults.insert((1, 3), Fault::Sleep(7));
+    let mut live = Run::new(l.clone(), v, faults.clone());
+    // A hand-chosen interleaving, then next events.
+    for c in [1, 1, 0, 1, 0] {
+        live.step(c).unwrap();
+    }
+    live.run_to_end().unwrap();
+    let again = Run::replay(l.clone(), v, faults, &live.trace().choices).unwrap();
+    assert_eq!(again.trace(), live.trace());
+    assert_eq!(again.world(), live.world());
+
+    // Back undoes exactly one step; reset goes to the start.
+    let mut back = live.clone();
+    assert!(back.back());
+    let n = live.trace().choices.len();
+    let prefix = Run::replay(l.clone(), v, live.faults().clone(), &live.trace().choices[..n - 1]).unwrap();
+    assert_eq!(back.world(), prefix.world());
+    back.reset();
+    assert_eq!(back.world(), Run::new(l, v, live.faults().clone()).world());
+    assert!(back.trace().events.is_empty());
+}
+
+#[test]
+fn faults_only_go_before_lines_not_yet_run() {
+    let l = lesson();
+    let mut r = Run::new(l.clone(), 0, FaultPlan::new());
+    r.step(0).unwrap();
+    assert!(r.set_fault(0, 1, Some(Fault::Exit)).is_err(), "line 1 has run");
+    assert!(r.set_fault(0, 3, Some(Fault::Exit)).is_ok());
+    assert!(r.set_fault(0, 3, None).is_ok());
+    assert!(r.set_fault(0, 99, Some(Fault::Exit)).is_err());
+    assert!(r.faults().is_empty());
+}
+
+#[test]
+fn lesson_expectations_hold() {
+    let l = lesson();
+    let problems = racelab_engine::run::check_expectations(&l);
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn a_wrong_expectation_is_reported_at_its_place() {
+    let text = TEXT.replace(
+        "expect = { balance-is-100 = \"fail\", within-timeout = \"pass\" }",
+        "expect = { balance-is-100 = \"pass\", within-timeout = \"pass\" }",
+    );
+    let l = Arc::new(lesson::parse("x", "x.toml", &text).unwrap());
+    let problems = racelab_engine::run::check_expectations(&l);
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].message.contains("got 300"), "{}", problems[0]);
+    let line = TEXT.lines().position(|l| l.contains("expect = { balance-is-100 = \"fail\"")).unwrap() + 1;
+    assert_eq!(problems[0].at.line, line);
+}

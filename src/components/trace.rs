@@ -1,0 +1,30 @@
+use leptos::prelude::*;
+use racelab_engine::run::Run;
+
+#[component]
+pub fn TraceView(run: RwSignal<Run>) -> impl IntoView {
+    view! {
+        <ol id="trace">
+            {move || {
+                run.with(|r| {
+                    r.trace()
+                        .events
+                        .iter()
+                        .map(|e| {
+                            let who = r.client_name(e.client).to_string();
+                            let data_client = who.clone();
+                            view! {
+                                <li class="event" data-client=data_client>
+                                    <span class="t">{format!("{} ms", e.time)}</span>
+                                    <b class="who">{who}</b>
+                                    <span class="ln">{format!("line {}", e.line)}</span>
+                                    <span class="what">{r.describe(e)}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                })
+            }}
+        </ol>
+    }
+}

@@ -1,0 +1,19 @@
+//! The lessons shipped with the app (the files in lessons/, compiled in).
+
+use racelab_engine::{lesson, Lesson, LessonError};
+use std::sync::Arc;
+
+/// (slug, file name, text) of every shipped lesson, in the order the list shows them.
+pub const BUILTIN: &[(&str, &str, &str)] = &[(
+    "lost-update",
+    "lessons/lost-update.toml",
+    include_str!("../lessons/lost-update.toml"),
+)];
+
+/// Parses a shipped lesson. `None`: no lesson has that slug.
+pub fn load(slug: &str) -> Option<Result<Arc<Lesson>, Vec<LessonError>>> {
+    BUILTIN
+        .iter()
+        .find(|(s, _, _)| *s == slug)
+        .map(|(s, file, text)| lesson::parse(s, file, text).map(Arc::new))
+}

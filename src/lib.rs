@@ -1,0 +1,46 @@
+//! Racelab's browser app (Leptos, client-side rendered).
+//!
+//! The UI renders snapshots of a [`racelab_engine::run::Run`] and sends it commands (step, next
+//! event, back, reset, place a fault); it never re-implements an engine rule. Routing is in the
+//! URL hash (`#/`, `#/lesson/SLUG?variant=VARIANT`) so any static host can serve the app.
+
+pub mod components;
+pub mod lessons;
+pub mod pages;
+pub mod route;
+
+use leptos::prelude::*;
+use route::Route;
+
+/// Mounts the app on the page body and removes the static "Loading…" placeholder.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
+    leptos::mount::mount_to_body(App);
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let route = route::use_hash_route();
+    view! {
+        <header class="top">
+            <a class="brand" href="#/">"Racelab"</a>
+            <span class="tagline">"races between a database and its clients, step by step"</span>
+        </header>
+        {move || match route.get() {
+            Route::List => view! { <pages::list::LessonList/> }.into_any(),
+            Route::Lesson { slug, variant } => {
+                view! { <pages::lesson::LessonPage slug=slug variant=variant/> }.into_any()
+            }
+            Route::NotFound(path) => view! {
+                <main id="lesson">
+                    <p id="error" role="alert">{format!("There is no page at \"{path}\".")}</p>
+                    <p><a href="#/">"All lessons"</a></p>
+                </main>
+            }
+            .into_any(),
+        }}
+    }
+}

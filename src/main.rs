@@ -1,0 +1,3 @@
+fn main() {
+    racelab_web::start();
+}

@@ -1,0 +1,27 @@
+use crate::lessons::{self, BUILTIN};
+use leptos::prelude::*;
+
+#[component]
+pub fn LessonList() -> impl IntoView {
+    let items = BUILTIN
+        .iter()
+        .map(|(slug, _, _)| {
+            let (title, intro) = match lessons::load(slug) {
+                Some(Ok(l)) => (l.title.clone(), l.intro.clone()),
+                _ => (slug.to_string(), "This lesson file has errors.".to_string()),
+            };
+            view! {
+                <li>
+                    <a class="lesson-link" data-lesson=*slug href=format!("#/lesson/{slug}")>{title}</a>
+                    <p class="lesson-intro">{intro}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <main id="lessons">
+            <h1>"Lessons"</h1>
+            <ul class="lesson-list">{items}</ul>
+        </main>
+    }
+}

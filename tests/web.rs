@@ -1,0 +1,104 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): mount the lesson page, click, read the DOM.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::prelude::*;
+use racelab_web::pages::lesson::LessonPage;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn mount(slug: &str, variant: Option<&str>) -> (web_sys::Element, impl Drop) {
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let slug = slug.to_string();
+    let variant = variant.map(str::to_string);
+    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
+        view! { <LessonPage slug=slug.clone() variant=variant.clone()/> }
+    });
+    (host, handle)
+}
+
+fn q(host: &web_sys::Element, sel: &str) -> web_sys::Element {
+    host.query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {sel}"))
+}
+
+fn click(host: &web_sys::Element, sel: &str) {
+    q(host, sel).unchecked_into::<HtmlElement>().click();
+}
+
+fn attr(host: &web_sys::Element, sel: &str, name: &str) -> String {
+    q(host, sel).get_attribute(name).unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn lesson_page_mounts_with_two_lanes_and_pending_assertions() {
+    let (host, _keep) = mount("lost-update", None);
+    leptos::task::tick().await;
+    assert_eq!(host.query_selector_all("section.lane").unwrap().length(), 2);
+    assert_eq!(attr(&host, "main#lesson", "data-variant"), "naive");
+    assert_eq!(attr(&host, "section.lane[data-client='T1']", "data-status"), "runnable");
+    assert_eq!(attr(&host, "section.lane[data-client='T1'] li.line[data-line='1']", "data-state"), "next");
+    assert_eq!(q(&host, "td[data-column='balance']").text_content().unwrap(), "500");
+    assert_eq!(
+        attr(&host, "li.assertion[data-assertion='balance-is-100']", "data-verdict"),
+        "pending"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_step_moves_one_client_and_the_clock() {
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    click(&host, "section.lane[data-client='T2'] button.step");
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, "section.lane[data-client='T2'] li.line[data-line='1']", "data-state"), "done");
+    assert_eq!(attr(&host, "section.lane[data-client='T2'] li.line[data-line='2']", "data-state"), "next");
+    assert_eq!(attr(&host, "section.lane[data-client='T1'] li.line[data-line='1']", "data-state"), "next");
+    assert_eq!(q(&host, "section.lane[data-client='T2'] .lane-clock").text_content().unwrap(), "5 ms");
+    assert_eq!(q(&host, "#clock").text_content().unwrap(), "5 ms");
+    assert_eq!(host.query_selector_all("#trace li.event").unwrap().length(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn for_update_blocks_then_passes() {
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    for _ in 0..4 {
+        click(&host, "#next-event");
+        leptos::task::tick().await;
+    }
+    assert_eq!(attr(&host, "section.lane[data-client='T2']", "data-status"), "blocked");
+    let lock = q(&host, ".row-lock").text_content().unwrap();
+    assert!(lock.contains("locked by T1") && lock.contains("T2"), "{lock}");
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(q(&host, "td[data-column='balance']").text_content().unwrap(), "100");
+    assert_eq!(attr(&host, "li.assertion[data-assertion='balance-is-100']", "data-verdict"), "pass");
+    assert_eq!(q(&host, "section.lane[data-client='T2'] .lane-clock").text_content().unwrap(), "40 ms");
+}
+
+#[wasm_bindgen_test]
+async fn an_injected_exit_crashes_the_client() {
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    click(&host, "section.lane[data-client='T1'] li.line[data-line='5'] button.inject-exit");
+    leptos::task::tick().await;
+    assert!(q(&host, "section.lane[data-client='T1'] li.line[data-line='5']").text_content().unwrap().contains("exit"));
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, "section.lane[data-client='T1']", "data-status"), "crashed");
+    assert_eq!(attr(&host, "section.lane[data-client='T2']", "data-status"), "done");
+    assert_eq!(q(&host, "td[data-column='balance']").text_content().unwrap(), "300");
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_lesson_shows_a_message() {
+    let (host, _keep) = mount("no-such-lesson", None);
+    leptos::task::tick().await;
+    let msg = q(&host, "#error").text_content().unwrap();
+    assert!(msg.contains("no-such-lesson"), "{msg}");
+}
