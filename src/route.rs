@@ -5,7 +5,10 @@ use leptos::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     List,
-    Lesson { slug: String, variant: Option<String> },
+    Lesson {
+        slug: String,
+        variant: Option<String>,
+    },
     NotFound(String),
 }
 
@@ -34,7 +37,10 @@ impl Route {
     pub fn href(&self) -> String {
         match self {
             Route::List => "#/".to_string(),
-            Route::Lesson { slug, variant: None } => format!("#/lesson/{slug}"),
+            Route::Lesson {
+                slug,
+                variant: None,
+            } => format!("#/lesson/{slug}"),
             Route::Lesson {
                 slug,
                 variant: Some(v),
@@ -73,14 +79,23 @@ mod tests {
         assert_eq!(Route::parse("#/"), Route::List);
         assert_eq!(
             Route::parse("#/lesson/lost-update"),
-            Route::Lesson { slug: "lost-update".into(), variant: None }
+            Route::Lesson {
+                slug: "lost-update".into(),
+                variant: None
+            }
         );
         assert_eq!(
             Route::parse("#/lesson/lost-update?variant=for-update"),
-            Route::Lesson { slug: "lost-update".into(), variant: Some("for-update".into()) }
+            Route::Lesson {
+                slug: "lost-update".into(),
+                variant: Some("for-update".into())
+            }
         );
         assert_eq!(Route::parse("#/nope"), Route::NotFound("/nope".into()));
-        let r = Route::Lesson { slug: "a".into(), variant: Some("b".into()) };
+        let r = Route::Lesson {
+            slug: "a".into(),
+            variant: Some("b".into()),
+        };
         assert_eq!(Route::parse(&r.href()), r);
     }
 }

@@ -40,11 +40,30 @@ async fn lesson_page_mounts_with_two_lanes_and_pending_assertions() {
     leptos::task::tick().await;
     assert_eq!(host.query_selector_all("section.lane").unwrap().length(), 2);
     assert_eq!(attr(&host, "main#lesson", "data-variant"), "naive");
-    assert_eq!(attr(&host, "section.lane[data-client='T1']", "data-status"), "runnable");
-    assert_eq!(attr(&host, "section.lane[data-client='T1'] li.line[data-line='1']", "data-state"), "next");
-    assert_eq!(q(&host, "td[data-column='balance']").text_content().unwrap(), "500");
     assert_eq!(
-        attr(&host, "li.assertion[data-assertion='balance-is-100']", "data-verdict"),
+        attr(&host, "section.lane[data-client='T1']", "data-status"),
+        "runnable"
+    );
+    assert_eq!(
+        attr(
+            &host,
+            "section.lane[data-client='T1'] li.line[data-line='1']",
+            "data-state"
+        ),
+        "next"
+    );
+    assert_eq!(
+        q(&host, "td[data-column='balance']")
+            .text_content()
+            .unwrap(),
+        "500"
+    );
+    assert_eq!(
+        attr(
+            &host,
+            "li.assertion[data-assertion='balance-is-100']",
+            "data-verdict"
+        ),
         "pending"
     );
 }
@@ -55,12 +74,41 @@ async fn a_step_moves_one_client_and_the_clock() {
     leptos::task::tick().await;
     click(&host, "section.lane[data-client='T2'] button.step");
     leptos::task::tick().await;
-    assert_eq!(attr(&host, "section.lane[data-client='T2'] li.line[data-line='1']", "data-state"), "done");
-    assert_eq!(attr(&host, "section.lane[data-client='T2'] li.line[data-line='2']", "data-state"), "next");
-    assert_eq!(attr(&host, "section.lane[data-client='T1'] li.line[data-line='1']", "data-state"), "next");
-    assert_eq!(q(&host, "section.lane[data-client='T2'] .lane-clock").text_content().unwrap(), "5 ms");
+    assert_eq!(
+        attr(
+            &host,
+            "section.lane[data-client='T2'] li.line[data-line='1']",
+            "data-state"
+        ),
+        "done"
+    );
+    assert_eq!(
+        attr(
+            &host,
+            "section.lane[data-client='T2'] li.line[data-line='2']",
+            "data-state"
+        ),
+        "next"
+    );
+    assert_eq!(
+        attr(
+            &host,
+            "section.lane[data-client='T1'] li.line[data-line='1']",
+            "data-state"
+        ),
+        "next"
+    );
+    assert_eq!(
+        q(&host, "section.lane[data-client='T2'] .lane-clock")
+            .text_content()
+            .unwrap(),
+        "5 ms"
+    );
     assert_eq!(q(&host, "#clock").text_content().unwrap(), "5 ms");
-    assert_eq!(host.query_selector_all("#trace li.event").unwrap().length(), 1);
+    assert_eq!(
+        host.query_selector_all("#trace li.event").unwrap().length(),
+        1
+    );
 }
 
 #[wasm_bindgen_test]
@@ -71,28 +119,71 @@ async fn for_update_blocks_then_passes() {
         click(&host, "#next-event");
         leptos::task::tick().await;
     }
-    assert_eq!(attr(&host, "section.lane[data-client='T2']", "data-status"), "blocked");
+    assert_eq!(
+        attr(&host, "section.lane[data-client='T2']", "data-status"),
+        "blocked"
+    );
     let lock = q(&host, ".row-lock").text_content().unwrap();
-    assert!(lock.contains("locked by T1") && lock.contains("T2"), "{lock}");
+    assert!(
+        lock.contains("locked by T1") && lock.contains("T2"),
+        "{lock}"
+    );
     click(&host, "#run-to-end");
     leptos::task::tick().await;
-    assert_eq!(q(&host, "td[data-column='balance']").text_content().unwrap(), "100");
-    assert_eq!(attr(&host, "li.assertion[data-assertion='balance-is-100']", "data-verdict"), "pass");
-    assert_eq!(q(&host, "section.lane[data-client='T2'] .lane-clock").text_content().unwrap(), "40 ms");
+    assert_eq!(
+        q(&host, "td[data-column='balance']")
+            .text_content()
+            .unwrap(),
+        "100"
+    );
+    assert_eq!(
+        attr(
+            &host,
+            "li.assertion[data-assertion='balance-is-100']",
+            "data-verdict"
+        ),
+        "pass"
+    );
+    assert_eq!(
+        q(&host, "section.lane[data-client='T2'] .lane-clock")
+            .text_content()
+            .unwrap(),
+        "40 ms"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn an_injected_exit_crashes_the_client() {
     let (host, _keep) = mount("lost-update", Some("for-update"));
     leptos::task::tick().await;
-    click(&host, "section.lane[data-client='T1'] li.line[data-line='5'] button.inject-exit");
+    click(
+        &host,
+        "section.lane[data-client='T1'] li.line[data-line='5'] button.inject-exit",
+    );
     leptos::task::tick().await;
-    assert!(q(&host, "section.lane[data-client='T1'] li.line[data-line='5']").text_content().unwrap().contains("exit"));
+    assert!(q(
+        &host,
+        "section.lane[data-client='T1'] li.line[data-line='5']"
+    )
+    .text_content()
+    .unwrap()
+    .contains("exit"));
     click(&host, "#run-to-end");
     leptos::task::tick().await;
-    assert_eq!(attr(&host, "section.lane[data-client='T1']", "data-status"), "crashed");
-    assert_eq!(attr(&host, "section.lane[data-client='T2']", "data-status"), "done");
-    assert_eq!(q(&host, "td[data-column='balance']").text_content().unwrap(), "300");
+    assert_eq!(
+        attr(&host, "section.lane[data-client='T1']", "data-status"),
+        "crashed"
+    );
+    assert_eq!(
+        attr(&host, "section.lane[data-client='T2']", "data-status"),
+        "done"
+    );
+    assert_eq!(
+        q(&host, "td[data-column='balance']")
+            .text_content()
+            .unwrap(),
+        "300"
+    );
 }
 
 #[wasm_bindgen_test]

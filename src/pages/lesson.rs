@@ -8,7 +8,11 @@ use leptos::prelude::*;
 use racelab_engine::run::{FaultPlan, Run};
 
 /// Applies a command to the run and shows its error (if any) in the page.
-pub fn act(run: RwSignal<Run>, error: RwSignal<Option<String>>, f: impl FnOnce(&mut Run) -> Result<(), String>) {
+pub fn act(
+    run: RwSignal<Run>,
+    error: RwSignal<Option<String>>,
+    f: impl FnOnce(&mut Run) -> Result<(), String>,
+) {
     let mut outcome = Ok(());
     run.update(|r| outcome = f(r));
     error.set(outcome.err());
@@ -30,7 +34,10 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
             .into_any();
         }
         Some(Err(errors)) => {
-            let items = errors.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view();
+            let items = errors
+                .iter()
+                .map(|e| view! { <li>{e.to_string()}</li> })
+                .collect_view();
             return view! {
                 <main id="lesson" data-lesson=slug.clone()>
                     <div id="error" role="alert">
@@ -47,7 +54,10 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
     let v = match &variant {
         None => 0,
         Some(name) => lesson.variant_index(name).unwrap_or_else(|| {
-            unknown_variant = Some(format!("This lesson has no variant \"{name}\"; showing \"{}\".", lesson.variants[0].name));
+            unknown_variant = Some(format!(
+                "This lesson has no variant \"{name}\"; showing \"{}\".",
+                lesson.variants[0].name
+            ));
             0
         }),
     };
@@ -67,7 +77,9 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
         }
         let key = ev.key();
         match key.as_str() {
-            "n" => act(run, error, |r| r.next_event().map(|_| ()).map_err(|e| e.to_string())),
+            "n" => act(run, error, |r| {
+                r.next_event().map(|_| ()).map_err(|e| e.to_string())
+            }),
             "e" => act(run, error, |r| r.run_to_end().map_err(|e| e.to_string())),
             "b" => act(run, error, |r| {
                 r.back();
@@ -111,7 +123,10 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
         })
         .collect_view();
     let explain = lesson.variants[v].explain.clone();
-    let source = lesson.source.clone().map(|s| view! { <p class="source">"Source document: " <code>{s}</code></p> });
+    let source = lesson
+        .source
+        .clone()
+        .map(|s| view! { <p class="source">"Source document: " <code>{s}</code></p> });
     let lanes = (0..lesson.clients.len())
         .map(|c| view! { <Lane run=run error=error client=c/> })
         .collect_view();

@@ -41,7 +41,8 @@ fn main() -> ExitCode {
 }
 
 fn load(path: &str) -> Result<Arc<Lesson>, Vec<String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| vec![format!("{path}: cannot read: {e}")])?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| vec![format!("{path}: cannot read: {e}")])?;
     let slug = Path::new(path)
         .file_stem()
         .and_then(|s| s.to_str())
@@ -56,7 +57,10 @@ fn check(files: &[String]) -> ExitCode {
     for f in files {
         let problems = match load(f) {
             Err(msgs) => msgs,
-            Ok(l) => run::check_expectations(&l).iter().map(|e| e.to_string()).collect(),
+            Ok(l) => run::check_expectations(&l)
+                .iter()
+                .map(|e| e.to_string())
+                .collect(),
         };
         if problems.is_empty() {
             println!("{f}: ok");
@@ -83,12 +87,18 @@ fn run_cmd(args: &[String]) -> ExitCode {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
-            it.next().cloned().ok_or_else(|| format!("{name} needs a value"))
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
         };
         let r = match a.as_str() {
             "--variant" => value("--variant").map(|v| variant = Some(v)),
             "--schedule" => value("--schedule").map(|v| {
-                schedule.extend(v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+                schedule.extend(
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty()),
+                )
             }),
             "--inject" => value("--inject").map(|v| injects.push(v)),
             "--quiet" => {
@@ -126,7 +136,10 @@ fn run_cmd(args: &[String]) -> ExitCode {
             Some(i) => i,
             None => {
                 let names: Vec<&str> = lesson.variants.iter().map(|v| v.name.as_str()).collect();
-                eprintln!("racelab run: {file} has no variant \"{name}\" (variants: {})", names.join(", "));
+                eprintln!(
+                    "racelab run: {file} has no variant \"{name}\" (variants: {})",
+                    names.join(", ")
+                );
                 return ExitCode::from(2);
             }
         },
@@ -224,7 +237,11 @@ fn print_table(r: &Run, t: &TableView) {
             None => notes.push(format!("row {} inserted, not committed", row.key)),
         }
         if let Some((s, _)) = &row.pending {
-            notes.push(format!("row {}: uncommitted change by {}", row.key, r.session_name(*s)));
+            notes.push(format!(
+                "row {}: uncommitted change by {}",
+                row.key,
+                r.session_name(*s)
+            ));
         }
         if let Some(lock) = &row.lock {
             let waiters: Vec<String> = lock.waiters.iter().map(|s| r.session_name(*s)).collect();
@@ -232,12 +249,21 @@ fn print_table(r: &Run, t: &TableView) {
                 "row {}: locked by {}{}",
                 row.key,
                 r.session_name(lock.holder),
-                if waiters.is_empty() { String::new() } else { format!(", waiting: {}", waiters.join(", ")) }
+                if waiters.is_empty() {
+                    String::new()
+                } else {
+                    format!(", waiting: {}", waiters.join(", "))
+                }
             ));
         }
     }
     let widths: Vec<usize> = (0..t.columns.len())
-        .map(|i| rows.iter().map(|r| r.get(i).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r.get(i).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for row in rows {
         let cells: Vec<String> = row

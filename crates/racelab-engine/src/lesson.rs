@@ -55,10 +55,7 @@ pub struct Variant {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Check {
     /// The one value a SELECT returns on the committed state equals `expected`.
-    SqlEquals {
-        stmt: Prepared,
-        expected: Value,
-    },
+    SqlEquals { stmt: Prepared, expected: Value },
     /// Every listed client (all when empty) finishes within `ms` of virtual time.
     FinishWithin { ms: u64, clients: Vec<usize> },
     /// At the end no transaction holds a row lock and no client waits forever.
@@ -333,7 +330,11 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
         if clients.iter().any(|d: &ClientDef| d.name == name) {
             errors.push(src.err(c.name.span(), format!("two clients are named \"{name}\"")));
         }
-        if !raw.scripts.keys().any(|k| k.get_ref() == c.script.get_ref()) {
+        if !raw
+            .scripts
+            .keys()
+            .any(|k| k.get_ref() == c.script.get_ref())
+        {
             errors.push(src.err(
                 c.script.span(),
                 format!(
@@ -365,13 +366,20 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
         if slugify(&id) != id {
             errors.push(src.err(
                 a.id.span(),
-                format!("an assertion id is lower-case words joined by '-', like \"{}\"", slugify(&id)),
+                format!(
+                    "an assertion id is lower-case words joined by '-', like \"{}\"",
+                    slugify(&id)
+                ),
             ));
         }
         if assertions.iter().any(|b: &Assertion| b.id == id) {
             errors.push(src.err(a.id.span(), format!("two assertions have the id \"{id}\"")));
         }
-        let kinds = [a.sql.is_some(), a.finish_within_ms.is_some(), a.no_locks_held.is_some()];
+        let kinds = [
+            a.sql.is_some(),
+            a.finish_within_ms.is_some(),
+            a.no_locks_held.is_some(),
+        ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             errors.push(src.err(
                 a.id.span(),
@@ -407,7 +415,8 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
             for c in a.clients.iter().flatten() {
                 match clients.iter().position(|d| &d.name == c.get_ref()) {
                     Some(i) => idx.push(i),
-                    None => errors.push(src.err(c.span(), format!("no client named \"{}\"", c.get_ref()))),
+                    None => errors
+                        .push(src.err(c.span(), format!("no client named \"{}\"", c.get_ref()))),
                 }
             }
             Check::FinishWithin { ms, clients: idx }
@@ -434,13 +443,20 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
         scripts: BTreeMap::new(),
         expect: BTreeMap::new(),
     }];
-    let raw_variants: &[RawVariant] = if raw.variants.is_empty() { &implicit } else { &raw.variants };
+    let raw_variants: &[RawVariant] = if raw.variants.is_empty() {
+        &implicit
+    } else {
+        &raw.variants
+    };
     let mut variants = Vec::new();
     for v in raw_variants {
         let name = v.name.get_ref().clone();
         let slug = slugify(&name);
         if slug.is_empty() {
-            errors.push(src.err(v.name.span(), "a variant needs a name with letters or digits"));
+            errors.push(src.err(
+                v.name.span(),
+                "a variant needs a name with letters or digits",
+            ));
         }
         if variants.iter().any(|w: &Variant| w.slug == slug) {
             errors.push(src.err(v.name.span(), format!("two variants are named \"{name}\"")));
@@ -475,7 +491,9 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
                     for op in &s.ops {
                         if let script::OpKind::Sql { stmt, .. } = &op.kind {
                             if let Err(e) = db.check(stmt) {
-                                let col = s.lines[op.line - 1].len() - s.lines[op.line - 1].trim_start().len() + 1;
+                                let col = s.lines[op.line - 1].len()
+                                    - s.lines[op.line - 1].trim_start().len()
+                                    + 1;
                                 errors.push(src.inside(&text.span(), op.line, col, e.to_string()));
                             }
                         }
@@ -490,14 +508,20 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
         let mut expect = Vec::new();
         for (k, verdict) in &v.expect {
             let Some(idx) = assertions.iter().position(|a| &a.id == k.get_ref()) else {
-                errors.push(src.err(k.span(), format!("no assertion with id \"{}\"", k.get_ref())));
+                errors.push(src.err(
+                    k.span(),
+                    format!("no assertion with id \"{}\"", k.get_ref()),
+                ));
                 continue;
             };
             let passes = match verdict.get_ref().as_str() {
                 "pass" => true,
                 "fail" => false,
                 other => {
-                    errors.push(src.err(verdict.span(), format!("expect \"pass\" or \"fail\", not \"{other}\"")));
+                    errors.push(src.err(
+                        verdict.span(),
+                        format!("expect \"pass\" or \"fail\", not \"{other}\""),
+                    ));
                     continue;
                 }
             };
@@ -513,7 +537,10 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
     }
     for k in raw.scripts.keys() {
         if !clients.iter().any(|c| &c.script == k.get_ref()) {
-            errors.push(src.err(k.span(), format!("no client runs script \"{}\"", k.get_ref())));
+            errors.push(src.err(
+                k.span(),
+                format!("no client runs script \"{}\"", k.get_ref()),
+            ));
         }
     }
 

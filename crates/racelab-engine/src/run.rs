@@ -286,9 +286,14 @@ impl Run {
     fn next_time(&self, client: usize) -> u64 {
         let st = &self.world.clients[client];
         let op = &self.script(client).ops[st.pc];
-        let starts_now = self.faults.contains_key(&(client, op.line)) && !st.fired.contains(&op.line)
+        let starts_now = self.faults.contains_key(&(client, op.line))
+            && !st.fired.contains(&op.line)
             || matches!(op.kind, OpKind::Sleep { .. });
-        let dur = if starts_now { 0 } else { self.duration(&op.kind) };
+        let dur = if starts_now {
+            0
+        } else {
+            self.duration(&op.kind)
+        };
         (st.clock + dur).max(self.world.now)
     }
 
@@ -329,7 +334,12 @@ impl Run {
         }
         let mut choices = self.trace.choices.clone();
         choices.pop();
-        let fresh = Run::replay(self.lesson.clone(), self.variant, self.faults.clone(), &choices);
+        let fresh = Run::replay(
+            self.lesson.clone(),
+            self.variant,
+            self.faults.clone(),
+            &choices,
+        );
         match fresh {
             Ok(run) => {
                 *self = run;
@@ -346,7 +356,12 @@ impl Run {
     }
 
     /// Places (Some) or removes (None) a fault before a line that has not run yet.
-    pub fn set_fault(&mut self, client: usize, line: usize, fault: Option<Fault>) -> Result<(), String> {
+    pub fn set_fault(
+        &mut self,
+        client: usize,
+        line: usize,
+        fault: Option<Fault>,
+    ) -> Result<(), String> {
         let Some(view) = self.client_view(client) else {
             return Err(format!("there is no client number {}", client + 1));
         };
@@ -424,7 +439,13 @@ impl Run {
             st.done_lines.insert(line);
             st.pc += 1;
             settle(script, st);
-            self.push(t, client, line, EventKind::Sleep { until: t + ms }, Vec::new());
+            self.push(
+                t,
+                client,
+                line,
+                EventKind::Sleep { until: t + ms },
+                Vec::new(),
+            );
             return Ok(());
         }
 
@@ -491,7 +512,16 @@ impl Run {
                     st.vars.insert(var.clone(), value.clone());
                     st.pc += 1;
                     settle(script, st);
-                    self.push(t, client, line, EventKind::Assign { var: var.clone(), value }, Vec::new());
+                    self.push(
+                        t,
+                        client,
+                        line,
+                        EventKind::Assign {
+                            var: var.clone(),
+                            value,
+                        },
+                        Vec::new(),
+                    );
                 }
                 Err(message) => self.script_error(t, client, line, message),
             },
@@ -537,14 +567,27 @@ impl Run {
                     message: text.clone(),
                 };
                 st.finished_at = Some(t);
-                self.push(t, client, line, EventKind::Fail { message: text }, Vec::new());
+                self.push(
+                    t,
+                    client,
+                    line,
+                    EventKind::Fail { message: text },
+                    Vec::new(),
+                );
             }
             OpKind::Sleep { .. } | OpKind::Jump { .. } => {}
         }
         Ok(())
     }
 
-    fn push(&mut self, time: u64, client: usize, line: usize, kind: EventKind, touches: Vec<Touch>) {
+    fn push(
+        &mut self,
+        time: u64,
+        client: usize,
+        line: usize,
+        kind: EventKind,
+        touches: Vec<Touch>,
+    ) {
         self.trace.events.push(Event {
             time,
             client,
@@ -560,7 +603,13 @@ impl Run {
             message: format!("script error on line {line}: {message}"),
         };
         st.finished_at = Some(t);
-        self.push(t, client, line, EventKind::ScriptError { message }, Vec::new());
+        self.push(
+            t,
+            client,
+            line,
+            EventKind::ScriptError { message },
+            Vec::new(),
+        );
     }
 
     /// Applies a statement's outcome to the client that sent it (directly, or when woken).
@@ -619,7 +668,11 @@ impl Run {
                         return;
                     }
                     for (i, name) in binds.iter().enumerate() {
-                        let v = r.rows.first().map(|row| row[i].clone()).unwrap_or(Value::Null);
+                        let v = r
+                            .rows
+                            .first()
+                            .map(|row| row[i].clone())
+                            .unwrap_or(Value::Null);
                         st.vars.insert(name.clone(), v);
                     }
                 }
@@ -648,7 +701,9 @@ impl Run {
     fn status_of(&self, client: usize) -> ClientStatus {
         let st = &self.world.clients[client];
         match &st.status {
-            Status::Ready if st.sleeping_until.is_some_and(|u| u > self.world.now) => ClientStatus::Sleeping,
+            Status::Ready if st.sleeping_until.is_some_and(|u| u > self.world.now) => {
+                ClientStatus::Sleeping
+            }
             Status::Ready => ClientStatus::Runnable,
             Status::Blocked { .. } => ClientStatus::Blocked,
             Status::Done { .. } => ClientStatus::Done,
@@ -675,11 +730,19 @@ impl Run {
                 self.session_name(on.holder)
             ),
             Status::Done { value: Some(v) } => {
-                format!("done at {} ms, returned {v}", st.finished_at.unwrap_or(st.clock))
+                format!(
+                    "done at {} ms, returned {v}",
+                    st.finished_at.unwrap_or(st.clock)
+                )
             }
-            Status::Done { value: None } => format!("done at {} ms", st.finished_at.unwrap_or(st.clock)),
+            Status::Done { value: None } => {
+                format!("done at {} ms", st.finished_at.unwrap_or(st.clock))
+            }
             Status::Failed { message } => {
-                format!("failed at {} ms: {message}", st.finished_at.unwrap_or(st.clock))
+                format!(
+                    "failed at {} ms: {message}",
+                    st.finished_at.unwrap_or(st.clock)
+                )
             }
             Status::Crashed => format!("crashed at {} ms (exit)", st.clock),
         }
@@ -741,7 +804,11 @@ impl Run {
             status_text: self.status_text(client),
             clock: st.clock,
             lines,
-            vars: st.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            vars: st
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         })
     }
 
@@ -771,8 +838,12 @@ impl Run {
                                 let shown = summarize(&r);
                                 match (finished, got) {
                                     (false, _) => (Verdict::Pending, format!("now {shown}")),
-                                    (true, Some(v)) if &v == expected => (Verdict::Pass, format!("got {shown}")),
-                                    (true, _) => (Verdict::Fail, format!("got {shown}, expected {expected}")),
+                                    (true, Some(v)) if &v == expected => {
+                                        (Verdict::Pass, format!("got {shown}"))
+                                    }
+                                    (true, _) => {
+                                        (Verdict::Fail, format!("got {shown}, expected {expected}"))
+                                    }
                                 }
                             }
                         }
@@ -781,7 +852,9 @@ impl Run {
                     Check::NoLocksHeld => {
                         let locks = self.world.db.locks_held();
                         let blocked: Vec<&str> = (0..self.world.clients.len())
-                            .filter(|&c| matches!(self.world.clients[c].status, Status::Blocked { .. }))
+                            .filter(|&c| {
+                                matches!(self.world.clients[c].status, Status::Blocked { .. })
+                            })
                             .map(|c| self.client_name(c))
                             .collect();
                         if !finished {
@@ -793,7 +866,10 @@ impl Run {
                         } else {
                             (
                                 Verdict::Fail,
-                                format!("{locks} row lock(s) still held; {} wait forever", blocked.join(", ")),
+                                format!(
+                                    "{locks} row lock(s) still held; {} wait forever",
+                                    blocked.join(", ")
+                                ),
                             )
                         }
                     }
@@ -820,14 +896,27 @@ impl Run {
             let st = &self.world.clients[c];
             let name = self.client_name(c);
             match (&st.status, st.finished_at) {
-                (Status::Crashed, _) => return (Verdict::Fail, format!("{name} crashed and never answered")),
-                (_, Some(at)) if at > ms => return (Verdict::Fail, format!("{name} finished at {at} ms")),
+                (Status::Crashed, _) => {
+                    return (Verdict::Fail, format!("{name} crashed and never answered"))
+                }
+                (_, Some(at)) if at > ms => {
+                    return (Verdict::Fail, format!("{name} finished at {at} ms"))
+                }
                 (_, Some(at)) => slowest = slowest.max(at),
                 (_, None) if st.clock.max(self.world.now) > ms => {
-                    return (Verdict::Fail, format!("{name} still running at {} ms", self.world.now.max(st.clock)))
+                    return (
+                        Verdict::Fail,
+                        format!(
+                            "{name} still running at {} ms",
+                            self.world.now.max(st.clock)
+                        ),
+                    )
                 }
                 (_, None) if self.finished() => {
-                    return (Verdict::Fail, format!("{name} never finishes (it waits forever)"))
+                    return (
+                        Verdict::Fail,
+                        format!("{name} never finishes (it waits forever)"),
+                    )
                 }
                 (_, None) => pending = true,
             }
@@ -894,20 +983,27 @@ fn settle(script: &Script, st: &mut ClientState) {
 /// Parses a fault as the command line and share links write it: `exit@T1:5`, `sleep=60000@T2:3`.
 pub fn parse_fault_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault), String> {
     let usage = "write a fault as exit@CLIENT:LINE or sleep=MS@CLIENT:LINE (e.g. exit@T1:5)";
-    let (kind, place) = spec.split_once('@').ok_or_else(|| format!("`{spec}`: {usage}"))?;
-    let (client, line) = place.split_once(':').ok_or_else(|| format!("`{spec}`: {usage}"))?;
+    let (kind, place) = spec
+        .split_once('@')
+        .ok_or_else(|| format!("`{spec}`: {usage}"))?;
+    let (client, line) = place
+        .split_once(':')
+        .ok_or_else(|| format!("`{spec}`: {usage}"))?;
     let fault = match kind.split_once('=') {
         None if kind == "exit" => Fault::Exit,
-        Some(("sleep", ms)) => Fault::Sleep(
-            ms.trim_end_matches("ms")
-                .parse()
-                .map_err(|_| format!("`{spec}`: the sleep length must be a number of milliseconds"))?,
-        ),
+        Some(("sleep", ms)) => {
+            Fault::Sleep(ms.trim_end_matches("ms").parse().map_err(|_| {
+                format!("`{spec}`: the sleep length must be a number of milliseconds")
+            })?)
+        }
         _ => return Err(format!("`{spec}`: {usage}")),
     };
     let c = lesson.client_index(client).ok_or_else(|| {
         let names: Vec<&str> = lesson.clients.iter().map(|c| c.name.as_str()).collect();
-        format!("`{spec}`: no client named {client} (clients: {})", names.join(", "))
+        format!(
+            "`{spec}`: no client named {client} (clients: {})",
+            names.join(", ")
+        )
     })?;
     let line: usize = line
         .parse()
@@ -935,7 +1031,11 @@ pub fn check_expectations(lesson: &Arc<Lesson>) -> Vec<crate::lesson::LessonErro
         let verdicts = r.verdicts();
         for (idx, passes, at) in &variant.expect {
             let got = &verdicts[*idx];
-            let want = if *passes { Verdict::Pass } else { Verdict::Fail };
+            let want = if *passes {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            };
             if got.verdict != want {
                 out.push(crate::lesson::LessonError {
                     at: at.clone(),

@@ -35,17 +35,36 @@ pub enum SqlOutcome {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// An SQL statement ran (or started waiting).
-    Sql { outcome: SqlOutcome },
+    Sql {
+        outcome: SqlOutcome,
+    },
     /// A statement that waited for a lock finished because the holder's transaction ended.
-    Woken { outcome: SqlOutcome },
-    Assign { var: String, value: Value },
-    Branch { taken: bool },
-    Sleep { until: u64 },
-    Return { value: Option<Value> },
-    Fail { message: String },
+    Woken {
+        outcome: SqlOutcome,
+    },
+    Assign {
+        var: String,
+        value: Value,
+    },
+    Branch {
+        taken: bool,
+    },
+    Sleep {
+        until: u64,
+    },
+    Return {
+        value: Option<Value>,
+    },
+    Fail {
+        message: String,
+    },
     /// The script itself is wrong at run time (a null in arithmetic, a query returning two rows).
-    ScriptError { message: String },
-    Fault { fault: Fault },
+    ScriptError {
+        message: String,
+    },
+    Fault {
+        fault: Fault,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -12,7 +12,10 @@ fn first_error(text: &str) -> (usize, usize, String) {
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).expect("needle") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle")
+        + 1
 }
 
 #[test]
@@ -54,7 +57,11 @@ fn unsupported_sql_in_a_script() {
 
 #[test]
 fn unknown_column_is_found_at_check_time() {
-    let text = GOOD.replacen("UPDATE category_balance SET balance", "UPDATE category_balance SET balanse", 1);
+    let text = GOOD.replacen(
+        "UPDATE category_balance SET balance",
+        "UPDATE category_balance SET balanse",
+        1,
+    );
     let (line, _, msg) = first_error(&text);
     assert_eq!(line, line_of(&text, "SET balanse"));
     assert!(msg.contains("42703") && msg.contains("balanse"), "{msg}");
@@ -62,7 +69,10 @@ fn unknown_column_is_found_at_check_time() {
 
 #[test]
 fn bad_setup_sql() {
-    let text = GOOD.replace("INSERT INTO category_balance VALUES", "INSERT INTO category_balanse VALUES");
+    let text = GOOD.replace(
+        "INSERT INTO category_balance VALUES",
+        "INSERT INTO category_balanse VALUES",
+    );
     let (line, _, msg) = first_error(&text);
     assert_eq!(line, line_of(&text, "INSERT INTO category_balanse"));
     assert!(msg.contains("42P01"), "{msg}");
@@ -77,7 +87,10 @@ fn unknown_script_and_assertion_names() {
 
     let text = GOOD.replacen("balance-is-100 = \"fail\"", "balance-is-10 = \"fail\"", 1);
     let (_, _, msg) = first_error(&text);
-    assert!(msg.contains("no assertion with id \"balance-is-10\""), "{msg}");
+    assert!(
+        msg.contains("no assertion with id \"balance-is-10\""),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -88,7 +101,13 @@ fn every_shipped_lesson_parses() {
             let text = std::fs::read_to_string(&path).unwrap();
             let slug = path.file_stem().unwrap().to_str().unwrap();
             if let Err(e) = lesson::parse(slug, &path.display().to_string(), &text) {
-                panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"));
+                panic!(
+                    "{}",
+                    e.iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
             }
         }
     }

@@ -9,26 +9,49 @@ use std::sync::Arc;
 const TEXT: &str = include_str!("../../../lessons/lost-update.toml");
 
 fn lesson() -> Arc<Lesson> {
-    Arc::new(lesson::parse("lost-update", "lessons/lost-update.toml", TEXT).unwrap_or_else(|e| {
-        panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
-    }))
+    Arc::new(
+        lesson::parse("lost-update", "lessons/lost-update.toml", TEXT).unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        }),
+    )
 }
 
 fn balance(r: &Run) -> Value {
     let t = r.world().db.tables();
-    let table = t.iter().find(|t| t.name == "category_balance").expect("table");
-    let col = table.columns.iter().position(|c| c == "balance").expect("column");
+    let table = t
+        .iter()
+        .find(|t| t.name == "category_balance")
+        .expect("table");
+    let col = table
+        .columns
+        .iter()
+        .position(|c| c == "balance")
+        .expect("column");
     table.rows[0].committed.as_ref().expect("committed row")[col].clone()
 }
 
 fn verdict(r: &Run, id: &str) -> Verdict {
-    r.verdicts().into_iter().find(|v| v.id == id).expect("assertion").verdict
+    r.verdicts()
+        .into_iter()
+        .find(|v| v.id == id)
+        .expect("assertion")
+        .verdict
 }
 
 #[test]
 fn naive_variant_loses_an_update() {
     let l = lesson();
-    let mut r = Run::new(l.clone(), l.variant_index("naive").unwrap(), FaultPlan::new());
+    let mut r = Run::new(
+        l.clone(),
+        l.variant_index("naive").unwrap(),
+        FaultPlan::new(),
+    );
     assert_eq!(verdict(&r, "balance-is-100"), Verdict::Pending);
     r.run_to_end().unwrap();
     assert_eq!(balance(&r), Value::Int(300));
@@ -52,8 +75,12 @@ fn naive_variant_loses_an_update() {
         .filter(|e| e.client == 1 && e.line == 4)
         .map(|e| &e.kind)
         .collect();
-    assert!(matches!(t2_update[0], EventKind::Sql { outcome: SqlOutcome::Blocked(on) } if on.holder == l.sessions[0]));
-    assert!(matches!(t2_update[1], EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.tag == "UPDATE 1"));
+    assert!(
+        matches!(t2_update[0], EventKind::Sql { outcome: SqlOutcome::Blocked(on) } if on.holder == l.sessions[0])
+    );
+    assert!(
+        matches!(t2_update[1], EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.tag == "UPDATE 1")
+    );
 }
 
 #[test]
@@ -68,12 +95,19 @@ fn for_update_blocks_the_second_reader_until_commit() {
     let t2 = r.client_view(1).unwrap();
     assert_eq!(t2.status, ClientStatus::Blocked);
     assert_eq!(t2.lines[1].state, LineState::Blocked);
-    assert!(t2.status_text.contains("locked by T1"), "{}", t2.status_text);
+    assert!(
+        t2.status_text.contains("locked by T1"),
+        "{}",
+        t2.status_text
+    );
     assert!(!r.is_runnable(1));
     assert!(r.step(1).is_err(), "a blocked client cannot be stepped");
     let tables = r.world().db.tables();
     let lock = tables[0].rows[0].lock.as_ref().expect("row lock");
-    assert_eq!((lock.holder, lock.waiters.clone()), (l.sessions[0], vec![l.sessions[1]]));
+    assert_eq!(
+        (lock.holder, lock.waiters.clone()),
+        (l.sessions[0], vec![l.sessions[1]])
+    );
 
     // T1 computes, updates, commits; the commit wakes T2, which reads 300.
     while r.is_runnable(0) {
@@ -81,13 +115,19 @@ fn for_update_blocks_the_second_reader_until_commit() {
     }
     let woken = r.trace().events.last().unwrap();
     assert_eq!((woken.client, woken.time), (1, 25));
-    assert!(matches!(&woken.kind, EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.rows == vec![vec![Value::Int(300)]]));
+    assert!(
+        matches!(&woken.kind, EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.rows == vec![vec![Value::Int(300)]])
+    );
     assert_eq!(r.world().clients[1].vars.get("bal"), Some(&Value::Int(300)));
 
     r.run_to_end().unwrap();
     assert_eq!(balance(&r), Value::Int(100));
     assert_eq!(r.world().clients[0].finished_at, Some(25));
-    assert_eq!(r.world().clients[1].finished_at, Some(40), "the document's ~40 ms");
+    assert_eq!(
+        r.world().clients[1].finished_at,
+        Some(40),
+        "the document's ~40 ms"
+    );
     assert_eq!(verdict(&r, "balance-is-100"), Verdict::Pass);
     assert_eq!(verdict(&r, "within-timeout"), Verdict::Pass);
 }
@@ -107,7 +147,12 @@ fn exit_after_update_rolls_back_and_releases_the_lock() {
     assert_eq!(balance(&r), Value::Int(300));
     assert_eq!(r.world().db.locks_held(), 0);
     assert_eq!(verdict(&r, "within-timeout"), Verdict::Fail);
-    let exit = r.trace().events.iter().find(|e| matches!(e.kind, EventKind::Fault { .. })).unwrap();
+    let exit = r
+        .trace()
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Fault { .. }))
+        .unwrap();
     assert_eq!((exit.client, exit.line, exit.time), (0, 5, 20));
 }
 
@@ -151,7 +196,13 @@ fn replaying_the_choices_gives_the_same_trace_and_state() {
     let mut back = live.clone();
     assert!(back.back());
     let n = live.trace().choices.len();
-    let prefix = Run::replay(l.clone(), v, live.faults().clone(), &live.trace().choices[..n - 1]).unwrap();
+    let prefix = Run::replay(
+        l.clone(),
+        v,
+        live.faults().clone(),
+        &live.trace().choices[..n - 1],
+    )
+    .unwrap();
     assert_eq!(back.world(), prefix.world());
     back.reset();
     assert_eq!(back.world(), Run::new(l, v, live.faults().clone()).world());
@@ -163,7 +214,10 @@ fn faults_only_go_before_lines_not_yet_run() {
     let l = lesson();
     let mut r = Run::new(l.clone(), 0, FaultPlan::new());
     r.step(0).unwrap();
-    assert!(r.set_fault(0, 1, Some(Fault::Exit)).is_err(), "line 1 has run");
+    assert!(
+        r.set_fault(0, 1, Some(Fault::Exit)).is_err(),
+        "line 1 has run"
+    );
     assert!(r.set_fault(0, 3, Some(Fault::Exit)).is_ok());
     assert!(r.set_fault(0, 3, None).is_ok());
     assert!(r.set_fault(0, 99, Some(Fault::Exit)).is_err());
@@ -187,6 +241,10 @@ fn a_wrong_expectation_is_reported_at_its_place() {
     let problems = racelab_engine::run::check_expectations(&l);
     assert_eq!(problems.len(), 1);
     assert!(problems[0].message.contains("got 300"), "{}", problems[0]);
-    let line = TEXT.lines().position(|l| l.contains("expect = { balance-is-100 = \"fail\"")).unwrap() + 1;
+    let line = TEXT
+        .lines()
+        .position(|l| l.contains("expect = { balance-is-100 = \"fail\""))
+        .unwrap()
+        + 1;
     assert_eq!(problems[0].at.line, line);
 }

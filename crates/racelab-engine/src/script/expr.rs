@@ -400,7 +400,9 @@ pub fn eval(e: &Expr, env: &Env) -> Result<Value, String> {
                 .ok_or_else(|| "integer overflow".to_string()),
             other => Err(format!("cannot negate {other}")),
         },
-        Expr::IsNull(inner, want_null) => Ok(Value::Bool(eval(inner, env)?.is_null() == *want_null)),
+        Expr::IsNull(inner, want_null) => {
+            Ok(Value::Bool(eval(inner, env)?.is_null() == *want_null))
+        }
         Expr::Bin(op @ (BinOp::And | BinOp::Or), a, b) => {
             let a_val = truth(eval(a, env)?, a, *op)?;
             // Short-circuit, as students expect from Python.
@@ -474,15 +476,26 @@ mod tests {
     use super::*;
 
     fn run(src: &str, vars: &[(&str, Value)]) -> Result<Value, String> {
-        let vars: BTreeMap<String, Value> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let vars: BTreeMap<String, Value> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         let e = parse_expr(src).map_err(|e| e.message)?;
-        eval(&e, &Env { vars: &vars, now: 42 })
+        eval(
+            &e,
+            &Env {
+                vars: &vars,
+                now: 42,
+            },
+        )
     }
 
     #[test]
     fn arithmetic_follows_precedence() {
-        assert_eq!(run("bal - 200 * 2", &[("bal", Value::Int(500))]), Ok(Value::Int(100)));
+        assert_eq!(
+            run("bal - 200 * 2", &[("bal", Value::Int(500))]),
+            Ok(Value::Int(100))
+        );
         assert_eq!(run("(1 + 2) * 3 % 4", &[]), Ok(Value::Int(1)));
         assert_eq!(run("-7 / 2", &[]), Ok(Value::Int(-3)));
         assert_eq!(run("now() + 1", &[]), Ok(Value::Int(43)));
@@ -494,7 +507,10 @@ mod tests {
         assert_eq!(run("bal < 200 and not false", &v), Ok(Value::Bool(true)));
         assert_eq!(run("bal = 150", &v), Ok(Value::Bool(true)));
         assert_eq!(run("bal is null or bal >= 151", &v), Ok(Value::Bool(false)));
-        assert_eq!(run("x is not null", &[("x", Value::Null)]), Ok(Value::Bool(false)));
+        assert_eq!(
+            run("x is not null", &[("x", Value::Null)]),
+            Ok(Value::Bool(false))
+        );
         assert_eq!(run("'a' + 'b' == \"ab\"", &[]), Ok(Value::Bool(true)));
         // Short-circuit: the right side would be an error.
         assert_eq!(run("false and missing", &[]), Ok(Value::Bool(false)));
@@ -506,7 +522,10 @@ mod tests {
             run("bal - 200", &[("bal", Value::Null)]),
             Err("cannot compute bal - 200: a value is null".to_string())
         );
-        assert_eq!(run("nope + 1", &[]), Err("variable `nope` has no value yet".to_string()));
+        assert_eq!(
+            run("nope + 1", &[]),
+            Err("variable `nope` has no value yet".to_string())
+        );
         assert_eq!(
             run("1 / 0", &[]),
             Err("cannot compute 1 / 0: division by zero".to_string())
@@ -523,7 +542,13 @@ mod tests {
         assert_eq!(e.col, 6);
         let e = parse_expr("1 + $").unwrap_err();
         assert_eq!((e.col, e.message.as_str()), (4, "unexpected character '$'"));
-        assert!(parse_expr("'open").unwrap_err().message.contains("closing quote"));
-        assert!(parse_expr("max(1)").unwrap_err().message.contains("unknown function"));
+        assert!(parse_expr("'open")
+            .unwrap_err()
+            .message
+            .contains("closing quote"));
+        assert!(parse_expr("max(1)")
+            .unwrap_err()
+            .message
+            .contains("unknown function"));
     }
 }

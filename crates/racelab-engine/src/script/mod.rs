@@ -99,9 +99,27 @@ impl fmt::Display for ScriptError {
 }
 
 const SQL_WORDS: &[&str] = &[
-    "select", "insert", "update", "delete", "begin", "start", "commit", "end", "rollback",
-    "with", "create", "drop", "alter", "truncate", "lock", "savepoint", "release", "set",
-    "show", "values", "table",
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "begin",
+    "start",
+    "commit",
+    "end",
+    "rollback",
+    "with",
+    "create",
+    "drop",
+    "alter",
+    "truncate",
+    "lock",
+    "savepoint",
+    "release",
+    "set",
+    "show",
+    "values",
+    "table",
 ];
 
 fn first_word(s: &str) -> &str {
@@ -167,8 +185,7 @@ pub fn extract_params(sql: &str) -> (String, Vec<String>) {
             i += 2;
             continue;
         }
-        if c == ':' && matches!(chars.get(i + 1), Some(n) if n.is_ascii_alphabetic() || *n == '_')
-        {
+        if c == ':' && matches!(chars.get(i + 1), Some(n) if n.is_ascii_alphabetic() || *n == '_') {
             let start = i + 1;
             let mut end = start;
             while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
@@ -268,7 +285,13 @@ impl<'a> Compiler<'a> {
         Ok(e)
     }
 
-    fn check_vars(&self, line: &Line, offset: usize, src: &str, e: &Expr) -> Result<(), ScriptError> {
+    fn check_vars(
+        &self,
+        line: &Line,
+        offset: usize,
+        src: &str,
+        e: &Expr,
+    ) -> Result<(), ScriptError> {
         let mut missing = None;
         visit_vars(e, &mut |name| {
             if missing.is_none() && !self.assigned.iter().any(|a| a == name) {
@@ -325,12 +348,18 @@ impl<'a> Compiler<'a> {
         let word = first_word(text).to_ascii_lowercase();
         match word.as_str() {
             "if" => return self.if_chain(line),
-            "elif" | "else" => return Err(self.error(line, 0, format!("`{word}` without an `if` above it"))),
+            "elif" | "else" => {
+                return Err(self.error(line, 0, format!("`{word}` without an `if` above it")))
+            }
             "sleep" => {
                 let arg = text[5..].trim();
                 let digits = arg.strip_suffix("ms").unwrap_or(arg).trim();
                 let ms = digits.parse::<u64>().map_err(|_| {
-                    self.error(line, 6, "write the pause in milliseconds, like `sleep 50ms`")
+                    self.error(
+                        line,
+                        6,
+                        "write the pause in milliseconds, like `sleep 50ms`",
+                    )
                 })?;
                 self.push(line.no, OpKind::Sleep { ms });
                 return Ok(());
@@ -348,7 +377,11 @@ impl<'a> Compiler<'a> {
             "fail" => {
                 let rest = text[4..].trim();
                 if rest.is_empty() {
-                    return Err(self.error(line, 4, "say why the request fails, like `fail 'insufficient funds'`"));
+                    return Err(self.error(
+                        line,
+                        4,
+                        "say why the request fails, like `fail 'insufficient funds'`",
+                    ));
                 }
                 let message = self.expr(line, text.len() - rest.len(), rest)?;
                 self.push(line.no, OpKind::Fail { message });
@@ -357,18 +390,33 @@ impl<'a> Compiler<'a> {
             _ => {}
         }
         if text.ends_with(':') && !is_sql(text) {
-            return Err(self.error(line, 0, "a line ending in `:` must start with `if`, `elif` or `else`"));
+            return Err(self.error(
+                line,
+                0,
+                "a line ending in `:` must start with `if`, `elif` or `else`",
+            ));
         }
         if is_sql(text) {
             return self.sql(line, Vec::new(), 0);
         }
         if let Some((names, rest_at)) = split_assignment(text) {
-            if let Some(bad) = names.iter().find(|n| RESERVED.contains(&n.to_ascii_lowercase().as_str())) {
-                return Err(self.error(line, 0, format!("`{bad}` is a keyword and cannot name a variable")));
+            if let Some(bad) = names
+                .iter()
+                .find(|n| RESERVED.contains(&n.to_ascii_lowercase().as_str()))
+            {
+                return Err(self.error(
+                    line,
+                    0,
+                    format!("`{bad}` is a keyword and cannot name a variable"),
+                ));
             }
             let rest = &text[rest_at..];
             if rest.is_empty() {
-                return Err(self.error(line, rest_at, "expected a value or an SQL query after `=`"));
+                return Err(self.error(
+                    line,
+                    rest_at,
+                    "expected a value or an SQL query after `=`",
+                ));
             }
             if is_sql(rest) {
                 self.sql(line, names.clone(), rest_at)?;
@@ -377,7 +425,13 @@ impl<'a> Compiler<'a> {
                     return Err(self.error(line, 0, "only a query can assign several variables"));
                 }
                 let expr = self.expr(line, rest_at, rest)?;
-                self.push(line.no, OpKind::Assign { var: names[0].clone(), expr });
+                self.push(
+                    line.no,
+                    OpKind::Assign {
+                        var: names[0].clone(),
+                        expr,
+                    },
+                );
             }
             for n in names {
                 if !self.assigned.contains(&n) {
@@ -399,7 +453,11 @@ impl<'a> Compiler<'a> {
         for p in &params {
             if !self.assigned.contains(p) {
                 let col = src.find(&format!(":{p}")).unwrap_or(0);
-                return Err(self.error(line, at + col, format!("variable `{p}` is used before any line assigns it")));
+                return Err(self.error(
+                    line,
+                    at + col,
+                    format!("variable `{p}` is used before any line assigns it"),
+                ));
             }
         }
         let stmt = sql::prepare(&text).map_err(|e| {
@@ -409,9 +467,23 @@ impl<'a> Compiler<'a> {
             self.error(line, at + col.min(src.len()), e.to_string())
         })?;
         if !binds.is_empty() && !returns_rows(&stmt) {
-            return Err(self.error(line, at, format!("a {} returns no row to assign (add RETURNING?)", stmt.kind())));
+            return Err(self.error(
+                line,
+                at,
+                format!(
+                    "a {} returns no row to assign (add RETURNING?)",
+                    stmt.kind()
+                ),
+            ));
         }
-        self.push(line.no, OpKind::Sql { binds, stmt, params });
+        self.push(
+            line.no,
+            OpKind::Sql {
+                binds,
+                stmt,
+                params,
+            },
+        );
         Ok(())
     }
 
@@ -421,11 +493,19 @@ impl<'a> Compiler<'a> {
         loop {
             let word = first_word(line.text).to_ascii_lowercase();
             let Some(body) = line.text.strip_suffix(':') else {
-                return Err(self.error(line, line.text.len(), format!("`{word}` lines end with `:`")));
+                return Err(self.error(
+                    line,
+                    line.text.len(),
+                    format!("`{word}` lines end with `:`"),
+                ));
             };
             if word == "else" {
                 if body.trim() != "else" {
-                    return Err(self.error(line, 0, "`else:` takes no condition (use `elif cond:`)"));
+                    return Err(self.error(
+                        line,
+                        0,
+                        "`else:` takes no condition (use `elif cond:`)",
+                    ));
                 }
                 self.nested_block(line)?;
                 break;
@@ -435,12 +515,21 @@ impl<'a> Compiler<'a> {
                 return Err(self.error(line, word.len(), format!("`{word}` needs a condition")));
             }
             let cond = self.expr(line, line.text.len() - 1 - cond_src.len(), cond_src)?;
-            let branch = self.push(line.no, OpKind::Branch { cond, else_target: usize::MAX });
+            let branch = self.push(
+                line.no,
+                OpKind::Branch {
+                    cond,
+                    else_target: usize::MAX,
+                },
+            );
             self.nested_block(line)?;
             match self.lines.get(self.pos) {
                 Some(next)
                     if next.indent == header.indent
-                        && matches!(first_word(next.text).to_ascii_lowercase().as_str(), "elif" | "else") =>
+                        && matches!(
+                            first_word(next.text).to_ascii_lowercase().as_str(),
+                            "elif" | "else"
+                        ) =>
                 {
                     end_jumps.push(self.push(line.no, OpKind::Jump { target: usize::MAX }));
                     let target = self.ops.len();

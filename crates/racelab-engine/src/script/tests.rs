@@ -27,7 +27,10 @@ fn lost_update_script_compiles_to_five_steps() {
          UPDATE category_balance SET balance = :new WHERE account_id = 1 AND category_id = 'FOOD'\n\
          COMMIT\n");
     assert_eq!(s.ops.len(), 5);
-    assert_eq!(s.ops.iter().map(|o| o.line).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(
+        s.ops.iter().map(|o| o.line).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
     match &s.ops[1].kind {
         OpKind::Sql { binds, params, .. } => {
             assert_eq!(binds, &vec!["bal".to_string()]);
@@ -67,9 +70,21 @@ fn if_elif_else_compile_to_branches_and_jumps() {
         kinds,
         ["assign", "branch", "assign", "jump", "branch", "assign", "jump", "assign", "return"]
     );
-    assert_eq!(s.ops[1].kind, OpKind::Branch { cond: parse_expr("x < 3").unwrap(), else_target: 4 });
+    assert_eq!(
+        s.ops[1].kind,
+        OpKind::Branch {
+            cond: parse_expr("x < 3").unwrap(),
+            else_target: 4
+        }
+    );
     assert_eq!(s.ops[3].kind, OpKind::Jump { target: 8 });
-    assert_eq!(s.ops[4].kind, OpKind::Branch { cond: parse_expr("x < 10").unwrap(), else_target: 7 });
+    assert_eq!(
+        s.ops[4].kind,
+        OpKind::Branch {
+            cond: parse_expr("x < 10").unwrap(),
+            else_target: 7
+        }
+    );
     assert_eq!((s.ops[7].line, s.ops[8].line), (8, 9));
 }
 
@@ -121,7 +136,11 @@ fn errors_are_located() {
 fn unsupported_sql_is_a_located_script_error() {
     let e = err("x = 1\nSELECT a FROM t JOIN u ON t.id = u.id\n");
     assert_eq!(e.line, 2);
-    assert!(e.message.contains("not supported by the simulator"), "{}", e.message);
+    assert!(
+        e.message.contains("not supported by the simulator"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
