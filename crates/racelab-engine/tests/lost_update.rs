@@ -163,9 +163,13 @@ fn sleep_fault_pauses_one_client_while_the_other_goes_on() {
     let mut faults = FaultPlan::new();
     faults.insert((0, 4), Fault::Sleep(60_000)); // T1 holds the row lock and pauses
     let mut r = Run::new(l.clone(), v, faults);
+    // BEGIN, BEGIN, SELECT FOR UPDATE (T1 locks), SELECT FOR UPDATE (T2 waits), compute:
+    // T1's next line is 4, where the sleep fault fires.
     for _ in 0..5 {
         r.next_event().unwrap();
     }
+    assert_eq!(r.client_view(0).unwrap().status, ClientStatus::Runnable);
+    assert_eq!(r.next_event().unwrap(), Some(0));
     let t1 = r.client_view(0).unwrap();
     assert_eq!(t1.status, ClientStatus::Sleeping, "{}", t1.status_text);
     assert_eq!(r.client_view(1).unwrap().status, ClientStatus::Blocked);

@@ -139,6 +139,9 @@ struct Waiting {
     key: Vec<Value>,
 }
 
+/// A row's key and its values.
+type KeyedRow = (Vec<Value>, Vec<Value>);
+
 /// The outcome of running one statement once.
 enum Step {
     Done {
@@ -1126,7 +1129,7 @@ impl Db {
         table: usize,
         filter: Option<&B>,
         touches: &mut BTreeSet<Touch>,
-    ) -> Result<Vec<(Vec<Value>, Vec<Value>)>, SqlError> {
+    ) -> Result<Vec<KeyedRow>, SqlError> {
         let t = &self.tables[table];
         touches.insert(Touch::ReadTable {
             table: t.name.clone(),

@@ -20,6 +20,12 @@
 //! Known simplification (documented in ARCHITECTURE.md): a statement that touches several rows
 //! checks every target row's lock before it changes anything, and waits on the first locked one
 //! while holding none; PostgreSQL locks rows one by one as it scans.
+//!
+//! Further simplifications (see `db.rs`): tables without a PRIMARY KEY are allowed (rows keyed by
+//! an internal counter, shown like a ctid: `(0,1)`); scans return rows in primary-key order (use
+//! ORDER BY where order matters); text compares bytewise (the "C" collation); CREATE TABLE only
+//! outside a transaction block; UPDATE of a primary-key column is not supported; a deadlock is
+//! refused with a not-supported error instead of PostgreSQL's 40P01.
 
 mod db;
 mod error;

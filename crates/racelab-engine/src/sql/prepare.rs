@@ -635,7 +635,7 @@ fn syntax_error(e: ParserError) -> SqlError {
         None => (text.clone(), None),
     };
     let message = match body.rsplit_once(", found: ") {
-        Some((_, found)) if found == "EOF" => "syntax error at end of input".to_string(),
+        Some((_, "EOF")) => "syntax error at end of input".to_string(),
         Some((_, found)) => format!("syntax error at or near \"{found}\""),
         None => body,
     };
@@ -766,7 +766,7 @@ fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
             None => SqlType::Varchar(None),
             Some(ast::CharacterLength::IntegerLength { length, unit: None }) => {
                 match u32::try_from(*length) {
-                    Ok(n) if n >= 1 && n <= 10_485_760 => SqlType::Varchar(Some(n)),
+                    Ok(n) if (1..=10_485_760).contains(&n) => SqlType::Varchar(Some(n)),
                     _ => return ns(format!("the type {dt}")),
                 }
             }

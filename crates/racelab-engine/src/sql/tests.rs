@@ -924,3 +924,173 @@ fn db_clone_equality_and_hash_are_stable() {
         vec![vec![int(2)]]
     );
 }
+
+#[test]
+fn assignment_types_and_ddl_details() {
+    let mut db = Db::new();
+    let s = db.open_session();
+    ok(
+        &mut db,
+        s,
+        "CREATE TABLE budget (account_id int, category varchar(5), amount bigint, ok boolean, \
+         CONSTRAINT budget_key PRIMARY KEY (account_id, category))",
+    );
+    let r = ok(&mut db, s, "CREATE TABLE IF NOT EXISTS budget (x int)");
+    assert_eq!(r.tag, "CREATE TABLE");
+    assert_eq!(
+        (r.notices[0].severity, r.notices[0].code.as_str()),
+        ("NOTICE", "42P07")
+    );
+    assert_eq!(
+        db.check(&p("CREATE TABLE budget (x int)"))
+            .map_err(|e| e.code),
+        Err("42P07".to_string())
+    );
+    ok(
+        &mut db,
+        s,
+        "INSERT INTO budget VALUES (1, 'FOOD', 10, 'yes')",
+    );
+    let e = fails(&mut db, s, "INSERT INTO budget VALUES (1, 'FOOD', 1, true)");
+    assert_eq!(
+        e.message,
+        "duplicate key value violates unique constraint \"budget_key\""
+    );
+    let e = fails(
+        &mut db,
+        s,
+        "INSERT INTO budget VALUES (2, 'TOOLONG', 1, true)",
+    );
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("22001", "value too long for type character varying(5)")
+    );
+    let e = fails(&mut db, s, "UPDATE budget SET ok = 1");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "42804",
+            "column \"ok\" is of type boolean but expression is of type integer"
+        )
+    );
+    let e = fails(&mut db, s, "UPDATE budget SET amount = category");
+    assert_eq!(
+        e.message,
+        "column \"amount\" is of type bigint but expression is of type character varying"
+    );
+    let e = fails(&mut db, s, "UPDATE budget SET ok = 'maybe'");
+    assert_eq!(
+        e.message,
+        "invalid input syntax for type boolean: \"maybe\""
+    );
+    assert!(fails(&mut db, s, "UPDATE budget SET category = 'X'").is_not_supported());
+    ok(
+        &mut db,
+        s,
+        "INSERT INTO budget VALUES (1, 'RENT', 7, false), (0, 'FOOD', 3, NULL)",
+    );
+    let r = ok(
+        &mut db,
+        s,
+        "SELECT category AS c, amount FROM budget ORDER BY c DESC, 2",
+    );
+    assert_eq!(
+        r.rows,
+        vec![
+            vec![text("RENT"), int(7)],
+            vec![text("FOOD"), int(3)],
+            vec![text("FOOD"), int(10)]
+        ]
+    );
+    let keys: Vec<String> = db.tables()[0].rows.iter().map(|r| r.key.clone()).collect();
+    assert_eq!(keys, vec!["(0, FOOD)", "(1, FOOD)", "(1, RENT)"]);
+    assert_eq!(db.tables()[0].key_columns, vec!["account_id", "category"]);
+    let e = fails(&mut db, s, "SELECT * FROM budget ORDER BY 9");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("42P10", "ORDER BY position 9 is not in select list")
+    );
+    let e = fails(&mut db, s, "SELECT * FROM budget LIMIT -1");
+    assert_eq!(e.code, "2201W");
+}
+
+#[test]
+fn blocked_on_a_composite_key_and_busy_session() {
+    let mut db = Db::new();
+    let s = db.open_session();
+    ok(
+        &mut db,
+        s,
+        "CREATE TABLE b (account_id int, category text, PRIMARY KEY (account_id, category))",
+    );
+    ok(&mut db, s, "INSERT INTO b VALUES (1, 'FOOD')");
+    let t = db.open_session();
+    ok(&mut db, s, "BEGIN");
+    ok(&mut db, s, "DELETE FROM b");
+    let on = blocked(db.execute(t, &p("DELETE FROM b WHERE category = 'FOOD'"), &[]));
+    assert_eq!(on.key, "(account_id, category)=(1, FOOD)");
+    // A waiting session cannot send another statement; its state is unchanged.
+    let before = db.clone();
+    assert!(fails(&mut db, t, "SELECT 1").is_not_supported());
+    assert_eq!(db, before);
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    let inputs = [
+        "",
+        ";",
+        "SELECT",
+        "SELECT $0",
+        "SELECT $99999999999999999999",
+        "SELECT 99999999999999999999",
+        "SELECT 1.5",
+        "SELECT -9223372036854775808",
+        "SELECT 9223372036854775807 + 1",
+        "SELECT -(-9223372036854775807 - 1)",
+        "SELECT (-9223372036854775807 - 1) / -1",
+        "SELECT (-2147483647 - 1) % -1",
+        "SELECT 'a' + 'b'",
+        "SELECT -'a'",
+        "SELECT NOT 1",
+        "SELECT 1 AND true",
+        "SELECT 1 IN ('a', true)",
+        "SELECT true::bigint",
+        "SELECT 'x'::int",
+        "SELECT 'é'::varchar(1), 'éé'::varchar(1)",
+        "SELECT * FROM t",
+        "SELECT t.* FROM accounts",
+        "SELECT accounts.* FROM accounts a",
+        "INSERT INTO accounts VALUES (1, 2, 3)",
+        "INSERT INTO accounts (id, id) VALUES (1, 2)",
+        "INSERT INTO accounts (id, balance) VALUES (1)",
+        "INSERT INTO accounts VALUES (DEFAULT, 1)",
+        "UPDATE accounts SET balance = 1, balance = 2",
+        "SELECT * FROM accounts LIMIT 'x'",
+        "SELECT * FROM accounts OFFSET -1",
+        "CREATE TABLE z (a int, a int)",
+        "CREATE TABLE z (a int PRIMARY KEY, b int PRIMARY KEY)",
+        "CREATE TABLE z (a int, PRIMARY KEY (nope))",
+        "CREATE TABLE z (a serial)",
+        "SELECT 'unterminated",
+        "ROLLBACK TO SAVEPOINT x",
+        "SAVEPOINT x",
+        "COMMIT AND CHAIN",
+        "SELECT \u{0}",
+    ];
+    let (mut db, a, _) = bank();
+    for sql in inputs {
+        if let Ok(stmt) = prepare(sql) {
+            let _ = db.check(&stmt);
+            let _ = db.query_committed(&stmt, &[]);
+            let _ = db.execute(a, &stmt, &[int(1)]);
+            let _ = db.execute(a, &p("ROLLBACK"), &[]);
+        }
+    }
+    let _ = prepare_script(&inputs.join(";\n"));
+    assert_eq!(db.session_state(a), SessionState::Idle);
+    assert_eq!(
+        committed(&db, "SELECT * FROM accounts"),
+        vec![vec![int(1), int(500)]]
+    );
+}
