@@ -891,7 +891,7 @@ impl Run {
             clients.to_vec()
         };
         let mut pending = false;
-        let mut slowest = 0;
+        let mut slowest = None;
         for &c in &all {
             let st = &self.world.clients[c];
             let name = self.client_name(c);
@@ -902,7 +902,7 @@ impl Run {
                 (_, Some(at)) if at > ms => {
                     return (Verdict::Fail, format!("{name} finished at {at} ms"))
                 }
-                (_, Some(at)) => slowest = slowest.max(at),
+                (_, Some(at)) => slowest = slowest.max(Some(at)),
                 (_, None) if st.clock.max(self.world.now) > ms => {
                     return (
                         Verdict::Fail,
@@ -921,10 +921,13 @@ impl Run {
                 (_, None) => pending = true,
             }
         }
-        if pending {
-            (Verdict::Pending, format!("slowest so far {slowest} ms"))
-        } else {
-            (Verdict::Pass, format!("slowest finished at {slowest} ms"))
+        match (pending, slowest) {
+            (true, None) => (Verdict::Pending, "no client has finished yet".to_string()),
+            (true, Some(at)) => (Verdict::Pending, format!("slowest so far {at} ms")),
+            (false, at) => (
+                Verdict::Pass,
+                format!("slowest finished at {} ms", at.unwrap_or(0)),
+            ),
         }
     }
 

@@ -1,0 +1,159 @@
+//! The release bundle: `trunk build --release`, then a gzipped-size report of `dist/`.
+
+use crate::util::{self, cmd, run, Result};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Builds the release bundle into `dist/` with Trunk (offline; wasm-opt from `.tools/binaryen`).
+pub fn build_release() -> Result<()> {
+    // Trunk runs `cargo build --offline`: make sure the wasm dependencies are downloaded first.
+    run(cmd("cargo").arg("fetch"))?;
+    run(cmd("trunk").args(["build", "--release"]))
+}
+
+/// Raw and gzipped (best compression) byte counts of one kind of file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Size {
+    pub raw: u64,
+    pub gz: u64,
+}
+
+impl std::ops::AddAssign for Size {
+    fn add_assign(&mut self, o: Size) {
+        self.raw += o.raw;
+        self.gz += o.gz;
+    }
+}
+
+/// Sizes of the wasm, js and css files of a bundle, and their total.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub wasm: Size,
+    pub js: Size,
+    pub css: Size,
+    pub files: usize,
+}
+
+impl Report {
+    pub fn total(&self) -> Size {
+        let mut t = self.wasm;
+        t += self.js;
+        t += self.css;
+        t
+    }
+
+    /// `bundle: wasm 612.3 KB (201.4 KB gz), js 30.1 KB (7.2 KB gz), css … , total … (… gz)`
+    pub fn line(&self) -> String {
+        let part = |name: &str, s: Size| format!("{name} {} ({} gz)", kb(s.raw), kb(s.gz));
+        format!(
+            "bundle: {}, {}, {}, total {} ({} gz)",
+            part("wasm", self.wasm),
+            part("js", self.js),
+            part("css", self.css),
+            kb(self.total().raw),
+            kb(self.total().gz)
+        )
+    }
+}
+
+/// `1234` → `1.2 KB` (1 KB = 1000 bytes).
+pub fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+/// Gzipped size of `data` at the best compression level.
+pub fn gz_len(data: &[u8]) -> Result<u64> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(data)?;
+    Ok(enc.finish()?.len() as u64)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Measures the .wasm, .js and .css files under `dist` (recursively).
+pub fn measure(dist: &Path) -> Result<Report> {
+    let mut files = Vec::new();
+    walk(dist, &mut files)?;
+    files.sort();
+    let mut r = Report::default();
+    for f in files {
+        let slot = match f.extension().and_then(|e| e.to_str()) {
+            Some("wasm") => &mut r.wasm,
+            Some("js") | Some("mjs") => &mut r.js,
+            Some("css") => &mut r.css,
+            _ => continue,
+        };
+        let data = std::fs::read(&f)?;
+        *slot += Size {
+            raw: data.len() as u64,
+            gz: gz_len(&data)?,
+        };
+        r.files += 1;
+    }
+    Ok(r)
+}
+
+/// Measures `dist/`, prints the bundle line and saves it to `target/bundle-sizes.txt`.
+pub fn report() -> Result<Report> {
+    let root = util::root();
+    let r = measure(&root.join("dist"))?;
+    if r.wasm.raw == 0 {
+        crate::bail!("no .wasm file in dist/ after trunk build");
+    }
+    println!("{}", r.line());
+    let target = root.join("target");
+    std::fs::create_dir_all(&target)?;
+    std::fs::write(target.join("bundle-sizes.txt"), format!("{}\n", r.line()))?;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_by_kind() {
+        let dir = std::env::temp_dir().join(format!("xtask-bundle-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("snippets/x")).unwrap();
+        std::fs::write(dir.join("app_bg.wasm"), vec![0u8; 5000]).unwrap();
+        std::fs::write(dir.join("app.js"), "a".repeat(2000)).unwrap();
+        std::fs::write(dir.join("snippets/x/inline0.js"), "b".repeat(1000)).unwrap();
+        std::fs::write(dir.join("main.css"), "body{}").unwrap();
+        std::fs::write(dir.join("index.html"), "<html>").unwrap();
+        let r = measure(&dir).unwrap();
+        assert_eq!(r.files, 4);
+        assert_eq!(r.wasm.raw, 5000);
+        assert_eq!(r.js.raw, 3000);
+        assert_eq!(r.css.raw, 6);
+        assert!(
+            r.wasm.gz > 0 && r.wasm.gz < 100,
+            "zeros compress well: {}",
+            r.wasm.gz
+        );
+        assert_eq!(r.total().raw, 5006 + 3000);
+        let line = r.line();
+        assert!(line.starts_with("bundle: wasm 5.0 KB ("), "{line}");
+        assert!(line.contains(", js 3.0 KB ("), "{line}");
+        assert!(line.contains(", total 8.0 KB ("), "{line}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn kb_format() {
+        assert_eq!(kb(612_345), "612.3 KB");
+        assert_eq!(kb(0), "0.0 KB");
+    }
+}

@@ -1,0 +1,280 @@
+//! Racelab developer commands (`cargo xtask …`, see docs/dev-commands.md):
+//!
+//! - `serve`   install what is missing, then `trunk serve` on http://127.0.0.1:8080
+//! - `test`    install, then fmt → clippy → native tests → wasm tests → release bundle → e2e
+//! - `e2e`     install, then release bundle → e2e only (`--dist DIR`: scenario only)
+//! - `install` install only (`install --check` only reports)
+//! - `browser-check` check Chromium/ChromeDriver/WebDriver plumbing on a trivial page
+
+mod bundle;
+mod e2e;
+mod http;
+mod install;
+mod util;
+mod versions;
+mod webdriver;
+
+use install::Scope;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use util::{cmd, fmt_duration, run, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  serve [TRUNK ARGS]  install missing tools, then `trunk serve` (default 127.0.0.1:8080)
+  test                install, then: fmt, clippy (native + wasm), native tests,
+                      wasm tests in headless Chromium, release bundle + sizes, e2e
+  e2e [--dist DIR]    install, then only: release bundle + sizes, e2e
+                      (--dist DIR: only the e2e scenario, against DIR, no build)
+  install [--check]   install missing tools only (--check: report, install nothing)
+  browser-check       verify Chromium + ChromeDriver + WebDriver on a trivial page
+
+see docs/dev-commands.md";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(rest),
+        Some("test") => test(),
+        Some("e2e") => e2e(rest),
+        Some("install") if rest.iter().any(|a| a == "--check") => {
+            if install::check(Scope::Test) {
+                Ok(())
+            } else {
+                Err("some tools are missing (run `cargo xtask install`)".into())
+            }
+        }
+        Some("install") => install::ensure(Scope::Test),
+        Some("browser-check") => install::ensure(Scope::Test).and_then(|()| e2e::browser_check()),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+        Some(other) => {
+            eprintln!("unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `trunk serve` with binaryen first on PATH; replaces this process.
+fn serve(extra: &[String]) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    install::ensure(Scope::Build)?;
+    // Trunk is offline and runs `cargo build --offline`: download the dependencies first.
+    run(cmd("cargo").arg("fetch"))?;
+    let mut c = cmd("trunk");
+    c.arg("serve");
+    if !extra
+        .iter()
+        .any(|a| a == "-a" || a.starts_with("--address"))
+    {
+        c.args(["--address", "127.0.0.1"]);
+    }
+    if !extra.iter().any(|a| a == "-p" || a.starts_with("--port")) {
+        c.args(["--port", "8080"]);
+    }
+    c.args(extra);
+    println!("$ {}", util::show(&c));
+    let err = c.exec();
+    Err(format!("could not start trunk: {err}").into())
+}
+
+/// Stage bookkeeping: headings, wall times, the summary.
+struct Stages {
+    planned: Vec<&'static str>,
+    done: Vec<(&'static str, Duration, bool)>,
+}
+
+impl Stages {
+    fn new(planned: &[&'static str]) -> Stages {
+        Stages {
+            planned: planned.to_vec(),
+            done: Vec::new(),
+        }
+    }
+
+    fn run(
+        &mut self,
+        name: &'static str,
+        what: &str,
+        f: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let n = self.done.len() + 1;
+        println!("\n==> [{n}/{}] {name}: {what}", self.planned.len());
+        let t = Instant::now();
+        let r = f();
+        let d = t.elapsed();
+        self.done.push((name, d, r.is_ok()));
+        match &r {
+            Ok(()) => println!("<== {name} ok ({})", fmt_duration(d)),
+            Err(_) => println!("<== {name} FAILED after {}", fmt_duration(d)),
+        }
+        r
+    }
+
+    /// Prints the per-stage times and the `N passed, M failed` line.
+    fn summary(&self, total: Duration) {
+        let passed = self.done.iter().filter(|s| s.2).count();
+        let failed = self.done.len() - passed;
+        let mut parts: Vec<String> = self
+            .done
+            .iter()
+            .map(|(name, d, ok)| {
+                format!(
+                    "{name} {}{}",
+                    fmt_duration(*d),
+                    if *ok { "" } else { " FAILED" }
+                )
+            })
+            .collect();
+        parts.extend(
+            self.planned[self.done.len()..]
+                .iter()
+                .map(|name| format!("{name} not run")),
+        );
+        println!(
+            "\nstages: {} — total {}",
+            parts.join(", "),
+            fmt_duration(total)
+        );
+        println!("{passed} passed, {failed} failed");
+    }
+}
+
+fn run_stages(
+    planned: &[&'static str],
+    body: impl FnOnce(&mut Stages) -> Result<()>,
+) -> Result<()> {
+    let t = Instant::now();
+    let mut stages = Stages::new(planned);
+    let r = body(&mut stages);
+    stages.summary(t.elapsed());
+    r
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    run(cmd("cargo").args(args))
+}
+
+fn test() -> Result<()> {
+    let planned = [
+        "install",
+        "fmt",
+        "clippy",
+        "test",
+        "wasm-test",
+        "bundle",
+        "e2e",
+    ];
+    run_stages(&planned, |s| {
+        s.run("install", "tools (xtask/src/versions.rs)", || {
+            install::ensure(Scope::Test)
+        })?;
+        s.run("fmt", "cargo fmt --all -- --check", || {
+            cargo(&["fmt", "--all", "--", "--check"])
+        })?;
+        s.run(
+            "clippy",
+            "native workspace + racelab-web on wasm32, -D warnings",
+            || {
+                cargo(&[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])?;
+                cargo(&[
+                    "clippy",
+                    "-p",
+                    "racelab-web",
+                    "--target",
+                    versions::WASM_TARGET,
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+            },
+        )?;
+        s.run("test", "cargo test --workspace (native)", || {
+            cargo(&["test", "--workspace"])
+        })?;
+        s.run(
+            "wasm-test",
+            "wasm-bindgen-test in headless Chromium",
+            || {
+                run(cmd("cargo")
+                    .args([
+                        "test",
+                        "-p",
+                        "racelab-web",
+                        "--target",
+                        versions::WASM_TARGET,
+                    ])
+                    .env("CHROMEDRIVER", versions::CHROMEDRIVER_BIN)
+                    .env(
+                        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                        "wasm-bindgen-test-runner",
+                    ))
+            },
+        )?;
+        s.run("bundle", "trunk build --release + gzipped sizes", || {
+            bundle::build_release()?;
+            bundle::report().map(drop)
+        })?;
+        s.run(
+            "e2e",
+            "dist/ in headless Chromium (lost-update scenario)",
+            e2e::run,
+        )
+    })
+}
+
+fn e2e(args: &[String]) -> Result<()> {
+    // `--dist DIR`: run the scenario against an already built directory, skipping the build.
+    if let Some(i) = args.iter().position(|a| a == "--dist") {
+        let Some(dir) = args.get(i + 1) else {
+            return Err("--dist needs a directory".into());
+        };
+        let dir = std::path::PathBuf::from(dir);
+        return run_stages(&["e2e"], |s| {
+            s.run(
+                "e2e",
+                &format!("{} in headless Chromium", dir.display()),
+                || e2e::run_on(&dir),
+            )
+        });
+    }
+    let planned = ["install", "bundle", "e2e"];
+    run_stages(&planned, |s| {
+        s.run("install", "tools (xtask/src/versions.rs)", || {
+            install::ensure(Scope::Test)
+        })?;
+        s.run("bundle", "trunk build --release + gzipped sizes", || {
+            bundle::build_release()?;
+            bundle::report().map(drop)
+        })?;
+        s.run(
+            "e2e",
+            "dist/ in headless Chromium (lost-update scenario)",
+            e2e::run,
+        )
+    })
+}
