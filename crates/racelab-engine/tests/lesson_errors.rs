@@ -112,3 +112,41 @@ fn every_shipped_lesson_parses() {
         }
     }
 }
+
+#[test]
+fn no_prefix_or_mangled_line_of_a_lesson_panics() {
+    // Every prefix of the file (cut at a char boundary) must parse or fail with located errors.
+    let cuts: Vec<usize> = GOOD.char_indices().map(|(i, _)| i).step_by(7).collect();
+    for cut in cuts {
+        if let Err(errs) = lesson::parse("x", "cut.toml", &GOOD[..cut]) {
+            assert!(!errs.is_empty());
+            assert!(errs.iter().all(|e| e.at.line >= 1 && e.at.col >= 1));
+        }
+    }
+    // Each script line replaced by odd text: still no panic, and the error names a line.
+    let junk = [
+        "",
+        ":",
+        "if:",
+        "a, = SELECT 1",
+        "sleep -1",
+        "x = 'é",
+        "bal = SELECT ÿ",
+        "= 1",
+        "else",
+    ];
+    for (n, line) in GOOD
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("new = "))
+    {
+        for j in junk {
+            let mut lines: Vec<&str> = GOOD.lines().collect();
+            lines[n] = j;
+            let text = lines.join("\n");
+            if let Err(errs) = lesson::parse("x", "m.toml", &text) {
+                assert!(errs[0].at.line >= 1, "{line} → {j}: {:?}", errs[0]);
+            }
+        }
+    }
+}
