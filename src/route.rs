@@ -68,34 +68,3 @@ pub fn use_hash_route() -> ReadSignal<Route> {
 pub fn navigate(route: &Route) {
     let _ = window().location().set_hash(&route.href());
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_routes() {
-        assert_eq!(Route::parse(""), Route::List);
-        assert_eq!(Route::parse("#/"), Route::List);
-        assert_eq!(
-            Route::parse("#/lesson/lost-update"),
-            Route::Lesson {
-                slug: "lost-update".into(),
-                variant: None
-            }
-        );
-        assert_eq!(
-            Route::parse("#/lesson/lost-update?variant=for-update"),
-            Route::Lesson {
-                slug: "lost-update".into(),
-                variant: Some("for-update".into())
-            }
-        );
-        assert_eq!(Route::parse("#/nope"), Route::NotFound("/nope".into()));
-        let r = Route::Lesson {
-            slug: "a".into(),
-            variant: Some("b".into()),
-        };
-        assert_eq!(Route::parse(&r.href()), r);
-    }
-}

@@ -109,6 +109,10 @@ async fn a_step_moves_one_client_and_the_clock() {
         host.query_selector_all("#trace li.event").unwrap().length(),
         1
     );
+    assert_eq!(
+        q(&host, ".next-hint").text_content().unwrap(),
+        "next event: T1 at 5 ms"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -192,4 +196,33 @@ async fn an_unknown_lesson_shows_a_message() {
     leptos::task::tick().await;
     let msg = q(&host, "#error").text_content().unwrap();
     assert!(msg.contains("no-such-lesson"), "{msg}");
+}
+
+// The router is plain Rust, tested here with the rest of the web crate (the web crate is built
+// for wasm32 only in the test pipeline).
+#[wasm_bindgen_test]
+fn parses_routes() {
+    use racelab_web::route::Route;
+    assert_eq!(Route::parse(""), Route::List);
+    assert_eq!(Route::parse("#/"), Route::List);
+    assert_eq!(
+        Route::parse("#/lesson/lost-update"),
+        Route::Lesson {
+            slug: "lost-update".into(),
+            variant: None
+        }
+    );
+    assert_eq!(
+        Route::parse("#/lesson/lost-update?variant=for-update"),
+        Route::Lesson {
+            slug: "lost-update".into(),
+            variant: Some("for-update".into())
+        }
+    );
+    assert_eq!(Route::parse("#/nope"), Route::NotFound("/nope".into()));
+    let r = Route::Lesson {
+        slug: "a".into(),
+        variant: Some("b".into()),
+    };
+    assert_eq!(Route::parse(&r.href()), r);
 }

@@ -160,6 +160,10 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
                     "Reset"
                 </button>
                 <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", run.with(|r| r.now()))}</output></span>
+                <span class="next-hint">{move || run.with(|r| match r.next_event_preview() {
+                    Some((c, t)) => format!("next event: {} at {t} ms", r.client_name(c)),
+                    None => "no client can run".to_string(),
+                })}</span>
                 <span class="keys">{format!("keys: 1–{client_count} step a client · n next event · e run to end · b back · r reset")}</span>
             </div>
             <p id="error" role="alert">{move || error.get()}</p>

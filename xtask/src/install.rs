@@ -14,8 +14,11 @@ use std::process::Command;
 pub enum Scope {
     /// Building and serving the app: wasm target, Trunk, wasm-bindgen, wasm-opt.
     Build,
-    /// Everything in `Build`, plus rustfmt/clippy, wasm-bindgen-test-runner, Chromium, ChromeDriver.
+    /// Everything in `Build`, plus rustfmt/clippy, wasm-bindgen-test-runner, Chromium,
+    /// ChromeDriver and the PostgreSQL 15 server.
     Test,
+    /// Only the PostgreSQL 15 server (`cargo xtask oracle`).
+    Oracle,
 }
 
 /// The first token of `text` that starts with a digit (e.g. `trunk 0.21.14` → `0.21.14`,
@@ -134,8 +137,70 @@ fn check_browser() -> Status {
     }
 }
 
+fn check_postgres() -> Status {
+    let bin = Path::new(versions::POSTGRES_BIN_DIR).join("postgres");
+    let found = tool_version(&bin);
+    let ok = found
+        .as_deref()
+        .is_some_and(|v| major(v) == versions::POSTGRES_MAJOR);
+    Status {
+        name: "postgresql",
+        found,
+        ok,
+    }
+}
+
+/// Makes sure the PostgreSQL 15 server is installed (apt-get as root; otherwise stops with the
+/// command to run). Returns its description for the `tools:` line.
+pub fn ensure_postgres() -> Result<String> {
+    let s = check_postgres();
+    if s.ok {
+        return Ok(s.describe());
+    }
+    let packages = versions::POSTGRES_APT_PACKAGES.join(" ");
+    if !util::is_root() {
+        bail!(
+            "{} — install the PostgreSQL {} server with:\n    sudo apt-get install -y {packages}",
+            s.describe(),
+            versions::POSTGRES_MAJOR
+        );
+    }
+    println!("install: {} → apt-get install {packages}", s.describe());
+    run(cmd("apt-get").arg("update").arg("-qq"))?;
+    run(cmd("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq"])
+        .args(versions::POSTGRES_APT_PACKAGES))?;
+    let s = check_postgres();
+    if !s.ok {
+        bail!(
+            "apt-get did not produce PostgreSQL {} in {}: {}",
+            versions::POSTGRES_MAJOR,
+            versions::POSTGRES_BIN_DIR,
+            s.describe()
+        );
+    }
+    Ok(s.describe())
+}
+
 /// Reports what is missing without installing anything. Returns `true` when all is present.
 pub fn check(scope: Scope) -> bool {
+    let all = if scope == Scope::Oracle {
+        vec![check_postgres()]
+    } else {
+        check_tools(scope)
+    };
+    for s in &all {
+        println!(
+            "{} {}",
+            if s.ok { "ok     " } else { "MISSING" },
+            s.describe()
+        );
+    }
+    all.iter().all(|s| s.ok)
+}
+
+fn check_tools(scope: Scope) -> Vec<Status> {
     let mut all = vec![
         Status {
             name: "wasm32 target",
@@ -148,19 +213,17 @@ pub fn check(scope: Scope) -> bool {
     ];
     if scope == Scope::Test {
         all.push(check_browser());
+        all.push(check_postgres());
     }
-    for s in &all {
-        println!(
-            "{} {}",
-            if s.ok { "ok     " } else { "MISSING" },
-            s.describe()
-        );
-    }
-    all.iter().all(|s| s.ok)
+    all
 }
 
 /// Installs whatever `scope` needs and is missing; prints one line when nothing was needed.
 pub fn ensure(scope: Scope) -> Result<()> {
+    if scope == Scope::Oracle {
+        println!("tools: {} (all present)", ensure_postgres()?);
+        return Ok(());
+    }
     let mut present = Vec::new();
 
     if scope == Scope::Test && !components_installed() {
@@ -291,6 +354,10 @@ pub fn ensure(scope: Scope) -> Result<()> {
         }
     }
 
+    if scope == Scope::Test {
+        present.push(ensure_postgres()?);
+    }
+
     println!("tools: {} (all present)", present.join(", "));
     Ok(())
 }
@@ -323,6 +390,10 @@ mod tests {
             parse_version("ChromeDriver 156.0.8078.79 (a21ce95c-refs/branch-heads/8078@{#1704})")
                 .as_deref(),
             Some("156.0.8078.79")
+        );
+        assert_eq!(
+            parse_version("postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)").as_deref(),
+            Some("15.18")
         );
         assert_eq!(parse_version("no digits here"), None);
     }

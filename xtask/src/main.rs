@@ -1,7 +1,8 @@
 //! Racelab developer commands (`cargo xtask …`, see docs/dev-commands.md):
 //!
 //! - `serve`   install what is missing, then `trunk serve` on http://127.0.0.1:8080
-//! - `test`    install, then fmt → clippy → native tests → wasm tests → release bundle → e2e
+//! - `test`    install, then fmt → clippy → native tests → pg-oracle → wasm → bundle → e2e
+//! - `oracle`  install PostgreSQL 15, then only the pg-oracle stage (simulator vs PostgreSQL)
 //! - `e2e`     install, then release bundle → e2e only (`--dist DIR`: scenario only)
 //! - `install` install only (`install --check` only reports)
 //! - `browser-check` check Chromium/ChromeDriver/WebDriver plumbing on a trivial page
@@ -10,6 +11,7 @@ mod bundle;
 mod e2e;
 mod http;
 mod install;
+mod oracle;
 mod util;
 mod versions;
 mod webdriver;
@@ -25,7 +27,9 @@ usage: cargo xtask <command>
 commands:
   serve [TRUNK ARGS]  install missing tools, then `trunk serve` (default 127.0.0.1:8080)
   test                install, then: fmt, clippy (native + wasm), native tests,
-                      wasm tests in headless Chromium, release bundle + sizes, e2e
+                      pg-oracle (simulator vs PostgreSQL 15), wasm tests in headless
+                      Chromium, release bundle + sizes, e2e
+  oracle              install PostgreSQL 15, then only the pg-oracle stage
   e2e [--dist DIR]    install, then only: release bundle + sizes, e2e
                       (--dist DIR: only the e2e scenario, against DIR, no build)
   install [--check]   install missing tools only (--check: report, install nothing)
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(rest),
         Some("test") => test(),
         Some("e2e") => e2e(rest),
+        Some("oracle") => oracle(),
         Some("install") if rest.iter().any(|a| a == "--check") => {
             if install::check(Scope::Test) {
                 Ok(())
@@ -177,6 +182,7 @@ fn test() -> Result<()> {
         "fmt",
         "clippy",
         "test",
+        "pg-oracle",
         "wasm-test",
         "bundle",
         "e2e",
@@ -190,11 +196,15 @@ fn test() -> Result<()> {
         })?;
         s.run(
             "clippy",
-            "native workspace + racelab-web on wasm32, -D warnings",
+            "native crates + racelab-web on wasm32, -D warnings",
             || {
+                // racelab-web is a wasm32 app: checking and testing it natively too would build
+                // Leptos twice more on a 2-core machine for nothing it does not already cover.
                 cargo(&[
                     "clippy",
                     "--workspace",
+                    "--exclude",
+                    "racelab-web",
                     "--all-targets",
                     "--",
                     "-D",
@@ -213,9 +223,12 @@ fn test() -> Result<()> {
                 ])
             },
         )?;
-        s.run("test", "cargo test --workspace (native)", || {
-            cargo(&["test", "--workspace"])
-        })?;
+        s.run(
+            "test",
+            "cargo test --workspace --exclude racelab-web (native)",
+            || cargo(&["test", "--workspace", "--exclude", "racelab-web"]),
+        )?;
+        pg_oracle(s)?;
         s.run(
             "wasm-test",
             "wasm-bindgen-test in headless Chromium",
@@ -251,6 +264,24 @@ fn bundle_and_e2e(s: &mut Stages) -> Result<()> {
         "dist/ in headless Chromium (lost-update scenario)",
         e2e::run,
     )
+}
+
+/// The differential test of the simulated PostgreSQL against a real PostgreSQL 15 server.
+fn pg_oracle(s: &mut Stages) -> Result<()> {
+    s.run(
+        "pg-oracle",
+        "simulator vs PostgreSQL 15 on loopback (crates/racelab-oracle/scenarios)",
+        oracle::run_stage,
+    )
+}
+
+fn oracle() -> Result<()> {
+    run_stages(&["install", "pg-oracle"], |s| {
+        s.run("install", "PostgreSQL 15 (xtask/src/versions.rs)", || {
+            install::ensure(Scope::Oracle)
+        })?;
+        pg_oracle(s)
+    })
 }
 
 fn e2e(args: &[String]) -> Result<()> {

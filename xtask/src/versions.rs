@@ -25,6 +25,14 @@ pub const APT_PACKAGES: &[&str] = &["chromium", "chromium-driver"];
 /// The Rust target the web app compiles to.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// The PostgreSQL major version the simulator is held against (`cargo xtask oracle`, stage
+/// pg-oracle). Debian 12's `postgresql` package is PostgreSQL 15; its server binaries live in
+/// [`POSTGRES_BIN_DIR`]. The server refuses to run as root: xtask runs it as the `postgres` user
+/// the package creates.
+pub const POSTGRES_MAJOR: &str = "15";
+pub const POSTGRES_BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
+pub const POSTGRES_APT_PACKAGES: &[&str] = &["postgresql"];
+
 /// Where the browser binaries live once the Debian packages are installed.
 pub const CHROMIUM_BIN: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER_BIN: &str = "/usr/bin/chromedriver";

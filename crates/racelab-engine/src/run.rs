@@ -313,6 +313,11 @@ impl Run {
             .min_by_key(|&c| (self.next_time(c), c))
     }
 
+    /// The client "next event" would run and the virtual time its step would take effect.
+    pub fn next_event_preview(&self) -> Option<(usize, u64)> {
+        self.next_client().map(|c| (c, self.next_time(c)))
+    }
+
     /// Runs the next event. Returns the client that ran, or None when the run is finished.
     pub fn next_event(&mut self) -> Result<Option<usize>, StepError> {
         match self.next_client() {

@@ -88,6 +88,11 @@ fn for_update_blocks_the_second_reader_until_commit() {
     let l = lesson();
     let v = l.variant_index("for-update").unwrap();
     let mut r = Run::new(l.clone(), v, FaultPlan::new());
+    assert_eq!(
+        r.next_event_preview(),
+        Some((0, 5)),
+        "T1's BEGIN takes effect at 5 ms"
+    );
     // T1 BEGIN, T2 BEGIN, T1 SELECT FOR UPDATE, T2 SELECT FOR UPDATE → blocked.
     for expected in [0, 1, 0, 1] {
         assert_eq!(r.next_event().unwrap(), Some(expected));

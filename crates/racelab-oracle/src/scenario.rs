@@ -1,0 +1,196 @@
+//! The scenario file format (`scenarios/*.txt`).
+//!
+//! ```text
+//! # lost update with FOR UPDATE          ← the first comment line is the title
+//! setup: CREATE TABLE t (id int PRIMARY KEY, v int)
+//! a: BEGIN
+//! b: SELECT * FROM t FOR SHARE  !unsupported
+//! a: SELECT * FROM t            !known-diff heap order differs after an UPDATE
+//! a: !close
+//! check: SELECT * FROM t ORDER BY id
+//! ```
+//!
+//! One step per line: `SESSION: SQL`. A session is a name (`[A-Za-z_][A-Za-z0-9_]*`) and is
+//! opened on first use; `setup` and `check` are sessions like the others (by convention the
+//! first and the last). Blank lines and lines starting with `#` are ignored. Markers at the end
+//! of a line: `!unsupported` (the simulator must refuse the statement with 0A000 "… not
+//! supported by the simulator"; PostgreSQL's answer is shown, not compared) and
+//! `!known-diff REASON` (an accepted difference: reported apart, neither passed nor failed; if
+//! both sides agree the marker is stale and the scenario fails). `SESSION: !close` is a client
+//! crash: the simulator's `Db::close_session`, and on the server Terminate + a closed socket.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Sql(String),
+    /// The client process dies: its connection drops.
+    Close,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mark {
+    None,
+    Unsupported,
+    KnownDiff(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// 1-based line in the file.
+    pub line: usize,
+    pub session: String,
+    pub action: Action,
+    pub mark: Mark,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.action {
+            Action::Sql(sql) => write!(f, "{}: {sql}", self.session),
+            Action::Close => write!(f, "{}: !close", self.session),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    /// The file name without directory (`lost-update.txt`).
+    pub name: String,
+    /// The first comment line, without `#`.
+    pub title: String,
+    pub steps: Vec<Step>,
+}
+
+const UNSUPPORTED: &str = "!unsupported";
+const KNOWN_DIFF: &str = "!known-diff";
+
+fn valid_session(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Parses a scenario; errors are `NAME:LINE: message`.
+pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
+    let mut title = String::new();
+    let mut steps = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let l = raw.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if let Some(c) = l.strip_prefix('#') {
+            if title.is_empty() && steps.is_empty() {
+                title = c.trim().to_string();
+            }
+            continue;
+        }
+        let fail = |msg: String| format!("{name}:{line}: {msg}");
+        let Some((session, rest)) = l.split_once(':') else {
+            return Err(fail("expected `SESSION: SQL`".into()));
+        };
+        let session = session.trim();
+        if !valid_session(session) {
+            return Err(fail(format!("`{session}` is not a session name")));
+        }
+        let mut body = rest.trim();
+        let mut mark = Mark::None;
+        let known_diff_at = body
+            .rfind(KNOWN_DIFF)
+            .filter(|&at| body[..at].is_empty() || body[..at].ends_with(char::is_whitespace));
+        if let Some(at) = known_diff_at {
+            let reason = body[at + KNOWN_DIFF.len()..].trim();
+            if reason.is_empty() {
+                return Err(fail("`!known-diff` needs a reason".into()));
+            }
+            mark = Mark::KnownDiff(reason.to_string());
+            body = body[..at].trim_end();
+        } else if let Some(b) = body.strip_suffix(UNSUPPORTED) {
+            if b.is_empty() || b.ends_with(char::is_whitespace) {
+                mark = Mark::Unsupported;
+                body = b.trim_end();
+            }
+        }
+        let action = if body == "!close" {
+            if mark != Mark::None {
+                return Err(fail("`!close` takes no marker".into()));
+            }
+            Action::Close
+        } else if body.is_empty() {
+            return Err(fail("a step needs a statement".into()));
+        } else if body.starts_with('!') {
+            return Err(fail(format!("unknown directive `{body}`")));
+        } else {
+            Action::Sql(body.to_string())
+        };
+        steps.push(Step {
+            line,
+            session: session.to_string(),
+            action,
+            mark,
+        });
+    }
+    if steps.is_empty() {
+        return Err(format!("{name}: no steps"));
+    }
+    Ok(Scenario {
+        name: name.to_string(),
+        title,
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_steps_markers_and_title() {
+        let text = "# the title\n\n# more comment\nsetup: CREATE TABLE t (id int)\n  a: SELECT 1 != 2   !known-diff  order differs \nb: SELECT * FROM t FOR SHARE !unsupported\na: !close\n";
+        let s = parse("x.txt", text).unwrap();
+        assert_eq!(s.title, "the title");
+        assert_eq!(s.steps.len(), 4);
+        assert_eq!(s.steps[0].session, "setup");
+        assert_eq!(s.steps[0].line, 4);
+        assert_eq!(s.steps[1].action, Action::Sql("SELECT 1 != 2".to_string()));
+        assert_eq!(s.steps[1].mark, Mark::KnownDiff("order differs".into()));
+        assert_eq!(s.steps[2].mark, Mark::Unsupported);
+        assert_eq!(
+            s.steps[2].action,
+            Action::Sql("SELECT * FROM t FOR SHARE".to_string())
+        );
+        assert_eq!(s.steps[3].action, Action::Close);
+        assert_eq!(s.steps[3].to_string(), "a: !close");
+    }
+
+    #[test]
+    fn colons_inside_sql_are_fine() {
+        let s = parse("x", "a: SELECT 'a:b'::text").unwrap();
+        assert_eq!(s.steps[0].action, Action::Sql("SELECT 'a:b'::text".into()));
+    }
+
+    #[test]
+    fn rejects_bad_lines() {
+        assert_eq!(
+            parse("x", "SELECT 1").unwrap_err(),
+            "x:1: expected `SESSION: SQL`"
+        );
+        assert!(parse("x", "a b: SELECT 1")
+            .unwrap_err()
+            .contains("not a session name"));
+        assert!(parse("x", "a:   ")
+            .unwrap_err()
+            .contains("needs a statement"));
+        assert!(parse("x", "a: !crash")
+            .unwrap_err()
+            .contains("unknown directive"));
+        assert!(parse("x", "a: SELECT 1 !known-diff")
+            .unwrap_err()
+            .contains("reason"));
+        assert!(parse("x", "# only a comment\n")
+            .unwrap_err()
+            .contains("no steps"));
+    }
+}
