@@ -213,26 +213,64 @@ fn close_session_rolls_back_and_wakes_the_waiter_with_the_old_value() {
 }
 
 #[test]
-fn close_session_while_waiting_leaves_the_queue() {
+fn a_client_dying_while_it_waits_still_runs_its_autocommit_statement() {
+    // PostgreSQL's backend does not notice the dead client while it waits for the lock: once the
+    // holder commits, the UPDATE runs and commits (oracle scenario crash-while-waiting.txt).
     let (mut db, a, b) = bank();
     ok(&mut db, a, "BEGIN");
-    ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
-    blocked(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    ok(&mut db, a, "UPDATE accounts SET balance = 300 WHERE id = 1");
+    blocked(db.execute(
+        b,
+        &p("UPDATE accounts SET balance = balance - 200 WHERE id = 1"),
+        &[],
+    ));
     let closed = db.close_session(b);
     assert_eq!(closed.result.map(|r| r.tag), Ok(String::new()));
+    assert!(closed.woken.is_empty());
+    assert_eq!(db.session_state(b), SessionState::Closed);
     assert_eq!(
         db.tables()[0].rows[0].lock,
         Some(LockView {
             holder: a,
-            waiters: vec![]
-        })
+            waiters: vec![b]
+        }),
+        "the dead client's backend is still in the queue"
+    );
+    let commit = done(db.execute(a, &p("COMMIT"), &[]));
+    assert!(
+        commit.woken.is_empty(),
+        "nobody receives the dead client's result"
+    );
+    assert_eq!(
+        committed(&db, "SELECT balance FROM accounts"),
+        vec![vec![int(100)]]
+    );
+    assert_eq!(db.locks_held(), 0);
+}
+
+#[test]
+fn a_client_dying_while_it_waits_in_a_transaction_keeps_its_locks_until_the_wait_ends() {
+    let (mut db, a, b) = bank();
+    ok(&mut db, a, "INSERT INTO accounts VALUES (2, 70)");
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE accounts SET balance = 300 WHERE id = 1");
+    ok(&mut db, b, "BEGIN");
+    ok(&mut db, b, "UPDATE accounts SET balance = 71 WHERE id = 2");
+    blocked(db.execute(b, &p("UPDATE accounts SET balance = 1 WHERE id = 1"), &[]));
+    db.close_session(b);
+    assert_eq!(
+        db.locks_held(),
+        2,
+        "b's row 2 stays locked while its backend waits"
     );
     let commit = done(db.execute(a, &p("COMMIT"), &[]));
     assert!(commit.woken.is_empty());
+    // b's statement ran, then its backend found the connection gone and rolled everything back.
     assert_eq!(
-        committed(&db, "SELECT balance FROM accounts"),
-        vec![vec![int(1)]]
+        committed(&db, "SELECT id, balance FROM accounts ORDER BY id"),
+        vec![vec![int(1), int(300)], vec![int(2), int(70)]]
     );
+    assert_eq!(db.locks_held(), 0);
 }
 
 #[test]
@@ -1093,4 +1131,24 @@ fn odd_inputs_never_panic() {
         committed(&db, "SELECT * FROM accounts"),
         vec![vec![int(1), int(500)]]
     );
+}
+
+#[test]
+fn locking_clauses_sqlparser_cannot_read_are_refused_not_called_syntax_errors() {
+    for (sql, what) in [
+        (
+            "SELECT * FROM t WHERE id = 1 FOR KEY SHARE",
+            "FOR KEY SHARE",
+        ),
+        ("SELECT * FROM t FOR NO KEY UPDATE", "FOR NO KEY UPDATE"),
+        ("SELECT 1 FOR UPDATE", "without FROM"),
+        ("SELECT 1 FOR SHARE", "without FROM"),
+    ] {
+        let e = prepare(sql).expect_err(sql);
+        assert_eq!(e.code, NOT_SUPPORTED, "{sql}: {e}");
+        assert!(e.message.contains(what), "{sql}: {e}");
+    }
+    // A real syntax error right after FOR is still PostgreSQL's 42601.
+    let e = prepare("SELECT * FROM t FOR BANANA").unwrap_err();
+    assert_eq!(e.code, "42601");
 }
