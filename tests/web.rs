@@ -198,6 +198,24 @@ async fn an_unknown_lesson_shows_a_message() {
     assert!(msg.contains("no-such-lesson"), "{msg}");
 }
 
+#[wasm_bindgen_test]
+async fn an_unknown_variant_falls_back_to_the_first_and_says_so() {
+    let (host, _keep) = mount("lost-update", Some("nope"));
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, "main#lesson", "data-variant"), "naive");
+    let msg = q(&host, "#error").text_content().unwrap();
+    assert!(msg.contains("no variant \"nope\""), "{msg}");
+    // The page still works.
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(
+        q(&host, "td[data-column='balance']")
+            .text_content()
+            .unwrap(),
+        "300"
+    );
+}
+
 // The router is plain Rust, tested here with the rest of the web crate (the web crate is built
 // for wasm32 only in the test pipeline).
 #[wasm_bindgen_test]

@@ -8,7 +8,9 @@ use racelab_engine::trace::Fault;
 #[component]
 pub fn Lane(run: RwSignal<Run>, error: RwSignal<Option<String>>, client: usize) -> impl IntoView {
     let sleep_ms = RwSignal::new(60_000u64);
-    let view_of = move || run.with(|r| r.client_view(client));
+    // One snapshot of this client per step, shared by everything the lane shows.
+    let snapshot = Memo::new(move |_| run.with(|r| r.client_view(client)));
+    let view_of = move || snapshot.get();
     let name = run.with_untracked(|r| r.client_name(client).to_string());
     let step_label = format!("Step {name}");
     let lines = move || {

@@ -569,21 +569,9 @@ fn star_alias_error(
     to: Option<(usize, usize)>,
 ) -> Option<SqlError> {
     let to = to?;
-    let at = |l: Location| {
-        (
-            usize::try_from(l.line).unwrap_or(0),
-            usize::try_from(l.column).unwrap_or(0),
-        )
-    };
-    let from = at(from);
+    let from = line_col(from);
     use sqlparser::keywords::Keyword as K;
-    let tokens = sqlparser::tokenizer::Tokenizer::new(dialect, sql)
-        .tokenize_with_location()
-        .ok()?;
-    let tokens: Vec<_> = tokens
-        .into_iter()
-        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-        .collect();
+    let tokens = significant_tokens(dialect, sql)?;
     let may_follow_star = [
         K::FROM,
         K::WHERE,
@@ -606,7 +594,7 @@ fn star_alias_error(
             Token::Word(word) => matches!(word.keyword, K::SELECT | K::RETURNING),
             _ => false,
         };
-        let pos = at(w[1].span.start);
+        let pos = line_col(w[1].span.start);
         if pos < from || pos > to {
             continue;
         }
@@ -617,6 +605,30 @@ fn star_alias_error(
         }
     }
     None
+}
+
+/// The statement's tokens without white space (None if it does not even tokenize).
+fn significant_tokens(
+    dialect: &PostgreSqlDialect,
+    sql: &str,
+) -> Option<Vec<sqlparser::tokenizer::TokenWithSpan>> {
+    let tokens = sqlparser::tokenizer::Tokenizer::new(dialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    Some(
+        tokens
+            .into_iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect(),
+    )
+}
+
+/// A sqlparser location as 1-based (line, column); (0, 0) when unknown.
+fn line_col(l: Location) -> (usize, usize) {
+    (
+        usize::try_from(l.line).unwrap_or(0),
+        usize::try_from(l.column).unwrap_or(0),
+    )
 }
 
 /// Valid PostgreSQL locking clauses that sqlparser cannot parse (`FOR KEY SHARE`,
@@ -631,17 +643,10 @@ fn locking_clause_gap(
 ) -> Option<SqlError> {
     use sqlparser::keywords::Keyword as K;
     let (line, col) = at?;
-    let tokens = sqlparser::tokenizer::Tokenizer::new(dialect, sql)
-        .tokenize_with_location()
-        .ok()?;
-    let tokens: Vec<_> = tokens
-        .into_iter()
-        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-        .collect();
-    let i = tokens.iter().position(|t| {
-        usize::try_from(t.span.start.line).ok() == Some(line)
-            && usize::try_from(t.span.start.column).ok() == Some(col)
-    })?;
+    let tokens = significant_tokens(dialect, sql)?;
+    let i = tokens
+        .iter()
+        .position(|t| line_col(t.span.start) == (line, col))?;
     let keyword = |t: &sqlparser::tokenizer::TokenWithSpan| match &t.token {
         Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
         _ => None,
