@@ -45,7 +45,7 @@ pub fn Lane(run: RwSignal<Run>, error: RwSignal<Option<String>>, client: usize) 
                     {step_label.clone()}
                 </button>
             </header>
-            <p class="lane-status">{move || view_of().map(|c| c.status_text).unwrap_or_default()}</p>
+            <p class="lane-status" aria-live="polite">{move || view_of().map(|c| c.status_text).unwrap_or_default()}</p>
             <ol class="script">{lines}</ol>
             <div class="lane-foot">
                 <label>"sleep fault, ms "

@@ -10,8 +10,11 @@
 //!
 //! Simplifications (all deterministic, all documented in the module doc of `sql`):
 //! - CREATE TABLE runs only outside a transaction block (inside one: not supported).
-//! - A statement checks every target row's lock before changing anything and waits on the first
-//!   locked row while holding none; a woken statement re-runs from scratch with a new snapshot.
+//! - UPDATE/DELETE/SELECT … FOR UPDATE go row by row (`Progress`): a waiting statement keeps
+//!   the locks and changes it made; a woken one continues with the rows of its own snapshot
+//!   (re-checked on their newest committed version when changed since). A woken INSERT re-runs
+//!   from scratch. A failed statement undoes its rows; in a block its locks stay until the
+//!   block ends (PostgreSQL releases them at the error).
 //! - Scans return rows in primary-key order (PostgreSQL's heap order differs after updates; use
 //!   ORDER BY when order matters). Text compares bytewise (the "C" collation).
 //! - UPDATE of a primary-key column is not supported.
@@ -137,6 +140,32 @@ struct Waiting {
     params: Vec<Value>,
     table: usize,
     key: Vec<Value>,
+    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch).
+    progress: Option<Progress>,
+}
+
+/// A row-by-row statement's progress, kept across a lock wait.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct Progress {
+    /// Rows not processed yet, in scan order, each with the version the statement's snapshot
+    /// saw (the snapshot is taken once, when the statement starts).
+    todo: VecDeque<KeyedRow>,
+    /// Output rows produced so far (RETURNING, or the SELECT list for FOR UPDATE).
+    out: Vec<Vec<Value>>,
+    /// Rows processed (changed or locked) so far: the command tag's count.
+    done: usize,
+    /// Each row this statement changed with the session's previous uncommitted version, in
+    /// order: undone (in reverse) if the statement fails.
+    undo: Vec<(Vec<Value>, Option<Pending>)>,
+    /// What the statement touched before the wait.
+    touches: BTreeSet<Touch>,
+}
+
+/// What a row-by-row scan does to each row it reaches.
+enum RowAction<'a> {
+    Lock,
+    Update(&'a [(usize, B)]),
+    Delete,
 }
 
 /// A row's key and its values.
@@ -160,6 +189,7 @@ enum Outcome {
         table: usize,
         key: Vec<Value>,
         holder: SessionId,
+        progress: Option<Progress>,
     },
 }
 
@@ -209,7 +239,7 @@ impl Db {
             }
             Some(_) => {}
         }
-        match self.run(session, stmt, params) {
+        match self.run(session, stmt, params, None) {
             Step::Blocked(b) => Exec::Blocked(b),
             Step::Done {
                 result,
@@ -376,8 +406,17 @@ impl Db {
     // Statement dispatch, transactions, waking
     // -----------------------------------------------------------------------------------------
 
-    fn run(&mut self, s: SessionId, prepared: &Prepared, params: &[Value]) -> Step {
-        let mut touches = BTreeSet::new();
+    fn run(
+        &mut self,
+        s: SessionId,
+        prepared: &Prepared,
+        params: &[Value],
+        resume: Option<Progress>,
+    ) -> Step {
+        let mut touches = resume
+            .as_ref()
+            .map(|p| p.touches.clone())
+            .unwrap_or_default();
         let tx = self.sessions[s].tx;
         let done = |result, touches: BTreeSet<Touch>, released| Step::Done {
             result,
@@ -440,22 +479,39 @@ impl Db {
                         self.create_table(ct, &mut touches).map(Outcome::Rows)
                     }
                 }
-                Stmt::Select(sel) => self.exec_select(s, sel, params, &mut touches),
+                Stmt::Select(sel) => self.exec_select(s, sel, params, &mut touches, resume),
                 Stmt::Insert(ins) => self.exec_insert(s, ins, params, &mut touches),
-                Stmt::Update(upd) => self.exec_update(s, upd, params, &mut touches),
-                Stmt::Delete(del) => self.exec_delete(s, del, params, &mut touches),
+                Stmt::Update(upd) => self.exec_update(s, upd, params, &mut touches, resume),
+                Stmt::Delete(del) => self.exec_delete(s, del, params, &mut touches, resume),
                 Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
             },
         };
-        // A wait that would close a cycle in the wait-for graph is refused.
+        // A wait that would close a cycle in the wait-for graph is refused (the statement fails
+        // as a whole: the rows it changed before are undone).
         let outcome = match outcome {
-            Ok(Outcome::Wait { holder, .. }) if self.waits_for(holder, s) => {
+            Ok(Outcome::Wait {
+                table,
+                holder,
+                progress,
+                ..
+            }) if self.waits_for(holder, s) => {
+                if let Some(p) = progress {
+                    self.undo(table, &p.undo);
+                }
                 Err(SqlError::not_supported(DEADLOCK))
             }
             other => other,
         };
         match outcome {
-            Ok(Outcome::Wait { table, key, holder }) => {
+            Ok(Outcome::Wait {
+                table,
+                key,
+                holder,
+                mut progress,
+            }) => {
+                if let Some(p) = progress.as_mut() {
+                    p.touches = touches;
+                }
                 let t = &mut self.tables[table];
                 let shown = t.blocked_key_string(&key);
                 let name = t.name.clone();
@@ -467,6 +523,7 @@ impl Db {
                     params: params.to_vec(),
                     table,
                     key,
+                    progress,
                 });
                 Step::Blocked(BlockedOn {
                     table: name,
@@ -485,10 +542,20 @@ impl Db {
                 done(Ok(result), touches, released)
             }
             Err(e) => {
-                if tx == Tx::Active {
-                    self.sessions[s].tx = Tx::Aborted;
-                }
-                done(Err(e), touches, Vec::new())
+                // The statement fails as a whole. In a block the transaction is aborted (the
+                // rows the statement changed were already undone; the locks stay until the
+                // block ends); in autocommit its implicit transaction rolls back.
+                let released = match self.sessions[s].tx {
+                    Tx::None => {
+                        let mut ignored = BTreeSet::new();
+                        self.end_tx(s, false, &mut ignored)
+                    }
+                    _ => {
+                        self.sessions[s].tx = Tx::Aborted;
+                        Vec::new()
+                    }
+                };
+                done(Err(e), touches, released)
             }
         }
     }
@@ -569,7 +636,7 @@ impl Db {
             let Some(waiting) = self.sessions.get_mut(w).and_then(|s| s.waiting.take()) else {
                 continue;
             };
-            match self.run(w, &waiting.stmt, &waiting.params) {
+            match self.run(w, &waiting.stmt, &waiting.params, waiting.progress) {
                 Step::Blocked(_) => {}
                 Step::Done {
                     result,
@@ -763,7 +830,7 @@ impl Db {
     }
 
     /// Runs a SELECT on the snapshot of `viewer` (None = committed state only). Returns the
-    /// output and the keys of the rows in the LIMIT/OFFSET window (for FOR UPDATE).
+    /// output and every matching row in output order (for FOR UPDATE).
     fn select_rows(
         &self,
         sel: &Select,
@@ -813,7 +880,7 @@ impl Db {
             return Ok(SelectOut {
                 columns,
                 rows,
-                keys: Vec::new(),
+                cands: Vec::new(),
             });
         }
         let mut produced = Vec::new();
@@ -830,7 +897,7 @@ impl Db {
                     OrderTarget::Input(b) => eval(b, &row)?,
                 });
             }
-            produced.push((key, out, sort_keys));
+            produced.push((key, out, sort_keys, row));
         }
         if !plan.order.is_empty() {
             produced.sort_by(|a, b| {
@@ -848,23 +915,20 @@ impl Db {
             Some(l) => offset.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)),
             None => usize::MAX,
         };
-        let mut keys = Vec::new();
+        let mut cands = Vec::new();
         let mut rows = Vec::new();
-        for (i, (key, out, _)) in produced.into_iter().enumerate() {
-            if i >= end {
-                break;
-            }
+        for (i, (key, out, _, row)) in produced.into_iter().enumerate() {
             if let Some(k) = key {
-                keys.push(k);
+                cands.push((k, row));
             }
-            if i >= offset {
+            if i >= offset && i < end {
                 rows.push(out);
             }
         }
         Ok(SelectOut {
             columns,
             rows,
-            keys,
+            cands,
         })
     }
 
@@ -985,19 +1049,6 @@ impl Db {
     // Execution
     // -----------------------------------------------------------------------------------------
 
-    /// The first row among `keys` whose lock another session holds.
-    fn first_conflict(&self, s: SessionId, table: usize, keys: &[Vec<Value>]) -> Option<Outcome> {
-        let t = &self.tables[table];
-        keys.iter().find_map(|k| {
-            let holder = t.rows.get(k)?.lock.as_ref()?.holder;
-            (holder != s).then(|| Outcome::Wait {
-                table,
-                key: k.clone(),
-                holder,
-            })
-        })
-    }
-
     /// Takes (or keeps) `s`'s lock on the row.
     fn lock_row(&mut self, s: SessionId, table: usize, key: &[Value]) {
         let slot = self.tables[table].rows.entry(key.to_vec()).or_default();
@@ -1009,37 +1060,183 @@ impl Db {
         }
     }
 
+    /// Puts back the session's previous uncommitted versions of the rows a failed statement
+    /// changed (locks stay: the transaction ends later and releases them).
+    fn undo(&mut self, table: usize, undo: &[(Vec<Value>, Option<Pending>)]) {
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        for (key, before) in undo.iter().rev() {
+            if let Some(slot) = t.rows.get_mut(key) {
+                slot.pending = before.clone();
+            }
+        }
+    }
+
+    /// Processes the statement's remaining rows one at a time, in order: waits (returning the
+    /// row and its holder) at the first row another transaction has locked, keeping what was
+    /// done so far; otherwise re-reads the row (EvalPlanQual: a row changed since the
+    /// snapshot by a committed transaction is re-checked on its newest version, skipped if it
+    /// is gone or no longer matches), takes its lock and applies `action`. Stops after `limit`
+    /// rows. On error, the rows changed so far are undone.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_rows(
+        &mut self,
+        s: SessionId,
+        table: usize,
+        filter: Option<&B>,
+        action: &RowAction<'_>,
+        output: Option<&[(String, B)]>,
+        limit: usize,
+        prog: &mut Progress,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Option<(Vec<Value>, SessionId)>, SqlError> {
+        while prog.done < limit {
+            let Some((key, snap)) = prog.todo.front().cloned() else {
+                break;
+            };
+            let slot = self.tables[table].rows.get(&key);
+            if let Some(holder) = slot
+                .and_then(|sl| sl.lock.as_ref())
+                .map(|l| l.holder)
+                .filter(|&h| h != s)
+            {
+                return Ok(Some((key, holder)));
+            }
+            let current = slot.and_then(|sl| sl.visible(Some(s))).cloned();
+            prog.todo.pop_front();
+            if let Err(e) = self.scan_row(
+                s, table, filter, action, output, key, snap, current, prog, touches,
+            ) {
+                self.undo(table, &prog.undo);
+                return Err(e);
+            }
+        }
+        Ok(None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn scan_row(
+        &mut self,
+        s: SessionId,
+        table: usize,
+        filter: Option<&B>,
+        action: &RowAction<'_>,
+        output: Option<&[(String, B)]>,
+        key: Vec<Value>,
+        snap: Vec<Value>,
+        current: Option<Vec<Value>>,
+        prog: &mut Progress,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<(), SqlError> {
+        let Some(row) = current else {
+            // Deleted since the snapshot by a committed transaction.
+            return Ok(());
+        };
+        if row != snap {
+            if let Some(f) = filter {
+                if !truthy(&eval(f, &row)?) {
+                    return Ok(());
+                }
+            }
+        }
+        match action {
+            RowAction::Lock => {
+                if let Some(items) = output {
+                    prog.out.push(project(items, &row)?);
+                }
+                self.lock_row(s, table, &key);
+                let t = &self.tables[table];
+                touches.insert(Touch::WriteRow {
+                    table: t.name.clone(),
+                    key: t.key_string(&key),
+                });
+            }
+            RowAction::Update(sets) => {
+                let t = &self.tables[table];
+                let mut new = row.clone();
+                for (c, b) in sets.iter() {
+                    new[*c] = store(eval(b, &row)?, &t.columns[*c])?;
+                }
+                t.check_not_null(&new)?;
+                if let Some(items) = output {
+                    prog.out.push(project(items, &new)?);
+                }
+                let before = t.rows.get(&key).and_then(|sl| sl.pending.clone());
+                prog.undo.push((key.clone(), before));
+                self.write(s, table, &key, Some(new), touches);
+            }
+            RowAction::Delete => {
+                if let Some(items) = output {
+                    prog.out.push(project(items, &row)?);
+                }
+                let t = &self.tables[table];
+                let before = t.rows.get(&key).and_then(|sl| sl.pending.clone());
+                prog.undo.push((key.clone(), before));
+                self.write(s, table, &key, None, touches);
+            }
+        }
+        prog.done += 1;
+        Ok(())
+    }
+
     fn exec_select(
         &mut self,
         s: SessionId,
         sel: &Select,
         params: &[Value],
         touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
-        let out = self.select_rows(sel, Some(params), Some(s), touches)?;
-        if sel.for_update {
-            if let Some(ti) = sel
-                .from
-                .as_ref()
-                .and_then(|r| self.table_index(&r.name).ok())
-            {
-                if let Some(wait) = self.first_conflict(s, ti, &out.keys) {
-                    return Ok(wait);
-                }
-                for k in &out.keys {
-                    self.lock_row(s, ti, k);
-                    let t = &self.tables[ti];
-                    touches.insert(Touch::WriteRow {
-                        table: t.name.clone(),
-                        key: t.key_string(k),
-                    });
+        let plan = self.plan_select(sel, Some(params), touches)?;
+        let (true, Some(ti), false) = (sel.for_update, plan.table, plan.count) else {
+            let out = self.select_rows(sel, Some(params), Some(s), touches)?;
+            return Ok(Outcome::Rows(QueryResult {
+                tag: format!("SELECT {}", out.rows.len()),
+                columns: out.columns,
+                rows: out.rows,
+                notices: Vec::new(),
+            }));
+        };
+        // FOR UPDATE: rows are locked one at a time in output order, below LIMIT (rows skipped
+        // after a re-check do not count), as PostgreSQL's LockRows node does.
+        let mut prog = match resume {
+            Some(p) => p,
+            None => {
+                let out = self.select_rows(sel, Some(params), Some(s), touches)?;
+                Progress {
+                    todo: out.cands.into(),
+                    ..Progress::default()
                 }
             }
+        };
+        let offset = usize::try_from(plan.offset).unwrap_or(usize::MAX);
+        let end = match plan.limit {
+            Some(l) => offset.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)),
+            None => usize::MAX,
+        };
+        if let Some((key, holder)) = self.scan_rows(
+            s,
+            ti,
+            plan.filter.as_ref(),
+            &RowAction::Lock,
+            Some(&plan.outputs),
+            end,
+            &mut prog,
+            touches,
+        )? {
+            return Ok(Outcome::Wait {
+                table: ti,
+                key,
+                holder,
+                progress: Some(prog),
+            });
         }
+        let rows: Vec<Vec<Value>> = prog.out.into_iter().skip(offset).collect();
         Ok(Outcome::Rows(QueryResult {
-            tag: format!("SELECT {}", out.rows.len()),
-            columns: out.columns,
-            rows: out.rows,
+            tag: format!("SELECT {}", rows.len()),
+            columns: plan.outputs.iter().map(|(n, _)| n.clone()).collect(),
+            rows,
             notices: Vec::new(),
         }))
     }
@@ -1085,6 +1282,7 @@ impl Db {
                             table: ti,
                             key,
                             holder: p.session,
+                            progress: None,
                         });
                     }
                     if slot.visible(Some(s)).is_some() {
@@ -1099,6 +1297,7 @@ impl Db {
                             table: ti,
                             key,
                             holder: l.holder,
+                            progress: None,
                         });
                     }
                 }
@@ -1183,41 +1382,38 @@ impl Db {
         upd: &Update,
         params: &[Value],
         touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_update(upd, Some(params))?;
         let ti = plan.table;
-        let matched = self.matching(s, ti, plan.filter.as_ref(), touches)?;
-        let t = &self.tables[ti];
-        let mut updates = Vec::new();
-        for (key, old) in matched {
-            let mut new = old.clone();
-            for (c, b) in &plan.sets {
-                new[*c] = store(eval(b, &old)?, &t.columns[*c])?;
-            }
-            t.check_not_null(&new)?;
-            updates.push((key, new));
-        }
-        let keys: Vec<Vec<Value>> = updates.iter().map(|(k, _)| k.clone()).collect();
-        if let Some(wait) = self.first_conflict(s, ti, &keys) {
-            return Ok(wait);
-        }
-        let returned = match &plan.returning {
-            Some(items) => Some(
-                updates
-                    .iter()
-                    .map(|(_, r)| project(items, r))
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            None => None,
+        let mut prog = match resume {
+            Some(p) => p,
+            None => Progress {
+                todo: self.matching(s, ti, plan.filter.as_ref(), touches)?.into(),
+                ..Progress::default()
+            },
         };
-        let n = updates.len();
-        for (key, new) in updates {
-            self.write(s, ti, &key, Some(new), touches);
+        if let Some((key, holder)) = self.scan_rows(
+            s,
+            ti,
+            plan.filter.as_ref(),
+            &RowAction::Update(&plan.sets),
+            plan.returning.as_deref(),
+            usize::MAX,
+            &mut prog,
+            touches,
+        )? {
+            return Ok(Outcome::Wait {
+                table: ti,
+                key,
+                holder,
+                progress: Some(prog),
+            });
         }
         Ok(Outcome::Rows(with_returning(
-            format!("UPDATE {n}"),
+            format!("UPDATE {}", prog.done),
             plan.returning.as_ref(),
-            returned,
+            Some(prog.out),
         )))
     }
 
@@ -1227,31 +1423,38 @@ impl Db {
         del: &Delete,
         params: &[Value],
         touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_delete(del, Some(params))?;
         let ti = plan.table;
-        let matched = self.matching(s, ti, plan.filter.as_ref(), touches)?;
-        let keys: Vec<Vec<Value>> = matched.iter().map(|(k, _)| k.clone()).collect();
-        if let Some(wait) = self.first_conflict(s, ti, &keys) {
-            return Ok(wait);
-        }
-        let returned = match &plan.returning {
-            Some(items) => Some(
-                matched
-                    .iter()
-                    .map(|(_, r)| project(items, r))
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            None => None,
+        let mut prog = match resume {
+            Some(p) => p,
+            None => Progress {
+                todo: self.matching(s, ti, plan.filter.as_ref(), touches)?.into(),
+                ..Progress::default()
+            },
         };
-        let n = matched.len();
-        for key in keys {
-            self.write(s, ti, &key, None, touches);
+        if let Some((key, holder)) = self.scan_rows(
+            s,
+            ti,
+            plan.filter.as_ref(),
+            &RowAction::Delete,
+            plan.returning.as_deref(),
+            usize::MAX,
+            &mut prog,
+            touches,
+        )? {
+            return Ok(Outcome::Wait {
+                table: ti,
+                key,
+                holder,
+                progress: Some(prog),
+            });
         }
         Ok(Outcome::Rows(with_returning(
-            format!("DELETE {n}"),
+            format!("DELETE {}", prog.done),
             plan.returning.as_ref(),
-            returned,
+            Some(prog.out),
         )))
     }
 
@@ -1486,7 +1689,8 @@ struct SelectPlan {
 struct SelectOut {
     columns: Vec<String>,
     rows: Vec<Vec<Value>>,
-    keys: Vec<Vec<Value>>,
+    /// Every matching row with a key, in output order, with its input values (FOR UPDATE).
+    cands: Vec<KeyedRow>,
 }
 
 struct InsertPlan {

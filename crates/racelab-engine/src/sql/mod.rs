@@ -3,29 +3,32 @@
 //! Statements are parsed once, with the `sqlparser` crate (PostgreSQL dialect), into a small
 //! IR ([`Prepared`]); anything outside the modelled subset is rejected at that point with a
 //! [`SqlError`] whose code is [`NOT_SUPPORTED`]. Execution is atomic per statement and happens at
-//! one virtual instant chosen by the scheduler. A statement that must wait for a row lock does not
-//! run: [`Db::execute`] answers [`Exec::Blocked`] and the database keeps the statement in the
-//! row's FIFO wait queue. When the holder's transaction ends (COMMIT, ROLLBACK, or the session is
-//! closed because its client crashed), the waiters are retried in queue order, inside that same
-//! call, and their outcomes are returned as [`Wake`]s.
+//! one virtual instant chosen by the scheduler, unless it must wait for a row lock:
+//! [`Db::execute`] answers [`Exec::Blocked`] and the database keeps the statement, with its
+//! progress, in the row's FIFO wait queue. When the holder's transaction ends (COMMIT, ROLLBACK,
+//! or the session is closed because its client crashed), the waiters are resumed in queue order,
+//! inside that same call, and their outcomes are returned as [`Wake`]s. A statement that fails
+//! fails as a whole: the rows it changed are undone.
 //!
 //! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean;
 //! PRIMARY KEY, NOT NULL), INSERT … VALUES [RETURNING], SELECT (one table, WHERE, ORDER BY,
 //! LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
 //! BEGIN/START TRANSACTION/COMMIT/END/ROLLBACK, autocommit outside a transaction block,
-//! READ COMMITTED (a fresh snapshot per statement; a blocked UPDATE/DELETE/FOR UPDATE re-reads
-//! the newest committed row version after the wait and re-checks its WHERE, as PostgreSQL's
-//! EvalPlanQual does), row locks with FIFO wait queues.
-//!
-//! Known simplification (documented in ARCHITECTURE.md): a statement that touches several rows
-//! checks every target row's lock before it changes anything, and waits on the first locked one
-//! while holding none; PostgreSQL locks rows one by one as it scans.
+//! READ COMMITTED (a fresh snapshot per statement), row locks with FIFO wait queues.
+//! UPDATE, DELETE and SELECT … FOR UPDATE process their rows one at a time in scan order, as
+//! PostgreSQL does: each row is locked (and changed) when reached; a row locked by another
+//! transaction makes the statement wait there, keeping the rows it already did. The rows it
+//! reaches are those of its snapshot; one that a committed transaction changed since is re-read
+//! at its newest version and its WHERE re-checked (PostgreSQL's EvalPlanQual); rows inserted
+//! after the statement started are not seen.
 //!
 //! Further simplifications (see `db.rs`): tables without a PRIMARY KEY are allowed (rows keyed by
 //! an internal counter, shown like a ctid: `(0,1)`); scans return rows in primary-key order (use
 //! ORDER BY where order matters); text compares bytewise (the "C" collation); CREATE TABLE only
 //! outside a transaction block; UPDATE of a primary-key column is not supported; a deadlock is
-//! refused with a not-supported error instead of PostgreSQL's 40P01.
+//! refused with a not-supported error instead of PostgreSQL's 40P01; after an error in a
+//! transaction block the block keeps its row locks until ROLLBACK (PostgreSQL releases them at
+//! the error).
 
 mod db;
 mod error;
