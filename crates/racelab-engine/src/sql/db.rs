@@ -13,8 +13,8 @@
 //! - UPDATE/DELETE/SELECT … FOR UPDATE go row by row (`Progress`): a waiting statement keeps
 //!   the locks and changes it made; a woken one continues with the rows of its own snapshot
 //!   (re-checked on their newest committed version when changed since). A woken INSERT re-runs
-//!   from scratch. A failed statement undoes its rows; in a block its locks stay until the
-//!   block ends (PostgreSQL releases them at the error).
+//!   from scratch. A failed statement undoes its rows, and its transaction is aborted at once
+//!   (writes discarded, locks released), as PostgreSQL does; a block then waits for ROLLBACK.
 //! - Scans return rows in primary-key order (PostgreSQL's heap order differs after updates; use
 //!   ORDER BY when order matters). Text compares bytewise (the "C" collation).
 //! - UPDATE of a primary-key column is not supported.
@@ -542,19 +542,15 @@ impl Db {
                 done(Ok(result), touches, released)
             }
             Err(e) => {
-                // The statement fails as a whole. In a block the transaction is aborted (the
-                // rows the statement changed were already undone; the locks stay until the
-                // block ends); in autocommit its implicit transaction rolls back.
-                let released = match self.sessions[s].tx {
-                    Tx::None => {
-                        let mut ignored = BTreeSet::new();
-                        self.end_tx(s, false, &mut ignored)
-                    }
-                    _ => {
-                        self.sessions[s].tx = Tx::Aborted;
-                        Vec::new()
-                    }
-                };
+                // The statement fails as a whole, and so does its transaction: PostgreSQL
+                // aborts it at the error (its writes are discarded and its row locks released,
+                // so waiters proceed now), while a block stays open in the aborted state until
+                // ROLLBACK or COMMIT (oracle scenario error-releases-locks.txt).
+                let mut ignored = BTreeSet::new();
+                let released = self.end_tx(s, false, &mut ignored);
+                if self.sessions[s].tx != Tx::None {
+                    self.sessions[s].tx = Tx::Aborted;
+                }
                 done(Err(e), touches, released)
             }
         }
@@ -1061,7 +1057,7 @@ impl Db {
     }
 
     /// Puts back the session's previous uncommitted versions of the rows a failed statement
-    /// changed (locks stay: the transaction ends later and releases them).
+    /// changed (the caller then aborts the transaction, which releases the locks).
     fn undo(&mut self, table: usize, undo: &[(Vec<Value>, Option<Pending>)]) {
         let Some(t) = self.tables.get_mut(table) else {
             return;

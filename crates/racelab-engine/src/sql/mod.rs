@@ -26,9 +26,8 @@
 //! an internal counter, shown like a ctid: `(0,1)`); scans return rows in primary-key order (use
 //! ORDER BY where order matters); text compares bytewise (the "C" collation); CREATE TABLE only
 //! outside a transaction block; UPDATE of a primary-key column is not supported; a deadlock is
-//! refused with a not-supported error instead of PostgreSQL's 40P01; after an error in a
-//! transaction block the block keeps its row locks until ROLLBACK (PostgreSQL releases them at
-//! the error).
+//! refused with a not-supported error instead of PostgreSQL's 40P01 (the refusal, like any
+//! error, aborts the transaction at once and releases its locks, as PostgreSQL does at an error).
 
 mod db;
 mod error;

@@ -456,15 +456,17 @@ fn aborted_transaction_ignores_commands_and_commit_rolls_back() {
         e.message,
         "current transaction is aborted, commands ignored until end of transaction block"
     );
-    // The aborted transaction still holds its row lock: b's update waits.
-    blocked(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    // PostgreSQL aborted the transaction at the error: its write is gone and its row lock
+    // released, so b's update runs at once although a's block is still open.
+    assert_eq!(db.locks_held(), 0);
+    assert_eq!(
+        ok(&mut db, b, "UPDATE accounts SET balance = 2 WHERE id = 1").tag,
+        "UPDATE 1"
+    );
     let commit = done(db.execute(a, &p("COMMIT"), &[]));
     assert_eq!(commit.result.map(|r| r.tag), Ok("ROLLBACK".to_string()));
     assert_eq!(db.session_state(a), SessionState::Idle);
-    assert_eq!(
-        commit.woken[0].result.as_ref().map(|r| r.tag.as_str()),
-        Ok("UPDATE 1")
-    );
+    assert!(commit.woken.is_empty());
     assert_eq!(
         committed(&db, "SELECT balance FROM accounts"),
         vec![vec![int(2)]]
@@ -913,17 +915,20 @@ fn deadlock_is_refused_not_hung() {
     ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
     ok(&mut db, b, "UPDATE accounts SET balance = 1 WHERE id = 2");
     blocked(db.execute(a, &p("UPDATE accounts SET balance = 2 WHERE id = 2"), &[]));
-    let e = fails(&mut db, b, "UPDATE accounts SET balance = 2 WHERE id = 1");
+    let refused = done(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    let e = refused.result.expect_err("deadlock refused");
     assert!(e.is_not_supported());
     assert!(e.message.contains("deadlock"));
     assert_eq!(db.session_state(b), SessionState::Aborted);
-    let r = done(db.execute(b, &p("ROLLBACK"), &[]));
-    assert_eq!(r.woken.len(), 1);
-    assert_eq!(r.woken[0].session, a);
+    // Like any error, the refusal aborts b's transaction at once, which lets a go on.
+    assert_eq!(refused.woken.len(), 1);
+    assert_eq!(refused.woken[0].session, a);
     assert_eq!(
-        r.woken[0].result.as_ref().map(|r| r.tag.as_str()),
+        refused.woken[0].result.as_ref().map(|r| r.tag.as_str()),
         Ok("UPDATE 1")
     );
+    let r = done(db.execute(b, &p("ROLLBACK"), &[]));
+    assert!(r.woken.is_empty());
 }
 
 #[test]
@@ -1255,18 +1260,20 @@ fn multi_row_delete_and_for_update_lock_row_by_row() {
     // b now waits on row 2 and holds row 1; c waits on row 2 and holds row 3: b's turn comes
     // first, then it needs row 3 held by c, which waits for row 2 held by b: a cycle, refused.
     let r = done(db.execute(a, &p("ROLLBACK"), &[]));
-    assert_eq!(r.woken.len(), 1);
+    assert_eq!(r.woken.len(), 2);
     assert_eq!(r.woken[0].session, b);
     let e = r.woken[0].result.clone().expect_err("deadlock refused");
     assert!(e.is_not_supported() && e.message.contains("deadlock"));
     assert_eq!(db.session_state(b), SessionState::Aborted);
-    // The refused DELETE's changes are undone (its locks stay until the block ends).
+    // The refusal aborts b's transaction at once: the DELETE's changes are undone and its locks
+    // released, so c's SELECT … FOR UPDATE goes on in the same call.
     assert_eq!(pending_of(&db, 0), None);
     assert_eq!(pending_of(&db, 1), None);
-    let r = done(db.execute(b, &p("ROLLBACK"), &[]));
-    assert_eq!(r.woken.len(), 1);
-    let rc = r.woken[0].result.as_ref().expect("c's SELECT");
+    assert_eq!(r.woken[1].session, c);
+    let rc = r.woken[1].result.as_ref().expect("c's SELECT");
     assert_eq!(rc.tag, "SELECT 3");
+    let r = done(db.execute(b, &p("ROLLBACK"), &[]));
+    assert!(r.woken.is_empty());
     ok(&mut db, c, "COMMIT");
     assert_eq!(committed(&db, "SELECT count(*) FROM t"), vec![vec![int(3)]]);
     assert_eq!(db.locks_held(), 0);
@@ -1310,8 +1317,9 @@ fn an_error_after_a_wait_undoes_the_whole_statement() {
     let r = done(db.execute(a, &p("COMMIT"), &[]));
     assert!(r.woken[0].result.is_err());
     assert_eq!(db.session_state(b), SessionState::Aborted);
-    assert_eq!(pending_of(&db, 0), Some((b, Some(vec![int(1), int(7)]))));
+    // The error aborted b's whole transaction at once: its earlier UPDATE of row 1 is gone too.
+    assert_eq!(pending_of(&db, 0), None);
     assert_eq!(pending_of(&db, 1), None);
-    ok(&mut db, b, "ROLLBACK");
     assert_eq!(db.locks_held(), 0);
+    ok(&mut db, b, "ROLLBACK");
 }
