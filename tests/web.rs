@@ -154,6 +154,10 @@ async fn for_update_blocks_then_passes() {
             .unwrap(),
         "40 ms"
     );
+    assert_eq!(
+        q(&host, ".next-hint").text_content().unwrap(),
+        "the run is over"
+    );
 }
 
 #[wasm_bindgen_test]

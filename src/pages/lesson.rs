@@ -162,7 +162,19 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
                 <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", run.with(|r| r.now()))}</output></span>
                 <span class="next-hint">{move || run.with(|r| match r.next_event_preview() {
                     Some((c, t)) => format!("next event: {} at {t} ms", r.client_name(c)),
-                    None => "no client can run".to_string(),
+                    None => {
+                        let stuck: Vec<String> = r
+                            .client_views()
+                            .into_iter()
+                            .filter(|c| c.status == racelab_engine::run::ClientStatus::Blocked)
+                            .map(|c| c.name)
+                            .collect();
+                        if stuck.is_empty() {
+                            "the run is over".to_string()
+                        } else {
+                            format!("the run is stuck: {} waits forever", stuck.join(", "))
+                        }
+                    }
                 })}</span>
                 <span class="keys">{format!("keys: 1–{client_count} step a client · n next event · e run to end · b back · r reset")}</span>
             </div>

@@ -872,8 +872,9 @@ impl Run {
                             (
                                 Verdict::Fail,
                                 format!(
-                                    "{locks} row lock(s) still held; {} wait forever",
-                                    blocked.join(", ")
+                                    "{locks} row lock(s) still held; {} {} forever",
+                                    blocked.join(", "),
+                                    if blocked.len() == 1 { "waits" } else { "wait" }
                                 ),
                             )
                         }
