@@ -1381,36 +1381,13 @@ impl Db {
         resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_update(upd, Some(params))?;
-        let ti = plan.table;
-        let mut prog = match resume {
-            Some(p) => p,
-            None => Progress {
-                todo: self.matching(s, ti, plan.filter.as_ref(), touches)?.into(),
-                ..Progress::default()
-            },
+        let action = RowAction::Update(&plan.sets);
+        let target = RowTarget {
+            table: plan.table,
+            filter: plan.filter.as_ref(),
+            returning: plan.returning.as_ref(),
         };
-        if let Some((key, holder)) = self.scan_rows(
-            s,
-            ti,
-            plan.filter.as_ref(),
-            &RowAction::Update(&plan.sets),
-            plan.returning.as_deref(),
-            usize::MAX,
-            &mut prog,
-            touches,
-        )? {
-            return Ok(Outcome::Wait {
-                table: ti,
-                key,
-                holder,
-                progress: Some(prog),
-            });
-        }
-        Ok(Outcome::Rows(with_returning(
-            format!("UPDATE {}", prog.done),
-            plan.returning.as_ref(),
-            Some(prog.out),
-        )))
+        self.exec_row_by_row(s, "UPDATE", target, &action, touches, resume)
     }
 
     fn exec_delete(
@@ -1422,20 +1399,42 @@ impl Db {
         resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_delete(del, Some(params))?;
-        let ti = plan.table;
+        let target = RowTarget {
+            table: plan.table,
+            filter: plan.filter.as_ref(),
+            returning: plan.returning.as_ref(),
+        };
+        self.exec_row_by_row(s, "DELETE", target, &RowAction::Delete, touches, resume)
+    }
+
+    /// UPDATE and DELETE: the snapshot's matching rows (or the saved progress of a woken
+    /// statement), then row by row until done or a row another transaction holds.
+    fn exec_row_by_row(
+        &mut self,
+        s: SessionId,
+        command: &str,
+        RowTarget {
+            table: ti,
+            filter,
+            returning,
+        }: RowTarget<'_>,
+        action: &RowAction<'_>,
+        touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
+    ) -> Result<Outcome, SqlError> {
         let mut prog = match resume {
             Some(p) => p,
             None => Progress {
-                todo: self.matching(s, ti, plan.filter.as_ref(), touches)?.into(),
+                todo: self.matching(s, ti, filter, touches)?.into(),
                 ..Progress::default()
             },
         };
         if let Some((key, holder)) = self.scan_rows(
             s,
             ti,
-            plan.filter.as_ref(),
-            &RowAction::Delete,
-            plan.returning.as_deref(),
+            filter,
+            action,
+            returning.map(|r| r.as_slice()),
             usize::MAX,
             &mut prog,
             touches,
@@ -1448,8 +1447,8 @@ impl Db {
             });
         }
         Ok(Outcome::Rows(with_returning(
-            format!("DELETE {}", prog.done),
-            plan.returning.as_ref(),
+            format!("{command} {}", prog.done),
+            returning,
             Some(prog.out),
         )))
     }
@@ -1700,6 +1699,13 @@ struct UpdatePlan {
     filter: Option<B>,
     sets: Vec<(usize, B)>,
     returning: Option<Vec<(String, B)>>,
+}
+
+/// What an UPDATE or DELETE works on: its table, WHERE and RETURNING.
+struct RowTarget<'a> {
+    table: usize,
+    filter: Option<&'a B>,
+    returning: Option<&'a Vec<(String, B)>>,
 }
 
 struct DeletePlan {
