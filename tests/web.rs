@@ -113,6 +113,12 @@ async fn a_step_moves_one_client_and_the_clock() {
         q(&host, ".next-hint").text_content().unwrap(),
         "next event: T1 at 5 ms"
     );
+    assert_eq!(
+        host.query_selector_all("#trace li.latest")
+            .unwrap()
+            .length(),
+        1
+    );
 }
 
 #[wasm_bindgen_test]
@@ -217,6 +223,29 @@ async fn an_unknown_variant_falls_back_to_the_first_and_says_so() {
             .text_content()
             .unwrap(),
         "300"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_trace_highlights_what_the_last_step_did() {
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    // BEGIN, BEGIN, SELECT … FOR UPDATE (T1 locks), the same for T2 (waits), compute, UPDATE,
+    // and T1's COMMIT, which also wakes T2: the last step made two events.
+    for _ in 0..7 {
+        click(&host, "#next-event");
+        leptos::task::tick().await;
+    }
+    let latest = host.query_selector_all("#trace li.latest").unwrap();
+    assert_eq!(latest.length(), 2);
+    let woken = latest.item(1).unwrap().text_content().unwrap();
+    assert!(
+        woken.contains("T2") && woken.contains("(lock granted)") && woken.contains("300"),
+        "{woken}"
+    );
+    assert_eq!(
+        attr(&host, "section.lane[data-client='T2']", "data-status"),
+        "runnable"
     );
 }
 

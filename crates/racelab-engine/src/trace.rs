@@ -91,11 +91,9 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// The events produced by choice `i`.
-    pub fn events_of(&self, i: usize) -> &[Event] {
-        let start = self.marks.get(i).copied().unwrap_or(self.events.len());
-        let end = self.marks.get(i + 1).copied().unwrap_or(self.events.len());
-        &self.events[start..end]
+    /// Index in `events` of the first event of the latest step (None before the first step).
+    pub fn latest_step_start(&self) -> Option<usize> {
+        self.marks.last().copied()
     }
 }
 
