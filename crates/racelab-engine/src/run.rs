@@ -318,6 +318,24 @@ impl Run {
         self.next_client().map(|c| (c, self.next_time(c)))
     }
 
+    /// What `client`'s next step would touch (every event it would cause, wake-ups included),
+    /// found by taking the step on a copy of the run. None when the client cannot run.
+    pub fn next_touches(&self, client: usize) -> Option<Vec<Touch>> {
+        if !self.is_runnable(client) {
+            return None;
+        }
+        let mut probe = self.clone();
+        probe.step(client).ok()?;
+        let start = probe.trace.latest_step_start()?;
+        let mut touches: Vec<Touch> = probe.trace.events[start..]
+            .iter()
+            .flat_map(|e| e.touches.iter().cloned())
+            .collect();
+        touches.sort();
+        touches.dedup();
+        Some(touches)
+    }
+
     /// Runs the next event. Returns the client that ran, or None when the run is finished.
     pub fn next_event(&mut self) -> Result<Option<usize>, StepError> {
         match self.next_client() {

@@ -97,6 +97,28 @@ impl Trace {
     }
 }
 
+/// Whether two steps' footprints commute: no row, table or transaction that one writes is read
+/// or written by the other. Steps that commute can run in either order with the same result, which
+/// is what a partial-order reduction needs to know.
+pub fn independent(a: &[Touch], b: &[Touch]) -> bool {
+    fn conflict(x: &Touch, y: &Touch) -> bool {
+        use Touch::*;
+        match (x, y) {
+            (WriteRow { table: t1, key: k1 }, WriteRow { table: t2, key: k2 })
+            | (WriteRow { table: t1, key: k1 }, ReadRow { table: t2, key: k2 })
+            | (ReadRow { table: t1, key: k1 }, WriteRow { table: t2, key: k2 }) => {
+                t1 == t2 && k1 == k2
+            }
+            // A scan depends on every row of its table, including rows that appear.
+            (WriteRow { table: t1, .. }, ReadTable { table: t2 })
+            | (ReadTable { table: t1 }, WriteRow { table: t2, .. }) => t1 == t2,
+            (Transaction { session: s1 }, Transaction { session: s2 }) => s1 == s2,
+            _ => false,
+        }
+    }
+    !a.iter().any(|x| b.iter().any(|y| conflict(x, y)))
+}
+
 /// A short rendering of a query result: the single value, a row, or the command tag.
 pub fn summarize(r: &QueryResult) -> String {
     match (r.rows.len(), r.columns.len()) {
