@@ -34,38 +34,48 @@ fn attr(host: &web_sys::Element, sel: &str, name: &str) -> String {
     q(host, sel).get_attribute(name).unwrap_or_default()
 }
 
+fn text(host: &web_sys::Element, sel: &str) -> String {
+    q(host, sel).text_content().unwrap_or_default()
+}
+
+fn lane_status(host: &web_sys::Element, client: &str) -> String {
+    attr(
+        host,
+        &format!("section.lane[data-client='{client}']"),
+        "data-status",
+    )
+}
+
+fn line_state(host: &web_sys::Element, client: &str, line: usize) -> String {
+    attr(
+        host,
+        &format!("section.lane[data-client='{client}'] li.line[data-line='{line}']"),
+        "data-state",
+    )
+}
+
+fn verdict(host: &web_sys::Element, assertion: &str) -> String {
+    attr(
+        host,
+        &format!("li.assertion[data-assertion='{assertion}']"),
+        "data-verdict",
+    )
+}
+
+fn balance(host: &web_sys::Element) -> String {
+    text(host, "td[data-column='balance']")
+}
+
 #[wasm_bindgen_test]
 async fn lesson_page_mounts_with_two_lanes_and_pending_assertions() {
     let (host, _keep) = mount("lost-update", None);
     leptos::task::tick().await;
     assert_eq!(host.query_selector_all("section.lane").unwrap().length(), 2);
     assert_eq!(attr(&host, "main#lesson", "data-variant"), "naive");
-    assert_eq!(
-        attr(&host, "section.lane[data-client='T1']", "data-status"),
-        "runnable"
-    );
-    assert_eq!(
-        attr(
-            &host,
-            "section.lane[data-client='T1'] li.line[data-line='1']",
-            "data-state"
-        ),
-        "next"
-    );
-    assert_eq!(
-        q(&host, "td[data-column='balance']")
-            .text_content()
-            .unwrap(),
-        "500"
-    );
-    assert_eq!(
-        attr(
-            &host,
-            "li.assertion[data-assertion='balance-is-100']",
-            "data-verdict"
-        ),
-        "pending"
-    );
+    assert_eq!(lane_status(&host, "T1"), "runnable");
+    assert_eq!(line_state(&host, "T1", 1), "next");
+    assert_eq!(balance(&host), "500");
+    assert_eq!(verdict(&host, "balance-is-100"), "pending");
 }
 
 #[wasm_bindgen_test]
@@ -74,45 +84,19 @@ async fn a_step_moves_one_client_and_the_clock() {
     leptos::task::tick().await;
     click(&host, "section.lane[data-client='T2'] button.step");
     leptos::task::tick().await;
+    assert_eq!(line_state(&host, "T2", 1), "done");
+    assert_eq!(line_state(&host, "T2", 2), "next");
+    assert_eq!(line_state(&host, "T1", 1), "next");
     assert_eq!(
-        attr(
-            &host,
-            "section.lane[data-client='T2'] li.line[data-line='1']",
-            "data-state"
-        ),
-        "done"
-    );
-    assert_eq!(
-        attr(
-            &host,
-            "section.lane[data-client='T2'] li.line[data-line='2']",
-            "data-state"
-        ),
-        "next"
-    );
-    assert_eq!(
-        attr(
-            &host,
-            "section.lane[data-client='T1'] li.line[data-line='1']",
-            "data-state"
-        ),
-        "next"
-    );
-    assert_eq!(
-        q(&host, "section.lane[data-client='T2'] .lane-clock")
-            .text_content()
-            .unwrap(),
+        text(&host, "section.lane[data-client='T2'] .lane-clock"),
         "5 ms"
     );
-    assert_eq!(q(&host, "#clock").text_content().unwrap(), "5 ms");
+    assert_eq!(text(&host, "#clock"), "5 ms");
     assert_eq!(
         host.query_selector_all("#trace li.event").unwrap().length(),
         1
     );
-    assert_eq!(
-        q(&host, ".next-hint").text_content().unwrap(),
-        "next event: T1 at 5 ms"
-    );
+    assert_eq!(text(&host, ".next-hint"), "next event: T1 at 5 ms");
     assert_eq!(
         host.query_selector_all("#trace li.latest")
             .unwrap()
@@ -129,41 +113,21 @@ async fn for_update_blocks_then_passes() {
         click(&host, "#next-event");
         leptos::task::tick().await;
     }
-    assert_eq!(
-        attr(&host, "section.lane[data-client='T2']", "data-status"),
-        "blocked"
-    );
-    let lock = q(&host, ".row-lock").text_content().unwrap();
+    assert_eq!(lane_status(&host, "T2"), "blocked");
+    let lock = text(&host, ".row-lock");
     assert!(
         lock.contains("locked by T1") && lock.contains("T2"),
         "{lock}"
     );
     click(&host, "#run-to-end");
     leptos::task::tick().await;
+    assert_eq!(balance(&host), "100");
+    assert_eq!(verdict(&host, "balance-is-100"), "pass");
     assert_eq!(
-        q(&host, "td[data-column='balance']")
-            .text_content()
-            .unwrap(),
-        "100"
-    );
-    assert_eq!(
-        attr(
-            &host,
-            "li.assertion[data-assertion='balance-is-100']",
-            "data-verdict"
-        ),
-        "pass"
-    );
-    assert_eq!(
-        q(&host, "section.lane[data-client='T2'] .lane-clock")
-            .text_content()
-            .unwrap(),
+        text(&host, "section.lane[data-client='T2'] .lane-clock"),
         "40 ms"
     );
-    assert_eq!(
-        q(&host, ".next-hint").text_content().unwrap(),
-        "the run is over"
-    );
+    assert_eq!(text(&host, ".next-hint"), "the run is over");
 }
 
 #[wasm_bindgen_test]
@@ -175,36 +139,23 @@ async fn an_injected_exit_crashes_the_client() {
         "section.lane[data-client='T1'] li.line[data-line='5'] button.inject-exit",
     );
     leptos::task::tick().await;
-    assert!(q(
+    assert!(text(
         &host,
         "section.lane[data-client='T1'] li.line[data-line='5']"
     )
-    .text_content()
-    .unwrap()
     .contains("exit"));
     click(&host, "#run-to-end");
     leptos::task::tick().await;
-    assert_eq!(
-        attr(&host, "section.lane[data-client='T1']", "data-status"),
-        "crashed"
-    );
-    assert_eq!(
-        attr(&host, "section.lane[data-client='T2']", "data-status"),
-        "done"
-    );
-    assert_eq!(
-        q(&host, "td[data-column='balance']")
-            .text_content()
-            .unwrap(),
-        "300"
-    );
+    assert_eq!(lane_status(&host, "T1"), "crashed");
+    assert_eq!(lane_status(&host, "T2"), "done");
+    assert_eq!(balance(&host), "300");
 }
 
 #[wasm_bindgen_test]
 async fn an_unknown_lesson_shows_a_message() {
     let (host, _keep) = mount("no-such-lesson", None);
     leptos::task::tick().await;
-    let msg = q(&host, "#error").text_content().unwrap();
+    let msg = text(&host, "#error");
     assert!(msg.contains("no-such-lesson"), "{msg}");
 }
 
@@ -213,17 +164,12 @@ async fn an_unknown_variant_falls_back_to_the_first_and_says_so() {
     let (host, _keep) = mount("lost-update", Some("nope"));
     leptos::task::tick().await;
     assert_eq!(attr(&host, "main#lesson", "data-variant"), "naive");
-    let msg = q(&host, "#error").text_content().unwrap();
+    let msg = text(&host, "#error");
     assert!(msg.contains("no variant \"nope\""), "{msg}");
     // The page still works.
     click(&host, "#run-to-end");
     leptos::task::tick().await;
-    assert_eq!(
-        q(&host, "td[data-column='balance']")
-            .text_content()
-            .unwrap(),
-        "300"
-    );
+    assert_eq!(balance(&host), "300");
 }
 
 #[wasm_bindgen_test]
@@ -243,10 +189,7 @@ async fn the_trace_highlights_what_the_last_step_did() {
         woken.contains("T2") && woken.contains("(lock granted)") && woken.contains("300"),
         "{woken}"
     );
-    assert_eq!(
-        attr(&host, "section.lane[data-client='T2']", "data-status"),
-        "runnable"
-    );
+    assert_eq!(lane_status(&host, "T2"), "runnable");
 }
 
 // The router is plain Rust, tested here with the rest of the web crate (the web crate is built
