@@ -163,16 +163,19 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
                 <span class="next-hint">{move || run.with(|r| match r.next_event_preview() {
                     Some((c, t)) => format!("next event: {} at {t} ms", r.client_name(c)),
                     None => {
-                        let stuck: Vec<String> = r
-                            .client_views()
+                        let stuck: Vec<&str> = r
+                            .waiting_forever()
                             .into_iter()
-                            .filter(|c| c.status == racelab_engine::run::ClientStatus::Blocked)
-                            .map(|c| c.name)
+                            .map(|c| r.client_name(c))
                             .collect();
                         if stuck.is_empty() {
                             "the run is over".to_string()
                         } else {
-                            format!("the run is stuck: {} waits forever", stuck.join(", "))
+                            format!(
+                                "the run is stuck: {} {} forever",
+                                stuck.join(", "),
+                                if stuck.len() == 1 { "waits" } else { "wait" }
+                            )
                         }
                     }
                 })}</span>

@@ -282,6 +282,17 @@ impl Run {
         !(0..self.world.clients.len()).any(|c| self.is_runnable(c))
     }
 
+    /// The clients that wait for a lock nobody will release: once no client can run, every
+    /// client still blocked is one (its lock holder finished or crashed with the lock held).
+    pub fn waiting_forever(&self) -> Vec<usize> {
+        if !self.finished() {
+            return Vec::new();
+        }
+        (0..self.world.clients.len())
+            .filter(|&c| matches!(self.world.clients[c].status, Status::Blocked { .. }))
+            .collect()
+    }
+
     /// Virtual time at which the client's next step would take effect.
     fn next_time(&self, client: usize) -> u64 {
         let st = &self.world.clients[client];
@@ -480,17 +491,13 @@ impl Run {
             st.sleeping_until = None;
             st.done_lines.insert(line);
         }
-        let env_vars = self.world.clients[client].vars.clone();
-        let env = expr::Env {
-            vars: &env_vars,
-            now: t,
-        };
         match &op.kind {
             OpKind::Sql { stmt, params, .. } => {
                 let values: Result<Vec<Value>, String> = params
                     .iter()
                     .map(|p| {
-                        env_vars
+                        self.world.clients[client]
+                            .vars
                             .get(p)
                             .cloned()
                             .ok_or_else(|| format!("variable `{p}` has no value yet"))
@@ -529,7 +536,7 @@ impl Run {
                     }
                 }
             }
-            OpKind::Assign { var, expr: e } => match expr::eval(e, &env) {
+            OpKind::Assign { var, expr: e } => match self.eval(client, e, t) {
                 Ok(value) => {
                     let st = &mut self.world.clients[client];
                     st.vars.insert(var.clone(), value.clone());
@@ -548,7 +555,7 @@ impl Run {
                 }
                 Err(message) => self.script_error(t, client, line, message),
             },
-            OpKind::Branch { cond, else_target } => match expr::eval(cond, &env) {
+            OpKind::Branch { cond, else_target } => match self.eval(client, cond, t) {
                 Ok(Value::Bool(taken)) => {
                     let st = &mut self.world.clients[client];
                     st.pc = if taken { pc + 1 } else { *else_target };
@@ -564,7 +571,7 @@ impl Run {
                 Err(message) => self.script_error(t, client, line, message),
             },
             OpKind::Return { value } => {
-                let v = match value.as_ref().map(|e| expr::eval(e, &env)).transpose() {
+                let v = match value.as_ref().map(|e| self.eval(client, e, t)).transpose() {
                     Ok(v) => v,
                     Err(message) => {
                         self.script_error(t, client, line, message);
@@ -577,7 +584,7 @@ impl Run {
                 self.push(t, client, line, EventKind::Return { value: v }, Vec::new());
             }
             OpKind::Fail { message } => {
-                let text = match expr::eval(message, &env) {
+                let text = match self.eval(client, message, t) {
                     Ok(Value::Text(s)) => s,
                     Ok(other) => other.to_string(),
                     Err(m) => {
@@ -601,6 +608,15 @@ impl Run {
             OpKind::Sleep { .. } | OpKind::Jump { .. } => {}
         }
         Ok(())
+    }
+
+    /// Evaluates an expression with the client's variables, at virtual time `now`.
+    fn eval(&self, client: usize, e: &expr::Expr, now: u64) -> Result<Value, String> {
+        let env = expr::Env {
+            vars: &self.world.clients[client].vars,
+            now,
+        };
+        expr::eval(e, &env)
     }
 
     fn push(
@@ -874,10 +890,9 @@ impl Run {
                     Check::FinishWithin { ms, clients } => self.finish_within(*ms, clients),
                     Check::NoLocksHeld => {
                         let locks = self.world.db.locks_held();
-                        let blocked: Vec<&str> = (0..self.world.clients.len())
-                            .filter(|&c| {
-                                matches!(self.world.clients[c].status, Status::Blocked { .. })
-                            })
+                        let blocked: Vec<&str> = self
+                            .waiting_forever()
+                            .into_iter()
                             .map(|c| self.client_name(c))
                             .collect();
                         if !finished {

@@ -72,6 +72,7 @@ fn a_return_before_commit_leaves_the_lock_and_the_next_request_waits_forever() {
         next.status_text
     );
     assert_eq!(r.world().db.locks_held(), 1);
+    assert_eq!(r.waiting_forever(), vec![1]);
     let v: Vec<(String, Verdict, String)> = r
         .verdicts()
         .into_iter()
