@@ -8,6 +8,7 @@ pub mod components;
 pub mod lessons;
 pub mod pages;
 pub mod route;
+pub mod run_handle;
 
 use leptos::prelude::*;
 use route::Route;

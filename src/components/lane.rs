@@ -1,51 +1,53 @@
-//! One client's timeline: its script lines, status, clock, variables and fault controls.
+//! One client's timeline: its script lines, status, clock, variables and fault controls. It
+//! draws the engine's [`ClientView`] and sends commands through the page's [`RunHandle`].
 
-use crate::pages::lesson::act;
+use crate::run_handle::RunHandle;
 use leptos::prelude::*;
-use racelab_engine::run::{LineView, Run};
-use racelab_engine::trace::Fault;
+use racelab_engine::fault::Fault;
+use racelab_engine::view::{ClientView, LineView};
+use racelab_engine::words::fault_label;
 
 #[component]
-pub fn Lane(run: RwSignal<Run>, error: RwSignal<Option<String>>, client: usize) -> impl IntoView {
+pub fn Lane(
+    client: usize,
+    name: String,
+    #[prop(into)] view: Signal<Option<ClientView>>,
+) -> impl IntoView {
+    let handle = RunHandle::use_context();
     let sleep_ms = RwSignal::new(60_000u64);
-    // One snapshot of this client per step, shared by everything the lane shows.
-    let snapshot = Memo::new(move |_| run.with(|r| r.client_view(client)));
-    let view_of = move || snapshot.get();
-    let name = run.with_untracked(|r| r.client_name(client).to_string());
     let step_label = format!("Step {name}");
     let lines = move || {
-        let Some(cv) = view_of() else {
+        let Some(cv) = view.get() else {
             return Vec::new();
         };
         cv.lines
             .into_iter()
-            .map(|l| line_view(run, error, client, &cv.name, l, sleep_ms))
+            .map(|l| line_view(handle, client, &cv.name, l, sleep_ms))
             .collect::<Vec<_>>()
     };
     let vars = move || {
-        view_of()
-            .map(|cv| {
-                cv.vars
-                    .into_iter()
-                    .map(|(k, v)| view! { <span class="var"><code>{k}</code>" = "<code>{v.to_string()}</code></span> })
-                    .collect_view()
-            })
+        view.get().map(|cv| {
+            cv.vars
+                .into_iter()
+                .map(|(k, v)| view! { <span class="var"><code>{k}</code>" = "<code>{v.to_string()}</code></span> })
+                .collect_view()
+        })
     };
     view! {
         <section class="lane" data-client=name.clone()
-            data-status=move || view_of().map(|c| c.status.as_str()).unwrap_or("done")>
+            data-status=move || view.get().map(|c| c.status.as_str()).unwrap_or("done")>
             <header class="lane-head">
                 <h2>{name.clone()}</h2>
                 <span class="lane-clock" title="this client's virtual time">
-                    {move || view_of().map(|c| format!("{} ms", c.clock)).unwrap_or_default()}
+                    {move || view.get().map(|c| format!("{} ms", c.clock)).unwrap_or_default()}
                 </span>
                 <button class="step" aria-label=step_label.clone()
-                    disabled=move || !run.with(|r| r.is_runnable(client))
-                    on:click=move |_| act(run, error, |r| r.step(client).map_err(|e| e.to_string()))>
+                    disabled=move || !view.get().is_some_and(|c| c.runnable)
+                    on:click=move |_| handle.step(client)>
                     {step_label.clone()}
                 </button>
             </header>
-            <p class="lane-status" aria-live="polite">{move || view_of().map(|c| c.status_text).unwrap_or_default()}</p>
+            <p class="lane-status" aria-live="polite">{move || view.get().map(|c| c.status_text).unwrap_or_default()}</p>
             <ol class="script">{lines}</ol>
             <div class="lane-foot">
                 <label>"sleep fault, ms "
@@ -64,8 +66,7 @@ pub fn Lane(run: RwSignal<Run>, error: RwSignal<Option<String>>, client: usize) 
 }
 
 fn line_view(
-    run: RwSignal<Run>,
-    error: RwSignal<Option<String>>,
+    handle: RunHandle,
     client: usize,
     name: &str,
     l: LineView,
@@ -73,18 +74,15 @@ fn line_view(
 ) -> impl IntoView {
     let no = l.no;
     let badge = l.fault.map(|(f, fired)| {
-        let text = match f {
-            Fault::Exit => "exit".to_string(),
-            Fault::Sleep(ms) => format!("sleep {ms} ms"),
-        };
         let class = if fired { "fault fired" } else { "fault" };
-        view! { <span class=class title="fault before this line">{text}</span> }
+        view! { <span class=class title="fault at this line">{fault_label(f)}</span> }
     });
+    let place = move |f: Option<Fault>| handle.act(|r| r.set_fault(client, no, f));
     let controls = l.can_inject.then(|| {
         if l.fault.is_some() {
             view! {
-                <button class="remove-fault" aria-label=format!("Remove the fault before line {no} of {name}")
-                    on:click=move |_| act(run, error, |r| r.set_fault(client, no, None))>
+                <button class="remove-fault" aria-label=format!("Remove the fault at line {no} of {name}")
+                    on:click=move |_| place(None)>
                     "remove"
                 </button>
             }
@@ -92,14 +90,15 @@ fn line_view(
         } else {
             view! {
                 <button class="inject-exit" aria-label=format!("Put an exit (crash) before line {no} of {name}")
-                    on:click=move |_| act(run, error, |r| r.set_fault(client, no, Some(Fault::Exit)))>
+                    on:click=move |_| place(Some(Fault::Exit))>
                     "exit"
                 </button>
+                <button class="inject-exit-after" aria-label=format!("Put an exit (crash) after line {no} of {name} took effect")
+                    on:click=move |_| place(Some(Fault::ExitAfter))>
+                    "exit after"
+                </button>
                 <button class="inject-sleep" aria-label=format!("Put a sleep before line {no} of {name}")
-                    on:click=move |_| {
-                        let ms = sleep_ms.get_untracked();
-                        act(run, error, |r| r.set_fault(client, no, Some(Fault::Sleep(ms))))
-                    }>
+                    on:click=move |_| place(Some(Fault::Sleep(sleep_ms.get_untracked())))>
                     "sleep"
                 </button>
             }

@@ -1,4 +1,4 @@
 pub mod assertions;
-pub mod db;
 pub mod lane;
+pub mod services;
 pub mod trace;

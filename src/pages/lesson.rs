@@ -1,29 +1,28 @@
-//! The lesson page: one lane per client, the database, the assertions and the trace, with the
-//! controls that drive the engine's scheduler.
+//! The lesson page: one lane per client, a panel per service, the assertions and the trace, with
+//! the controls that drive the engine's scheduler. The page owns the [`RunHandle`] and gives
+//! each component the view it draws.
 
-use crate::components::{assertions::Assertions, db::DbView, lane::Lane, trace::TraceView};
+use crate::components::{
+    assertions::Assertions,
+    lane::Lane,
+    services::ServicePanels,
+    trace::{trace_lines, TraceView},
+};
 use crate::lessons;
 use crate::route::{navigate, Route};
+use crate::run_handle::RunHandle;
 use leptos::prelude::*;
-use racelab_engine::run::{FaultPlan, Run};
-
-/// Applies a command to the run and shows its error (if any) in the page.
-pub fn act(
-    run: RwSignal<Run>,
-    error: RwSignal<Option<String>>,
-    f: impl FnOnce(&mut Run) -> Result<(), String>,
-) {
-    let mut outcome = Ok(());
-    run.update(|r| outcome = f(r));
-    error.set(outcome.err());
-}
+use racelab_engine::fault::FaultPlan;
+use racelab_engine::run::Run;
+use racelab_engine::Lesson;
+use std::sync::Arc;
 
 #[component]
 pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
-    let lesson = match lessons::load(&slug) {
+    match lessons::load(&slug) {
         None => {
             let names: Vec<&str> = lessons::BUILTIN.iter().map(|(s, _, _)| *s).collect();
-            return view! {
+            view! {
                 <main id="lesson" data-lesson=slug.clone()>
                     <p id="error" role="alert">
                         {format!("There is no lesson \"{slug}\". Lessons: {}.", names.join(", "))}
@@ -31,14 +30,14 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
                     <p><a href="#/">"All lessons"</a></p>
                 </main>
             }
-            .into_any();
+            .into_any()
         }
         Some(Err(errors)) => {
             let items = errors
                 .iter()
                 .map(|e| view! { <li>{e.to_string()}</li> })
                 .collect_view();
-            return view! {
+            view! {
                 <main id="lesson" data-lesson=slug.clone()>
                     <div id="error" role="alert">
                         <p>"This lesson file has errors:"</p>
@@ -46,10 +45,17 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
                     </div>
                 </main>
             }
-            .into_any();
+            .into_any()
         }
-        Some(Ok(l)) => l,
-    };
+        Some(Ok(lesson)) => {
+            view! { <LessonView slug=slug lesson=lesson variant=variant/> }.into_any()
+        }
+    }
+}
+
+/// A lesson that parsed: the run of the chosen variant.
+#[component]
+fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> impl IntoView {
     let mut unknown_variant = None;
     let v = match &variant {
         None => 0,
@@ -61,47 +67,53 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
             0
         }),
     };
-    let run = RwSignal::new(Run::new(lesson.clone(), v, FaultPlan::new()));
-    let error = RwSignal::new(unknown_variant);
+    let handle = RunHandle::provide(
+        Run::new(lesson.clone(), v, FaultPlan::new()),
+        unknown_variant,
+    );
+    keyboard(handle);
+    let lanes = lesson
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(c, def)| {
+            // One snapshot of this client per step, shared by everything the lane shows.
+            let view = Memo::new(move |_| handle.with(|r| r.client_view(c)));
+            view! { <Lane client=c name=def.name.clone() view=view/> }
+        })
+        .collect_view();
+    let source = lesson
+        .source
+        .clone()
+        .map(|s| view! { <p class="source">"Source document: " <code>{s}</code></p> });
+    let panels = Memo::new(move |_| handle.with(|r| r.service_panels()));
+    let verdicts = Memo::new(move |_| handle.with(|r| r.verdicts()));
+    let trace = Memo::new(move |_| handle.with(trace_lines));
 
-    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return;
-        }
-        let in_field = ev
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if in_field {
-            return;
-        }
-        let key = ev.key();
-        match key.as_str() {
-            "n" => act(run, error, |r| {
-                r.next_event().map(|_| ()).map_err(|e| e.to_string())
-            }),
-            "e" => act(run, error, |r| r.run_to_end().map_err(|e| e.to_string())),
-            "b" => act(run, error, |r| {
-                r.back();
-                Ok(())
-            }),
-            "r" => act(run, error, |r| {
-                r.reset();
-                Ok(())
-            }),
-            k => {
-                if let Some(d) = k.parse::<usize>().ok().filter(|d| (1..=9).contains(d)) {
-                    if run.with_untracked(|r| d <= r.world().clients.len()) {
-                        act(run, error, |r| r.step(d - 1).map_err(|e| e.to_string()));
-                    }
-                }
-            }
-        }
-    });
-    on_cleanup(move || handle.remove());
+    let main_slug = slug.clone();
+    view! {
+        <main id="lesson" data-lesson=main_slug data-variant=lesson.variants[v].slug.clone()>
+            <h1>{lesson.title.clone()}</h1>
+            <p class="intro">{lesson.intro.clone()}</p>
+            {source}
+            <Variants slug=slug lesson=lesson.clone() current=v/>
+            <p class="explain">{lesson.variants[v].explain.clone()}</p>
+            <Controls clients=lesson.clients.len()/>
+            <p id="error" role="alert">{move || handle.error()}</p>
+            <div class="lanes">{lanes}</div>
+            <div class="state">
+                <ServicePanels panels=panels/>
+                <section class="checks" aria-label="Assertions"><h2>"Assertions"</h2><Assertions verdicts=verdicts/></section>
+            </div>
+            <section class="trace" aria-label="Trace"><h2>"Trace"</h2><TraceView lines=trace/></section>
+        </main>
+    }
+}
 
-    let variant_slug = lesson.variants[v].slug.clone();
-    let variants = lesson
+/// The variant buttons; choosing one navigates to its URL.
+#[component]
+fn Variants(slug: String, lesson: Arc<Lesson>, current: usize) -> impl IntoView {
+    let buttons = lesson
         .variants
         .iter()
         .enumerate()
@@ -114,7 +126,7 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
                 <button
                     class="variant"
                     data-variant=var.slug.clone()
-                    aria-pressed=if i == v { "true" } else { "false" }
+                    aria-pressed=if i == current { "true" } else { "false" }
                     on:click=move |_| navigate(&target)
                 >
                     {var.name.clone()}
@@ -122,73 +134,69 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
             }
         })
         .collect_view();
-    let explain = lesson.variants[v].explain.clone();
-    let source = lesson
-        .source
-        .clone()
-        .map(|s| view! { <p class="source">"Source document: " <code>{s}</code></p> });
-    let lanes = (0..lesson.clients.len())
-        .map(|c| view! { <Lane run=run error=error client=c/> })
-        .collect_view();
-    let client_count = lesson.clients.len();
+    view! { <nav class="variants" aria-label="Variants">{buttons}</nav> }
+}
 
+/// The scheduler's buttons, the virtual clock and the hint of what happens next.
+#[component]
+fn Controls(clients: usize) -> impl IntoView {
+    let handle = RunHandle::use_context();
+    let finished = move || handle.with(|r| r.finished());
     view! {
-        <main id="lesson" data-lesson=slug.clone() data-variant=variant_slug>
-            <h1>{lesson.title.clone()}</h1>
-            <p class="intro">{lesson.intro.clone()}</p>
-            {source}
-            <nav class="variants" aria-label="Variants">{variants}</nav>
-            <p class="explain">{explain}</p>
-            <div class="controls" role="toolbar" aria-label="Scheduler">
-                <button id="next-event" title="Run the step that happens first in virtual time (n)"
-                    disabled=move || run.with(|r| r.finished())
-                    on:click=move |_| act(run, error, |r| r.next_event().map(|_| ()).map_err(|e| e.to_string()))>
-                    "Next event"
-                </button>
-                <button id="run-to-end" title="Run next events until no client can run (e)"
-                    disabled=move || run.with(|r| r.finished())
-                    on:click=move |_| act(run, error, |r| r.run_to_end().map_err(|e| e.to_string()))>
-                    "Run to end"
-                </button>
-                <button id="back" title="Undo the last step (b)"
-                    disabled=move || run.with(|r| r.trace().choices.is_empty())
-                    on:click=move |_| act(run, error, |r| { r.back(); Ok(()) })>
-                    "Back"
-                </button>
-                <button id="reset" title="Back to the start; placed faults stay (r)"
-                    on:click=move |_| act(run, error, |r| { r.reset(); Ok(()) })>
-                    "Reset"
-                </button>
-                <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", run.with(|r| r.now()))}</output></span>
-                <span class="next-hint">{move || run.with(|r| match r.next_event_preview() {
-                    Some((c, t)) => format!("next event: {} at {t} ms", r.client_name(c)),
-                    None => {
-                        let stuck: Vec<&str> = r
-                            .waiting_forever()
-                            .into_iter()
-                            .map(|c| r.client_name(c))
-                            .collect();
-                        if stuck.is_empty() {
-                            "the run is over".to_string()
-                        } else {
-                            format!(
-                                "the run is stuck: {} {} forever",
-                                stuck.join(", "),
-                                if stuck.len() == 1 { "waits" } else { "wait" }
-                            )
-                        }
-                    }
-                })}</span>
-                <span class="keys">{format!("keys: 1–{client_count} step a client · n next event · e run to end · b back · r reset")}</span>
-            </div>
-            <p id="error" role="alert">{move || error.get()}</p>
-            <div class="lanes">{lanes}</div>
-            <div class="state">
-                <section class="db" aria-label="Database"><h2>"PostgreSQL"</h2><DbView run=run/></section>
-                <section class="checks" aria-label="Assertions"><h2>"Assertions"</h2><Assertions run=run/></section>
-            </div>
-            <section class="trace" aria-label="Trace"><h2>"Trace"</h2><TraceView run=run/></section>
-        </main>
+        <div class="controls" role="toolbar" aria-label="Scheduler">
+            <button id="next-event" title="Run the step that happens first in virtual time (n)"
+                disabled=finished on:click=move |_| handle.next_event()>
+                "Next event"
+            </button>
+            <button id="run-to-end" title="Run next events until no client can run (e)"
+                disabled=finished on:click=move |_| handle.run_to_end()>
+                "Run to end"
+            </button>
+            <button id="back" title="Undo the last step (b)"
+                disabled=move || handle.with(|r| r.trace().actions.is_empty())
+                on:click=move |_| handle.back()>
+                "Back"
+            </button>
+            <button id="reset" title="Back to the start; placed faults stay (r)"
+                on:click=move |_| handle.reset()>
+                "Reset"
+            </button>
+            <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", handle.with(|r| r.now()))}</output></span>
+            <span class="next-hint">{move || handle.with(|r| r.hint())}</span>
+            <span class="keys">{format!("keys: 1–{clients} step a client · n next event · e run to end · b back · r reset")}</span>
+        </div>
     }
-    .into_any()
+}
+
+/// Keyboard shortcuts: 1–9 step a client, n next event, e run to end, b back, r reset.
+fn keyboard(handle: RunHandle) {
+    let listener = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let in_field = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if in_field {
+            return;
+        }
+        match ev.key().as_str() {
+            "n" => handle.next_event(),
+            "e" => handle.run_to_end(),
+            "b" => handle.back(),
+            "r" => handle.reset(),
+            k => {
+                let clients = handle.with_untracked(|r| r.world().clients.len());
+                if let Some(d) = k
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|d| (1..=clients.min(9)).contains(d))
+                {
+                    handle.step(d - 1);
+                }
+            }
+        }
+    });
+    on_cleanup(move || listener.remove());
 }

@@ -5,9 +5,13 @@
 //! racelab run FILE [--variant NAME] [--schedule T1,T2,...] [--inject exit@T1:5]... [--quiet]
 //! ```
 
+use racelab_engine::fault::{self, FaultPlan};
 use racelab_engine::lesson::{self, Lesson};
-use racelab_engine::run::{self, parse_fault_spec, FaultPlan, Run, Verdict};
-use racelab_engine::sql::TableView;
+use racelab_engine::property::Verdict;
+use racelab_engine::run::{self, Run};
+use racelab_engine::service::postgres::PgTable;
+use racelab_engine::service::ServiceView;
+use racelab_engine::view::ServicePanel;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,7 +24,8 @@ usage:
   racelab run FILE [--variant NAME] [--schedule T1,T2,...] [--inject FAULT]... [--quiet]
       Run a lesson headless and print the trace, the final state and each assertion's verdict.
       --schedule  clients to step first, in order; then next events until no client can run
-      --inject    a fault before a script line: exit@T1:5 or sleep=60000@T1:3 (repeatable)
+      --inject    a fault at a script line: exit@T1:5 (before it), exit-after@T1:5 (after it
+                  took effect) or sleep=60000@T1:3 (before it); repeatable
       --quiet     print only the verdicts
   Exit status: 0 all good, 1 a lesson problem or a failing assertion, 2 bad usage.";
 
@@ -78,12 +83,18 @@ fn check(files: &[String]) -> ExitCode {
     }
 }
 
-fn run_cmd(args: &[String]) -> ExitCode {
-    let mut file = None;
-    let mut variant = None;
-    let mut schedule: Vec<String> = Vec::new();
-    let mut injects: Vec<String> = Vec::new();
-    let mut quiet = false;
+/// `racelab run`'s options.
+#[derive(Default)]
+struct RunOpts {
+    file: Option<String>,
+    variant: Option<String>,
+    schedule: Vec<String>,
+    injects: Vec<String>,
+    quiet: bool,
+}
+
+fn parse_run_opts(args: &[String]) -> Result<RunOpts, String> {
+    let mut o = RunOpts::default();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -91,33 +102,61 @@ fn run_cmd(args: &[String]) -> ExitCode {
                 .cloned()
                 .ok_or_else(|| format!("{name} needs a value"))
         };
-        let r = match a.as_str() {
-            "--variant" => value("--variant").map(|v| variant = Some(v)),
-            "--schedule" => value("--schedule").map(|v| {
-                schedule.extend(
-                    v.split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty()),
-                )
-            }),
-            "--inject" => value("--inject").map(|v| injects.push(v)),
-            "--quiet" => {
-                quiet = true;
-                Ok(())
-            }
-            s if s.starts_with("--") => Err(format!("unknown option {s}")),
-            s if file.is_none() => {
-                file = Some(s.to_string());
-                Ok(())
-            }
-            s => Err(format!("unexpected argument {s}")),
-        };
-        if let Err(e) = r {
+        match a.as_str() {
+            "--variant" => o.variant = Some(value("--variant")?),
+            "--schedule" => o.schedule.extend(
+                value("--schedule")?
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+            ),
+            "--inject" => o.injects.push(value("--inject")?),
+            "--quiet" => o.quiet = true,
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            s if o.file.is_none() => o.file = Some(s.to_string()),
+            s => return Err(format!("unexpected argument {s}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Builds the run the options ask for and takes the `--schedule` steps. Errors are usage errors.
+fn start_run(o: &RunOpts, file: &str, lesson: &Arc<Lesson>) -> Result<Run, String> {
+    let v = match &o.variant {
+        None => 0,
+        Some(name) => lesson.variant_index(name).ok_or_else(|| {
+            let names: Vec<&str> = lesson.variants.iter().map(|v| v.name.as_str()).collect();
+            format!(
+                "{file} has no variant \"{name}\" (variants: {})",
+                names.join(", ")
+            )
+        })?,
+    };
+    let mut faults = FaultPlan::new();
+    for spec in &o.injects {
+        let (at, f) = fault::parse_spec(lesson, spec).map_err(|e| format!("--inject {e}"))?;
+        faults.insert(at, f);
+    }
+    let mut r = Run::new(lesson.clone(), v, faults);
+    for name in &o.schedule {
+        let c = lesson
+            .client_index(name)
+            .ok_or_else(|| format!("--schedule names no client \"{name}\""))?;
+        r.step(c)
+            .map_err(|e| format!("--schedule step {name}: {e}"))?;
+    }
+    Ok(r)
+}
+
+fn run_cmd(args: &[String]) -> ExitCode {
+    let o = match parse_run_opts(args) {
+        Ok(o) => o,
+        Err(e) => {
             eprintln!("racelab run: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
-    }
-    let Some(file) = file else {
+    };
+    let Some(file) = o.file.clone() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
@@ -130,78 +169,16 @@ fn run_cmd(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let v = match &variant {
-        None => 0,
-        Some(name) => match lesson.variant_index(name) {
-            Some(i) => i,
-            None => {
-                let names: Vec<&str> = lesson.variants.iter().map(|v| v.name.as_str()).collect();
-                eprintln!(
-                    "racelab run: {file} has no variant \"{name}\" (variants: {})",
-                    names.join(", ")
-                );
-                return ExitCode::from(2);
-            }
-        },
+    let mut r = match start_run(&o, &file, &lesson) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("racelab run: {e}");
+            return ExitCode::from(2);
+        }
     };
-    let mut faults = FaultPlan::new();
-    for spec in &injects {
-        match parse_fault_spec(&lesson, spec) {
-            Ok((at, f)) => {
-                faults.insert(at, f);
-            }
-            Err(e) => {
-                eprintln!("racelab run: --inject {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let mut r = Run::new(lesson.clone(), v, faults);
-    for name in &schedule {
-        let Some(c) = lesson.client_index(name) else {
-            eprintln!("racelab run: --schedule names no client \"{name}\"");
-            return ExitCode::from(2);
-        };
-        if let Err(e) = r.step(c) {
-            eprintln!("racelab run: --schedule step {name}: {e}");
-            return ExitCode::from(2);
-        }
-    }
     let finished = r.run_to_end();
-
-    let l = r.lesson().clone();
-    if !quiet {
-        println!("lesson:  {} ({file})", l.title);
-        println!("variant: {}", l.variants[v].name);
-        if r.faults().is_empty() {
-            println!("faults:  none");
-        } else {
-            let f: Vec<String> = r
-                .faults()
-                .iter()
-                .map(|((c, line), f)| format!("{f} before {}:{line}", l.clients[*c].name))
-                .collect();
-            println!("faults:  {}", f.join(", "));
-        }
-        println!("\ntrace:");
-        for e in &r.trace().events {
-            println!(
-                "  {:>6} ms  {:<4} {:>3}  {}",
-                e.time,
-                l.clients[e.client].name,
-                e.line,
-                r.describe(e)
-            );
-        }
-        println!("\nclients:");
-        for c in 0..l.clients.len() {
-            println!("  {:<4} {}", l.clients[c].name, r.status_text(c));
-        }
-        println!("\nfinal state:");
-        for t in r.world().db.tables() {
-            print_table(&r, &t);
-        }
-        println!();
+    if !o.quiet {
+        print_run(&r, &file);
     }
     if let Err(e) = finished {
         eprintln!("racelab run: {e}");
@@ -227,7 +204,60 @@ fn run_cmd(args: &[String]) -> ExitCode {
     }
 }
 
-fn print_table(r: &Run, t: &TableView) {
+/// The lesson, the faults, the trace, each client's state and every service's final state.
+fn print_run(r: &Run, file: &str) {
+    let l = r.lesson();
+    println!("lesson:  {} ({file})", l.title);
+    println!("variant: {}", l.variants[r.variant()].name);
+    if r.faults().is_empty() {
+        println!("faults:  none");
+    } else {
+        let f: Vec<String> = r
+            .faults()
+            .iter()
+            .map(|((c, line), f)| {
+                let at = match f.placement() {
+                    fault::Placement::Before => "before",
+                    fault::Placement::After => "after",
+                };
+                format!("{} {at} {}:{line}", f.spec(), l.clients[*c].name)
+            })
+            .collect();
+        println!("faults:  {}", f.join(", "));
+    }
+    println!("\ntrace:");
+    for e in &r.trace().events {
+        let who = e.client.map_or("", |c| l.clients[c].name.as_str());
+        println!(
+            "  {:>6} ms  {:<4} {:>3}  {}",
+            e.time,
+            who,
+            e.line,
+            r.describe(e)
+        );
+    }
+    println!("\nclients:");
+    for c in 0..l.clients.len() {
+        println!("  {:<4} {}", l.clients[c].name, r.status_text(c));
+    }
+    println!("\nfinal state:");
+    for panel in r.service_panels() {
+        print_panel(&panel);
+    }
+    println!();
+}
+
+fn print_panel(panel: &ServicePanel) {
+    match &panel.view {
+        ServiceView::Postgres(pg) => {
+            for t in &pg.tables {
+                print_table(t);
+            }
+        }
+    }
+}
+
+fn print_table(t: &PgTable) {
     println!("  {}", t.name);
     let mut rows: Vec<Vec<String>> = vec![t.columns.clone()];
     let mut notes = Vec::new();
@@ -236,25 +266,8 @@ fn print_table(r: &Run, t: &TableView) {
             Some(vals) => rows.push(vals.iter().map(|v| v.to_string()).collect()),
             None => notes.push(format!("row {} inserted, not committed", row.key)),
         }
-        if let Some((s, _)) = &row.pending {
-            notes.push(format!(
-                "row {}: uncommitted change by {}",
-                row.key,
-                r.session_name(*s)
-            ));
-        }
-        if let Some(lock) = &row.lock {
-            let waiters: Vec<String> = lock.waiters.iter().map(|s| r.session_name(*s)).collect();
-            notes.push(format!(
-                "row {}: locked by {}{}",
-                row.key,
-                r.session_name(lock.holder),
-                if waiters.is_empty() {
-                    String::new()
-                } else {
-                    format!(", waiting: {}", waiters.join(", "))
-                }
-            ));
+        for note in row.pending.iter().chain(&row.lock) {
+            notes.push(format!("row {}: {note}", row.key));
         }
     }
     let widths: Vec<usize> = (0..t.columns.len())

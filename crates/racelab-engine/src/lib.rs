@@ -1,15 +1,22 @@
 //! Racelab's engine: pure, deterministic, no web dependencies. Builds for native and wasm32.
 //!
-//! Data flows one way: lesson text → [`lesson::Lesson`] → [`run::Run`] (a [`run::World`] of a
-//! simulated database, clients and a virtual clock, advanced by the scheduler in `run`) →
-//! [`trace::Trace`] → views. See ARCHITECTURE.md at the repository root.
+//! Data flows one way: lesson text → [`lesson::Lesson`] → [`model::Model`] (a [`model::World`]
+//! of services, clients and a virtual clock, advanced by the pure `next_state`) → driven by
+//! [`run::Run`] (the page, the command line) or by tests and explorers → [`trace::Trace`] →
+//! [`view`]s and [`words`]. See ARCHITECTURE.md at the repository root.
 
+pub mod fault;
 pub mod lesson;
+pub mod model;
+pub mod property;
 pub mod run;
 pub mod script;
+pub mod service;
 pub mod sql;
 pub mod trace;
 pub mod value;
+pub mod view;
+pub mod words;
 
 pub use lesson::{Lesson, LessonError};
 pub use run::Run;

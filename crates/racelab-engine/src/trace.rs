@@ -1,46 +1,31 @@
-//! The trace: what happened, in order. It is the single source for replay (its choices), the UI
+//! The trace: what happened, in order. It is the single source for replay (its actions), the UI
 //! and explanations (its events).
 
-use crate::sql::{BlockedOn, QueryResult, SqlError, Touch};
+use crate::fault::Fault;
+use crate::model::Action;
+use crate::service::{Reply, ServiceId, Touch, Wait};
+use crate::sql::QueryResult;
 use crate::value::Value;
-use std::fmt;
 
-/// A fault the student (or the explorer) places before a script line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Fault {
-    /// The client process dies before the line runs: its connection drops, its open transaction
-    /// rolls back and its locks are released.
-    Exit,
-    /// The client pauses this many virtual milliseconds before the line runs.
-    Sleep(u64),
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Fault::Exit => f.write_str("exit"),
-            Fault::Sleep(ms) => write!(f, "sleep {ms}ms"),
-        }
-    }
-}
-
-/// The outcome of an SQL statement as the client saw it.
+/// What a call got at once.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SqlOutcome {
-    Ok(QueryResult),
-    Err(SqlError),
-    Blocked(BlockedOn),
+pub enum CallOutcome {
+    Reply(Reply),
+    /// The call waits; its reply comes later as an [`EventKind::Woken`].
+    Waits(Wait),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
-    /// An SQL statement ran (or started waiting).
-    Sql {
-        outcome: SqlOutcome,
+    /// A call to a service answered (or started waiting).
+    Call {
+        service: ServiceId,
+        outcome: CallOutcome,
     },
-    /// A statement that waited for a lock finished because the holder's transaction ended.
+    /// A call that waited got its reply (the lock holder's transaction ended, a timer fired).
     Woken {
-        outcome: SqlOutcome,
+        service: ServiceId,
+        reply: Reply,
     },
     Assign {
         var: String,
@@ -65,58 +50,49 @@ pub enum EventKind {
     Fault {
         fault: Fault,
     },
+    /// A service acted by itself at a deadline.
+    Timer {
+        service: ServiceId,
+        what: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Event {
     /// Virtual time at which the event happened.
     pub time: u64,
-    pub client: usize,
-    /// The script line it belongs to.
+    /// The client it happened to (None: a service acting by itself).
+    pub client: Option<usize>,
+    /// The script line it belongs to (0 for a service's own event).
     pub line: usize,
     pub kind: EventKind,
-    /// What the event read or wrote, for explanations and (later) partial-order reduction.
+    /// What the event read or wrote, for explanations and partial-order reduction.
     pub touches: Vec<Touch>,
 }
 
-/// Events plus the scheduling choices that produced them. Replaying `choices` on the same
-/// lesson, variant and fault plan reproduces `events` exactly.
+/// Events plus the actions that produced them. Replaying `actions` on the same lesson and
+/// variant reproduces `events` exactly.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Trace {
-    /// Client chosen at each step.
-    pub choices: Vec<usize>,
+    pub actions: Vec<Action>,
     pub events: Vec<Event>,
-    /// `events[marks[i]..marks[i + 1]]` came from choice i.
+    /// `events[marks[i]..marks[i + 1]]` came from action i.
     pub marks: Vec<usize>,
 }
 
 impl Trace {
-    /// Index in `events` of the first event of the latest step (None before the first step).
+    /// Index in `events` of the first event of the latest action (None before the first one).
     pub fn latest_step_start(&self) -> Option<usize> {
         self.marks.last().copied()
     }
-}
 
-/// Whether two steps' footprints commute: no row, table or transaction that one writes is read
-/// or written by the other. Steps that commute can run in either order with the same result, which
-/// is what a partial-order reduction needs to know.
-pub fn independent(a: &[Touch], b: &[Touch]) -> bool {
-    fn conflict(x: &Touch, y: &Touch) -> bool {
-        use Touch::*;
-        match (x, y) {
-            (WriteRow { table: t1, key: k1 }, WriteRow { table: t2, key: k2 })
-            | (WriteRow { table: t1, key: k1 }, ReadRow { table: t2, key: k2 })
-            | (ReadRow { table: t1, key: k1 }, WriteRow { table: t2, key: k2 }) => {
-                t1 == t2 && k1 == k2
-            }
-            // A scan depends on every row of its table, including rows that appear.
-            (WriteRow { table: t1, .. }, ReadTable { table: t2 })
-            | (ReadTable { table: t1 }, WriteRow { table: t2, .. }) => t1 == t2,
-            (Transaction { session: s1 }, Transaction { session: s2 }) => s1 == s2,
-            _ => false,
+    /// The events of the latest action.
+    pub fn latest_events(&self) -> &[Event] {
+        match self.latest_step_start() {
+            Some(i) => &self.events[i..],
+            None => &[],
         }
     }
-    !a.iter().any(|x| b.iter().any(|y| conflict(x, y)))
 }
 
 /// A short rendering of a query result: the single value, a row, or the command tag.

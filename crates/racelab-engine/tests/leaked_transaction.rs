@@ -1,8 +1,11 @@
 //! A client that ends with its transaction still open (seed 000: "future reads and updates
 //! blocked"): the run ends stuck, and the assertions say so.
 
+use racelab_engine::fault::FaultPlan;
 use racelab_engine::lesson;
-use racelab_engine::run::{ClientStatus, FaultPlan, Run, Verdict};
+use racelab_engine::property::Verdict;
+use racelab_engine::run::Run;
+use racelab_engine::view::ClientStatus;
 use std::sync::Arc;
 
 const LESSON: &str = r#"
@@ -71,7 +74,7 @@ fn a_return_before_commit_leaves_the_lock_and_the_next_request_waits_forever() {
         "{}",
         next.status_text
     );
-    assert_eq!(r.world().db.locks_held(), 1);
+    assert_eq!(r.world().locks_held(), 1);
     assert_eq!(r.waiting_forever(), vec![1]);
     let v: Vec<(String, Verdict, String)> = r
         .verdicts()

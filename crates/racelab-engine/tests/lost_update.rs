@@ -1,8 +1,14 @@
 //! The lost-update lesson (seed 001) through the whole engine: lesson → run → trace → verdicts.
 
+use racelab_engine::fault::{Fault, FaultPlan};
 use racelab_engine::lesson;
-use racelab_engine::run::{ClientStatus, FaultPlan, LineState, Run, Status, Verdict};
-use racelab_engine::trace::{EventKind, Fault, SqlOutcome};
+use racelab_engine::model::{Action, Status};
+use racelab_engine::property::Verdict;
+use racelab_engine::run::Run;
+use racelab_engine::service::{Reply, Wait};
+use racelab_engine::sql::Db;
+use racelab_engine::trace::{CallOutcome, EventKind};
+use racelab_engine::view::{ClientStatus, LineState};
 use racelab_engine::{Lesson, Value};
 use std::sync::Arc;
 
@@ -22,8 +28,15 @@ fn lesson() -> Arc<Lesson> {
     )
 }
 
+fn db(r: &Run) -> &Db {
+    r.world()
+        .postgres()
+        .expect("the lesson uses PostgreSQL")
+        .db()
+}
+
 fn balance(r: &Run) -> Value {
-    let t = r.world().db.tables();
+    let t = db(r).tables();
     let table = t
         .iter()
         .find(|t| t.name == "category_balance")
@@ -58,7 +71,7 @@ fn naive_variant_loses_an_update() {
     assert_eq!(verdict(&r, "balance-is-100"), Verdict::Fail);
     assert_eq!(verdict(&r, "within-timeout"), Verdict::Pass);
     // The document's interleaving: both SELECTs read 500 before either UPDATE.
-    let reads: Vec<(usize, String)> = r
+    let reads: Vec<(Option<usize>, String)> = r
         .trace()
         .events
         .iter()
@@ -72,14 +85,14 @@ fn naive_variant_loses_an_update() {
         .trace()
         .events
         .iter()
-        .filter(|e| e.client == 1 && e.line == 4)
+        .filter(|e| e.client == Some(1) && e.line == 4)
         .map(|e| &e.kind)
         .collect();
     assert!(
-        matches!(t2_update[0], EventKind::Sql { outcome: SqlOutcome::Blocked(on) } if on.holder == l.sessions[0])
+        matches!(t2_update[0], EventKind::Call { outcome: CallOutcome::Waits(Wait::RowLock { holder, .. }), .. } if *holder == Some(0))
     );
     assert!(
-        matches!(t2_update[1], EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.tag == "UPDATE 1")
+        matches!(t2_update[1], EventKind::Woken { reply: Reply::Sql(Ok(q)), .. } if q.tag == "UPDATE 1")
     );
 }
 
@@ -90,12 +103,12 @@ fn for_update_blocks_the_second_reader_until_commit() {
     let mut r = Run::new(l.clone(), v, FaultPlan::new());
     assert_eq!(
         r.next_event_preview(),
-        Some((0, 5)),
+        Some((Action::Step(0), 5)),
         "T1's BEGIN takes effect at 5 ms"
     );
     // T1 BEGIN, T2 BEGIN, T1 SELECT FOR UPDATE, T2 SELECT FOR UPDATE → blocked.
     for expected in [0, 1, 0, 1] {
-        assert_eq!(r.next_event().unwrap(), Some(expected));
+        assert_eq!(r.next_event().unwrap(), Some(Action::Step(expected)));
     }
     let t2 = r.client_view(1).unwrap();
     assert_eq!(t2.status, ClientStatus::Blocked);
@@ -107,11 +120,12 @@ fn for_update_blocks_the_second_reader_until_commit() {
     );
     assert!(!r.is_runnable(1));
     assert!(r.step(1).is_err(), "a blocked client cannot be stepped");
-    let tables = r.world().db.tables();
+    let tables = db(&r).tables();
     let lock = tables[0].rows[0].lock.as_ref().expect("row lock");
+    let pg = r.world().postgres().unwrap();
     assert_eq!(
         (lock.holder, lock.waiters.clone()),
-        (l.sessions[0], vec![l.sessions[1]])
+        (pg.session(0).unwrap(), vec![pg.session(1).unwrap()])
     );
 
     // T1 computes, updates, commits; the commit wakes T2, which reads 300.
@@ -119,9 +133,9 @@ fn for_update_blocks_the_second_reader_until_commit() {
         r.step(0).unwrap();
     }
     let woken = r.trace().events.last().unwrap();
-    assert_eq!((woken.client, woken.time), (1, 25));
+    assert_eq!((woken.client, woken.time), (Some(1), 25));
     assert!(
-        matches!(&woken.kind, EventKind::Woken { outcome: SqlOutcome::Ok(q) } if q.rows == vec![vec![Value::Int(300)]])
+        matches!(&woken.kind, EventKind::Woken { reply: Reply::Sql(Ok(q)), .. } if q.rows == vec![vec![Value::Int(300)]])
     );
     assert_eq!(r.world().clients[1].vars.get("bal"), Some(&Value::Int(300)));
 
@@ -150,7 +164,7 @@ fn exit_after_update_rolls_back_and_releases_the_lock() {
     // T1's 300 was rolled back; T2 read 500 after the lock was released and wrote 300.
     assert_eq!(r.world().clients[1].vars.get("bal"), Some(&Value::Int(500)));
     assert_eq!(balance(&r), Value::Int(300));
-    assert_eq!(r.world().db.locks_held(), 0);
+    assert_eq!(r.world().locks_held(), 0);
     assert_eq!(verdict(&r, "within-timeout"), Verdict::Fail);
     let exit = r
         .trace()
@@ -158,7 +172,7 @@ fn exit_after_update_rolls_back_and_releases_the_lock() {
         .iter()
         .find(|e| matches!(e.kind, EventKind::Fault { .. }))
         .unwrap();
-    assert_eq!((exit.client, exit.line, exit.time), (0, 5, 20));
+    assert_eq!((exit.client, exit.line, exit.time), (Some(0), 5, 20));
 }
 
 #[test]
@@ -174,7 +188,13 @@ fn sleep_fault_pauses_one_client_while_the_other_goes_on() {
         r.next_event().unwrap();
     }
     assert_eq!(r.client_view(0).unwrap().status, ClientStatus::Runnable);
-    assert_eq!(r.next_event().unwrap(), Some(0));
+    assert_eq!(
+        r.next_event().unwrap(),
+        Some(Action::Fault {
+            client: 0,
+            fault: Fault::Sleep(60_000)
+        })
+    );
     let t1 = r.client_view(0).unwrap();
     assert_eq!(t1.status, ClientStatus::Sleeping, "{}", t1.status_text);
     assert_eq!(r.client_view(1).unwrap().status, ClientStatus::Blocked);
@@ -197,19 +217,19 @@ fn replaying_the_choices_gives_the_same_trace_and_state() {
         live.step(c).unwrap();
     }
     live.run_to_end().unwrap();
-    let again = Run::replay(l.clone(), v, faults, &live.trace().choices).unwrap();
+    let again = Run::replay(l.clone(), v, faults, &live.trace().actions).unwrap();
     assert_eq!(again.trace(), live.trace());
     assert_eq!(again.world(), live.world());
 
     // Back undoes exactly one step; reset goes to the start.
     let mut back = live.clone();
     assert!(back.back());
-    let n = live.trace().choices.len();
+    let n = live.trace().actions.len();
     let prefix = Run::replay(
         l.clone(),
         v,
         live.faults().clone(),
-        &live.trace().choices[..n - 1],
+        &live.trace().actions[..n - 1],
     )
     .unwrap();
     assert_eq!(back.world(), prefix.world());

@@ -13,11 +13,13 @@
 //! return new
 //! ```
 //!
-//! * A line that starts with an SQL keyword (SELECT, INSERT, UPDATE, DELETE, BEGIN, START,
-//!   COMMIT, END, ROLLBACK) is a statement sent to the database; `:name` inside it is the value
-//!   of a script variable (interpolated as a literal, as psycopg2 does).
-//! * `a = SELECT …` (or `a, b = SELECT …`) binds the columns of the one row the query returns;
-//!   no row binds null; more than one row is an error.
+//! * A line addressed to a service is a call: it starts with the service's name
+//!   (`postgres SELECT …`), or is claimed by a declared service without one (a line that starts
+//!   with an SQL keyword goes to PostgreSQL). Each service owns the syntax of its lines
+//!   ([`crate::service::Kind::parse`]); in SQL, `:name` is the value of a script variable
+//!   (interpolated as a literal, as psycopg2 does).
+//! * `a = SELECT …` (or `a, b = SELECT …`) binds the values of the reply: for SQL, the columns
+//!   of the one row the query returns; no row binds null; more than one row is an error.
 //! * `name = expression` computes locally (see [`expr`]).
 //! * `if cond:` / `elif cond:` / `else:` with an indented block; the condition is a step.
 //! * `sleep 50ms` (or `sleep 50`) pauses the client; `return [expr]` ends the request with
@@ -25,7 +27,7 @@
 
 pub mod expr;
 
-use crate::sql::{self, Prepared};
+use crate::service::{Call, Kind, ServiceId};
 use expr::{parse_expr, Expr, ExprError, RESERVED};
 use std::fmt;
 use std::sync::Arc;
@@ -47,12 +49,12 @@ pub struct Op {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OpKind {
-    Sql {
-        /// Variables bound to the columns of the returned row (empty: result not kept).
+    /// A call to a service.
+    Call {
+        service: ServiceId,
+        call: Call,
+        /// Variables bound to the values of the reply (empty: the reply is not kept).
         binds: Vec<String>,
-        stmt: Prepared,
-        /// Script variables passed as `$1`, `$2`, ... in order.
-        params: Vec<String>,
     },
     Assign {
         var: String,
@@ -98,40 +100,11 @@ impl fmt::Display for ScriptError {
     }
 }
 
-const SQL_WORDS: &[&str] = &[
-    "select",
-    "insert",
-    "update",
-    "delete",
-    "begin",
-    "start",
-    "commit",
-    "end",
-    "rollback",
-    "with",
-    "create",
-    "drop",
-    "alter",
-    "truncate",
-    "lock",
-    "savepoint",
-    "release",
-    "set",
-    "show",
-    "values",
-    "table",
-];
-
 fn first_word(s: &str) -> &str {
     let end = s
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(s.len());
     &s[..end]
-}
-
-fn is_sql(s: &str) -> bool {
-    let w = first_word(s).to_ascii_lowercase();
-    SQL_WORDS.contains(&w.as_str())
 }
 
 fn is_ident(s: &str) -> bool {
@@ -156,67 +129,15 @@ fn split_assignment(s: &str) -> Option<(Vec<String>, usize)> {
     }
 }
 
-/// Replaces `:name` outside quotes (and not `::` casts) by `$1`, `$2`, … Returns the new text and
-/// the variable names in parameter order.
-pub fn extract_params(sql: &str) -> (String, Vec<String>) {
-    let mut out = String::with_capacity(sql.len());
-    let mut params: Vec<String> = Vec::new();
-    let chars: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    let mut quote: Option<char> = None;
-    while i < chars.len() {
-        let c = chars[i];
-        if let Some(q) = quote {
-            out.push(c);
-            if c == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
-        }
-        if c == '\'' || c == '"' {
-            quote = Some(c);
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        if c == ':' && chars.get(i + 1) == Some(&':') {
-            out.push_str("::");
-            i += 2;
-            continue;
-        }
-        if c == ':' && matches!(chars.get(i + 1), Some(n) if n.is_ascii_alphabetic() || *n == '_') {
-            let start = i + 1;
-            let mut end = start;
-            while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
-                end += 1;
-            }
-            let name: String = chars[start..end].iter().collect();
-            let idx = match params.iter().position(|p| *p == name) {
-                Some(k) => k,
-                None => {
-                    params.push(name);
-                    params.len() - 1
-                }
-            };
-            out.push_str(&format!("${}", idx + 1));
-            i = end;
-            continue;
-        }
-        out.push(c);
-        i += 1;
-    }
-    (out, params)
-}
-
 struct Line<'a> {
     no: usize,
     indent: usize,
     text: &'a str,
 }
 
-/// Compiles a script. `known_vars` are variables set before the script starts (client inputs).
-pub fn compile(src: &str, known_vars: &[String]) -> Result<Script, ScriptError> {
+/// Compiles a script. `known_vars` are variables set before the script starts (client inputs);
+/// `services` are the lesson's services, in order (a call's [`ServiceId`] indexes it).
+pub fn compile(src: &str, known_vars: &[String], services: &[Kind]) -> Result<Script, ScriptError> {
     let lines: Vec<String> = src.lines().map(|l| l.trim_end().to_string()).collect();
     let mut code = Vec::new();
     for (i, raw) in lines.iter().enumerate() {
@@ -243,6 +164,7 @@ pub fn compile(src: &str, known_vars: &[String]) -> Result<Script, ScriptError> 
         pos: 0,
         ops: Vec::new(),
         assigned: known_vars.to_vec(),
+        services,
     };
     if let Some(first) = code.first() {
         if first.indent != 0 {
@@ -267,6 +189,7 @@ struct Compiler<'a> {
     ops: Vec<Op>,
     /// Variables that some earlier line assigns (a cheap check that catches typos).
     assigned: Vec<String>,
+    services: &'a [Kind],
 }
 
 impl<'a> Compiler<'a> {
@@ -351,94 +274,22 @@ impl<'a> Compiler<'a> {
             "elif" | "else" => {
                 return Err(self.error(line, 0, format!("`{word}` without an `if` above it")))
             }
-            "sleep" => {
-                let arg = text[5..].trim();
-                let digits = arg.strip_suffix("ms").unwrap_or(arg).trim();
-                let ms = digits.parse::<u64>().map_err(|_| {
-                    self.error(
-                        line,
-                        6,
-                        "write the pause in milliseconds, like `sleep 50ms`",
-                    )
-                })?;
-                self.push(line.no, OpKind::Sleep { ms });
-                return Ok(());
-            }
-            "return" => {
-                let rest = text[6..].trim();
-                let value = if rest.is_empty() {
-                    None
-                } else {
-                    Some(self.expr(line, text.len() - rest.len(), rest)?)
-                };
-                self.push(line.no, OpKind::Return { value });
-                return Ok(());
-            }
-            "fail" => {
-                let rest = text[4..].trim();
-                if rest.is_empty() {
-                    return Err(self.error(
-                        line,
-                        4,
-                        "say why the request fails, like `fail 'insufficient funds'`",
-                    ));
-                }
-                let message = self.expr(line, text.len() - rest.len(), rest)?;
-                self.push(line.no, OpKind::Fail { message });
-                return Ok(());
-            }
+            "sleep" | "return" | "fail" => return self.keyword(line, &word),
             _ => {}
         }
-        if text.ends_with(':') && !is_sql(text) {
+        let route = self.route(line, text, 0)?;
+        if text.ends_with(':') && route.is_none() {
             return Err(self.error(
                 line,
                 0,
                 "a line ending in `:` must start with `if`, `elif` or `else`",
             ));
         }
-        if is_sql(text) {
-            return self.sql(line, Vec::new(), 0);
+        if let Some((service, at)) = route {
+            return self.call(line, service, Vec::new(), at);
         }
         if let Some((names, rest_at)) = split_assignment(text) {
-            if let Some(bad) = names
-                .iter()
-                .find(|n| RESERVED.contains(&n.to_ascii_lowercase().as_str()))
-            {
-                return Err(self.error(
-                    line,
-                    0,
-                    format!("`{bad}` is a keyword and cannot name a variable"),
-                ));
-            }
-            let rest = &text[rest_at..];
-            if rest.is_empty() {
-                return Err(self.error(
-                    line,
-                    rest_at,
-                    "expected a value or an SQL query after `=`",
-                ));
-            }
-            if is_sql(rest) {
-                self.sql(line, names.clone(), rest_at)?;
-            } else {
-                if names.len() != 1 {
-                    return Err(self.error(line, 0, "only a query can assign several variables"));
-                }
-                let expr = self.expr(line, rest_at, rest)?;
-                self.push(
-                    line.no,
-                    OpKind::Assign {
-                        var: names[0].clone(),
-                        expr,
-                    },
-                );
-            }
-            for n in names {
-                if !self.assigned.contains(&n) {
-                    self.assigned.push(n);
-                }
-            }
-            return Ok(());
+            return self.assignment(line, names, rest_at);
         }
         Err(self.error(
             line,
@@ -447,12 +298,136 @@ impl<'a> Compiler<'a> {
         ))
     }
 
-    fn sql(&mut self, line: &Line, binds: Vec<String>, at: usize) -> Result<(), ScriptError> {
+    /// `sleep 50ms`, `return [expr]`, `fail expr`.
+    fn keyword(&mut self, line: &Line, word: &str) -> Result<(), ScriptError> {
+        let text = line.text;
+        let rest = text[word.len()..].trim();
+        let kind = match word {
+            "sleep" => {
+                let digits = rest.strip_suffix("ms").unwrap_or(rest).trim();
+                let ms = digits.parse::<u64>().map_err(|_| {
+                    self.error(
+                        line,
+                        6,
+                        "write the pause in milliseconds, like `sleep 50ms`",
+                    )
+                })?;
+                OpKind::Sleep { ms }
+            }
+            "return" if rest.is_empty() => OpKind::Return { value: None },
+            "return" => OpKind::Return {
+                value: Some(self.expr(line, text.len() - rest.len(), rest)?),
+            },
+            _ if rest.is_empty() => {
+                return Err(self.error(
+                    line,
+                    4,
+                    "say why the request fails, like `fail 'insufficient funds'`",
+                ))
+            }
+            _ => OpKind::Fail {
+                message: self.expr(line, text.len() - rest.len(), rest)?,
+            },
+        };
+        self.push(line.no, kind);
+        Ok(())
+    }
+
+    /// `a = expr` or `a, b = <call>`.
+    fn assignment(
+        &mut self,
+        line: &Line,
+        names: Vec<String>,
+        rest_at: usize,
+    ) -> Result<(), ScriptError> {
+        let text = line.text;
+        if let Some(bad) = names
+            .iter()
+            .find(|n| RESERVED.contains(&n.to_ascii_lowercase().as_str()))
+        {
+            return Err(self.error(
+                line,
+                0,
+                format!("`{bad}` is a keyword and cannot name a variable"),
+            ));
+        }
+        let rest = &text[rest_at..];
+        if rest.is_empty() {
+            return Err(self.error(line, rest_at, "expected a value or an SQL query after `=`"));
+        }
+        if let Some((service, at)) = self.route(line, rest, rest_at)? {
+            self.call(line, service, names.clone(), at)?;
+        } else {
+            if names.len() != 1 {
+                return Err(self.error(line, 0, "only a query can assign several variables"));
+            }
+            let expr = self.expr(line, rest_at, rest)?;
+            let var = names[0].clone();
+            self.push(line.no, OpKind::Assign { var, expr });
+        }
+        for n in names {
+            if !self.assigned.contains(&n) {
+                self.assigned.push(n);
+            }
+        }
+        Ok(())
+    }
+
+    /// Which service `text` (at byte `at` of the line) is addressed to, and where its request
+    /// starts: after a service's name, or the whole text when a declared service claims it.
+    /// A line only an undeclared service would claim is an error that says so.
+    fn route(
+        &self,
+        line: &Line,
+        text: &str,
+        at: usize,
+    ) -> Result<Option<(ServiceId, usize)>, ScriptError> {
+        let word = first_word(text);
+        let after = &text[word.len()..];
+        if after.starts_with(' ')
+            && !after.trim().is_empty()
+            && !after.trim_start().starts_with('=')
+        {
+            if let Some(id) = self.services.iter().position(|k| k.name() == word) {
+                let start = at + text.len() - after.trim_start().len();
+                return Ok(Some((id, start)));
+            }
+        }
+        if let Some(id) = self.services.iter().position(|k| k.claims(text)) {
+            return Ok(Some((id, at)));
+        }
+        match Kind::ALL.iter().find(|k| k.claims(text)) {
+            Some(k) => Err(self.error(
+                line,
+                at,
+                format!(
+                    "this line is for {}, but the lesson does not use it (add \"{}\" to `services`)",
+                    k.title(),
+                    k.name()
+                ),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// A call to `service`: the request starts at byte `at` of the line.
+    fn call(
+        &mut self,
+        line: &Line,
+        service: ServiceId,
+        binds: Vec<String>,
+        at: usize,
+    ) -> Result<(), ScriptError> {
         let src = &line.text[at..];
-        let (text, params) = extract_params(src);
-        for p in &params {
+        let call: Call = self.services[service]
+            .parse(src)
+            .map_err(|e| self.error(line, at + e.col, e.message))?;
+        for p in &call.params {
             if !self.assigned.contains(p) {
-                let col = src.find(&format!(":{p}")).unwrap_or(0);
+                let col = src
+                    .find(&format!(":{p}"))
+                    .or_else(|| find_word(src, p))
+                    .unwrap_or(0);
                 return Err(self.error(
                     line,
                     at + col,
@@ -460,28 +435,15 @@ impl<'a> Compiler<'a> {
                 ));
             }
         }
-        let stmt = sql::prepare(&text).map_err(|e| {
-            let col = e.position.map(|(_, c)| c.saturating_sub(1)).unwrap_or(0);
-            // Columns after a substituted parameter may shift by a character or two; close enough
-            // to point at the statement part.
-            self.error(line, at + col.min(src.len()), e.to_string())
-        })?;
-        if !binds.is_empty() && !returns_rows(&stmt) {
-            return Err(self.error(
-                line,
-                at,
-                format!(
-                    "a {} returns no row to assign (add RETURNING?)",
-                    stmt.kind()
-                ),
-            ));
+        if let (false, Some(why)) = (binds.is_empty(), &call.no_values) {
+            return Err(self.error(line, at, why.clone()));
         }
         self.push(
             line.no,
-            OpKind::Sql {
+            OpKind::Call {
+                service,
+                call,
                 binds,
-                stmt,
-                params,
             },
         );
         Ok(())
@@ -554,10 +516,6 @@ impl<'a> Compiler<'a> {
         }
         Ok(())
     }
-}
-
-fn returns_rows(stmt: &Prepared) -> bool {
-    stmt.kind() == "SELECT" || stmt.text().to_ascii_lowercase().contains("returning")
 }
 
 fn visit_vars(e: &Expr, f: &mut impl FnMut(&str)) {

@@ -1,11 +1,14 @@
 use super::*;
+use crate::service::postgres::extract_params;
+
+const PG: &[Kind] = &[Kind::Postgres];
 
 fn ok(src: &str) -> Script {
-    compile(src, &[]).unwrap_or_else(|e| panic!("{e}"))
+    compile(src, &[], PG).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn err(src: &str) -> ScriptError {
-    compile(src, &[]).expect_err("should not compile")
+    compile(src, &[], PG).expect_err("should not compile")
 }
 
 #[test]
@@ -32,14 +35,22 @@ fn lost_update_script_compiles_to_five_steps() {
         vec![1, 2, 3, 4, 5]
     );
     match &s.ops[1].kind {
-        OpKind::Sql { binds, params, .. } => {
+        OpKind::Call { binds, call, .. } => {
             assert_eq!(binds, &vec!["bal".to_string()]);
-            assert!(params.is_empty());
+            assert!(call.params.is_empty());
         }
         other => panic!("expected SQL, got {other:?}"),
     }
     match &s.ops[3].kind {
-        OpKind::Sql { params, stmt, .. } => {
+        OpKind::Call {
+            call:
+                Call {
+                    params,
+                    request: crate::service::Request::Sql(stmt),
+                    ..
+                },
+            ..
+        } => {
             assert_eq!(params, &vec!["new".to_string()]);
             assert_eq!(stmt.param_count(), 1);
         }
@@ -151,6 +162,6 @@ fn binding_a_statement_without_rows_is_rejected() {
 
 #[test]
 fn known_vars_count_as_assigned() {
-    let s = compile("UPDATE t SET a = :amount\n", &["amount".to_string()]);
+    let s = compile("UPDATE t SET a = :amount\n", &["amount".to_string()], PG);
     assert!(s.is_ok());
 }

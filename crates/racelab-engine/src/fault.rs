@@ -1,0 +1,175 @@
+//! Faults: what can go wrong with a client, as first-class inputs (as deterministic simulation
+//! testing treats them). A fault hits a client at a line, before it or after it
+//! ([`Placement`]); the page and the command line plan faults by line ([`FaultPlan`]), an
+//! explorer enumerates kinds × lines. Applying a fault is a pure function of the world, like
+//! every other [`Action`](crate::model::Action).
+//!
+//! Adding a fault kind: see "How to add a fault kind" in ARCHITECTURE.md.
+
+use crate::lesson::Lesson;
+use crate::model::{step, Model, Status, World};
+use crate::trace::{Event, EventKind};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Where a fault sits relative to its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Placement {
+    /// The line does not run.
+    Before,
+    /// The line runs (its call takes effect at the service), then the fault hits.
+    After,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// The client process dies before the line runs: its connections drop, so an open
+    /// transaction rolls back and its locks are released.
+    Exit,
+    /// The line runs and takes effect at the service, then the process dies before it sees the
+    /// reply (the documents' "Cache?": did the write happen?).
+    ExitAfter,
+    /// The client pauses this many virtual milliseconds before the line runs.
+    Sleep(u64),
+}
+
+impl Fault {
+    pub fn placement(self) -> Placement {
+        match self {
+            Fault::Exit | Fault::Sleep(_) => Placement::Before,
+            Fault::ExitAfter => Placement::After,
+        }
+    }
+
+    /// Whether the fault's line runs as part of it (and so takes the line's duration).
+    pub fn runs_the_line(self) -> bool {
+        self.placement() == Placement::After
+    }
+
+    /// How the command line and share links write the kind: `exit`, `exit-after`, `sleep=MS`.
+    pub fn spec(self) -> String {
+        match self {
+            Fault::Exit => "exit".into(),
+            Fault::ExitAfter => "exit-after".into(),
+            Fault::Sleep(ms) => format!("sleep={ms}"),
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::words::fault_label(*self))
+    }
+}
+
+/// Where faults go: (client, script line) → fault. A planned fault fires the first time the
+/// client is about to run that line.
+pub type FaultPlan = BTreeMap<(usize, usize), Fault>;
+
+/// The fault `plan` puts on `client`'s next line, if it has not fired yet.
+pub fn planned(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Option<Fault> {
+    let st = w.clients.get(client)?;
+    let line = m.script(client).ops.get(st.pc)?.line;
+    plan.get(&(client, line))
+        .copied()
+        .filter(|_| !st.fired.contains(&line))
+}
+
+/// Applies `fault` to a runnable `client`.
+pub(crate) fn apply(
+    m: &Model,
+    w: &mut World,
+    client: usize,
+    fault: Fault,
+    events: &mut Vec<Event>,
+) {
+    let line = m.script(client).ops[w.clients[client].pc].line;
+    w.clients[client].fired.insert(line);
+    match fault {
+        Fault::Exit => {
+            let t = w.clients[client].clock.max(w.now);
+            crash(m, w, client, line, fault, t, events);
+        }
+        Fault::ExitAfter => {
+            step::step(m, w, client, events);
+            let t = w.clients[client].clock.max(w.now);
+            crash(m, w, client, line, fault, t, events);
+        }
+        Fault::Sleep(ms) => {
+            let t = w.clients[client].clock.max(w.now);
+            w.now = t;
+            let st = &mut w.clients[client];
+            st.clock = t + ms;
+            st.sleeping_until = Some(t + ms);
+            step::push(
+                events,
+                t,
+                client,
+                line,
+                EventKind::Fault { fault },
+                Vec::new(),
+            );
+        }
+    }
+}
+
+/// The client process dies at `t`: every service drops its connection.
+fn crash(
+    m: &Model,
+    w: &mut World,
+    client: usize,
+    line: usize,
+    fault: Fault,
+    t: u64,
+    events: &mut Vec<Event>,
+) {
+    w.now = t;
+    let st = &mut w.clients[client];
+    st.status = Status::Crashed;
+    st.clock = t;
+    st.sleeping_until = None;
+    let mut touches = Vec::new();
+    let mut woken = Vec::new();
+    for s in 0..w.services.len() {
+        let done = w.services[s].disconnect(s, client, t);
+        touches.extend(done.touches);
+        woken.push((s, done.woken));
+    }
+    step::push(events, t, client, line, EventKind::Fault { fault }, touches);
+    for (s, wakes) in woken {
+        step::apply_wakes(m, w, s, t, wakes, events);
+    }
+}
+
+/// Parses a fault as the command line and share links write it: `exit@T1:5`,
+/// `exit-after@T1:4`, `sleep=60000@T2:3`.
+pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault), String> {
+    let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE or sleep=MS@CLIENT:LINE (e.g. exit@T1:5)";
+    let (kind, place) = spec
+        .split_once('@')
+        .ok_or_else(|| format!("`{spec}`: {usage}"))?;
+    let (client, line) = place
+        .split_once(':')
+        .ok_or_else(|| format!("`{spec}`: {usage}"))?;
+    let fault = match kind.split_once('=') {
+        None if kind == "exit" => Fault::Exit,
+        None if kind == "exit-after" => Fault::ExitAfter,
+        Some(("sleep", ms)) => {
+            Fault::Sleep(ms.trim_end_matches("ms").parse().map_err(|_| {
+                format!("`{spec}`: the sleep length must be a number of milliseconds")
+            })?)
+        }
+        _ => return Err(format!("`{spec}`: {usage}")),
+    };
+    let c = lesson.client_index(client).ok_or_else(|| {
+        let names: Vec<&str> = lesson.clients.iter().map(|c| c.name.as_str()).collect();
+        format!(
+            "`{spec}`: no client named {client} (clients: {})",
+            names.join(", ")
+        )
+    })?;
+    let line: usize = line
+        .parse()
+        .map_err(|_| format!("`{spec}`: the line must be a number"))?;
+    Ok(((c, line), fault))
+}

@@ -1,0 +1,486 @@
+//! Lesson files: plain TOML a course author writes by hand (see docs/lesson-format.md).
+//!
+//! Parsing is strict: unknown keys, unknown script, client or service names, scripts that do
+//! not compile, requests a service does not model and setup SQL that fails are all errors that
+//! name the file, line and column. A parsed [`Lesson`] has already set up its services, so a run
+//! starts by cloning [`Lesson::initial`].
+
+pub(crate) mod raw;
+pub(crate) mod source;
+
+use crate::property::{self, Property};
+use crate::script::{self, ScriptRef};
+use crate::service::{postgres::Postgres, Kind, ServiceId, ServiceState};
+use crate::value::Value;
+use raw::{RawLesson, RawVariant};
+use source::Source;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use toml::Spanned;
+
+pub use source::{LessonError, Location};
+
+/// Virtual durations of steps, in milliseconds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Timing {
+    /// A local computation: an assignment, a condition, `return`, `fail`.
+    pub compute: u64,
+    /// A call to each service (in the lesson's `services` order): the time until its effect
+    /// happens. PostgreSQL's is `sql` in the file; BEGIN and COMMIT count as calls.
+    pub calls: Vec<u64>,
+}
+
+impl Timing {
+    pub fn call(&self, service: ServiceId) -> u64 {
+        self.calls.get(service).copied().unwrap_or(self.compute)
+    }
+}
+
+/// The default compute time when a lesson's `[timing]` does not say.
+pub const DEFAULT_COMPUTE_MS: u64 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientDef {
+    pub name: String,
+    pub script: String,
+    /// Inputs set before the script starts (`vars = { amount = 200 }`).
+    pub vars: Vec<(String, Value)>,
+    /// Virtual time at which the client starts.
+    pub start: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    /// URL- and DOM-friendly name: "for update" → "for-update".
+    pub slug: String,
+    pub explain: String,
+    /// The compiled script of each client, in client order.
+    pub scripts: Vec<ScriptRef>,
+    /// What the author says the default schedule shows: (assertion index, passes?, where said).
+    pub expect: Vec<(usize, bool, Location)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Lesson {
+    pub slug: String,
+    pub file: String,
+    pub title: String,
+    /// The source document this lesson traces back to.
+    pub source: Option<String>,
+    pub intro: String,
+    pub timing: Timing,
+    /// The services clients talk to, in declaration order (a [`ServiceId`] indexes this).
+    pub services: Vec<Kind>,
+    pub setup_sql: String,
+    /// Each service after its setup, with one connection per client.
+    pub initial: Vec<ServiceState>,
+    pub clients: Vec<ClientDef>,
+    pub variants: Vec<Variant>,
+    pub assertions: Vec<Property>,
+}
+
+impl Lesson {
+    pub fn variant_index(&self, name_or_slug: &str) -> Option<usize> {
+        self.variants
+            .iter()
+            .position(|v| v.slug == name_or_slug || v.name == name_or_slug)
+    }
+
+    pub fn client_index(&self, name: &str) -> Option<usize> {
+        self.clients.iter().position(|c| c.name == name)
+    }
+}
+
+pub fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Parses and validates a lesson. `file` names the file in error messages; `slug` is the
+/// lesson's id in URLs. Returns every problem found, located, first ones first.
+pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonError>> {
+    let src = Source { file, text };
+    let raw: RawLesson = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        vec![src.err(span, e.message().trim().to_string())]
+    })?;
+    let mut errors = Vec::new();
+    let services = services(&raw, &src, &mut errors);
+    let timing = timing(&raw, &src, &services, &mut errors);
+    // Set the services up now, so that every later check sees their initial state.
+    let initial = setup(&raw, &src, &services, &mut errors);
+    let clients = clients(&raw, &src, &mut errors);
+    let names: Vec<String> = clients.iter().map(|c| c.name.clone()).collect();
+    let cx = property::Context {
+        src: &src,
+        services: &services,
+        initial: &initial,
+        client_names: &names,
+    };
+    let assertions = assertions(&raw, &cx, &mut errors);
+    let variants = variants(&raw, &cx, &clients, &assertions, &mut errors);
+    for k in raw.scripts.keys() {
+        if !clients.iter().any(|c| &c.script == k.get_ref()) {
+            errors.push(src.err(
+                k.span(),
+                format!("no client runs script \"{}\"", k.get_ref()),
+            ));
+        }
+    }
+    let initial: Option<Vec<ServiceState>> = initial.into_iter().collect();
+    let Some(initial) = initial.filter(|_| errors.is_empty()) else {
+        errors.sort_by_key(|e| (e.at.line, e.at.col));
+        return Err(errors);
+    };
+    Ok(Lesson {
+        slug: slug.to_string(),
+        file: file.to_string(),
+        title: raw.title,
+        source: raw.source,
+        intro: raw.intro.unwrap_or_default().trim().to_string(),
+        timing,
+        services,
+        setup_sql: raw.setup.map(Spanned::into_inner).unwrap_or_default(),
+        initial,
+        clients,
+        variants,
+        assertions,
+    })
+}
+
+/// The declared services (`["postgres"]` when the lesson does not say).
+fn services(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec<Kind> {
+    let Some(list) = &raw.services else {
+        return vec![Kind::Postgres];
+    };
+    let mut out = Vec::new();
+    for name in list.get_ref() {
+        match Kind::from_name(name.get_ref()) {
+            Some(k) if out.contains(&k) => errors.push(src.err(
+                name.span(),
+                format!("the service \"{}\" is listed twice", name.get_ref()),
+            )),
+            Some(k) => out.push(k),
+            None => errors.push(src.err(
+                name.span(),
+                format!(
+                    "no service named \"{}\" (services: {})",
+                    name.get_ref(),
+                    names(Kind::ALL.iter().map(|k| k.name()))
+                ),
+            )),
+        }
+    }
+    if list.get_ref().is_empty() {
+        errors.push(src.err(list.span(), "a lesson needs at least one service"));
+    }
+    out
+}
+
+fn timing(
+    raw: &RawLesson,
+    src: &Source,
+    services: &[Kind],
+    errors: &mut Vec<LessonError>,
+) -> Timing {
+    let mut t = Timing {
+        compute: DEFAULT_COMPUTE_MS,
+        calls: services.iter().map(|k| k.default_duration()).collect(),
+    };
+    for (key, ms) in &raw.timing {
+        let name = key.get_ref().as_str();
+        let service = services
+            .iter()
+            .position(|k| k.name() == name || (name == "sql" && *k == Kind::Postgres));
+        match (name, service) {
+            ("compute", _) => t.compute = *ms.get_ref(),
+            (_, Some(s)) => t.calls[s] = *ms.get_ref(),
+            _ => {
+                let keys = ["compute", "sql"]
+                    .into_iter()
+                    .chain(services.iter().map(|k| k.name()));
+                errors.push(src.err(
+                    key.span(),
+                    format!("unknown timing `{name}` (timing keys: {})", names(keys)),
+                ));
+            }
+        }
+    }
+    t
+}
+
+/// Each service's initial state (None for one whose setup failed).
+fn setup(
+    raw: &RawLesson,
+    src: &Source,
+    services: &[Kind],
+    errors: &mut Vec<LessonError>,
+) -> Vec<Option<ServiceState>> {
+    let clients = raw.clients.len();
+    let mut out = Vec::new();
+    for kind in services {
+        match kind {
+            Kind::Postgres => {
+                let Some(setup) = &raw.setup else {
+                    errors.push(src.err(
+                        0..0,
+                        "missing field `setup`: the postgres service needs its setup SQL (CREATE TABLE …, INSERT …)",
+                    ));
+                    out.push(None);
+                    continue;
+                };
+                match Postgres::from_setup(setup.get_ref(), clients) {
+                    Ok(pg) => out.push(Some(ServiceState::Postgres(pg))),
+                    Err(e) => {
+                        errors.push(src.inside(&setup.span(), e.line, e.col, e.message));
+                        out.push(None);
+                    }
+                }
+            }
+            #[cfg(test)]
+            Kind::Timer => out.push(Some(ServiceState::Timer(
+                crate::service::timer::Timer::default(),
+            ))),
+        }
+    }
+    if let (Some(setup), false) = (&raw.setup, services.contains(&Kind::Postgres)) {
+        errors.push(src.err(
+            setup.span(),
+            "`setup` is PostgreSQL's setup SQL, but the lesson does not use the postgres service",
+        ));
+    }
+    out
+}
+
+fn clients(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec<ClientDef> {
+    let mut clients = Vec::new();
+    for c in &raw.clients {
+        let name = c.name.get_ref().trim().to_string();
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            errors.push(src.err(c.name.span(), "a client name is one word, like \"T1\""));
+        }
+        if clients.iter().any(|d: &ClientDef| d.name == name) {
+            errors.push(src.err(c.name.span(), format!("two clients are named \"{name}\"")));
+        }
+        if !raw
+            .scripts
+            .keys()
+            .any(|k| k.get_ref() == c.script.get_ref())
+        {
+            errors.push(src.err(
+                c.script.span(),
+                format!(
+                    "no script named \"{}\" (the [scripts] table has: {})",
+                    c.script.get_ref(),
+                    names(raw.scripts.keys().map(|k| k.get_ref().as_str()))
+                ),
+            ));
+        }
+        clients.push(ClientDef {
+            name,
+            script: c.script.get_ref().clone(),
+            vars: c
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                .collect(),
+            start: c.start,
+        });
+    }
+    if raw.clients.is_empty() {
+        errors.push(src.err(0..0, "a lesson needs at least one [[client]]"));
+    }
+    clients
+}
+
+fn assertions(
+    raw: &RawLesson,
+    cx: &property::Context,
+    errors: &mut Vec<LessonError>,
+) -> Vec<Property> {
+    let mut out: Vec<Property> = Vec::new();
+    for a in &raw.asserts {
+        let id = a.id();
+        if slugify(id.get_ref()) != *id.get_ref() {
+            errors.push(cx.src.err(
+                id.span(),
+                format!(
+                    "an assertion id is lower-case words joined by '-', like \"{}\"",
+                    slugify(id.get_ref())
+                ),
+            ));
+        }
+        if out.iter().any(|b| b.id == *id.get_ref()) {
+            errors.push(cx.src.err(
+                id.span(),
+                format!("two assertions have the id \"{}\"", id.get_ref()),
+            ));
+        }
+        if let Some(p) = a.compile(cx, errors) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Each variant: the base scripts with some of them replaced.
+fn variants(
+    raw: &RawLesson,
+    cx: &property::Context,
+    clients: &[ClientDef],
+    assertions: &[Property],
+    errors: &mut Vec<LessonError>,
+) -> Vec<Variant> {
+    let implicit = [RawVariant {
+        name: Spanned::new(0..0, "default".to_string()),
+        explain: String::new(),
+        scripts: BTreeMap::new(),
+        expect: BTreeMap::new(),
+    }];
+    let raw_variants: &[RawVariant] = if raw.variants.is_empty() {
+        &implicit
+    } else {
+        &raw.variants
+    };
+    let mut out: Vec<Variant> = Vec::new();
+    for v in raw_variants {
+        let name = v.name.get_ref().clone();
+        let slug = slugify(&name);
+        if slug.is_empty() {
+            errors.push(cx.src.err(
+                v.name.span(),
+                "a variant needs a name with letters or digits",
+            ));
+        }
+        if out.iter().any(|w| w.slug == slug) {
+            errors.push(
+                cx.src
+                    .err(v.name.span(), format!("two variants are named \"{name}\"")),
+            );
+        }
+        for k in v.scripts.keys() {
+            if !raw.scripts.contains_key(k) {
+                errors.push(cx.src.err(
+                    k.span(),
+                    format!("variant \"{name}\" replaces a script \"{}\" that [scripts] does not define", k.get_ref()),
+                ));
+            }
+        }
+        out.push(Variant {
+            scripts: compile_scripts(raw, v, cx, clients, errors),
+            expect: expectations(v, cx.src, assertions, errors),
+            name,
+            slug,
+            explain: v.explain.trim().to_string(),
+        });
+    }
+    out
+}
+
+/// Compiles the script of every client for variant `v` (a script shared by clients with the same
+/// inputs compiles once) and checks each call against its service's initial state.
+fn compile_scripts(
+    raw: &RawLesson,
+    v: &RawVariant,
+    cx: &property::Context,
+    clients: &[ClientDef],
+    errors: &mut Vec<LessonError>,
+) -> Vec<ScriptRef> {
+    let mut scripts = Vec::new();
+    let mut compiled: BTreeMap<(String, Vec<String>), ScriptRef> = BTreeMap::new();
+    for c in clients {
+        let text = v
+            .scripts
+            .iter()
+            .chain(raw.scripts.iter())
+            .find(|(k, _)| k.get_ref() == &c.script)
+            .map(|(_, t)| t);
+        let Some(text) = text else { continue };
+        let known: Vec<String> = c.vars.iter().map(|(k, _)| k.clone()).collect();
+        let key = (format!("{}@{}", c.script, text.span().start), known.clone());
+        if let Some(s) = compiled.get(&key) {
+            scripts.push(s.clone());
+            continue;
+        }
+        match script::compile(text.get_ref(), &known, cx.services) {
+            Ok(s) => {
+                check_calls(&s, text, cx, errors);
+                let s = Arc::new(s);
+                compiled.insert(key, s.clone());
+                scripts.push(s);
+            }
+            Err(e) => errors.push(cx.src.inside(&text.span(), e.line, e.col, e.message)),
+        }
+    }
+    scripts
+}
+
+/// Plan-time checks of a script's calls against the services' initial state (tables exist, …).
+fn check_calls(
+    s: &script::Script,
+    text: &Spanned<String>,
+    cx: &property::Context,
+    errors: &mut Vec<LessonError>,
+) {
+    for op in &s.ops {
+        let script::OpKind::Call { service, call, .. } = &op.kind else {
+            continue;
+        };
+        let Some(Some(state)) = cx.initial.get(*service) else {
+            continue;
+        };
+        if let Err(e) = state.check(&call.request) {
+            let line = &s.lines[op.line - 1];
+            let col = line.len() - line.trim_start().len() + 1;
+            errors.push(cx.src.inside(&text.span(), op.line, col, e.message));
+        }
+    }
+}
+
+fn expectations(
+    v: &RawVariant,
+    src: &Source,
+    assertions: &[Property],
+    errors: &mut Vec<LessonError>,
+) -> Vec<(usize, bool, Location)> {
+    let mut expect = Vec::new();
+    for (k, verdict) in &v.expect {
+        let Some(idx) = assertions.iter().position(|a| &a.id == k.get_ref()) else {
+            errors.push(src.err(
+                k.span(),
+                format!("no assertion with id \"{}\"", k.get_ref()),
+            ));
+            continue;
+        };
+        let passes = match verdict.get_ref().as_str() {
+            "pass" => true,
+            "fail" => false,
+            other => {
+                errors.push(src.err(
+                    verdict.span(),
+                    format!("expect \"pass\" or \"fail\", not \"{other}\""),
+                ));
+                continue;
+            }
+        };
+        expect.push((idx, passes, src.at(k.span().start)));
+    }
+    expect
+}
+
+fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<String> = it.map(|s| format!("\"{s}\"")).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}

@@ -1,0 +1,70 @@
+//! The lesson file as serde reads it, before validation. Spans are kept for located errors.
+
+use crate::property::RawAssert;
+use crate::value::Value;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLesson {
+    pub title: String,
+    pub source: Option<String>,
+    pub intro: Option<String>,
+    /// The services the clients talk to; `["postgres"]` when absent.
+    pub services: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Milliseconds per step: `compute`, and one entry per service (`sql` is PostgreSQL's).
+    #[serde(default)]
+    pub timing: BTreeMap<Spanned<String>, Spanned<u64>>,
+    /// PostgreSQL's setup SQL.
+    pub setup: Option<Spanned<String>>,
+    pub scripts: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(rename = "client")]
+    pub clients: Vec<RawClient>,
+    #[serde(rename = "variant", default)]
+    pub variants: Vec<RawVariant>,
+    #[serde(rename = "assert", default)]
+    pub asserts: Vec<RawAssert>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClient {
+    pub name: Spanned<String>,
+    pub script: Spanned<String>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, RawValue>,
+    #[serde(default)]
+    pub start: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVariant {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub explain: String,
+    #[serde(default)]
+    pub scripts: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub expect: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+pub(crate) enum RawValue {
+    Bool(bool),
+    Int(i64),
+    Text(String),
+}
+
+impl From<RawValue> for Value {
+    fn from(v: RawValue) -> Value {
+        match v {
+            RawValue::Bool(b) => Value::Bool(b),
+            RawValue::Int(i) => Value::Int(i),
+            RawValue::Text(s) => Value::Text(s),
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! The model: what a lesson variant is as a state machine, apart from anything that drives it
+//! (as Stateright keeps a `Model` apart from its checkers).
+//!
+//! - [`World`]: everything that changes — the clients, the services, the virtual clock. Cheap to
+//!   clone, `Eq + Hash`: an explorer branches on worlds and deduplicates them by hash.
+//! - [`Action`]: what can happen next — a client takes a step, a fault hits a client, a service's
+//!   timer fires.
+//! - [`Model::actions`] and [`Model::next_state`]: pure functions of a world. [`crate::run::Run`]
+//!   (the page's and the command line's driver) and the exhaustive tests are policies over them.
+//!
+//! Time model. Every client has its own clock: the virtual time at which it is free again. A
+//! step of duration `d` chosen when the client's clock is `c` takes effect at `t = max(c + d, now)`
+//! (`now` is the time of the latest event, so the order chosen is the real order and time never
+//! runs backwards); the client's clock becomes `t`. A `sleep` (or a sleep fault) starts at
+//! `max(c, now)` and moves the clock forward by its length. A call that waits completes when the
+//! service answers it (a lock released, a timer fired). Service deadlines that fall at or before
+//! the time an action takes effect fire first, in deadline order: nothing a service promised to
+//! do by itself is skipped because a client was chosen.
+
+pub(crate) mod step;
+
+use crate::fault::Fault;
+use crate::lesson::Lesson;
+use crate::script::{OpKind, Script};
+use crate::service::{postgres::Postgres, ServiceId, ServiceState, Wait};
+use crate::trace::Event;
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+/// A run stops with an error after this many actions (a guard against scripts that never end).
+pub const MAX_STEPS: usize = 10_000;
+
+/// Where a client is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Ready,
+    /// Waits for a service's reply.
+    Blocked {
+        service: ServiceId,
+        wait: Wait,
+        since: u64,
+    },
+    Done {
+        value: Option<Value>,
+    },
+    Failed {
+        message: String,
+    },
+    Crashed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientState {
+    /// Index of the next op in the client's script.
+    pub pc: usize,
+    pub vars: BTreeMap<String, Value>,
+    pub clock: u64,
+    pub status: Status,
+    /// Lines whose step has run.
+    pub done_lines: BTreeSet<usize>,
+    /// Lines before which a fault has fired.
+    pub fired: BTreeSet<usize>,
+    pub sleeping_until: Option<u64>,
+    pub finished_at: Option<u64>,
+}
+
+/// Everything that changes during a run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct World {
+    pub clients: Vec<ClientState>,
+    /// In the lesson's `services` order.
+    pub services: Vec<ServiceState>,
+    /// Time of the latest event.
+    pub now: u64,
+    /// "Always" properties (by index) that failed in some state so far: the first time and what
+    /// was observed. Part of the world, so that worlds reached with and without a violation on
+    /// the way are told apart.
+    pub violations: BTreeMap<usize, (u64, String)>,
+}
+
+impl World {
+    /// The lesson's PostgreSQL, if it declares one.
+    pub fn postgres(&self) -> Option<&Postgres> {
+        self.services.iter().find_map(ServiceState::postgres)
+    }
+
+    /// Locks held in every service (row locks, cache locks, ...).
+    pub fn locks_held(&self) -> usize {
+        self.services.iter().map(ServiceState::locks_held).sum()
+    }
+
+    /// The earliest service deadline, with its service (ties: the service declared first).
+    pub fn next_deadline(&self) -> Option<(u64, ServiceId)> {
+        self.services
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.next_deadline().map(|d| (d, i)))
+            .min()
+    }
+}
+
+/// What can happen next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// The client runs its next line.
+    Step(usize),
+    /// A fault hits the client at its next line (before it, or after it: see [`Fault`]).
+    Fault { client: usize, fault: Fault },
+    /// The service acts at its next deadline.
+    Timer(ServiceId),
+}
+
+impl Action {
+    /// The client the action is about (None for a service's timer).
+    pub fn client(&self) -> Option<usize> {
+        match *self {
+            Action::Step(c) | Action::Fault { client: c, .. } => Some(c),
+            Action::Timer(_) => None,
+        }
+    }
+}
+
+/// Why an action cannot be taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepError {
+    NoSuchClient(usize),
+    NotRunnable { client: String, why: String },
+    NoTimer(ServiceId),
+    TooManySteps,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::NoSuchClient(i) => write!(f, "there is no client number {}", i + 1),
+            StepError::NotRunnable { client, why } => write!(f, "{client} cannot run: {why}"),
+            StepError::NoTimer(s) => write!(f, "service {} has no timer to fire", s + 1),
+            StepError::TooManySteps => write!(f, "the run did not finish within {MAX_STEPS} steps"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
+
+/// A lesson variant as a state machine. Cheap to clone (the lesson is shared).
+#[derive(Clone, Debug)]
+pub struct Model {
+    lesson: Arc<Lesson>,
+    variant: usize,
+}
+
+impl Model {
+    /// The model of `variant` (clamped to the lesson's variants).
+    pub fn new(lesson: Arc<Lesson>, variant: usize) -> Model {
+        let variant = variant.min(lesson.variants.len().saturating_sub(1));
+        Model { lesson, variant }
+    }
+
+    pub fn lesson(&self) -> &Arc<Lesson> {
+        &self.lesson
+    }
+
+    pub fn variant(&self) -> usize {
+        self.variant
+    }
+
+    pub fn script(&self, client: usize) -> &Script {
+        &self.lesson.variants[self.variant].scripts[client]
+    }
+
+    pub fn client_name(&self, client: usize) -> &str {
+        &self.lesson.clients[client].name
+    }
+
+    /// The world before any action.
+    pub fn init(&self) -> World {
+        let clients = self
+            .lesson
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut st = ClientState {
+                    pc: 0,
+                    vars: c.vars.iter().cloned().collect(),
+                    clock: c.start,
+                    status: Status::Ready,
+                    done_lines: BTreeSet::new(),
+                    fired: BTreeSet::new(),
+                    sleeping_until: None,
+                    finished_at: None,
+                };
+                step::settle(self.script(i), &mut st);
+                st
+            })
+            .collect();
+        let mut w = World {
+            clients,
+            services: self.lesson.initial.clone(),
+            now: 0,
+            violations: BTreeMap::new(),
+        };
+        self.record_violations(&mut w);
+        w
+    }
+
+    /// Records the "always" properties that do not hold in `w` (the first time only).
+    fn record_violations(&self, w: &mut World) {
+        for (i, p) in self.lesson.assertions.iter().enumerate() {
+            if p.when != crate::property::When::Always || w.violations.contains_key(&i) {
+                continue;
+            }
+            if let Err(detail) = p.holds_now(self, w) {
+                w.violations.insert(i, (w.now, detail));
+            }
+        }
+    }
+
+    pub fn is_runnable(&self, w: &World, client: usize) -> bool {
+        w.clients
+            .get(client)
+            .is_some_and(|c| c.status == Status::Ready)
+    }
+
+    /// Every action possible in `w` without faults: a step of each runnable client, then the
+    /// timer of each service that has a deadline. Faults are offered by whoever drives the model
+    /// (the page's fault plan, an explorer's fault budget): any runnable client can be hit by any
+    /// fault kind.
+    pub fn actions(&self, w: &World) -> Vec<Action> {
+        let steps = (0..w.clients.len())
+            .filter(|&c| self.is_runnable(w, c))
+            .map(Action::Step);
+        let timers = w
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.next_deadline().is_some())
+            .map(|(i, _)| Action::Timer(i));
+        steps.chain(timers).collect()
+    }
+
+    /// The virtual time at which `action` would take effect in `w` (None if it cannot be taken).
+    pub fn effect_time(&self, w: &World, action: &Action) -> Option<u64> {
+        match *action {
+            Action::Timer(s) => w.services.get(s)?.next_deadline().map(|d| d.max(w.now)),
+            Action::Step(c) => self.is_runnable(w, c).then(|| step::step_time(self, w, c)),
+            Action::Fault { client, fault } => self.is_runnable(w, client).then(|| {
+                if fault.runs_the_line() {
+                    step::step_time(self, w, client)
+                } else {
+                    w.clients[client].clock.max(w.now)
+                }
+            }),
+        }
+    }
+
+    /// The pure step: the world after `action`, and the events it caused.
+    pub fn next_state(&self, w: &World, action: &Action) -> Result<(World, Vec<Event>), StepError> {
+        let mut next = w.clone();
+        let mut events = Vec::new();
+        self.apply(&mut next, action, &mut events)?;
+        Ok((next, events))
+    }
+
+    /// [`Model::next_state`] in place: `w` becomes the next world; events are appended.
+    /// On error `w` is unchanged.
+    pub fn apply(
+        &self,
+        w: &mut World,
+        action: &Action,
+        events: &mut Vec<Event>,
+    ) -> Result<(), StepError> {
+        match *action {
+            Action::Timer(s) => {
+                let due = w
+                    .services
+                    .get(s)
+                    .and_then(|svc| svc.next_deadline())
+                    .ok_or(StepError::NoTimer(s))?;
+                step::fire_due(self, w, due.max(w.now), events);
+            }
+            Action::Step(c) => {
+                self.check_runnable(w, c)?;
+                let t = step::step_time(self, w, c);
+                step::fire_due(self, w, t, events);
+                step::step(self, w, c, events);
+            }
+            Action::Fault { client, fault } => {
+                self.check_runnable(w, client)?;
+                let t = self.effect_time(w, action).unwrap_or(w.now);
+                step::fire_due(self, w, t, events);
+                crate::fault::apply(self, w, client, fault, events);
+            }
+        }
+        self.record_violations(w);
+        Ok(())
+    }
+
+    fn check_runnable(&self, w: &World, client: usize) -> Result<(), StepError> {
+        if client >= w.clients.len() {
+            return Err(StepError::NoSuchClient(client));
+        }
+        if !self.is_runnable(w, client) {
+            return Err(StepError::NotRunnable {
+                client: self.client_name(client).to_string(),
+                why: crate::words::status_text(self, w, client),
+            });
+        }
+        Ok(())
+    }
+
+    /// Virtual duration of an op.
+    pub(crate) fn duration(&self, kind: &OpKind) -> u64 {
+        match kind {
+            OpKind::Call { service, .. } => self.lesson.timing.call(*service),
+            OpKind::Sleep { ms } => *ms,
+            OpKind::Jump { .. } => 0,
+            _ => self.lesson.timing.compute,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

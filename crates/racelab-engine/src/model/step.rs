@@ -1,0 +1,365 @@
+//! One client step, and what services do on their own (timers, wake-ups).
+
+use super::{ClientState, Model, Status, World, MAX_STEPS};
+use crate::script::{expr, OpKind, Script};
+use crate::service::{Exec, Reply, ServiceId, Touch, Wake};
+use crate::trace::{CallOutcome, Event, EventKind};
+use crate::value::Value;
+
+/// Follows jumps to the next step; a client past its last step is done.
+pub(crate) fn settle(script: &Script, st: &mut ClientState) {
+    while let Some(op) = script.ops.get(st.pc) {
+        match op.kind {
+            OpKind::Jump { target } => st.pc = target,
+            _ => return,
+        }
+    }
+    if st.status == Status::Ready {
+        st.status = Status::Done { value: None };
+        st.finished_at = Some(st.clock);
+    }
+}
+
+/// When the client's next step would take effect (a sleep starts at once).
+pub(crate) fn step_time(m: &Model, w: &World, client: usize) -> u64 {
+    let st = &w.clients[client];
+    let op = &m.script(client).ops[st.pc];
+    let dur = match op.kind {
+        OpKind::Sleep { .. } => 0,
+        ref k => m.duration(k),
+    };
+    (st.clock + dur).max(w.now)
+}
+
+pub(crate) fn push(
+    events: &mut Vec<Event>,
+    time: u64,
+    client: usize,
+    line: usize,
+    kind: EventKind,
+    touches: Vec<Touch>,
+) {
+    events.push(Event {
+        time,
+        client: Some(client),
+        line,
+        kind,
+        touches,
+    });
+}
+
+/// Fires, in deadline order, every service deadline at or before `t`.
+pub(crate) fn fire_due(m: &Model, w: &mut World, t: u64, events: &mut Vec<Event>) {
+    // A service that keeps a deadline in the past after firing would loop: bounded.
+    for _ in 0..MAX_STEPS {
+        let Some((due, s)) = w.next_deadline().filter(|(d, _)| *d <= t) else {
+            return;
+        };
+        w.now = w.now.max(due);
+        let now = w.now;
+        let fired = w.services[s].fire(s, now);
+        if !fired.what.is_empty() || !fired.touches.is_empty() {
+            events.push(Event {
+                time: now,
+                client: None,
+                line: 0,
+                kind: EventKind::Timer {
+                    service: s,
+                    what: fired.what,
+                },
+                touches: fired.touches,
+            });
+        }
+        apply_wakes(m, w, s, now, fired.woken, events);
+    }
+}
+
+/// Runs the client's next line (the client is runnable).
+pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Event>) {
+    let script = m.script(client);
+    let pc = w.clients[client].pc;
+    let op = &script.ops[pc];
+    let line = op.line;
+
+    if let OpKind::Sleep { ms } = op.kind {
+        let t = w.clients[client].clock.max(w.now);
+        w.now = t;
+        let st = &mut w.clients[client];
+        st.clock = t + ms;
+        st.sleeping_until = Some(t + ms);
+        st.done_lines.insert(line);
+        st.pc += 1;
+        settle(script, st);
+        push(
+            events,
+            t,
+            client,
+            line,
+            EventKind::Sleep { until: t + ms },
+            Vec::new(),
+        );
+        return;
+    }
+
+    let t = step_time(m, w, client);
+    w.now = t;
+    {
+        let st = &mut w.clients[client];
+        st.clock = t;
+        st.sleeping_until = None;
+        st.done_lines.insert(line);
+    }
+    match &op.kind {
+        OpKind::Call {
+            service,
+            call,
+            binds: _,
+        } => {
+            let values: Result<Vec<Value>, String> = call
+                .params
+                .iter()
+                .map(|p| {
+                    w.clients[client]
+                        .vars
+                        .get(p)
+                        .cloned()
+                        .ok_or_else(|| format!("variable `{p}` has no value yet"))
+                })
+                .collect();
+            match values {
+                Ok(values) => send(m, w, client, *service, &call.request, &values, events),
+                Err(message) => script_error(w, t, client, line, message, events),
+            }
+        }
+        OpKind::Assign { var, expr: e } => match eval(w, client, e, t) {
+            Ok(value) => {
+                let st = &mut w.clients[client];
+                st.vars.insert(var.clone(), value.clone());
+                st.pc += 1;
+                settle(script, st);
+                let kind = EventKind::Assign {
+                    var: var.clone(),
+                    value,
+                };
+                push(events, t, client, line, kind, Vec::new());
+            }
+            Err(message) => script_error(w, t, client, line, message, events),
+        },
+        OpKind::Branch { cond, else_target } => match eval(w, client, cond, t) {
+            Ok(Value::Bool(taken)) => {
+                let st = &mut w.clients[client];
+                st.pc = if taken { pc + 1 } else { *else_target };
+                settle(script, st);
+                push(
+                    events,
+                    t,
+                    client,
+                    line,
+                    EventKind::Branch { taken },
+                    Vec::new(),
+                );
+            }
+            Ok(other) => {
+                let message = format!("a condition must be true or false; `{cond}` is {other}");
+                script_error(w, t, client, line, message, events)
+            }
+            Err(message) => script_error(w, t, client, line, message, events),
+        },
+        OpKind::Return { value } => finish(w, t, client, line, value.as_ref(), true, events),
+        OpKind::Fail { message } => finish(w, t, client, line, Some(message), false, events),
+        OpKind::Sleep { .. } | OpKind::Jump { .. } => {}
+    }
+}
+
+/// `return [expr]` (ok) or `fail expr` (not ok): the request ends.
+fn finish(
+    w: &mut World,
+    t: u64,
+    client: usize,
+    line: usize,
+    e: Option<&expr::Expr>,
+    ok: bool,
+    events: &mut Vec<Event>,
+) {
+    let v = match e.map(|e| eval(w, client, e, t)).transpose() {
+        Ok(v) => v,
+        Err(message) => return script_error(w, t, client, line, message, events),
+    };
+    let st = &mut w.clients[client];
+    st.finished_at = Some(t);
+    let kind = if ok {
+        st.status = Status::Done { value: v.clone() };
+        EventKind::Return { value: v }
+    } else {
+        let text = match v {
+            Some(Value::Text(s)) => s,
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        st.status = Status::Failed {
+            message: text.clone(),
+        };
+        EventKind::Fail { message: text }
+    };
+    push(events, t, client, line, kind, Vec::new());
+}
+
+/// Sends a call to a service at the client's clock and handles the answer.
+fn send(
+    m: &Model,
+    w: &mut World,
+    client: usize,
+    service: ServiceId,
+    request: &crate::service::Request,
+    params: &[Value],
+    events: &mut Vec<Event>,
+) {
+    let t = w.clients[client].clock;
+    let line = m.script(client).ops[w.clients[client].pc].line;
+    match w.services[service].call(service, client, request, params, t) {
+        Exec::Blocked { wait, touches } => {
+            w.clients[client].status = Status::Blocked {
+                service,
+                wait: wait.clone(),
+                since: t,
+            };
+            let kind = EventKind::Call {
+                service,
+                outcome: CallOutcome::Waits(wait),
+            };
+            push(events, t, client, line, kind, touches);
+        }
+        Exec::Done(done) => {
+            finish_call(
+                m,
+                w,
+                t,
+                client,
+                service,
+                done.reply,
+                done.touches,
+                false,
+                events,
+            );
+            apply_wakes(m, w, service, t, done.woken, events);
+        }
+    }
+}
+
+/// Applies a reply to the client that sent the call (directly, or when woken).
+#[allow(clippy::too_many_arguments)]
+fn finish_call(
+    m: &Model,
+    w: &mut World,
+    t: u64,
+    client: usize,
+    service: ServiceId,
+    reply: Reply,
+    touches: Vec<Touch>,
+    woken: bool,
+    events: &mut Vec<Event>,
+) {
+    let script = m.script(client);
+    let st = &mut w.clients[client];
+    let op = &script.ops[st.pc];
+    let line = op.line;
+    st.clock = t;
+    st.status = Status::Ready;
+    let kind = |reply: Reply| {
+        if woken {
+            EventKind::Woken { service, reply }
+        } else {
+            EventKind::Call {
+                service,
+                outcome: CallOutcome::Reply(reply),
+            }
+        }
+    };
+    if let Some(message) = reply.error() {
+        st.status = Status::Failed { message };
+        st.finished_at = Some(t);
+        push(events, t, client, line, kind(reply), touches);
+        return;
+    }
+    let OpKind::Call { binds, .. } = &op.kind else {
+        return;
+    };
+    if !binds.is_empty() {
+        match reply.values(binds) {
+            Ok(values) => {
+                for (name, v) in binds.iter().zip(values) {
+                    st.vars.insert(name.clone(), v);
+                }
+            }
+            Err(message) => {
+                push(events, t, client, line, kind(reply), touches);
+                return script_error(w, t, client, line, message, events);
+            }
+        }
+    }
+    st.pc += 1;
+    settle(script, st);
+    push(events, t, client, line, kind(reply), touches);
+}
+
+/// Delivers replies to the clients whose calls were waiting on `service`.
+pub(crate) fn apply_wakes(
+    m: &Model,
+    w: &mut World,
+    service: ServiceId,
+    t: u64,
+    wakes: Vec<Wake>,
+    events: &mut Vec<Event>,
+) {
+    for wake in wakes {
+        let client = wake.conn;
+        let waiting_here = matches!(
+            w.clients.get(client).map(|c| &c.status),
+            Some(Status::Blocked { service: s, .. }) if *s == service
+        );
+        if waiting_here {
+            finish_call(
+                m,
+                w,
+                t,
+                client,
+                service,
+                wake.reply,
+                wake.touches,
+                true,
+                events,
+            );
+        }
+    }
+}
+
+fn eval(w: &World, client: usize, e: &expr::Expr, now: u64) -> Result<Value, String> {
+    let env = expr::Env {
+        vars: &w.clients[client].vars,
+        now,
+    };
+    expr::eval(e, &env)
+}
+
+fn script_error(
+    w: &mut World,
+    t: u64,
+    client: usize,
+    line: usize,
+    message: String,
+    events: &mut Vec<Event>,
+) {
+    let st = &mut w.clients[client];
+    st.status = Status::Failed {
+        message: format!("script error on line {line}: {message}"),
+    };
+    st.finished_at = Some(t);
+    push(
+        events,
+        t,
+        client,
+        line,
+        EventKind::ScriptError { message },
+        Vec::new(),
+    );
+}

@@ -1,0 +1,95 @@
+//! The model's pure step, service timers and world hashing.
+
+use super::*;
+use crate::lesson;
+use crate::run::Run;
+use crate::trace::EventKind;
+
+const TIMED: &str = r#"
+title = "A timer"
+services = ["timer"]
+[timing]
+timer = 2
+compute = 1
+[scripts]
+sleepy = '''
+t = timer wait 30
+x = t + 1
+'''
+quick = '''
+y = 1
+'''
+[[client]]
+name = "A"
+script = "sleepy"
+[[client]]
+name = "B"
+script = "quick"
+"#;
+
+fn timed() -> Arc<Lesson> {
+    Arc::new(lesson::parse("t", "t.toml", TIMED).unwrap_or_else(|e| panic!("{e:?}")))
+}
+
+#[test]
+fn a_service_timer_wakes_its_waiter_by_itself_at_the_right_virtual_time() {
+    let mut r = Run::new(timed(), 0, Default::default());
+    r.step(0).unwrap(); // A calls `timer wait 30` at 2 ms: it waits until 32 ms
+    assert!(matches!(
+        r.world().clients[0].status,
+        Status::Blocked {
+            wait: Wait::Timer { until: 32 },
+            ..
+        }
+    ));
+    r.step(1).unwrap(); // B computes at 1 ms; its clock is behind, `now` stays 2
+    assert_eq!(r.now(), 2);
+    // Nobody can step but the timer: next event fires it at 32 ms.
+    assert_eq!(r.model().actions(r.world()), vec![Action::Timer(0)]);
+    assert_eq!(r.next_event_preview(), Some((Action::Timer(0), 32)));
+    assert!(!r.finished());
+    r.next_event().unwrap();
+    assert_eq!(r.now(), 32);
+    let a = &r.world().clients[0];
+    assert_eq!(a.status, Status::Ready);
+    assert_eq!(a.clock, 32);
+    assert_eq!(a.vars.get("t"), Some(&Value::Int(32)));
+    let woken = r.trace().latest_events();
+    assert!(matches!(woken[0].kind, EventKind::Timer { service: 0, .. }));
+    assert_eq!(woken[0].client, None);
+    assert!(matches!(woken[1].kind, EventKind::Woken { service: 0, .. }));
+    assert_eq!((woken[1].time, woken[1].client), (32, Some(0)));
+    r.run_to_end().unwrap();
+    assert_eq!(r.world().clients[0].vars.get("x"), Some(&Value::Int(33)));
+    assert_eq!(r.world().clients[0].finished_at, Some(33));
+}
+
+#[test]
+fn a_deadline_passed_by_a_later_step_fires_before_that_step() {
+    // B sleeps past A's deadline; stepping B at 50 ms must first wake A at 32 ms.
+    let text = TIMED.replace("y = 1", "sleep 48\ny = 1");
+    let l = Arc::new(lesson::parse("t", "t.toml", &text).unwrap());
+    let m = Model::new(l, 0);
+    let mut w = m.init();
+    let mut events = Vec::new();
+    m.apply(&mut w, &Action::Step(0), &mut events).unwrap(); // A waits until 32
+    m.apply(&mut w, &Action::Step(1), &mut events).unwrap(); // B sleeps 2..50
+    events.clear();
+    m.apply(&mut w, &Action::Step(1), &mut events).unwrap(); // B's `y = 1` at 51
+    let times: Vec<(u64, Option<usize>)> = events.iter().map(|e| (e.time, e.client)).collect();
+    assert_eq!(times, vec![(32, None), (32, Some(0)), (51, Some(1))]);
+    assert_eq!(w.clients[0].clock, 32);
+    assert_eq!(w.now, 51);
+}
+
+#[test]
+fn next_state_is_pure() {
+    let m = Model::new(timed(), 0);
+    let w = m.init();
+    let before = w.clone();
+    let (a, ea) = m.next_state(&w, &Action::Step(0)).unwrap();
+    let (b, eb) = m.next_state(&w, &Action::Step(0)).unwrap();
+    assert_eq!(w, before, "the input world is untouched");
+    assert_eq!((a, ea), (b, eb), "same world and action, same result");
+    assert!(m.next_state(&w, &Action::Timer(0)).is_err(), "no timer yet");
+}

@@ -1,0 +1,405 @@
+//! PostgreSQL as a [`Service`]: the simulated server of [`crate::sql`] behind the shared
+//! interface, its script-line syntax (SQL with `:name` parameters) and its state view.
+
+use super::{
+    wrong_service, Call, CheckError, ConnId, Done, Exec, Kind, LineError, Mode, Reply, Request,
+    Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake,
+};
+use crate::sql::{self, Db, QueryResult, SessionId, TableView};
+use crate::value::Value;
+
+/// Words that start a line sent to PostgreSQL. Statements the simulator does not model are
+/// still claimed here, so that they get PostgreSQL's own refusal (0A000) rather than "not a step".
+const SQL_WORDS: &[&str] = &[
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "begin",
+    "start",
+    "commit",
+    "end",
+    "rollback",
+    "with",
+    "create",
+    "drop",
+    "alter",
+    "truncate",
+    "lock",
+    "savepoint",
+    "release",
+    "set",
+    "show",
+    "values",
+    "table",
+];
+
+fn first_word(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// Whether a line without a service prefix is SQL.
+pub fn claims(line: &str) -> bool {
+    let w = first_word(line).to_ascii_lowercase();
+    SQL_WORDS.contains(&w.as_str())
+}
+
+/// Compiles an SQL line: `:name` becomes a parameter, the statement is prepared (anything the
+/// simulator does not model is refused here, when the lesson is checked).
+pub fn parse(text: &str) -> Result<Call, LineError> {
+    let (sql_text, params) = extract_params(text);
+    let stmt = sql::prepare(&sql_text).map_err(|e| LineError {
+        // Columns after a substituted parameter may shift by a character or two; close enough
+        // to point at the statement part.
+        col: e
+            .position
+            .map(|(_, c)| c.saturating_sub(1))
+            .unwrap_or(0)
+            .min(text.len()),
+        message: e.to_string(),
+    })?;
+    let returns_rows =
+        stmt.kind() == "SELECT" || stmt.text().to_ascii_lowercase().contains("returning");
+    let no_values = (!returns_rows).then(|| {
+        format!(
+            "a {} returns no row to assign (add RETURNING?)",
+            stmt.kind()
+        )
+    });
+    Ok(Call {
+        request: Request::Sql(stmt),
+        params,
+        no_values,
+    })
+}
+
+/// Replaces `:name` outside quotes (and not `::` casts) by `$1`, `$2`, … Returns the new text and
+/// the variable names in parameter order.
+pub fn extract_params(sql: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut params: Vec<String> = Vec::new();
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let mut quote: Option<char> = None;
+    while i < chars.len() {
+        let c = chars[i];
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if c == '\'' || c == '"' {
+            quote = Some(c);
+        } else if c == ':' && chars.get(i + 1) == Some(&':') {
+            out.push_str("::");
+            i += 2;
+            continue;
+        } else if c == ':'
+            && matches!(chars.get(i + 1), Some(n) if n.is_ascii_alphabetic() || *n == '_')
+        {
+            let start = i + 1;
+            let mut end = start;
+            while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
+                end += 1;
+            }
+            let name: String = chars[start..end].iter().collect();
+            let idx = params.iter().position(|p| *p == name).unwrap_or_else(|| {
+                params.push(name);
+                params.len() - 1
+            });
+            out.push_str(&format!("${}", idx + 1));
+            i = end;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    (out, params)
+}
+
+/// The values of the one row a query returned, for `a, b = SELECT …`: no row gives nulls; more
+/// rows, or fewer columns than names, is a script error.
+pub fn bind_row(r: &QueryResult, names: &[String]) -> Result<Vec<Value>, String> {
+    if r.rows.len() > 1 {
+        return Err(format!(
+            "the query returned {} rows; `{}` can hold only one row",
+            r.rows.len(),
+            names.join(", ")
+        ));
+    }
+    if r.columns.len() < names.len() {
+        return Err(format!(
+            "the query returns {} column(s) but the line assigns {} variables",
+            r.columns.len(),
+            names.len()
+        ));
+    }
+    Ok((0..names.len())
+        .map(|i| {
+            r.rows
+                .first()
+                .map(|row| row[i].clone())
+                .unwrap_or(Value::Null)
+        })
+        .collect())
+}
+
+/// The simulated PostgreSQL with one session per client connection.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Postgres {
+    db: Db,
+    /// The session of each connection (client), in client order.
+    sessions: Vec<SessionId>,
+}
+
+/// A setup statement that failed: its 1-based line and column in the setup text, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetupError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl Postgres {
+    /// Runs a lesson's setup SQL (outside any client) and opens one session per client.
+    pub fn from_setup(setup: &str, clients: usize) -> Result<Postgres, SetupError> {
+        let mut db = Db::new();
+        let setup_session = db.open_session();
+        let stmts = sql::prepare_script(setup).map_err(|e| {
+            let (line, col) = e.position.unwrap_or((1, 1));
+            SetupError {
+                line,
+                col,
+                message: e.to_string(),
+            }
+        })?;
+        for (line, stmt) in stmts {
+            let outcome = match db.execute(setup_session, &stmt, &[]) {
+                sql::Exec::Done(done) => done.result.map(|_| ()),
+                sql::Exec::Blocked(_) => Err(sql::SqlError::not_supported(
+                    "a setup statement that waits for a lock",
+                )),
+            };
+            if let Err(e) = outcome {
+                return Err(SetupError {
+                    line,
+                    col: 1,
+                    message: e.to_string(),
+                });
+            }
+        }
+        db.close_session(setup_session);
+        let sessions = (0..clients).map(|_| db.open_session()).collect();
+        Ok(Postgres { db, sessions })
+    }
+
+    /// The simulated server itself (tables, sessions), for tests and views.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The session a connection uses.
+    pub fn session(&self, conn: ConnId) -> Option<SessionId> {
+        self.sessions.get(conn).copied()
+    }
+
+    /// The connection (client) a session belongs to.
+    pub fn conn_of(&self, session: SessionId) -> Option<ConnId> {
+        self.sessions.iter().position(|s| *s == session)
+    }
+
+    fn touches(&self, id: ServiceId, touches: Vec<sql::Touch>) -> Vec<Touch> {
+        touches
+            .into_iter()
+            .map(|t| {
+                let (resource, mode) = match t {
+                    sql::Touch::ReadRow { table, key } => {
+                        (Resource::Item { space: table, key }, Mode::Read)
+                    }
+                    sql::Touch::WriteRow { table, key } => {
+                        (Resource::Item { space: table, key }, Mode::Write)
+                    }
+                    sql::Touch::ReadTable { table } => (Resource::Space(table), Mode::Read),
+                    sql::Touch::Transaction { session } => (
+                        Resource::Conn(self.conn_of(session).unwrap_or(usize::MAX)),
+                        Mode::Write,
+                    ),
+                };
+                Touch {
+                    service: id,
+                    resource,
+                    mode,
+                }
+            })
+            .collect()
+    }
+
+    fn wakes(&self, id: ServiceId, wakes: Vec<sql::Wake>) -> Vec<Wake> {
+        wakes
+            .into_iter()
+            .filter_map(|w| {
+                Some(Wake {
+                    conn: self.conn_of(w.session)?,
+                    reply: Reply::Sql(w.result),
+                    touches: self.touches(id, w.touches),
+                })
+            })
+            .collect()
+    }
+
+    fn done(&self, id: ServiceId, done: sql::Done) -> Done {
+        Done {
+            reply: Reply::Sql(done.result),
+            touches: self.touches(id, done.touches),
+            woken: self.wakes(id, done.woken),
+        }
+    }
+}
+
+impl Service for Postgres {
+    fn call(
+        &mut self,
+        id: ServiceId,
+        conn: ConnId,
+        request: &Request,
+        params: &[Value],
+        _now: u64,
+    ) -> Exec {
+        let stmt = match request {
+            Request::Sql(stmt) => stmt,
+            #[allow(unreachable_patterns)]
+            _ => {
+                return Exec::Done(Done {
+                    reply: wrong_service(Kind::Postgres),
+                    touches: Vec::new(),
+                    woken: Vec::new(),
+                })
+            }
+        };
+        let session = self.session(conn).unwrap_or(usize::MAX);
+        match self.db.execute(session, stmt, params) {
+            sql::Exec::Blocked(on) => {
+                let item = Resource::Item {
+                    space: on.table.clone(),
+                    key: on.key.clone(),
+                };
+                Exec::Blocked {
+                    wait: Wait::RowLock {
+                        table: on.table,
+                        key: on.key,
+                        holder: self.conn_of(on.holder),
+                    },
+                    touches: vec![Touch {
+                        service: id,
+                        resource: item,
+                        mode: Mode::Write,
+                    }],
+                }
+            }
+            sql::Exec::Done(done) => Exec::Done(self.done(id, done)),
+        }
+    }
+
+    fn disconnect(&mut self, id: ServiceId, conn: ConnId, _now: u64) -> Done {
+        let session = self.session(conn).unwrap_or(usize::MAX);
+        let done = self.db.close_session(session);
+        self.done(id, done)
+    }
+
+    fn check(&self, request: &Request) -> Result<(), CheckError> {
+        match request {
+            Request::Sql(stmt) => self.db.check(stmt).map_err(|e| CheckError {
+                position: e.position,
+                message: e.to_string(),
+            }),
+            #[allow(unreachable_patterns)]
+            _ => Err(CheckError {
+                position: None,
+                message: wrong_service(Kind::Postgres).summary(),
+            }),
+        }
+    }
+
+    fn query(&self, request: &Request) -> Reply {
+        match request {
+            Request::Sql(stmt) => Reply::Sql(self.db.query_committed(stmt, &[])),
+            #[allow(unreachable_patterns)]
+            _ => wrong_service(Kind::Postgres),
+        }
+    }
+
+    fn locks_held(&self) -> usize {
+        self.db.locks_held()
+    }
+
+    fn view(&self, name: &dyn Fn(ConnId) -> String) -> ServiceView {
+        let who = |s: SessionId| match self.conn_of(s) {
+            Some(c) => name(c),
+            None => format!("session {s}"),
+        };
+        ServiceView::Postgres(PgView {
+            tables: self
+                .db
+                .tables()
+                .into_iter()
+                .map(|t| table_view(t, &who))
+                .collect(),
+        })
+    }
+}
+
+/// PostgreSQL's state as students see it: every table with its rows, uncommitted writes and
+/// row locks, with sessions named by their clients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgView {
+    pub tables: Vec<PgTable>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgTable {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<PgRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgRow {
+    /// The primary key's values, e.g. "(1, FOOD)"; "(0,n)" for a table without primary key.
+    pub key: String,
+    /// None: inserted but not committed yet.
+    pub committed: Option<Vec<Value>>,
+    /// "uncommitted by T1: (1, FOOD, 300)" (or ": delete").
+    pub pending: Option<String>,
+    /// "locked by T1 · waiting: T2".
+    pub lock: Option<String>,
+}
+
+fn table_view(t: TableView, who: &dyn Fn(SessionId) -> String) -> PgTable {
+    let rows = t
+        .rows
+        .into_iter()
+        .map(|row| PgRow {
+            pending: row
+                .pending
+                .as_ref()
+                .map(|(s, vals)| crate::words::pending_write(&who(*s), vals.as_deref())),
+            lock: row.lock.as_ref().map(|l| {
+                let waiters: Vec<String> = l.waiters.iter().map(|s| who(*s)).collect();
+                crate::words::row_lock(&who(l.holder), &waiters)
+            }),
+            key: row.key,
+            committed: row.committed,
+        })
+        .collect();
+    PgTable {
+        name: t.name,
+        columns: t.columns,
+        rows,
+    }
+}

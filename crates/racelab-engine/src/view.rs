@@ -1,0 +1,205 @@
+//! Snapshots of a world for the page and the command line: a client's lane (lines with their
+//! state, faults, status sentence, variables), each assertion's verdict, each service's state.
+//! Views are plain data; everything they say is computed here or in [`crate::words`].
+
+use crate::fault::{Fault, FaultPlan};
+use crate::model::{Model, Status, World};
+use crate::property::Verdict;
+use crate::service::ServiceView;
+use crate::value::Value;
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientStatus {
+    Runnable,
+    Blocked,
+    Sleeping,
+    Done,
+    Failed,
+    Crashed,
+}
+
+impl ClientStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientStatus::Runnable => "runnable",
+            ClientStatus::Blocked => "blocked",
+            ClientStatus::Sleeping => "sleeping",
+            ClientStatus::Done => "done",
+            ClientStatus::Failed => "failed",
+            ClientStatus::Crashed => "crashed",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LineState {
+    /// Its step has run.
+    Done,
+    /// The client's next step.
+    Next,
+    /// The client waits on this line's call.
+    Blocked,
+    /// Not run yet (or skipped by a branch).
+    Pending,
+    /// A comment, a blank line or `else:`: not a step.
+    Text,
+}
+
+impl LineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineState::Done => "done",
+            LineState::Next => "next",
+            LineState::Blocked => "blocked",
+            LineState::Pending => "pending",
+            LineState::Text => "text",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineView {
+    pub no: usize,
+    pub text: String,
+    pub state: LineState,
+    /// A fault planned at this line, and whether it fired.
+    pub fault: Option<(Fault, bool)>,
+    /// A fault may still be placed (or removed) here.
+    pub can_inject: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientView {
+    pub name: String,
+    pub status: ClientStatus,
+    pub status_text: String,
+    pub clock: u64,
+    pub runnable: bool,
+    pub lines: Vec<LineView>,
+    pub vars: Vec<(String, Value)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerdictView {
+    pub id: String,
+    pub says: String,
+    pub verdict: Verdict,
+    /// What was observed, e.g. "got 300".
+    pub detail: String,
+}
+
+/// One service's panel: its title and state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePanel {
+    pub name: String,
+    pub title: String,
+    pub view: ServiceView,
+}
+
+pub fn client_status(w: &World, client: usize) -> ClientStatus {
+    let st = &w.clients[client];
+    match &st.status {
+        Status::Ready if st.sleeping_until.is_some_and(|u| u > w.now) => ClientStatus::Sleeping,
+        Status::Ready => ClientStatus::Runnable,
+        Status::Blocked { .. } => ClientStatus::Blocked,
+        Status::Done { .. } => ClientStatus::Done,
+        Status::Failed { .. } => ClientStatus::Failed,
+        Status::Crashed => ClientStatus::Crashed,
+    }
+}
+
+pub fn client_view(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Option<ClientView> {
+    let st = w.clients.get(client)?;
+    let script = m.script(client);
+    let status = client_status(w, client);
+    let step_lines: BTreeSet<usize> = script
+        .ops
+        .iter()
+        .filter(|o| o.kind.is_step())
+        .map(|o| o.line)
+        .collect();
+    let current = script.ops.get(st.pc).map(|o| o.line);
+    let live = matches!(st.status, Status::Ready | Status::Blocked { .. });
+    let lines = script
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let no = i + 1;
+            let is_step = step_lines.contains(&no);
+            let state = if !is_step {
+                LineState::Text
+            } else if live && current == Some(no) {
+                if status == ClientStatus::Blocked {
+                    LineState::Blocked
+                } else {
+                    LineState::Next
+                }
+            } else if st.done_lines.contains(&no) {
+                LineState::Done
+            } else {
+                LineState::Pending
+            };
+            let fault = plan
+                .get(&(client, no))
+                .map(|f| (*f, st.fired.contains(&no)));
+            let can_inject = is_step
+                && live
+                && !st.done_lines.contains(&no)
+                && !st.fired.contains(&no)
+                && state != LineState::Blocked;
+            LineView {
+                no,
+                text: text.clone(),
+                state,
+                fault,
+                can_inject,
+            }
+        })
+        .collect();
+    Some(ClientView {
+        name: m.client_name(client).to_string(),
+        status,
+        status_text: crate::words::status_text(m, w, client),
+        clock: st.clock,
+        runnable: m.is_runnable(w, client),
+        lines,
+        vars: st
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
+}
+
+/// Each assertion's verdict on `w`. End-of-run checks stay pending until `finished`.
+pub fn verdicts(m: &Model, w: &World, finished: bool) -> Vec<VerdictView> {
+    m.lesson()
+        .assertions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (verdict, detail) = p.judge(i, m, w, finished);
+            VerdictView {
+                id: p.id.clone(),
+                says: p.says.clone(),
+                verdict,
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// Every service's panel, in the lesson's order, with connections named by their clients.
+pub fn service_panels(m: &Model, w: &World) -> Vec<ServicePanel> {
+    let name = |c: usize| crate::words::conn_name(m, Some(c));
+    w.services
+        .iter()
+        .map(|s| ServicePanel {
+            name: s.kind().name().to_string(),
+            title: s.kind().title().to_string(),
+            view: s.view(&name),
+        })
+        .collect()
+}

@@ -1,0 +1,217 @@
+//! Every sentence students read about a run: client status, trace lines, fault labels, lock
+//! notes, the scheduler's hint. The page and the command line both call these, so a wording is
+//! written once and never re-derived in a view.
+
+use crate::fault::Fault;
+use crate::model::{Action, Model, Status, World};
+use crate::service::{ConnId, Kind, ServiceId, Wait};
+use crate::trace::{CallOutcome, Event, EventKind};
+use crate::value::Value;
+
+/// The name of a connection's client ("connection N" for none).
+pub fn conn_name(m: &Model, conn: Option<ConnId>) -> String {
+    match conn.filter(|&c| c < m.lesson().clients.len()) {
+        Some(c) => m.client_name(c).to_string(),
+        None => "another session".to_string(),
+    }
+}
+
+/// Why a blocked client waits: "waits for row (id)=(1) of accounts, locked by T1".
+pub fn wait_text(m: &Model, wait: &Wait) -> String {
+    match wait {
+        Wait::RowLock { table, key, holder } => format!(
+            "waits for row {key} of {table}, locked by {}",
+            conn_name(m, *holder)
+        ),
+        #[cfg(test)]
+        Wait::Timer { until } => format!("waits for the timer at {until} ms"),
+    }
+}
+
+/// The same, as a call's outcome in the trace: "waits: row … of … is locked by T1".
+fn waits_outcome(m: &Model, wait: &Wait) -> String {
+    match wait {
+        Wait::RowLock { table, key, holder } => format!(
+            "waits: row {key} of {table} is locked by {}",
+            conn_name(m, *holder)
+        ),
+        #[cfg(test)]
+        Wait::Timer { until } => format!("waits until {until} ms"),
+    }
+}
+
+/// A sentence about the client's state.
+pub fn status_text(m: &Model, w: &World, client: usize) -> String {
+    let st = &w.clients[client];
+    let at = st.finished_at.unwrap_or(st.clock);
+    match &st.status {
+        Status::Ready => match st.sleeping_until {
+            Some(u) if u > w.now => format!("sleeping until {u} ms"),
+            _ => {
+                let line = m.script(client).ops[st.pc].line;
+                format!("ready to run line {line}")
+            }
+        },
+        Status::Blocked { wait, since, .. } => {
+            format!("blocked since {since} ms: {}", wait_text(m, wait))
+        }
+        Status::Done { value: Some(v) } => format!("done at {at} ms, returned {v}"),
+        Status::Done { value: None } => format!("done at {at} ms"),
+        Status::Failed { message } => format!("failed at {at} ms: {message}"),
+        Status::Crashed => format!("crashed at {} ms (exit)", st.clock),
+    }
+}
+
+/// A fault's short label, as a badge shows it: `exit`, `exit after`, `sleep 60000 ms`.
+pub fn fault_label(f: Fault) -> String {
+    match f {
+        Fault::Exit => "exit".into(),
+        Fault::ExitAfter => "exit after".into(),
+        Fault::Sleep(ms) => format!("sleep {ms} ms"),
+    }
+}
+
+/// What a dropped connection means at each service the lesson uses.
+fn on_disconnect(m: &Model) -> String {
+    let parts: Vec<&str> = m
+        .lesson()
+        .services
+        .iter()
+        .map(|k| match k {
+            Kind::Postgres => "PostgreSQL rolls back its open transaction and releases its locks",
+            #[cfg(test)]
+            Kind::Timer => "the timer forgets its wait",
+        })
+        .collect();
+    parts.join("; ")
+}
+
+fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
+    match fault {
+        Fault::Exit => format!(
+            "EXIT injected: the process dies; its connections drop: {}",
+            on_disconnect(m)
+        ),
+        Fault::ExitAfter => format!(
+            "EXIT injected after the line: its call took effect, but the process dies before it sees the reply; its connections drop: {}",
+            on_disconnect(m)
+        ),
+        Fault::Sleep(ms) => {
+            format!("SLEEP injected: the process pauses {ms} ms (until {} ms)", time + ms)
+        }
+    }
+}
+
+fn woken_prefix(m: &Model, service: ServiceId) -> &'static str {
+    match m.lesson().services.get(service) {
+        Some(Kind::Postgres) => "(lock granted)",
+        #[cfg(test)]
+        Some(Kind::Timer) => "(woken)",
+        None => "(woken)",
+    }
+}
+
+/// One line about an event, for the trace view and the command line.
+pub fn describe(m: &Model, e: &Event) -> String {
+    let Some(client) = e.client else {
+        let who = match &e.kind {
+            EventKind::Timer { service, .. } => service_title(m, *service),
+            _ => "a service".to_string(),
+        };
+        return match &e.kind {
+            EventKind::Timer { what, .. } => format!("{who}: {what}"),
+            _ => who,
+        };
+    };
+    let text = m
+        .script(client)
+        .lines
+        .get(e.line.wrapping_sub(1))
+        .map(|l| l.trim())
+        .unwrap_or("");
+    match &e.kind {
+        EventKind::Call {
+            outcome: CallOutcome::Reply(r),
+            ..
+        } => format!("{text} → {}", r.summary()),
+        EventKind::Call {
+            outcome: CallOutcome::Waits(wait),
+            ..
+        } => format!("{text} → {}", waits_outcome(m, wait)),
+        EventKind::Woken { service, reply } => {
+            format!("{} {text} → {}", woken_prefix(m, *service), reply.summary())
+        }
+        EventKind::Assign { var, value } => format!("{text} → {var} = {value}"),
+        EventKind::Branch { taken } => format!("{text} → {taken}"),
+        EventKind::Sleep { until } => format!("{text} → sleeps until {until} ms"),
+        EventKind::Return { value: Some(v) } => format!("{text} → returns {v}"),
+        EventKind::Return { value: None } => format!("{text} → returns"),
+        EventKind::Fail { message } => format!("{text} → request fails: {message}"),
+        EventKind::ScriptError { message } => format!("{text} → script error: {message}"),
+        EventKind::Fault { fault } => fault_text(m, *fault, e.time),
+        EventKind::Timer { what, .. } => what.clone(),
+    }
+}
+
+/// A service's panel title ("PostgreSQL").
+pub fn service_title(m: &Model, service: ServiceId) -> String {
+    m.lesson()
+        .services
+        .get(service)
+        .map(|k| k.title().to_string())
+        .unwrap_or_else(|| format!("service {}", service + 1))
+}
+
+/// "uncommitted by T1: (1, FOOD, 300)" or "uncommitted by T1: delete".
+pub fn pending_write(who: &str, values: Option<&[Value]>) -> String {
+    let what = match values {
+        Some(v) => format!("({})", v.iter().map(cell).collect::<Vec<_>>().join(", ")),
+        None => "delete".to_string(),
+    };
+    format!("uncommitted by {who}: {what}")
+}
+
+/// "locked by T1" or "locked by T1 · waiting: T2, T3".
+pub fn row_lock(holder: &str, waiters: &[String]) -> String {
+    if waiters.is_empty() {
+        format!("locked by {holder}")
+    } else {
+        format!("locked by {holder} · waiting: {}", waiters.join(", "))
+    }
+}
+
+/// A table cell as students read it: text without quotes, `NULL` for null.
+pub fn cell(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Null => "NULL".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// "T2 waits forever" / "T1, T2 wait forever".
+pub fn wait_forever(names: &[&str]) -> String {
+    format!(
+        "{} {} forever",
+        names.join(", "),
+        if names.len() == 1 { "waits" } else { "wait" }
+    )
+}
+
+/// The scheduler's hint: what "next event" would do, or why nothing can happen.
+pub fn next_hint(m: &Model, next: Option<(Action, u64)>, stuck: &[usize]) -> String {
+    match next {
+        Some((Action::Timer(s), t)) => {
+            format!("next event: {}'s timer at {t} ms", service_title(m, s))
+        }
+        Some((a, t)) => format!(
+            "next event: {} at {t} ms",
+            a.client().map(|c| m.client_name(c)).unwrap_or("?")
+        ),
+        None if stuck.is_empty() => "the run is over".to_string(),
+        None => {
+            let names: Vec<&str> = stuck.iter().map(|&c| m.client_name(c)).collect();
+            format!("the run is stuck: {}", wait_forever(&names))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! One panel per service the lesson uses, each drawn from the engine's view of its state.
+
+use leptos::prelude::*;
+use racelab_engine::service::postgres::PgView;
+use racelab_engine::service::ServiceView;
+use racelab_engine::view::ServicePanel;
+use racelab_engine::words::cell;
+
+#[component]
+pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl IntoView {
+    move || {
+        panels
+            .get()
+            .into_iter()
+            .map(|p| {
+                let body = match p.view {
+                    ServiceView::Postgres(pg) => view! { <PostgresView pg=pg/> }.into_any(),
+                };
+                let title = p.title.clone();
+                view! {
+                    <section class="service db" data-service=p.name aria-label=p.title>
+                        <h2>{title}</h2>
+                        {body}
+                    </section>
+                }
+            })
+            .collect_view()
+    }
+}
+
+/// PostgreSQL: committed rows, uncommitted writes, row locks and their waiters.
+#[component]
+fn PostgresView(pg: PgView) -> impl IntoView {
+    pg.tables
+        .into_iter()
+        .map(|t| {
+            let head = t.columns.iter().map(|c| view! { <th>{c.clone()}</th> }).collect_view();
+            let width = t.columns.len();
+            let rows = t
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let cells = match &row.committed {
+                        Some(vals) => t
+                            .columns
+                            .iter()
+                            .zip(vals)
+                            .map(|(c, v)| view! { <td data-column=c.clone()>{cell(v)}</td> })
+                            .collect_view()
+                            .into_any(),
+                        None => view! { <td class="uncommitted" colspan=width>"(not committed yet)"</td> }.into_any(),
+                    };
+                    let pending = row.pending.map(|p| view! { <div class="pending-write">{p}</div> });
+                    let lock = row.lock.map(|l| view! { <div class="row-lock">{l}</div> });
+                    view! {
+                        <tr class="db-row" data-key=row.key>
+                            {cells}
+                            <td class="row-notes">{pending}{lock}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <table class="db-table" data-table=t.name.clone()>
+                    <caption>{t.name.clone()}</caption>
+                    <thead><tr>{head}<th class="row-notes">"locks, uncommitted"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+        })
+        .collect_view()
+}
