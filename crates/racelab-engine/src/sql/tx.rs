@@ -1,0 +1,143 @@
+//! Sessions and transactions: per-session state, the end of a transaction (commit or
+//! rollback: publish or discard its writes, release its locks), and closing a session.
+
+use std::collections::BTreeSet;
+
+use super::db::{tag_only, Db};
+use super::exec::rows::Progress;
+use super::prepare::Prepared;
+use super::{Done, SessionId, Touch};
+use crate::value::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) enum Tx {
+    #[default]
+    None,
+    Active,
+    Aborted,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct Session {
+    pub(super) tx: Tx,
+    pub(super) closed: bool,
+    pub(super) waiting: Option<Waiting>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Waiting {
+    pub(super) stmt: Prepared,
+    pub(super) params: Vec<Value>,
+    pub(super) table: usize,
+    pub(super) key: Vec<Value>,
+    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch).
+    pub(super) progress: Option<Progress>,
+}
+
+impl Db {
+    /// The client process died: its connection drops; its open transaction rolls back and its
+    /// locks are released.
+    ///
+    /// Except while the session waits for a lock: PostgreSQL's backend does not notice the dead
+    /// client then. The statement stays queued and the transaction keeps its locks; when the wait
+    /// ends the statement runs (and commits, in autocommit), and only then does the backend find
+    /// the connection gone and roll back what is still open. [`Db::wake`] does that last part.
+    /// (Checked against PostgreSQL 15: crates/racelab-oracle/scenarios/crash-while-waiting.txt.)
+    pub fn close_session(&mut self, session: SessionId) -> Done {
+        if let Some(s) = self.sessions.get_mut(session) {
+            if !s.closed && s.waiting.is_some() {
+                s.closed = true;
+                return Done {
+                    result: Ok(tag_only("")),
+                    touches: Vec::new(),
+                    woken: Vec::new(),
+                };
+            }
+        }
+        let (tx, waiting) = match self.sessions.get_mut(session) {
+            Some(s) if !s.closed => {
+                s.closed = true;
+                (std::mem::take(&mut s.tx), s.waiting.take())
+            }
+            _ => {
+                return Done {
+                    result: Ok(tag_only("")),
+                    touches: Vec::new(),
+                    woken: Vec::new(),
+                }
+            }
+        };
+        if let Some(w) = waiting {
+            if let Some(lock) = self
+                .tables
+                .get_mut(w.table)
+                .and_then(|t| t.rows.get_mut(&w.key))
+                .and_then(|slot| slot.lock.as_mut())
+            {
+                lock.waiters.retain(|&x| x != session);
+            }
+        }
+        let mut touches = BTreeSet::new();
+        let mut released = Vec::new();
+        let tag = if tx == Tx::None {
+            ""
+        } else {
+            released = self.end_tx(session, false, &mut touches);
+            touches.insert(Touch::Transaction { session });
+            "ROLLBACK"
+        };
+        let woken = self.wake(released);
+        Done {
+            result: Ok(tag_only(tag)),
+            touches: touches.into_iter().collect(),
+            woken,
+        }
+    }
+
+    /// Ends `s`'s transaction: publishes (commit) or discards its writes and releases its
+    /// locks. Returns the sessions that waited on those locks, in retry order.
+    pub(super) fn end_tx(
+        &mut self,
+        s: SessionId,
+        commit: bool,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Vec<SessionId> {
+        let mut released = Vec::new();
+        for t in &mut self.tables {
+            let keys: Vec<Vec<Value>> = t
+                .rows
+                .iter()
+                .filter(|(_, slot)| {
+                    slot.lock.as_ref().is_some_and(|l| l.holder == s)
+                        || slot.pending.as_ref().is_some_and(|p| p.session == s)
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in keys {
+                touches.insert(Touch::WriteRow {
+                    table: t.name.clone(),
+                    key: t.key_string(&key),
+                });
+                let Some(slot) = t.rows.get_mut(&key) else {
+                    continue;
+                };
+                if slot.pending.as_ref().is_some_and(|p| p.session == s) {
+                    if let Some(p) = slot.pending.take() {
+                        if commit {
+                            slot.committed = p.values;
+                        }
+                    }
+                }
+                if slot.lock.as_ref().is_some_and(|l| l.holder == s) {
+                    if let Some(lock) = slot.lock.take() {
+                        released.extend(lock.waiters);
+                    }
+                }
+                if slot.committed.is_none() && slot.pending.is_none() && slot.lock.is_none() {
+                    t.rows.remove(&key);
+                }
+            }
+        }
+        released
+    }
+}
