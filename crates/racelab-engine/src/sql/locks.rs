@@ -4,9 +4,10 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::db::Db;
-use super::exec::Step;
-use super::tx::Tx;
-use super::{SessionId, Wake};
+use super::error::SqlError;
+use super::exec::{Outcome, Step};
+use super::tx::{Tx, Waiting};
+use super::{BlockedOn, SessionId, Wake};
 use crate::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -87,5 +88,53 @@ impl Db {
             }
         }
         woken
+    }
+
+    /// A wait that would close a cycle in the wait-for graph is refused (the statement fails
+    /// as a whole: the rows it changed before are undone).
+    pub(super) fn refuse_deadlock(
+        &mut self,
+        s: SessionId,
+        outcome: Result<Outcome, SqlError>,
+    ) -> Result<Outcome, SqlError> {
+        match outcome {
+            Ok(Outcome::Wait {
+                table,
+                holder,
+                progress,
+                ..
+            }) if self.waits_for(holder, s) => {
+                if let Some(p) = progress {
+                    self.undo(table, &p.undo);
+                }
+                Err(SqlError::not_supported(DEADLOCK))
+            }
+            other => other,
+        }
+    }
+
+    /// Queues `s` on the row's lock, keeping its statement (and progress) to retry when woken.
+    pub(super) fn enqueue(
+        &mut self,
+        s: SessionId,
+        waiting: Waiting,
+        holder: SessionId,
+    ) -> BlockedOn {
+        let t = &mut self.tables[waiting.table];
+        let shown = t.blocked_key_string(&waiting.key);
+        let name = t.name.clone();
+        if let Some(lock) = t
+            .rows
+            .get_mut(&waiting.key)
+            .and_then(|slot| slot.lock.as_mut())
+        {
+            lock.waiters.push(s);
+        }
+        self.sessions[s].waiting = Some(waiting);
+        BlockedOn {
+            table: name,
+            key: shown,
+            holder,
+        }
     }
 }

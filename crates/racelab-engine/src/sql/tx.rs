@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 
 use super::db::{tag_only, Db};
+use super::error::SqlError;
 use super::exec::rows::Progress;
 use super::prepare::Prepared;
-use super::{Done, SessionId, Touch};
+use super::{Done, QueryResult, SessionId, Touch};
 use crate::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -137,6 +138,76 @@ impl Db {
                     t.rows.remove(&key);
                 }
             }
+        }
+        released
+    }
+
+    /// COMMIT or ROLLBACK (an aborted block always rolls back; outside a block, a warning).
+    /// Returns the result and the sessions that waited on the released locks.
+    pub(super) fn end_block(
+        &mut self,
+        s: SessionId,
+        commit: bool,
+        touches: &mut BTreeSet<Touch>,
+    ) -> (QueryResult, Vec<SessionId>) {
+        touches.insert(Touch::Transaction { session: s });
+        let name = if commit { "COMMIT" } else { "ROLLBACK" };
+        let (result, released) = match self.sessions[s].tx {
+            Tx::None => {
+                let mut r = tag_only(name);
+                r.notices.push(SqlError::warning(
+                    "25P01",
+                    "there is no transaction in progress",
+                ));
+                (r, Vec::new())
+            }
+            Tx::Active => (tag_only(name), self.end_tx(s, commit, touches)),
+            Tx::Aborted => (tag_only("ROLLBACK"), self.end_tx(s, false, touches)),
+        };
+        self.sessions[s].tx = Tx::None;
+        (result, released)
+    }
+
+    /// BEGIN / START TRANSACTION (inside a block: a warning, the block goes on).
+    pub(super) fn begin(
+        &mut self,
+        s: SessionId,
+        start: bool,
+        touches: &mut BTreeSet<Touch>,
+    ) -> QueryResult {
+        touches.insert(Touch::Transaction { session: s });
+        let mut r = tag_only(if start { "START TRANSACTION" } else { "BEGIN" });
+        if self.sessions[s].tx == Tx::Active {
+            r.notices.push(SqlError::warning(
+                "25001",
+                "there is already a transaction in progress",
+            ));
+        }
+        self.sessions[s].tx = Tx::Active;
+        r
+    }
+
+    /// After a statement succeeded: outside a block, its implicit transaction commits.
+    pub(super) fn autocommit(&mut self, s: SessionId) -> Vec<SessionId> {
+        // Autocommit: the statement's implicit transaction commits at its end.
+        if self.sessions[s].tx == Tx::None {
+            let mut ignored = BTreeSet::new();
+            self.end_tx(s, true, &mut ignored)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// After a statement failed: its transaction is aborted at once.
+    pub(super) fn abort_on_error(&mut self, s: SessionId) -> Vec<SessionId> {
+        // The statement fails as a whole, and so does its transaction: PostgreSQL
+        // aborts it at the error (its writes are discarded and its row locks released,
+        // so waiters proceed now), while a block stays open in the aborted state until
+        // ROLLBACK or COMMIT (oracle scenario error-releases-locks.txt).
+        let mut ignored = BTreeSet::new();
+        let released = self.end_tx(s, false, &mut ignored);
+        if self.sessions[s].tx != Tx::None {
+            self.sessions[s].tx = Tx::Aborted;
         }
         released
     }

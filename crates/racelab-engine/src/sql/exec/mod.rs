@@ -13,7 +13,6 @@ use super::bind::B;
 use super::db::{err, tag_only, Db};
 use super::error::SqlError;
 use super::eval::eval;
-use super::locks::DEADLOCK;
 use super::prepare::{Prepared, Stmt};
 use super::tx::{Tx, Waiting};
 use super::{BlockedOn, QueryResult, SessionId, Touch};
@@ -42,7 +41,24 @@ pub(in crate::sql) enum Outcome {
     },
 }
 
+impl Step {
+    fn done(
+        result: Result<QueryResult, SqlError>,
+        touches: BTreeSet<Touch>,
+        released: Vec<SessionId>,
+    ) -> Step {
+        Step::Done {
+            result,
+            touches: touches.into_iter().collect(),
+            released,
+        }
+    }
+}
+
 impl Db {
+    /// Runs one statement once for `s` (a woken one with its saved `resume` progress): ends
+    /// the transaction block, refuses commands in an aborted one, or executes the statement,
+    /// then commits (autocommit), aborts (error) or enters the row's wait queue.
     pub(in crate::sql) fn run(
         &mut self,
         s: SessionId,
@@ -54,36 +70,13 @@ impl Db {
             .as_ref()
             .map(|p| p.touches.clone())
             .unwrap_or_default();
-        let tx = self.sessions[s].tx;
-        let done = |result, touches: BTreeSet<Touch>, released| Step::Done {
-            result,
-            touches: touches.into_iter().collect(),
-            released,
-        };
-        match prepared.stmt() {
-            Stmt::Commit | Stmt::Rollback => {
-                touches.insert(Touch::Transaction { session: s });
-                let commit = matches!(prepared.stmt(), Stmt::Commit);
-                let name = if commit { "COMMIT" } else { "ROLLBACK" };
-                let (result, released) = match tx {
-                    Tx::None => {
-                        let mut r = tag_only(name);
-                        r.notices.push(SqlError::warning(
-                            "25P01",
-                            "there is no transaction in progress",
-                        ));
-                        (r, Vec::new())
-                    }
-                    Tx::Active => (tag_only(name), self.end_tx(s, commit, &mut touches)),
-                    Tx::Aborted => (tag_only("ROLLBACK"), self.end_tx(s, false, &mut touches)),
-                };
-                self.sessions[s].tx = Tx::None;
-                return done(Ok(result), touches, released);
-            }
-            _ => {}
+        if let Stmt::Commit | Stmt::Rollback = prepared.stmt() {
+            let commit = matches!(prepared.stmt(), Stmt::Commit);
+            let (result, released) = self.end_block(s, commit, &mut touches);
+            return Step::done(Ok(result), touches, released);
         }
-        if tx == Tx::Aborted {
-            return done(
+        if self.sessions[s].tx == Tx::Aborted {
+            return Step::done(
                 Err(err(
                     "25P02",
                     "current transaction is aborted, commands ignored until end of transaction block",
@@ -92,54 +85,8 @@ impl Db {
                 Vec::new(),
             );
         }
-        let outcome = match check_params(prepared, params) {
-            Err(e) => Err(e),
-            Ok(()) => match prepared.stmt() {
-                Stmt::Begin { start } => {
-                    touches.insert(Touch::Transaction { session: s });
-                    let mut r = tag_only(if *start { "START TRANSACTION" } else { "BEGIN" });
-                    if tx == Tx::Active {
-                        r.notices.push(SqlError::warning(
-                            "25001",
-                            "there is already a transaction in progress",
-                        ));
-                    }
-                    self.sessions[s].tx = Tx::Active;
-                    Ok(Outcome::Rows(r))
-                }
-                Stmt::CreateTable(ct) => {
-                    if tx == Tx::Active {
-                        Err(SqlError::not_supported(
-                            "CREATE TABLE inside a transaction block",
-                        ))
-                    } else {
-                        self.create_table(ct, &mut touches).map(Outcome::Rows)
-                    }
-                }
-                Stmt::Select(sel) => self.exec_select(s, sel, params, &mut touches, resume),
-                Stmt::Insert(ins) => self.exec_insert(s, ins, params, &mut touches),
-                Stmt::Update(upd) => self.exec_update(s, upd, params, &mut touches, resume),
-                Stmt::Delete(del) => self.exec_delete(s, del, params, &mut touches, resume),
-                Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
-            },
-        };
-        // A wait that would close a cycle in the wait-for graph is refused (the statement fails
-        // as a whole: the rows it changed before are undone).
-        let outcome = match outcome {
-            Ok(Outcome::Wait {
-                table,
-                holder,
-                progress,
-                ..
-            }) if self.waits_for(holder, s) => {
-                if let Some(p) = progress {
-                    self.undo(table, &p.undo);
-                }
-                Err(SqlError::not_supported(DEADLOCK))
-            }
-            other => other,
-        };
-        match outcome {
+        let outcome = self.dispatch(s, prepared, params, &mut touches, resume);
+        match self.refuse_deadlock(s, outcome) {
             Ok(Outcome::Wait {
                 table,
                 key,
@@ -149,47 +96,52 @@ impl Db {
                 if let Some(p) = progress.as_mut() {
                     p.touches = touches;
                 }
-                let t = &mut self.tables[table];
-                let shown = t.blocked_key_string(&key);
-                let name = t.name.clone();
-                if let Some(lock) = t.rows.get_mut(&key).and_then(|slot| slot.lock.as_mut()) {
-                    lock.waiters.push(s);
-                }
-                self.sessions[s].waiting = Some(Waiting {
+                let waiting = Waiting {
                     stmt: prepared.clone(),
                     params: params.to_vec(),
                     table,
                     key,
                     progress,
-                });
-                Step::Blocked(BlockedOn {
-                    table: name,
-                    key: shown,
-                    holder,
-                })
+                };
+                Step::Blocked(self.enqueue(s, waiting, holder))
             }
             Ok(Outcome::Rows(result)) => {
-                // Autocommit: the statement's implicit transaction commits at its end.
-                let released = if self.sessions[s].tx == Tx::None {
-                    let mut ignored = BTreeSet::new();
-                    self.end_tx(s, true, &mut ignored)
-                } else {
-                    Vec::new()
-                };
-                done(Ok(result), touches, released)
+                let released = self.autocommit(s);
+                Step::done(Ok(result), touches, released)
             }
             Err(e) => {
-                // The statement fails as a whole, and so does its transaction: PostgreSQL
-                // aborts it at the error (its writes are discarded and its row locks released,
-                // so waiters proceed now), while a block stays open in the aborted state until
-                // ROLLBACK or COMMIT (oracle scenario error-releases-locks.txt).
-                let mut ignored = BTreeSet::new();
-                let released = self.end_tx(s, false, &mut ignored);
-                if self.sessions[s].tx != Tx::None {
-                    self.sessions[s].tx = Tx::Aborted;
-                }
-                done(Err(e), touches, released)
+                let released = self.abort_on_error(s);
+                Step::done(Err(e), touches, released)
             }
+        }
+    }
+
+    /// Executes a statement other than COMMIT/ROLLBACK, in an open or no transaction block.
+    fn dispatch(
+        &mut self,
+        s: SessionId,
+        prepared: &Prepared,
+        params: &[Value],
+        touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
+    ) -> Result<Outcome, SqlError> {
+        check_params(prepared, params)?;
+        match prepared.stmt() {
+            Stmt::Begin { start } => Ok(Outcome::Rows(self.begin(s, *start, touches))),
+            Stmt::CreateTable(ct) => {
+                if self.sessions[s].tx == Tx::Active {
+                    Err(SqlError::not_supported(
+                        "CREATE TABLE inside a transaction block",
+                    ))
+                } else {
+                    self.create_table(ct, touches).map(Outcome::Rows)
+                }
+            }
+            Stmt::Select(sel) => self.exec_select(s, sel, params, touches, resume),
+            Stmt::Insert(ins) => self.exec_insert(s, ins, params, touches),
+            Stmt::Update(upd) => self.exec_update(s, upd, params, touches, resume),
+            Stmt::Delete(del) => self.exec_delete(s, del, params, touches, resume),
+            Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
         }
     }
 }

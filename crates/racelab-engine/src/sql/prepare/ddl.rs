@@ -59,41 +59,8 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
     let name = object_name(&c.name)?;
     let mut columns = Vec::new();
     let mut primary_key: Option<(Vec<String>, Option<String>)> = None;
-    let multiple_pk = |name: &str| {
-        SqlError::error(
-            "42P16",
-            format!("multiple primary keys for table \"{name}\" are not allowed"),
-        )
-    };
     for col in &c.columns {
-        let col_name = ident(&col.name);
-        let ty = data_type(&col.data_type)?;
-        let mut not_null = false;
-        for opt in &col.options {
-            match &opt.option {
-                ast::ColumnOption::Null => {}
-                ast::ColumnOption::NotNull => not_null = true,
-                ast::ColumnOption::PrimaryKey(_) => {
-                    if primary_key.is_some() {
-                        return Err(multiple_pk(&name));
-                    }
-                    primary_key = Some((vec![col_name.clone()], opt.name.as_ref().map(ident)));
-                }
-                ast::ColumnOption::Default(_) => return ns("DEFAULT"),
-                ast::ColumnOption::Unique(_) => return ns("UNIQUE constraints"),
-                ast::ColumnOption::ForeignKey(_) => return ns("REFERENCES (foreign keys)"),
-                ast::ColumnOption::Check(_) => return ns("CHECK constraints"),
-                ast::ColumnOption::Generated { .. } | ast::ColumnOption::Identity(_) => {
-                    return ns("generated/identity columns")
-                }
-                other => return ns(format!("the column option {other}")),
-            }
-        }
-        columns.push(ColumnDef {
-            name: col_name,
-            ty,
-            not_null,
-        });
+        columns.push(column_def(col, &name, &mut primary_key)?);
     }
     for constraint in &c.constraints {
         match constraint {
@@ -122,4 +89,47 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
         columns,
         primary_key,
     })
+}
+
+/// One column definition; a column-level PRIMARY KEY is recorded in `primary_key`.
+fn column_def(
+    col: &ast::ColumnDef,
+    table: &str,
+    primary_key: &mut Option<(Vec<String>, Option<String>)>,
+) -> Result<ColumnDef, SqlError> {
+    let col_name = ident(&col.name);
+    let ty = data_type(&col.data_type)?;
+    let mut not_null = false;
+    for opt in &col.options {
+        match &opt.option {
+            ast::ColumnOption::Null => {}
+            ast::ColumnOption::NotNull => not_null = true,
+            ast::ColumnOption::PrimaryKey(_) => {
+                if primary_key.is_some() {
+                    return Err(multiple_pk(table));
+                }
+                *primary_key = Some((vec![col_name.clone()], opt.name.as_ref().map(ident)));
+            }
+            ast::ColumnOption::Default(_) => return ns("DEFAULT"),
+            ast::ColumnOption::Unique(_) => return ns("UNIQUE constraints"),
+            ast::ColumnOption::ForeignKey(_) => return ns("REFERENCES (foreign keys)"),
+            ast::ColumnOption::Check(_) => return ns("CHECK constraints"),
+            ast::ColumnOption::Generated { .. } | ast::ColumnOption::Identity(_) => {
+                return ns("generated/identity columns")
+            }
+            other => return ns(format!("the column option {other}")),
+        }
+    }
+    Ok(ColumnDef {
+        name: col_name,
+        ty,
+        not_null,
+    })
+}
+
+fn multiple_pk(table: &str) -> SqlError {
+    SqlError::error(
+        "42P16",
+        format!("multiple primary keys for table \"{table}\" are not allowed"),
+    )
 }

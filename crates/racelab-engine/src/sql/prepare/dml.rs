@@ -55,7 +55,18 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
     if source.order_by.is_some() || source.limit_clause.is_some() || !source.locks.is_empty() {
         return ns("this INSERT source");
     }
-    let rows = match source.body.as_ref() {
+    let rows = values_rows(source.body.as_ref())?;
+    Ok(Insert {
+        table: TableRef { name, alias },
+        columns,
+        rows,
+        returning: returning(&i.returning)?,
+    })
+}
+
+/// The rows of `INSERT … VALUES`, all of one width.
+fn values_rows(body: &ast::SetExpr) -> Result<Vec<Vec<Expr>>, SqlError> {
+    match body {
         ast::SetExpr::Values(v) => {
             let mut rows = Vec::new();
             for row in &v.rows {
@@ -83,17 +94,11 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
                     "aggregate functions are not allowed in VALUES",
                 ));
             }
-            rows
+            Ok(rows)
         }
-        ast::SetExpr::Select(_) => return ns("INSERT … SELECT"),
-        _ => return ns("this INSERT source"),
-    };
-    Ok(Insert {
-        table: TableRef { name, alias },
-        columns,
-        rows,
-        returning: returning(&i.returning)?,
-    })
+        ast::SetExpr::Select(_) => ns("INSERT … SELECT"),
+        _ => ns("this INSERT source"),
+    }
 }
 
 pub(super) fn update(u: &ast::Update) -> Result<Update, SqlError> {

@@ -73,82 +73,105 @@ pub(super) fn expr(e: &ast::Expr) -> Result<Expr, SqlError> {
             high: bx(expr(high)?),
             negated: *negated,
         },
-        E::BinaryOp { left, op, right } => {
-            use ast::BinaryOperator as B;
-            let op = match op {
-                B::Plus => BinOp::Add,
-                B::Minus => BinOp::Sub,
-                B::Multiply => BinOp::Mul,
-                B::Divide => BinOp::Div,
-                B::Modulo => BinOp::Mod,
-                B::StringConcat => BinOp::Concat,
-                B::Eq => BinOp::Eq,
-                B::NotEq => BinOp::NotEq,
-                B::Lt => BinOp::Lt,
-                B::LtEq => BinOp::LtEq,
-                B::Gt => BinOp::Gt,
-                B::GtEq => BinOp::GtEq,
-                B::And => BinOp::And,
-                B::Or => BinOp::Or,
-                other => return ns(format!("the operator {other}")),
-            };
-            Expr::Binary {
-                op,
-                left: bx(expr(left)?),
-                right: bx(expr(right)?),
-            }
-        }
-        E::UnaryOp { op, expr: x } => match op {
-            ast::UnaryOperator::Minus => match x.as_ref() {
-                E::Value(ast::ValueWithSpan {
-                    value: ast::Value::Number(s, _),
-                    ..
-                }) => number(s, true)?,
-                _ => Expr::Unary {
-                    op: UnOp::Neg,
-                    expr: bx(expr(x)?),
-                },
-            },
-            ast::UnaryOperator::Plus => Expr::Unary {
-                op: UnOp::Plus,
-                expr: bx(expr(x)?),
-            },
-            ast::UnaryOperator::Not => Expr::Unary {
-                op: UnOp::Not,
-                expr: bx(expr(x)?),
-            },
-            other => return ns(format!("the operator {other}")),
+        E::BinaryOp { left, op, right } => Expr::Binary {
+            op: binary_op(op)?,
+            left: bx(expr(left)?),
+            right: bx(expr(right)?),
         },
+        E::UnaryOp { op, expr: x } => unary(op, x)?,
         E::Cast {
             kind,
             expr: x,
             data_type: dt,
             format,
-        } => {
-            match kind {
-                ast::CastKind::Cast | ast::CastKind::DoubleColon => {}
-                _ => return ns(format!("{e}")),
-            }
-            if format.is_some() {
-                return ns("CAST … FORMAT");
-            }
-            Expr::Cast {
-                expr: bx(expr(x)?),
-                ty: data_type(dt)?,
-            }
-        }
+        } => cast(e, kind, x, dt, format.is_some())?,
         E::Function(f) => function(f)?,
-        E::Subquery(_) | E::Exists { .. } | E::InSubquery { .. } => return ns("subqueries"),
-        E::Case { .. } => return ns("CASE"),
-        E::Like { .. } | E::ILike { .. } => return ns("LIKE"),
-        E::IsDistinctFrom(..) | E::IsNotDistinctFrom(..) => return ns("IS [NOT] DISTINCT FROM"),
-        E::IsTrue(_) | E::IsNotTrue(_) | E::IsFalse(_) | E::IsNotFalse(_) => {
-            return ns("IS [NOT] TRUE/FALSE")
-        }
-        E::TypedString(_) => return ns(format!("the typed literal {e}")),
-        E::Tuple(_) => return ns("row constructors"),
-        other => return ns(format!("the expression {other}")),
+        other => return refused(other),
     })
+}
+
+fn binary_op(op: &ast::BinaryOperator) -> Result<BinOp, SqlError> {
+    use ast::BinaryOperator as B;
+    Ok(match op {
+        B::Plus => BinOp::Add,
+        B::Minus => BinOp::Sub,
+        B::Multiply => BinOp::Mul,
+        B::Divide => BinOp::Div,
+        B::Modulo => BinOp::Mod,
+        B::StringConcat => BinOp::Concat,
+        B::Eq => BinOp::Eq,
+        B::NotEq => BinOp::NotEq,
+        B::Lt => BinOp::Lt,
+        B::LtEq => BinOp::LtEq,
+        B::Gt => BinOp::Gt,
+        B::GtEq => BinOp::GtEq,
+        B::And => BinOp::And,
+        B::Or => BinOp::Or,
+        other => return ns(format!("the operator {other}")),
+    })
+}
+
+/// `-x`, `+x`, `NOT x`; a minus before a number literal is part of the literal.
+fn unary(op: &ast::UnaryOperator, x: &ast::Expr) -> Result<Expr, SqlError> {
+    Ok(match op {
+        ast::UnaryOperator::Minus => match x {
+            ast::Expr::Value(ast::ValueWithSpan {
+                value: ast::Value::Number(s, _),
+                ..
+            }) => number(s, true)?,
+            _ => Expr::Unary {
+                op: UnOp::Neg,
+                expr: bx(expr(x)?),
+            },
+        },
+        ast::UnaryOperator::Plus => Expr::Unary {
+            op: UnOp::Plus,
+            expr: bx(expr(x)?),
+        },
+        ast::UnaryOperator::Not => Expr::Unary {
+            op: UnOp::Not,
+            expr: bx(expr(x)?),
+        },
+        other => return ns(format!("the operator {other}")),
+    })
+}
+
+/// `CAST(x AS t)` and `x::t` (`e` is the whole cast expression, for messages).
+fn cast(
+    e: &ast::Expr,
+    kind: &ast::CastKind,
+    x: &ast::Expr,
+    dt: &ast::DataType,
+    has_format: bool,
+) -> Result<Expr, SqlError> {
+    match kind {
+        ast::CastKind::Cast | ast::CastKind::DoubleColon => {}
+        _ => return ns(format!("{e}")),
+    }
+    if has_format {
+        return ns("CAST … FORMAT");
+    }
+    Ok(Expr::Cast {
+        expr: bx(expr(x)?),
+        ty: data_type(dt)?,
+    })
+}
+
+/// Expressions outside the modelled subset, named.
+fn refused<T>(e: &ast::Expr) -> Result<T, SqlError> {
+    use ast::Expr as E;
+    match e {
+        E::Subquery(_) | E::Exists { .. } | E::InSubquery { .. } => ns("subqueries"),
+        E::Case { .. } => ns("CASE"),
+        E::Like { .. } | E::ILike { .. } => ns("LIKE"),
+        E::IsDistinctFrom(..) | E::IsNotDistinctFrom(..) => ns("IS [NOT] DISTINCT FROM"),
+        E::IsTrue(_) | E::IsNotTrue(_) | E::IsFalse(_) | E::IsNotFalse(_) => {
+            ns("IS [NOT] TRUE/FALSE")
+        }
+        E::TypedString(_) => ns(format!("the typed literal {e}")),
+        E::Tuple(_) => ns("row constructors"),
+        other => ns(format!("the expression {other}")),
+    }
 }
 
 fn function(f: &ast::Function) -> Result<Expr, SqlError> {

@@ -130,6 +130,38 @@ pub(super) fn returning(
 }
 
 pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
+    let s = select_body(q)?;
+    check_select_clauses(s)?;
+    let from = match s.from.as_slice() {
+        [] => None,
+        [one] => Some(table_factor(one)?),
+        _ => return ns("JOIN (more than one table in FROM)"),
+    };
+    let items = select_items(&s.projection)?;
+    let filter = s.selection.as_ref().map(expr).transpose()?;
+    if filter.as_ref().is_some_and(Expr::contains_count) {
+        return Err(SqlError::error(
+            "42803",
+            "aggregate functions are not allowed in WHERE",
+        ));
+    }
+    let order_by = order_by(q)?;
+    let (limit, offset) = limit_offset(q)?;
+    let for_update = for_update(q, from.is_some())?;
+    check_count(&items, for_update, &order_by)?;
+    Ok(Select {
+        from,
+        items,
+        filter,
+        order_by,
+        limit,
+        offset,
+        for_update,
+    })
+}
+
+/// The query's plain SELECT, refusing the query-level clauses and set operations not modelled.
+fn select_body(q: &ast::Query) -> Result<&ast::Select, SqlError> {
     if q.with.is_some() {
         return ns("WITH (common table expressions)");
     }
@@ -143,14 +175,18 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
     {
         return ns("this query clause");
     }
-    let s = match q.body.as_ref() {
-        ast::SetExpr::Select(s) => s,
-        ast::SetExpr::SetOperation { op, .. } => return ns(format!("{op} (set operations)")),
-        ast::SetExpr::Values(_) => return ns("VALUES as a query"),
-        ast::SetExpr::Query(_) => return ns("a parenthesized query"),
-        ast::SetExpr::Table(_) => return ns("TABLE as a query"),
-        _ => return ns("this kind of query"),
-    };
+    match q.body.as_ref() {
+        ast::SetExpr::Select(s) => Ok(s),
+        ast::SetExpr::SetOperation { op, .. } => ns(format!("{op} (set operations)")),
+        ast::SetExpr::Values(_) => ns("VALUES as a query"),
+        ast::SetExpr::Query(_) => ns("a parenthesized query"),
+        ast::SetExpr::Table(_) => ns("TABLE as a query"),
+        _ => ns("this kind of query"),
+    }
+}
+
+/// Refuses the SELECT clauses not modelled (DISTINCT, GROUP BY, HAVING, ...).
+fn check_select_clauses(s: &ast::Select) -> Result<(), SqlError> {
     if s.distinct.is_some() {
         return ns("DISTINCT");
     }
@@ -178,19 +214,10 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
     {
         return ns("this SELECT clause");
     }
-    let from = match s.from.as_slice() {
-        [] => None,
-        [one] => Some(table_factor(one)?),
-        _ => return ns("JOIN (more than one table in FROM)"),
-    };
-    let items = select_items(&s.projection)?;
-    let filter = s.selection.as_ref().map(expr).transpose()?;
-    if filter.as_ref().is_some_and(Expr::contains_count) {
-        return Err(SqlError::error(
-            "42803",
-            "aggregate functions are not allowed in WHERE",
-        ));
-    }
+    Ok(())
+}
+
+fn order_by(q: &ast::Query) -> Result<Vec<OrderItem>, SqlError> {
     let mut order_by = Vec::new();
     if let Some(ob) = &q.order_by {
         if ob.interpolate.is_some() {
@@ -217,7 +244,12 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
             }
         }
     }
-    let (limit, offset) = match &q.limit_clause {
+    Ok(order_by)
+}
+
+/// LIMIT and OFFSET, unevaluated.
+fn limit_offset(q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>), SqlError> {
+    Ok(match &q.limit_clause {
         None => (None, None),
         Some(ast::LimitClause::LimitOffset {
             limit,
@@ -233,10 +265,13 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
             )
         }
         Some(ast::LimitClause::OffsetCommaLimit { .. }) => return ns("LIMIT offset, count"),
-    };
-    let mut for_update = false;
+    })
+}
+
+/// Whether the query ends with FOR UPDATE (the only locking clause modelled).
+fn for_update(q: &ast::Query, has_from: bool) -> Result<bool, SqlError> {
     match q.locks.as_slice() {
-        [] => {}
+        [] => Ok(false),
         [lock] => {
             match lock.lock_type {
                 ast::LockType::Share => return ns("SELECT … FOR SHARE"),
@@ -250,13 +285,21 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
                 Some(ast::NonBlock::Nowait) => return ns("FOR UPDATE NOWAIT"),
                 Some(ast::NonBlock::SkipLocked) => return ns("FOR UPDATE SKIP LOCKED"),
             }
-            if from.is_none() {
+            if !has_from {
                 return ns("FOR UPDATE without FROM");
             }
-            for_update = true;
+            Ok(true)
         }
-        _ => return ns("several locking clauses"),
+        _ => ns("several locking clauses"),
     }
+}
+
+/// count(*) is modelled alone: not with other items, ORDER BY or FOR UPDATE.
+fn check_count(
+    items: &[SelectItem],
+    for_update: bool,
+    order_by: &[OrderItem],
+) -> Result<(), SqlError> {
     let has_count = items.iter().any(|i| match i {
         SelectItem::Expr { expr, .. } => expr.contains_count(),
         _ => false,
@@ -268,7 +311,7 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
                 "FOR UPDATE is not allowed with aggregate functions",
             ));
         }
-        for item in &items {
+        for item in items {
             match item {
                 SelectItem::Expr {
                     expr: Expr::CountStar,
@@ -281,13 +324,5 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
             return ns("ORDER BY with count(*)");
         }
     }
-    Ok(Select {
-        from,
-        items,
-        filter,
-        order_by,
-        limit,
-        offset,
-        for_update,
-    })
+    Ok(())
 }
