@@ -206,44 +206,10 @@ impl Scope<'_> {
             Expr::Bool(b) => (B::Const(Value::Bool(*b)), Ty::Bool),
             Expr::Int(i) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
             Expr::Str(s) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
-            Expr::Param(n) => match self.params {
-                None => (B::Const(Value::Null), Ty::Unknown),
-                Some(params) => match n.checked_sub(1).and_then(|i| params.get(i)) {
-                    None => return Err(err("42P02", format!("there is no parameter ${n}"))),
-                    Some(Value::Null) => (B::Const(Value::Null), Ty::Unknown),
-                    Some(Value::Bool(b)) => (B::Const(Value::Bool(*b)), Ty::Bool),
-                    Some(Value::Int(i)) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
-                    Some(Value::Text(s)) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
-                },
-            },
+            Expr::Param(n) => self.param(*n)?,
             Expr::Column { table, name } => self.column(table.as_deref(), name)?,
             Expr::CountStar => (B::Const(Value::Null), Ty::Int8),
-            Expr::Unary { op, expr } => {
-                let (b, ty) = self.bind(expr)?;
-                match op {
-                    UnOp::Not => (B::Not(bx(boolean(b, ty, "NOT")?)), Ty::Bool),
-                    UnOp::Neg | UnOp::Plus => {
-                        let sym = if *op == UnOp::Neg { "-" } else { "+" };
-                        if ty == Ty::Unknown {
-                            return Err(err(
-                                "42725",
-                                format!("operator is not unique: {sym} unknown"),
-                            ));
-                        }
-                        if !ty.is_int() {
-                            return Err(err(
-                                "42883",
-                                format!("operator does not exist: {sym} {}", ty.name()),
-                            ));
-                        }
-                        if *op == UnOp::Neg {
-                            (B::Neg(bx(b), ty), ty)
-                        } else {
-                            (b, ty)
-                        }
-                    }
-                }
-            }
+            Expr::Unary { op, expr } => self.unary(*op, expr)?,
             Expr::Binary { op, left, right } => {
                 let l = self.bind(left)?;
                 let r = self.bind(right)?;
@@ -257,79 +223,135 @@ impl Scope<'_> {
                 expr,
                 list,
                 negated,
-            } => {
-                let x = self.bind(expr)?;
-                let items = list
-                    .iter()
-                    .map(|e| self.bind(e))
-                    .collect::<Result<Vec<_>, _>>()?;
-                // All types must belong to one category, as PostgreSQL's common-type rule.
-                let mut common = x.1;
-                for (_, t) in &items {
-                    if common == Ty::Unknown {
-                        common = *t;
-                    } else if *t != Ty::Unknown && category(*t) != category(common) {
-                        return Err(err(
-                            "42804",
-                            format!(
-                                "IN types {} and {} cannot be matched",
-                                common.name(),
-                                t.name()
-                            ),
-                        ));
-                    }
-                }
-                let cmp = if *negated { BinOp::NotEq } else { BinOp::Eq };
-                let mut acc: Option<B> = None;
-                for item in items {
-                    let (b, _) = binary(cmp, x.clone(), item)?;
-                    acc = Some(match acc {
-                        None => b,
-                        Some(a) if *negated => B::And(bx(a), bx(b)),
-                        Some(a) => B::Or(bx(a), bx(b)),
-                    });
-                }
-                (acc.unwrap_or(B::Const(Value::Bool(*negated))), Ty::Bool)
-            }
+            } => self.in_list(expr, list, *negated)?,
             Expr::Between {
                 expr,
                 low,
                 high,
                 negated,
-            } => {
-                let x = self.bind(expr)?;
-                let lo = self.bind(low)?;
-                let hi = self.bind(high)?;
-                if *negated {
-                    let (a, _) = binary(BinOp::Lt, x.clone(), lo)?;
-                    let (b, _) = binary(BinOp::Gt, x, hi)?;
-                    (B::Or(bx(a), bx(b)), Ty::Bool)
+            } => self.between(expr, low, high, *negated)?,
+            Expr::Cast { expr, ty: target } => self.cast(expr, *target)?,
+        })
+    }
+
+    /// `$n`: its value as a constant (text and NULL untyped); in `check` mode, an untyped NULL.
+    fn param(&self, n: usize) -> Result<(B, Ty), SqlError> {
+        Ok(match self.params {
+            None => (B::Const(Value::Null), Ty::Unknown),
+            Some(params) => match n.checked_sub(1).and_then(|i| params.get(i)) {
+                None => return Err(err("42P02", format!("there is no parameter ${n}"))),
+                Some(Value::Null) => (B::Const(Value::Null), Ty::Unknown),
+                Some(Value::Bool(b)) => (B::Const(Value::Bool(*b)), Ty::Bool),
+                Some(Value::Int(i)) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
+                Some(Value::Text(s)) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
+            },
+        })
+    }
+
+    fn unary(&self, op: UnOp, expr: &Expr) -> Result<(B, Ty), SqlError> {
+        let (b, ty) = self.bind(expr)?;
+        Ok(match op {
+            UnOp::Not => (B::Not(bx(boolean(b, ty, "NOT")?)), Ty::Bool),
+            UnOp::Neg | UnOp::Plus => {
+                let sym = if op == UnOp::Neg { "-" } else { "+" };
+                if ty == Ty::Unknown {
+                    return Err(err(
+                        "42725",
+                        format!("operator is not unique: {sym} unknown"),
+                    ));
+                }
+                if !ty.is_int() {
+                    return Err(err(
+                        "42883",
+                        format!("operator does not exist: {sym} {}", ty.name()),
+                    ));
+                }
+                if op == UnOp::Neg {
+                    (B::Neg(bx(b), ty), ty)
                 } else {
-                    let (a, _) = binary(BinOp::GtEq, x.clone(), lo)?;
-                    let (b, _) = binary(BinOp::LtEq, x, hi)?;
-                    (B::And(bx(a), bx(b)), Ty::Bool)
+                    (b, ty)
                 }
             }
-            Expr::Cast { expr, ty: target } => {
-                let (b, ty) = self.bind(expr)?;
-                let to = Ty::of(*target);
-                match (ty, to) {
-                    (Ty::Unknown, _) => match b {
-                        B::Const(Value::Text(s)) => {
-                            let v = cast_value(Value::Text(s), *target, true)?;
-                            (B::Const(v), to)
-                        }
-                        other => (other, to),
-                    },
-                    (Ty::Bool, Ty::Int2 | Ty::Int8) | (Ty::Int2 | Ty::Int8, Ty::Bool) => {
-                        return Err(err(
-                            "42846",
-                            format!("cannot cast type {} to {}", ty.name(), to.name()),
-                        ))
-                    }
-                    _ => (B::Cast(bx(b), *target, true), to),
-                }
+        })
+    }
+
+    /// `x [NOT] IN (a, b, ...)` as `x = a OR x = b ...` (`x <> a AND ...` when negated).
+    fn in_list(&self, expr: &Expr, list: &[Expr], negated: bool) -> Result<(B, Ty), SqlError> {
+        let x = self.bind(expr)?;
+        let items = list
+            .iter()
+            .map(|e| self.bind(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        // All types must belong to one category, as PostgreSQL's common-type rule.
+        let mut common = x.1;
+        for (_, t) in &items {
+            if common == Ty::Unknown {
+                common = *t;
+            } else if *t != Ty::Unknown && category(*t) != category(common) {
+                return Err(err(
+                    "42804",
+                    format!(
+                        "IN types {} and {} cannot be matched",
+                        common.name(),
+                        t.name()
+                    ),
+                ));
             }
+        }
+        let cmp = if negated { BinOp::NotEq } else { BinOp::Eq };
+        let mut acc: Option<B> = None;
+        for item in items {
+            let (b, _) = binary(cmp, x.clone(), item)?;
+            acc = Some(match acc {
+                None => b,
+                Some(a) if negated => B::And(bx(a), bx(b)),
+                Some(a) => B::Or(bx(a), bx(b)),
+            });
+        }
+        Ok((acc.unwrap_or(B::Const(Value::Bool(negated))), Ty::Bool))
+    }
+
+    /// `x [NOT] BETWEEN lo AND hi` as `x >= lo AND x <= hi` (`x < lo OR x > hi` when negated).
+    fn between(
+        &self,
+        expr: &Expr,
+        low: &Expr,
+        high: &Expr,
+        negated: bool,
+    ) -> Result<(B, Ty), SqlError> {
+        let x = self.bind(expr)?;
+        let lo = self.bind(low)?;
+        let hi = self.bind(high)?;
+        Ok(if negated {
+            let (a, _) = binary(BinOp::Lt, x.clone(), lo)?;
+            let (b, _) = binary(BinOp::Gt, x, hi)?;
+            (B::Or(bx(a), bx(b)), Ty::Bool)
+        } else {
+            let (a, _) = binary(BinOp::GtEq, x.clone(), lo)?;
+            let (b, _) = binary(BinOp::LtEq, x, hi)?;
+            (B::And(bx(a), bx(b)), Ty::Bool)
+        })
+    }
+
+    /// An explicit cast `x::t`; an untyped literal is parsed as `t` now.
+    fn cast(&self, expr: &Expr, target: SqlType) -> Result<(B, Ty), SqlError> {
+        let (b, ty) = self.bind(expr)?;
+        let to = Ty::of(target);
+        Ok(match (ty, to) {
+            (Ty::Unknown, _) => match b {
+                B::Const(Value::Text(s)) => {
+                    let v = cast_value(Value::Text(s), target, true)?;
+                    (B::Const(v), to)
+                }
+                other => (other, to),
+            },
+            (Ty::Bool, Ty::Int2 | Ty::Int8) | (Ty::Int2 | Ty::Int8, Ty::Bool) => {
+                return Err(err(
+                    "42846",
+                    format!("cannot cast type {} to {}", ty.name(), to.name()),
+                ))
+            }
+            _ => (B::Cast(bx(b), target, true), to),
         })
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{project, with_returning, Outcome};
 use crate::sql::bind::{assign, B};
+use crate::sql::catalog::Table;
 use crate::sql::db::{err, Db};
 use crate::sql::error::SqlError;
 use crate::sql::eval::eval;
@@ -101,54 +102,9 @@ impl Db {
             t.check_not_null(&row)?;
             new_rows.push(row);
         }
-        // Unique check against the rows this session can see, waiting where another open
-        // transaction has an uncommitted write on the same key.
-        let mut keys: Vec<Vec<Value>> = Vec::new();
-        if !t.pk.is_empty() {
-            for row in &new_rows {
-                let key: Vec<Value> = t.pk.iter().map(|&i| row[i].clone()).collect();
-                let duplicate = err(
-                    "23505",
-                    format!(
-                        "duplicate key value violates unique constraint \"{}\"",
-                        t.pk_name
-                    ),
-                );
-                if keys.contains(&key) {
-                    return Err(duplicate);
-                }
-                if let Some(slot) = t.rows.get(&key) {
-                    if let Some(p) = slot.pending.as_ref().filter(|p| p.session != s) {
-                        return Ok(Outcome::Wait {
-                            table: ti,
-                            key,
-                            holder: p.session,
-                            progress: None,
-                        });
-                    }
-                    if slot.visible(Some(s)).is_some() {
-                        touches.insert(Touch::ReadRow {
-                            table: t.name.clone(),
-                            key: t.key_string(&key),
-                        });
-                        return Err(duplicate);
-                    }
-                    if let Some(l) = slot.lock.as_ref().filter(|l| l.holder != s) {
-                        return Ok(Outcome::Wait {
-                            table: ti,
-                            key,
-                            holder: l.holder,
-                            progress: None,
-                        });
-                    }
-                }
-                keys.push(key);
-            }
-        } else {
-            for i in 0..new_rows.len() {
-                let id = i64::try_from(i).unwrap_or(i64::MAX);
-                keys.push(vec![Value::Int(t.next_rowid.saturating_add(id))]);
-            }
+        let keys = row_keys(t, &new_rows);
+        if let Some(wait) = self.check_unique(s, ti, &keys, touches)? {
+            return Ok(wait);
         }
         let returned = match &plan.returning {
             Some(items) => Some(
@@ -159,12 +115,80 @@ impl Db {
             ),
             None => None,
         };
+        let n = new_rows.len();
+        self.insert_rows(s, ti, keys, new_rows, touches);
+        Ok(Outcome::Rows(with_returning(
+            format!("INSERT 0 {n}"),
+            plan.returning.as_ref(),
+            returned,
+        )))
+    }
+
+    /// Unique check against the rows this session can see, waiting where another open
+    /// transaction has an uncommitted write on the same key. None: no conflict.
+    fn check_unique(
+        &self,
+        s: SessionId,
+        ti: usize,
+        keys: &[Vec<Value>],
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Option<Outcome>, SqlError> {
+        let t = &self.tables[ti];
+        if t.pk.is_empty() {
+            return Ok(None);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let duplicate = err(
+                "23505",
+                format!(
+                    "duplicate key value violates unique constraint \"{}\"",
+                    t.pk_name
+                ),
+            );
+            if keys[..i].contains(key) {
+                return Err(duplicate);
+            }
+            let wait = |holder| {
+                Ok(Some(Outcome::Wait {
+                    table: ti,
+                    key: key.clone(),
+                    holder,
+                    progress: None,
+                }))
+            };
+            if let Some(slot) = t.rows.get(key) {
+                if let Some(p) = slot.pending.as_ref().filter(|p| p.session != s) {
+                    return wait(p.session);
+                }
+                if slot.visible(Some(s)).is_some() {
+                    touches.insert(Touch::ReadRow {
+                        table: t.name.clone(),
+                        key: t.key_string(key),
+                    });
+                    return Err(duplicate);
+                }
+                if let Some(l) = slot.lock.as_ref().filter(|l| l.holder != s) {
+                    return wait(l.holder);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes the new rows as `s`'s uncommitted versions, each with `s`'s lock.
+    fn insert_rows(
+        &mut self,
+        s: SessionId,
+        ti: usize,
+        keys: Vec<Vec<Value>>,
+        new_rows: Vec<Vec<Value>>,
+        touches: &mut BTreeSet<Touch>,
+    ) {
         let t = &mut self.tables[ti];
         if t.pk.is_empty() {
             let n = i64::try_from(new_rows.len()).unwrap_or(i64::MAX);
             t.next_rowid = t.next_rowid.saturating_add(n);
         }
-        let n = new_rows.len();
         for (key, row) in keys.iter().zip(new_rows) {
             touches.insert(Touch::WriteRow {
                 table: t.name.clone(),
@@ -182,10 +206,22 @@ impl Db {
                 });
             }
         }
-        Ok(Outcome::Rows(with_returning(
-            format!("INSERT 0 {n}"),
-            plan.returning.as_ref(),
-            returned,
-        )))
+    }
+}
+
+/// The keys of new rows: their primary-key values, or the next internal row ids.
+fn row_keys(t: &Table, new_rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
+    if t.pk.is_empty() {
+        (0..new_rows.len())
+            .map(|i| {
+                let id = i64::try_from(i).unwrap_or(i64::MAX);
+                vec![Value::Int(t.next_rowid.saturating_add(id))]
+            })
+            .collect()
+    } else {
+        new_rows
+            .iter()
+            .map(|row| t.pk.iter().map(|&i| row[i].clone()).collect())
+            .collect()
     }
 }

@@ -104,7 +104,56 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) -> Result<SelectOut, SqlError> {
         let plan = self.plan_select(sel, params, touches)?;
-        let source: Vec<(Option<Vec<Value>>, Vec<Value>)> = match plan.table {
+        let matched = self.select_matching(&plan, viewer, touches)?;
+        let columns: Vec<String> = plan.outputs.iter().map(|(n, _)| n.clone()).collect();
+        if plan.count {
+            let n = i64::try_from(matched.len()).unwrap_or(i64::MAX);
+            let row: Vec<Value> = plan.outputs.iter().map(|_| Value::Int(n)).collect();
+            let rows: Vec<Vec<Value>> = std::iter::once(row)
+                .skip(usize::try_from(plan.offset).unwrap_or(usize::MAX))
+                .take(
+                    plan.limit
+                        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)),
+                )
+                .collect();
+            return Ok(SelectOut {
+                columns,
+                rows,
+                cands: Vec::new(),
+            });
+        }
+        let produced = sorted_outputs(&plan, matched)?;
+        let offset = usize::try_from(plan.offset).unwrap_or(usize::MAX);
+        let end = match plan.limit {
+            Some(l) => offset.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)),
+            None => usize::MAX,
+        };
+        let mut cands = Vec::new();
+        let mut rows = Vec::new();
+        for (i, (key, out, _, row)) in produced.into_iter().enumerate() {
+            if let Some(k) = key {
+                cands.push((k, row));
+            }
+            if i >= offset && i < end {
+                rows.push(out);
+            }
+        }
+        Ok(SelectOut {
+            columns,
+            rows,
+            cands,
+        })
+    }
+
+    /// The rows `viewer` sees that pass the WHERE, in key order, recording them as read
+    /// (without FROM: one empty row).
+    fn select_matching(
+        &self,
+        plan: &SelectPlan,
+        viewer: Option<SessionId>,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Vec<MaybeKeyedRow>, SqlError> {
+        let source: Vec<MaybeKeyedRow> = match plan.table {
             Some(t) => self.tables[t]
                 .visible(viewer)
                 .map(|(k, v)| (Some(k.clone()), v.clone()))
@@ -131,70 +180,7 @@ impl Db {
                 }
             }
         }
-        let columns: Vec<String> = plan.outputs.iter().map(|(n, _)| n.clone()).collect();
-        if plan.count {
-            let n = i64::try_from(matched.len()).unwrap_or(i64::MAX);
-            let row: Vec<Value> = plan.outputs.iter().map(|_| Value::Int(n)).collect();
-            let rows: Vec<Vec<Value>> = std::iter::once(row)
-                .skip(usize::try_from(plan.offset).unwrap_or(usize::MAX))
-                .take(
-                    plan.limit
-                        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)),
-                )
-                .collect();
-            return Ok(SelectOut {
-                columns,
-                rows,
-                cands: Vec::new(),
-            });
-        }
-        let mut produced = Vec::new();
-        for (key, row) in matched {
-            let out = plan
-                .outputs
-                .iter()
-                .map(|(_, b)| eval(b, &row))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut sort_keys = Vec::new();
-            for (target, _, _) in &plan.order {
-                sort_keys.push(match target {
-                    OrderTarget::Output(i) => out.get(*i).cloned().unwrap_or(Value::Null),
-                    OrderTarget::Input(b) => eval(b, &row)?,
-                });
-            }
-            produced.push((key, out, sort_keys, row));
-        }
-        if !plan.order.is_empty() {
-            produced.sort_by(|a, b| {
-                for (i, (_, desc, nulls_first)) in plan.order.iter().enumerate() {
-                    let ord = compare_sort(&a.2[i], &b.2[i], *desc, *nulls_first);
-                    if ord != std::cmp::Ordering::Equal {
-                        return ord;
-                    }
-                }
-                std::cmp::Ordering::Equal
-            });
-        }
-        let offset = usize::try_from(plan.offset).unwrap_or(usize::MAX);
-        let end = match plan.limit {
-            Some(l) => offset.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)),
-            None => usize::MAX,
-        };
-        let mut cands = Vec::new();
-        let mut rows = Vec::new();
-        for (i, (key, out, _, row)) in produced.into_iter().enumerate() {
-            if let Some(k) = key {
-                cands.push((k, row));
-            }
-            if i >= offset && i < end {
-                rows.push(out);
-            }
-        }
-        Ok(SelectOut {
-            columns,
-            rows,
-            cands,
-        })
+        Ok(matched)
     }
 
     pub(in crate::sql) fn exec_select(
@@ -257,4 +243,47 @@ impl Db {
             notices: Vec::new(),
         }))
     }
+}
+
+/// A row with its key (None: the one empty row of a SELECT without FROM).
+type MaybeKeyedRow = (Option<Vec<Value>>, Vec<Value>);
+
+/// One output row: its key (None without FROM), the select list's values, the ORDER BY sort
+/// keys, and the input row.
+type Produced = (Option<Vec<Value>>, Vec<Value>, Vec<Value>, Vec<Value>);
+
+/// Evaluates the select list and the sort keys of each matched row, and sorts by ORDER BY
+/// (stable: ties keep key order).
+fn sorted_outputs(
+    plan: &SelectPlan,
+    matched: Vec<MaybeKeyedRow>,
+) -> Result<Vec<Produced>, SqlError> {
+    let mut produced = Vec::new();
+    for (key, row) in matched {
+        let out = plan
+            .outputs
+            .iter()
+            .map(|(_, b)| eval(b, &row))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sort_keys = Vec::new();
+        for (target, _, _) in &plan.order {
+            sort_keys.push(match target {
+                OrderTarget::Output(i) => out.get(*i).cloned().unwrap_or(Value::Null),
+                OrderTarget::Input(b) => eval(b, &row)?,
+            });
+        }
+        produced.push((key, out, sort_keys, row));
+    }
+    if !plan.order.is_empty() {
+        produced.sort_by(|a, b| {
+            for (i, (_, desc, nulls_first)) in plan.order.iter().enumerate() {
+                let ord = compare_sort(&a.2[i], &b.2[i], *desc, *nulls_first);
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+    }
+    Ok(produced)
 }

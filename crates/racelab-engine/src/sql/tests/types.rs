@@ -304,39 +304,7 @@ fn assignment_types_and_ddl_details() {
         s,
         "INSERT INTO budget VALUES (1, 'FOOD', 10, 'yes')",
     );
-    let e = fails(&mut db, s, "INSERT INTO budget VALUES (1, 'FOOD', 1, true)");
-    assert_eq!(
-        e.message,
-        "duplicate key value violates unique constraint \"budget_key\""
-    );
-    let e = fails(
-        &mut db,
-        s,
-        "INSERT INTO budget VALUES (2, 'TOOLONG', 1, true)",
-    );
-    assert_eq!(
-        (e.code.as_str(), e.message.as_str()),
-        ("22001", "value too long for type character varying(5)")
-    );
-    let e = fails(&mut db, s, "UPDATE budget SET ok = 1");
-    assert_eq!(
-        (e.code.as_str(), e.message.as_str()),
-        (
-            "42804",
-            "column \"ok\" is of type boolean but expression is of type integer"
-        )
-    );
-    let e = fails(&mut db, s, "UPDATE budget SET amount = category");
-    assert_eq!(
-        e.message,
-        "column \"amount\" is of type bigint but expression is of type character varying"
-    );
-    let e = fails(&mut db, s, "UPDATE budget SET ok = 'maybe'");
-    assert_eq!(
-        e.message,
-        "invalid input syntax for type boolean: \"maybe\""
-    );
-    assert!(fails(&mut db, s, "UPDATE budget SET category = 'X'").is_not_supported());
+    assignment_errors_on_budget(&mut db, s);
     ok(
         &mut db,
         s,
@@ -365,4 +333,38 @@ fn assignment_types_and_ddl_details() {
     );
     let e = fails(&mut db, s, "SELECT * FROM budget LIMIT -1");
     assert_eq!(e.code, "2201W");
+}
+
+/// The errors of writes into `budget` (from `assignment_types_and_ddl_details`): unique key,
+/// varchar length, assignment types, boolean input, primary-key update.
+fn assignment_errors_on_budget(db: &mut Db, s: SessionId) {
+    let e = fails(db, s, "INSERT INTO budget VALUES (1, 'FOOD', 1, true)");
+    assert_eq!(
+        e.message,
+        "duplicate key value violates unique constraint \"budget_key\""
+    );
+    let e = fails(db, s, "INSERT INTO budget VALUES (2, 'TOOLONG', 1, true)");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("22001", "value too long for type character varying(5)")
+    );
+    let e = fails(db, s, "UPDATE budget SET ok = 1");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "42804",
+            "column \"ok\" is of type boolean but expression is of type integer"
+        )
+    );
+    let e = fails(db, s, "UPDATE budget SET amount = category");
+    assert_eq!(
+        e.message,
+        "column \"amount\" is of type bigint but expression is of type character varying"
+    );
+    let e = fails(db, s, "UPDATE budget SET ok = 'maybe'");
+    assert_eq!(
+        e.message,
+        "invalid input syntax for type boolean: \"maybe\""
+    );
+    assert!(fails(db, s, "UPDATE budget SET category = 'X'").is_not_supported());
 }
