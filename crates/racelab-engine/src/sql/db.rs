@@ -25,6 +25,7 @@ use std::collections::BTreeSet;
 use super::catalog::Table;
 use super::error::SqlError;
 use super::exec::{check_params, Step};
+use super::locks::Lock;
 use super::prepare::{Prepared, Stmt};
 use super::tx::{Session, Tx};
 use super::{Done, Exec, QueryResult, SessionId};
@@ -209,10 +210,7 @@ impl Db {
                         key: t.key_string(key),
                         committed: slot.committed.clone(),
                         pending: slot.pending.as_ref().map(|p| (p.session, p.values.clone())),
-                        lock: slot.lock.as_ref().map(|l| LockView {
-                            holder: l.holder,
-                            waiters: l.waiters.clone(),
-                        }),
+                        lock: slot.lock.as_ref().and_then(Lock::view),
                     })
                     .collect(),
             })

@@ -1,52 +1,159 @@
-//! Row locks: taking them, their FIFO wait queues, the wait-for check that refuses deadlocks,
-//! and waking the waiters when locks are released.
+//! Row locks: their modes and PostgreSQL's conflict table, lock entries with several holders,
+//! taking them, their FIFO wait queues, the wait-for graph and the check on it that refuses
+//! deadlocks, and waking the waiters when locks are released.
 
 use std::collections::{BTreeSet, VecDeque};
 
-use super::db::Db;
+use super::db::{Db, LockView};
 use super::error::SqlError;
 use super::exec::{Outcome, Step};
 use super::tx::{Tx, Waiting};
 use super::{BlockedOn, SessionId, Wake};
 use crate::value::Value;
 
+/// PostgreSQL's four row-lock strengths, weakest first: FOR KEY SHARE, FOR SHARE,
+/// FOR NO KEY UPDATE, FOR UPDATE. Every lock the simulator takes today is `Update`
+/// (SELECT … FOR UPDATE, UPDATE, DELETE, and the inserter's lock on its new row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// The three weaker modes are only named by the conflict table and its tests until statements
+// that take them (FOR SHARE, FOR KEY SHARE, FOR NO KEY UPDATE) are modelled.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) enum LockMode {
+    KeyShare,
+    Share,
+    NoKeyUpdate,
+    Update,
+}
+
+/// Whether locks in modes `a` and `b` on one row, held by different transactions, conflict:
+/// PostgreSQL's table of conflicting row-level locks (PostgreSQL 15 documentation, 13.3.2
+/// "Row-Level Locks"). Symmetric.
+pub(super) fn conflicts(a: LockMode, b: LockMode) -> bool {
+    use LockMode::*;
+    match (a, b) {
+        (Update, _) | (_, Update) => true,
+        (NoKeyUpdate, KeyShare) | (KeyShare, NoKeyUpdate) => false,
+        (NoKeyUpdate, _) | (_, NoKeyUpdate) => true,
+        (KeyShare | Share, KeyShare | Share) => false,
+    }
+}
+
+/// A row lock: the transactions holding it, in the order they took it, each with its mode
+/// (never empty: a lock nobody holds is removed), and the FIFO queue of the sessions waiting
+/// for it, each with the mode it wants.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) struct Lock {
-    pub(super) holder: SessionId,
-    pub(super) waiters: Vec<SessionId>,
+    pub(super) holders: Vec<(SessionId, LockMode)>,
+    pub(super) waiters: Vec<(SessionId, LockMode)>,
+}
+
+impl Lock {
+    pub(super) fn new(s: SessionId, mode: LockMode) -> Lock {
+        Lock {
+            holders: vec![(s, mode)],
+            waiters: Vec::new(),
+        }
+    }
+
+    pub(super) fn holds(&self, s: SessionId) -> bool {
+        self.holders.iter().any(|&(h, _)| h == s)
+    }
+
+    /// The first other holder whose mode conflicts with `mode` wanted by `s`: the session `s`
+    /// must wait for (None: `s` can take the lock now).
+    pub(super) fn blocker(&self, s: SessionId, mode: LockMode) -> Option<SessionId> {
+        self.holders
+            .iter()
+            .find(|&&(h, held)| h != s && conflicts(mode, held))
+            .map(|&(h, _)| h)
+    }
+
+    /// Grants `s` the lock in `mode` (the caller checked that nobody blocks it); a holder keeps
+    /// the stronger of its modes.
+    pub(super) fn grant(&mut self, s: SessionId, mode: LockMode) {
+        match self.holders.iter_mut().find(|(h, _)| *h == s) {
+            Some((_, held)) => *held = (*held).max(mode),
+            None => self.holders.push((s, mode)),
+        }
+    }
+
+    /// Removes `s`'s hold. Returns the waiters to retry, in queue order (they leave the queue):
+    /// all of them when nobody holds the lock any more, otherwise those whose wanted mode
+    /// conflicts with no remaining holder.
+    pub(super) fn release(&mut self, s: SessionId) -> Vec<SessionId> {
+        self.holders.retain(|&(h, _)| h != s);
+        let holders = &self.holders;
+        let (free, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiters)
+            .into_iter()
+            .partition(|&(w, mode)| {
+                !holders
+                    .iter()
+                    .any(|&(h, held)| h != w && conflicts(mode, held))
+            });
+        self.waiters = still;
+        free.into_iter().map(|(w, _)| w).collect()
+    }
+
+    /// The lock as the UI shows it: its first holder and the queue.
+    pub(super) fn view(&self) -> Option<LockView> {
+        Some(LockView {
+            holder: self.holders.first()?.0,
+            waiters: self.waiters.iter().map(|&(w, _)| w).collect(),
+        })
+    }
 }
 
 pub(super) const DEADLOCK: &str =
     "deadlock detection (PostgreSQL would abort one transaction with 40P01 after deadlock_timeout)";
 
 impl Db {
-    /// Takes (or keeps) `s`'s lock on the row.
-    pub(super) fn lock_row(&mut self, s: SessionId, table: usize, key: &[Value]) {
+    /// Takes (or keeps) `s`'s lock on the row in `mode` (the caller checked that no other
+    /// holder blocks it).
+    pub(super) fn lock_row(&mut self, s: SessionId, table: usize, key: &[Value], mode: LockMode) {
         let slot = self.tables[table].rows.entry(key.to_vec()).or_default();
-        if slot.lock.is_none() {
-            slot.lock = Some(Lock {
-                holder: s,
-                waiters: Vec::new(),
-            });
+        match slot.lock.as_mut() {
+            None => slot.lock = Some(Lock::new(s, mode)),
+            Some(lock) => lock.grant(s, mode),
         }
     }
 
-    /// Whether `from` (transitively) waits for a lock held by `target`.
+    /// The wait-for graph: an edge `(waiter, holder)` for each session waiting for a row lock
+    /// and each holder of that lock whose mode conflicts with the mode the waiter wants.
+    /// Sorted, without duplicates.
+    pub fn wait_for_graph(&self) -> Vec<(SessionId, SessionId)> {
+        let mut edges = BTreeSet::new();
+        for (w, session) in self.sessions.iter().enumerate() {
+            let Some(waiting) = &session.waiting else {
+                continue;
+            };
+            let Some(lock) = self
+                .tables
+                .get(waiting.table)
+                .and_then(|t| t.rows.get(&waiting.key))
+                .and_then(|slot| slot.lock.as_ref())
+            else {
+                continue;
+            };
+            for &(h, held) in &lock.holders {
+                if h != w && conflicts(waiting.mode, held) {
+                    edges.insert((w, h));
+                }
+            }
+        }
+        edges.into_iter().collect()
+    }
+
+    /// Whether `from` (transitively) waits for a lock held by `target`, in the wait-for graph.
     pub(super) fn waits_for(&self, from: SessionId, target: SessionId) -> bool {
-        let mut cur = from;
-        for _ in 0..=self.sessions.len() {
+        let graph = self.wait_for_graph();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from];
+        while let Some(cur) = stack.pop() {
             if cur == target {
                 return true;
             }
-            let next = self
-                .sessions
-                .get(cur)
-                .and_then(|s| s.waiting.as_ref())
-                .and_then(|w| self.tables.get(w.table)?.rows.get(&w.key)?.lock.as_ref())
-                .map(|l| l.holder);
-            match next {
-                Some(h) => cur = h,
-                None => return false,
+            if seen.insert(cur) {
+                stack.extend(graph.iter().filter(|&&(w, _)| w == cur).map(|&(_, h)| h));
             }
         }
         false
@@ -128,7 +235,7 @@ impl Db {
             .get_mut(&waiting.key)
             .and_then(|slot| slot.lock.as_mut())
         {
-            lock.waiters.push(s);
+            lock.waiters.push((s, waiting.mode));
         }
         self.sessions[s].waiting = Some(waiting);
         BlockedOn {

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use super::catalog::Table;
 use super::db::Db;
-use super::locks::Lock;
+use super::locks::{Lock, LockMode};
 use super::{SessionId, Touch};
 use crate::value::Value;
 
@@ -73,9 +73,10 @@ impl Db {
         table: usize,
         key: &[Value],
         values: Option<Vec<Value>>,
+        mode: LockMode,
         touches: &mut BTreeSet<Touch>,
     ) {
-        self.lock_row(s, table, key);
+        self.lock_row(s, table, key, mode);
         let t = &mut self.tables[table];
         touches.insert(Touch::WriteRow {
             table: t.name.clone(),

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::db::{tag_only, Db};
 use super::error::SqlError;
 use super::exec::rows::Progress;
+use super::locks::LockMode;
 use super::prepare::Prepared;
 use super::{Done, QueryResult, SessionId, Touch};
 use crate::value::Value;
@@ -31,6 +32,8 @@ pub(super) struct Waiting {
     pub(super) params: Vec<Value>,
     pub(super) table: usize,
     pub(super) key: Vec<Value>,
+    /// The lock mode it waits to take.
+    pub(super) mode: LockMode,
     /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch).
     pub(super) progress: Option<Progress>,
 }
@@ -75,7 +78,7 @@ impl Db {
                 .and_then(|t| t.rows.get_mut(&w.key))
                 .and_then(|slot| slot.lock.as_mut())
             {
-                lock.waiters.retain(|&x| x != session);
+                lock.waiters.retain(|&(x, _)| x != session);
             }
         }
         let mut touches = BTreeSet::new();
@@ -109,7 +112,7 @@ impl Db {
                 .rows
                 .iter()
                 .filter(|(_, slot)| {
-                    slot.lock.as_ref().is_some_and(|l| l.holder == s)
+                    slot.lock.as_ref().is_some_and(|l| l.holds(s))
                         || slot.pending.as_ref().is_some_and(|p| p.session == s)
                 })
                 .map(|(k, _)| k.clone())
@@ -129,9 +132,10 @@ impl Db {
                         }
                     }
                 }
-                if slot.lock.as_ref().is_some_and(|l| l.holder == s) {
-                    if let Some(lock) = slot.lock.take() {
-                        released.extend(lock.waiters);
+                if let Some(lock) = slot.lock.as_mut().filter(|l| l.holds(s)) {
+                    released.extend(lock.release(s));
+                    if lock.holders.is_empty() {
+                        slot.lock = None;
                     }
                 }
                 if slot.committed.is_none() && slot.pending.is_none() && slot.lock.is_none() {

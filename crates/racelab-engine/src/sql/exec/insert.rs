@@ -9,7 +9,7 @@ use crate::sql::catalog::Table;
 use crate::sql::db::{err, Db};
 use crate::sql::error::SqlError;
 use crate::sql::eval::eval;
-use crate::sql::locks::Lock;
+use crate::sql::locks::{Lock, LockMode};
 use crate::sql::prepare::Insert;
 use crate::sql::storage::Pending;
 use crate::sql::types::store;
@@ -152,6 +152,7 @@ impl Db {
                 Ok(Some(Outcome::Wait {
                     table: ti,
                     key: key.clone(),
+                    mode: LockMode::Update,
                     holder,
                     progress: None,
                 }))
@@ -167,8 +168,12 @@ impl Db {
                     });
                     return Err(duplicate);
                 }
-                if let Some(l) = slot.lock.as_ref().filter(|l| l.holder != s) {
-                    return wait(l.holder);
+                if let Some(h) = slot
+                    .lock
+                    .as_ref()
+                    .and_then(|l| l.blocker(s, LockMode::Update))
+                {
+                    return wait(h);
                 }
             }
         }
@@ -200,10 +205,7 @@ impl Db {
                 values: Some(row),
             });
             if slot.lock.is_none() {
-                slot.lock = Some(Lock {
-                    holder: s,
-                    waiters: Vec::new(),
-                });
+                slot.lock = Some(Lock::new(s, LockMode::Update));
             }
         }
     }

@@ -13,6 +13,7 @@ use super::bind::B;
 use super::db::{err, tag_only, Db};
 use super::error::SqlError;
 use super::eval::eval;
+use super::locks::LockMode;
 use super::prepare::{Prepared, Stmt};
 use super::tx::{Tx, Waiting};
 use super::{BlockedOn, QueryResult, SessionId, Touch};
@@ -32,10 +33,12 @@ pub(in crate::sql) enum Step {
 /// What a statement body produced when it did not fail.
 pub(in crate::sql) enum Outcome {
     Rows(QueryResult),
-    /// Must wait for the lock on `(table, key)` held by `holder`.
+    /// Must wait to take the lock on `(table, key)` in `mode`; `holder` holds it in a
+    /// conflicting mode.
     Wait {
         table: usize,
         key: Vec<Value>,
+        mode: LockMode,
         holder: SessionId,
         progress: Option<Progress>,
     },
@@ -90,6 +93,7 @@ impl Db {
             Ok(Outcome::Wait {
                 table,
                 key,
+                mode,
                 holder,
                 mut progress,
             }) => {
@@ -101,6 +105,7 @@ impl Db {
                     params: params.to_vec(),
                     table,
                     key,
+                    mode,
                     progress,
                 };
                 Step::Blocked(self.enqueue(s, waiting, holder))

@@ -9,6 +9,7 @@ use crate::sql::bind::{assign, B};
 use crate::sql::db::{err, Db};
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy};
+use crate::sql::locks::LockMode;
 use crate::sql::prepare::{Delete, Update};
 use crate::sql::storage::{KeyedRow, Pending};
 use crate::sql::types::store;
@@ -37,6 +38,16 @@ pub(in crate::sql) enum RowAction<'a> {
     Lock,
     Update(&'a [(usize, B)]),
     Delete,
+}
+
+impl RowAction<'_> {
+    /// The row-lock mode the action takes: `Update` for all three today (PostgreSQL takes only
+    /// `NoKeyUpdate` for an UPDATE that changes no key column; not modelled).
+    pub(in crate::sql) fn mode(&self) -> LockMode {
+        match self {
+            RowAction::Lock | RowAction::Update(_) | RowAction::Delete => LockMode::Update,
+        }
+    }
 }
 
 pub(in crate::sql) struct UpdatePlan {
@@ -150,8 +161,7 @@ impl Db {
             let slot = self.tables[table].rows.get(&key);
             if let Some(holder) = slot
                 .and_then(|sl| sl.lock.as_ref())
-                .map(|l| l.holder)
-                .filter(|&h| h != s)
+                .and_then(|l| l.blocker(s, action.mode()))
             {
                 return Ok(Some((key, holder)));
             }
@@ -197,7 +207,7 @@ impl Db {
                 if let Some(items) = output {
                     prog.out.push(project(items, &row)?);
                 }
-                self.lock_row(s, table, &key);
+                self.lock_row(s, table, &key, action.mode());
                 let t = &self.tables[table];
                 touches.insert(Touch::WriteRow {
                     table: t.name.clone(),
@@ -216,7 +226,7 @@ impl Db {
                 }
                 let before = t.rows.get(&key).and_then(|sl| sl.pending.clone());
                 prog.undo.push((key.clone(), before));
-                self.write(s, table, &key, Some(new), touches);
+                self.write(s, table, &key, Some(new), action.mode(), touches);
             }
             RowAction::Delete => {
                 if let Some(items) = output {
@@ -225,7 +235,7 @@ impl Db {
                 let t = &self.tables[table];
                 let before = t.rows.get(&key).and_then(|sl| sl.pending.clone());
                 prog.undo.push((key.clone(), before));
-                self.write(s, table, &key, None, touches);
+                self.write(s, table, &key, None, action.mode(), touches);
             }
         }
         prog.done += 1;
@@ -330,6 +340,7 @@ impl Db {
             return Ok(Outcome::Wait {
                 table: ti,
                 key,
+                mode: action.mode(),
                 holder,
                 progress: Some(prog),
             });

@@ -231,6 +231,7 @@ impl Db {
             return Ok(Outcome::Wait {
                 table: ti,
                 key,
+                mode: RowAction::Lock.mode(),
                 holder,
                 progress: Some(prog),
             });

@@ -1,6 +1,7 @@
 //! Lock waits: blocking, waking in FIFO order, crashed clients, deadlock refusal.
 
 use super::*;
+use crate::sql::locks::{conflicts, Lock, LockMode};
 
 #[test]
 fn lost_update_second_update_waits_and_completes_on_commit() {
@@ -335,4 +336,75 @@ fn blocked_on_a_composite_key_and_busy_session() {
     let before = db.clone();
     assert!(fails(&mut db, t, "SELECT 1").is_not_supported());
     assert_eq!(db, before);
+}
+
+#[test]
+fn row_lock_conflicts_are_postgres_table() {
+    // PostgreSQL 15 documentation, 13.3.2 "Row-Level Locks", "Conflicting Row-Level Locks":
+    // requested mode (rows) against current mode (columns), in the order FOR KEY SHARE,
+    // FOR SHARE, FOR NO KEY UPDATE, FOR UPDATE; X = conflict.
+    use LockMode::*;
+    let modes = [KeyShare, Share, NoKeyUpdate, Update];
+    let table = [
+        [false, false, false, true],
+        [false, false, true, true],
+        [false, true, true, true],
+        [true, true, true, true],
+    ];
+    for (i, &requested) in modes.iter().enumerate() {
+        for (j, &current) in modes.iter().enumerate() {
+            assert_eq!(
+                conflicts(requested, current),
+                table[i][j],
+                "{requested:?} against {current:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_lock_has_several_holders_and_frees_the_waiters_it_no_longer_blocks() {
+    use LockMode::*;
+    let mut lock = Lock::new(1, KeyShare);
+    lock.grant(2, Share);
+    assert!(lock.holds(1) && lock.holds(2) && !lock.holds(3));
+    assert_eq!(lock.blocker(3, Share), None);
+    assert_eq!(lock.blocker(3, NoKeyUpdate), Some(2));
+    assert_eq!(lock.blocker(3, Update), Some(1));
+    assert_eq!(lock.blocker(2, Update), Some(1));
+    lock.grant(1, Update);
+    assert_eq!(lock.holders, vec![(1, Update), (2, Share)]);
+    lock.grant(1, KeyShare);
+    assert_eq!(lock.holders, vec![(1, Update), (2, Share)]);
+
+    let mut lock = Lock::new(1, KeyShare);
+    lock.grant(2, Share);
+    lock.waiters = vec![(3, Update), (4, NoKeyUpdate), (5, KeyShare)];
+    assert_eq!(lock.release(2), vec![4, 5]);
+    assert_eq!(lock.holders, vec![(1, KeyShare)]);
+    assert_eq!(lock.waiters, vec![(3, Update)]);
+    assert_eq!(lock.release(1), vec![3]);
+    assert!(lock.holders.is_empty() && lock.waiters.is_empty());
+}
+
+#[test]
+fn wait_for_graph_has_an_edge_from_each_waiter_to_its_holder() {
+    let (mut db, a, b, c) = rows_1_to(2);
+    assert!(db.wait_for_graph().is_empty());
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, b, "BEGIN");
+    ok(&mut db, a, "UPDATE t SET v = 10 WHERE id = 1");
+    ok(&mut db, b, "UPDATE t SET v = 20 WHERE id = 2");
+    blocked(db.execute(c, &p("UPDATE t SET v = 30 WHERE id = 2"), &[]));
+    assert_eq!(db.wait_for_graph(), vec![(c, b)]);
+    blocked(db.execute(b, &p("SELECT * FROM t WHERE id = 1 FOR UPDATE"), &[]));
+    assert_eq!(db.wait_for_graph(), vec![(b, a), (c, b)]);
+    // a closing the cycle (a → b → a) is refused; the refusal aborts a's transaction, which
+    // releases row 1, so b's wait ends.
+    let refused = done(db.execute(a, &p("UPDATE t SET v = 11 WHERE id = 2"), &[]));
+    assert!(refused.result.expect_err("deadlock").is_not_supported());
+    assert_eq!(db.wait_for_graph(), vec![(c, b)]);
+    let r = done(db.execute(b, &p("COMMIT"), &[]));
+    assert_eq!(r.woken.len(), 1);
+    assert!(db.wait_for_graph().is_empty());
 }
