@@ -29,9 +29,17 @@
 //! refused with a not-supported error instead of PostgreSQL's 40P01 (the refusal, like any
 //! error, aborts the transaction at once and releases its locks, as PostgreSQL does at an error).
 
+mod bind;
+mod catalog;
 mod db;
 mod error;
+mod eval;
+mod exec;
+mod locks;
 mod prepare;
+mod storage;
+mod tx;
+mod types;
 
 pub use db::{Db, LockView, RowView, SessionState, TableView};
 pub use error::{SqlError, NOT_SUPPORTED};

@@ -1,0 +1,469 @@
+//! Binding: resolving names in expressions against a table (a [`Scope`]) and typing them, into
+//! bound expressions ([`B`]) that `eval` evaluates. Operators and assignment follow
+//! PostgreSQL's rules for the modelled types.
+
+use super::catalog::{Column, Table};
+use super::db::{err, Db};
+use super::error::SqlError;
+use super::eval::eval;
+use super::exec::select::OrderTarget;
+use super::prepare::{BinOp, Expr, OrderItem, SelectItem, SqlType, TableRef, UnOp};
+use super::types::{cast_value, category, wider, Ty};
+use crate::value::Value;
+
+/// A bound (resolved, typed) expression.
+#[derive(Clone, Debug)]
+pub(super) enum B {
+    Const(Value),
+    Col(usize),
+    Neg(Box<B>, Ty),
+    Arith(BinOp, Box<B>, Box<B>, Ty),
+    Concat(Box<B>, Box<B>),
+    Cmp(BinOp, Box<B>, Box<B>),
+    And(Box<B>, Box<B>),
+    Or(Box<B>, Box<B>),
+    Not(Box<B>),
+    IsNull(Box<B>, bool),
+    /// An explicit (`::t`) or assignment cast; `explicit` truncates varchar(n) silently.
+    Cast(Box<B>, SqlType, bool),
+}
+
+pub(super) struct Scope<'a> {
+    pub(super) table: Option<(&'a Table, &'a TableRef)>,
+    /// None: `check` mode, parameters are untyped NULLs.
+    pub(super) params: Option<&'a [Value]>,
+}
+
+pub(super) fn no_operator(l: Ty, op: &str, r: Ty) -> SqlError {
+    err(
+        "42883",
+        format!("operator does not exist: {} {op} {}", l.name(), r.name()),
+    )
+}
+
+pub(super) fn bx(b: B) -> Box<B> {
+    Box::new(b)
+}
+
+impl Db {
+    pub(super) fn scope<'a>(
+        &'a self,
+        table: Option<(usize, &'a TableRef)>,
+        params: Option<&'a [Value]>,
+    ) -> Scope<'a> {
+        Scope {
+            table: table.map(|(i, r)| (&self.tables[i], r)),
+            params,
+        }
+    }
+}
+
+impl Scope<'_> {
+    pub(super) fn column(&self, qualifier: Option<&str>, name: &str) -> Result<(B, Ty), SqlError> {
+        let Some((t, r)) = self.table else {
+            return Err(match qualifier {
+                Some(q) => err(
+                    "42P01",
+                    format!("missing FROM-clause entry for table \"{q}\""),
+                ),
+                None => err("42703", format!("column \"{name}\" does not exist")),
+            });
+        };
+        if let Some(q) = qualifier {
+            let visible_name = r.alias.as_deref().unwrap_or(&r.name);
+            if q != visible_name {
+                if r.alias.is_some() && q == r.name {
+                    return Err(err(
+                        "42P01",
+                        format!("invalid reference to FROM-clause entry for table \"{q}\""),
+                    ));
+                }
+                return Err(err(
+                    "42P01",
+                    format!("missing FROM-clause entry for table \"{q}\""),
+                ));
+            }
+        }
+        match t.column(name) {
+            Some(i) => Ok((B::Col(i), Ty::of(t.columns[i].ty))),
+            None => Err(match qualifier {
+                Some(q) => err("42703", format!("column {q}.{name} does not exist")),
+                None => err("42703", format!("column \"{name}\" does not exist")),
+            }),
+        }
+    }
+
+    pub(super) fn items(&self, items: &[SelectItem]) -> Result<Vec<(String, B)>, SqlError> {
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) => {
+                    if let SelectItem::QualifiedWildcard(q) = item {
+                        // Resolves the qualifier (errors as PostgreSQL's).
+                        match self.table {
+                            Some((t, _)) if !t.columns.is_empty() => {
+                                self.column(Some(q), &t.columns[0].name)?;
+                            }
+                            _ => {
+                                return Err(err(
+                                    "42P01",
+                                    format!("missing FROM-clause entry for table \"{q}\""),
+                                ))
+                            }
+                        }
+                    }
+                    match self.table {
+                        Some((t, _)) => {
+                            for (i, c) in t.columns.iter().enumerate() {
+                                out.push((c.name.clone(), B::Col(i)));
+                            }
+                        }
+                        None => {
+                            return Err(err(
+                                "42601",
+                                "SELECT * with no tables specified is not valid",
+                            ))
+                        }
+                    }
+                }
+                SelectItem::Expr { expr, name } => {
+                    let (b, _) = self.bind(expr)?;
+                    out.push((name.clone(), b));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A boolean condition (WHERE).
+    pub(super) fn condition(&self, e: &Expr, clause: &str) -> Result<B, SqlError> {
+        let (b, ty) = self.bind(e)?;
+        boolean(b, ty, clause)
+    }
+
+    /// LIMIT / OFFSET: a constant bigint; None = no limit (NULL).
+    pub(super) fn count_clause(&self, e: &Expr, clause: &str) -> Result<Option<i64>, SqlError> {
+        let (b, ty) = self.bind(e)?;
+        let b = match ty {
+            Ty::Unknown => coerce(b, ty, Ty::Int8)?,
+            t if t.is_int() => b,
+            t => {
+                return Err(err(
+                    "42804",
+                    format!(
+                        "argument of {clause} must be type bigint, not type {}",
+                        t.name()
+                    ),
+                ))
+            }
+        };
+        match eval(&b, &[])? {
+            Value::Int(n) if n < 0 => Err(if clause == "LIMIT" {
+                err("2201W", "LIMIT must not be negative")
+            } else {
+                err("2201X", "OFFSET must not be negative")
+            }),
+            Value::Int(n) => Ok(Some(n)),
+            _ => Ok(None),
+        }
+    }
+
+    pub(super) fn order_item(
+        &self,
+        o: &OrderItem,
+        outputs: &[(String, B)],
+    ) -> Result<(OrderTarget, bool, bool), SqlError> {
+        let nulls_first = o.nulls_first.unwrap_or(o.desc);
+        let target = match &o.expr {
+            Expr::Int(n) => {
+                let i = usize::try_from(*n)
+                    .ok()
+                    .filter(|&i| i >= 1 && i <= outputs.len());
+                match i {
+                    Some(i) => OrderTarget::Output(i - 1),
+                    None => {
+                        return Err(err(
+                            "42P10",
+                            format!("ORDER BY position {n} is not in select list"),
+                        ))
+                    }
+                }
+            }
+            Expr::Column { table: None, name } if outputs.iter().any(|(n, _)| n == name) => {
+                OrderTarget::Output(outputs.iter().position(|(n, _)| n == name).unwrap_or(0))
+            }
+            e => {
+                let (b, _) = self.bind(e)?;
+                OrderTarget::Input(b)
+            }
+        };
+        Ok((target, o.desc, nulls_first))
+    }
+
+    pub(super) fn bind(&self, e: &Expr) -> Result<(B, Ty), SqlError> {
+        Ok(match e {
+            Expr::Null => (B::Const(Value::Null), Ty::Unknown),
+            Expr::Bool(b) => (B::Const(Value::Bool(*b)), Ty::Bool),
+            Expr::Int(i) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
+            Expr::Str(s) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
+            Expr::Param(n) => self.param(*n)?,
+            Expr::Column { table, name } => self.column(table.as_deref(), name)?,
+            Expr::CountStar => (B::Const(Value::Null), Ty::Int8),
+            Expr::Unary { op, expr } => self.unary(*op, expr)?,
+            Expr::Binary { op, left, right } => {
+                let l = self.bind(left)?;
+                let r = self.bind(right)?;
+                binary(*op, l, r)?
+            }
+            Expr::IsNull { expr, negated } => {
+                let (b, _) = self.bind(expr)?;
+                (B::IsNull(bx(b), *negated), Ty::Bool)
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => self.in_list(expr, list, *negated)?,
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => self.between(expr, low, high, *negated)?,
+            Expr::Cast { expr, ty: target } => self.cast(expr, *target)?,
+        })
+    }
+
+    /// `$n`: its value as a constant (text and NULL untyped); in `check` mode, an untyped NULL.
+    fn param(&self, n: usize) -> Result<(B, Ty), SqlError> {
+        Ok(match self.params {
+            None => (B::Const(Value::Null), Ty::Unknown),
+            Some(params) => match n.checked_sub(1).and_then(|i| params.get(i)) {
+                None => return Err(err("42P02", format!("there is no parameter ${n}"))),
+                Some(Value::Null) => (B::Const(Value::Null), Ty::Unknown),
+                Some(Value::Bool(b)) => (B::Const(Value::Bool(*b)), Ty::Bool),
+                Some(Value::Int(i)) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
+                Some(Value::Text(s)) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
+            },
+        })
+    }
+
+    fn unary(&self, op: UnOp, expr: &Expr) -> Result<(B, Ty), SqlError> {
+        let (b, ty) = self.bind(expr)?;
+        Ok(match op {
+            UnOp::Not => (B::Not(bx(boolean(b, ty, "NOT")?)), Ty::Bool),
+            UnOp::Neg | UnOp::Plus => {
+                let sym = if op == UnOp::Neg { "-" } else { "+" };
+                if ty == Ty::Unknown {
+                    return Err(err(
+                        "42725",
+                        format!("operator is not unique: {sym} unknown"),
+                    ));
+                }
+                if !ty.is_int() {
+                    return Err(err(
+                        "42883",
+                        format!("operator does not exist: {sym} {}", ty.name()),
+                    ));
+                }
+                if op == UnOp::Neg {
+                    (B::Neg(bx(b), ty), ty)
+                } else {
+                    (b, ty)
+                }
+            }
+        })
+    }
+
+    /// `x [NOT] IN (a, b, ...)` as `x = a OR x = b ...` (`x <> a AND ...` when negated).
+    fn in_list(&self, expr: &Expr, list: &[Expr], negated: bool) -> Result<(B, Ty), SqlError> {
+        let x = self.bind(expr)?;
+        let items = list
+            .iter()
+            .map(|e| self.bind(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        // All types must belong to one category, as PostgreSQL's common-type rule.
+        let mut common = x.1;
+        for (_, t) in &items {
+            if common == Ty::Unknown {
+                common = *t;
+            } else if *t != Ty::Unknown && category(*t) != category(common) {
+                return Err(err(
+                    "42804",
+                    format!(
+                        "IN types {} and {} cannot be matched",
+                        common.name(),
+                        t.name()
+                    ),
+                ));
+            }
+        }
+        let cmp = if negated { BinOp::NotEq } else { BinOp::Eq };
+        let mut acc: Option<B> = None;
+        for item in items {
+            let (b, _) = binary(cmp, x.clone(), item)?;
+            acc = Some(match acc {
+                None => b,
+                Some(a) if negated => B::And(bx(a), bx(b)),
+                Some(a) => B::Or(bx(a), bx(b)),
+            });
+        }
+        Ok((acc.unwrap_or(B::Const(Value::Bool(negated))), Ty::Bool))
+    }
+
+    /// `x [NOT] BETWEEN lo AND hi` as `x >= lo AND x <= hi` (`x < lo OR x > hi` when negated).
+    fn between(
+        &self,
+        expr: &Expr,
+        low: &Expr,
+        high: &Expr,
+        negated: bool,
+    ) -> Result<(B, Ty), SqlError> {
+        let x = self.bind(expr)?;
+        let lo = self.bind(low)?;
+        let hi = self.bind(high)?;
+        Ok(if negated {
+            let (a, _) = binary(BinOp::Lt, x.clone(), lo)?;
+            let (b, _) = binary(BinOp::Gt, x, hi)?;
+            (B::Or(bx(a), bx(b)), Ty::Bool)
+        } else {
+            let (a, _) = binary(BinOp::GtEq, x.clone(), lo)?;
+            let (b, _) = binary(BinOp::LtEq, x, hi)?;
+            (B::And(bx(a), bx(b)), Ty::Bool)
+        })
+    }
+
+    /// An explicit cast `x::t`; an untyped literal is parsed as `t` now.
+    fn cast(&self, expr: &Expr, target: SqlType) -> Result<(B, Ty), SqlError> {
+        let (b, ty) = self.bind(expr)?;
+        let to = Ty::of(target);
+        Ok(match (ty, to) {
+            (Ty::Unknown, _) => match b {
+                B::Const(Value::Text(s)) => {
+                    let v = cast_value(Value::Text(s), target, true)?;
+                    (B::Const(v), to)
+                }
+                other => (other, to),
+            },
+            (Ty::Bool, Ty::Int2 | Ty::Int8) | (Ty::Int2 | Ty::Int8, Ty::Bool) => {
+                return Err(err(
+                    "42846",
+                    format!("cannot cast type {} to {}", ty.name(), to.name()),
+                ))
+            }
+            _ => (B::Cast(bx(b), target, true), to),
+        })
+    }
+}
+
+/// Gives an untyped literal the type `to` (parsing it now, as PostgreSQL does at plan time).
+pub(super) fn coerce(b: B, from: Ty, to: Ty) -> Result<B, SqlError> {
+    if from != Ty::Unknown || to == Ty::Unknown {
+        return Ok(b);
+    }
+    match b {
+        B::Const(Value::Text(s)) => Ok(B::Const(cast_value(Value::Text(s), to.sql(), false)?)),
+        other => Ok(other),
+    }
+}
+
+pub(super) fn boolean(b: B, ty: Ty, clause: &str) -> Result<B, SqlError> {
+    match ty {
+        Ty::Bool => Ok(b),
+        Ty::Unknown => coerce(b, ty, Ty::Bool),
+        other => Err(err(
+            "42804",
+            format!(
+                "argument of {clause} must be type boolean, not type {}",
+                other.name()
+            ),
+        )),
+    }
+}
+
+pub(super) fn binary(op: BinOp, (l, lt): (B, Ty), (r, rt): (B, Ty)) -> Result<(B, Ty), SqlError> {
+    match op {
+        BinOp::And | BinOp::Or => {
+            let name = if op == BinOp::And { "AND" } else { "OR" };
+            let l = boolean(l, lt, name)?;
+            let r = boolean(r, rt, name)?;
+            Ok((
+                if op == BinOp::And {
+                    B::And(bx(l), bx(r))
+                } else {
+                    B::Or(bx(l), bx(r))
+                },
+                Ty::Bool,
+            ))
+        }
+        BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq => {
+            let ok = match (lt, rt) {
+                (Ty::Unknown, _) | (_, Ty::Unknown) => true,
+                (a, b) => category(a) == category(b),
+            };
+            if !ok {
+                return Err(no_operator(lt, op.symbol(), rt));
+            }
+            let (l, r) = match (lt, rt) {
+                (Ty::Unknown, Ty::Unknown) => (l, r),
+                (Ty::Unknown, t) => (coerce(l, lt, t)?, r),
+                (t, Ty::Unknown) => (l, coerce(r, rt, t)?),
+                _ => (l, r),
+            };
+            Ok((B::Cmp(op, bx(l), bx(r)), Ty::Bool))
+        }
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
+            let sym = op.symbol();
+            match (lt, rt) {
+                (Ty::Unknown, Ty::Unknown) => Err(err(
+                    "42725",
+                    format!("operator is not unique: unknown {sym} unknown"),
+                )),
+                (Ty::Unknown, t) if t.is_int() => {
+                    Ok((B::Arith(op, bx(coerce(l, lt, t)?), bx(r), t), t))
+                }
+                (t, Ty::Unknown) if t.is_int() => {
+                    Ok((B::Arith(op, bx(l), bx(coerce(r, rt, t)?), t), t))
+                }
+                (a, b) if a.is_int() && b.is_int() => {
+                    let t = wider(a, b);
+                    Ok((B::Arith(op, bx(l), bx(r), t), t))
+                }
+                _ => Err(no_operator(lt, sym, rt)),
+            }
+        }
+        BinOp::Concat => {
+            let stringy = |t: Ty| t.is_str() || t == Ty::Unknown;
+            if !stringy(lt) && !stringy(rt) {
+                return Err(no_operator(lt, "||", rt));
+            }
+            Ok((B::Concat(bx(l), bx(r)), Ty::Text))
+        }
+    }
+}
+
+/// Assignment to a column (INSERT values, UPDATE SET), with PostgreSQL's assignment casts.
+pub(super) fn assign(b: B, ty: Ty, col: &Column) -> Result<B, SqlError> {
+    let to = Ty::of(col.ty);
+    match (ty, to) {
+        (Ty::Unknown, _) => match b {
+            B::Const(Value::Text(s)) => Ok(B::Const(cast_value(Value::Text(s), col.ty, false)?)),
+            other => Ok(other),
+        },
+        (a, b_) if a.is_int() && b_.is_int() => Ok(b),
+        (a, b_) if a.is_str() && b_.is_str() => Ok(b),
+        (Ty::Bool, Ty::Bool) => Ok(b),
+        (Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Bool, t) if t.is_str() => {
+            Ok(B::Cast(bx(b), col.ty, false))
+        }
+        _ => Err(err(
+            "42804",
+            format!(
+                "column \"{}\" is of type {} but expression is of type {}",
+                col.name,
+                col.ty.pg_name(),
+                ty.name()
+            ),
+        )),
+    }
+}

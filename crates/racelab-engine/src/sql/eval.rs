@@ -1,0 +1,92 @@
+//! Evaluating bound expressions ([`B`]) on a row, with SQL's three-valued logic.
+
+use super::bind::B;
+use super::db::err;
+use super::error::SqlError;
+use super::prepare::BinOp;
+use super::types::{cast_value, compare, int_range, text_of};
+use crate::value::Value;
+
+pub(super) fn truthy(v: &Value) -> bool {
+    matches!(v, Value::Bool(true))
+}
+
+pub(super) fn internal(what: &str) -> SqlError {
+    err("XX000", format!("simulator internal error: {what}"))
+}
+
+pub(super) fn eval(b: &B, row: &[Value]) -> Result<Value, SqlError> {
+    Ok(match b {
+        B::Const(v) => v.clone(),
+        B::Col(i) => row
+            .get(*i)
+            .cloned()
+            .ok_or_else(|| internal("column index"))?,
+        B::Neg(x, ty) => match eval(x, row)? {
+            Value::Null => Value::Null,
+            Value::Int(i) => Value::Int(int_range(-i128::from(i), ty.sql())?),
+            _ => return Err(internal("negation of a non-integer")),
+        },
+        B::Arith(op, l, r, ty) => {
+            let (l, r) = (eval(l, row)?, eval(r, row)?);
+            let (x, y) = match (l, r) {
+                (Value::Int(x), Value::Int(y)) => (i128::from(x), i128::from(y)),
+                (Value::Null, _) | (_, Value::Null) => return Ok(Value::Null),
+                _ => return Err(internal("arithmetic on non-integers")),
+            };
+            let n = match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div | BinOp::Mod if y == 0 => return Err(err("22012", "division by zero")),
+                BinOp::Div => x / y,
+                BinOp::Mod => x % y,
+                _ => return Err(internal("arithmetic operator")),
+            };
+            Value::Int(int_range(n, ty.sql())?)
+        }
+        B::Concat(l, r) => match (eval(l, row)?, eval(r, row)?) {
+            (Value::Null, _) | (_, Value::Null) => Value::Null,
+            (a, b) => Value::Text(format!("{}{}", text_of(&a), text_of(&b))),
+        },
+        B::Cmp(op, l, r) => {
+            let (l, r) = (eval(l, row)?, eval(r, row)?);
+            if l.is_null() || r.is_null() {
+                return Ok(Value::Null);
+            }
+            let o = compare(&l, &r).ok_or_else(|| internal("comparison of different types"))?;
+            use std::cmp::Ordering::*;
+            Value::Bool(match op {
+                BinOp::Eq => o == Equal,
+                BinOp::NotEq => o != Equal,
+                BinOp::Lt => o == Less,
+                BinOp::LtEq => o != Greater,
+                BinOp::Gt => o == Greater,
+                BinOp::GtEq => o != Less,
+                _ => return Err(internal("comparison operator")),
+            })
+        }
+        B::And(l, r) => match eval(l, row)? {
+            Value::Bool(false) => Value::Bool(false),
+            lv => match (lv, eval(r, row)?) {
+                (_, Value::Bool(false)) => Value::Bool(false),
+                (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+                _ => Value::Null,
+            },
+        },
+        B::Or(l, r) => match eval(l, row)? {
+            Value::Bool(true) => Value::Bool(true),
+            lv => match (lv, eval(r, row)?) {
+                (_, Value::Bool(true)) => Value::Bool(true),
+                (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+                _ => Value::Null,
+            },
+        },
+        B::Not(x) => match eval(x, row)? {
+            Value::Bool(v) => Value::Bool(!v),
+            _ => Value::Null,
+        },
+        B::IsNull(x, negated) => Value::Bool(eval(x, row)?.is_null() != *negated),
+        B::Cast(x, to, explicit) => cast_value(eval(x, row)?, *to, *explicit)?,
+    })
+}

@@ -1,0 +1,229 @@
+//! INSERT: planning (target columns, assignment casts), the unique check (waiting on another
+//! transaction's uncommitted row with the same key), and writing the new rows.
+
+use std::collections::BTreeSet;
+
+use super::{project, with_returning, Outcome};
+use crate::sql::bind::{assign, B};
+use crate::sql::catalog::Table;
+use crate::sql::db::{err, Db};
+use crate::sql::error::SqlError;
+use crate::sql::eval::eval;
+use crate::sql::locks::{Lock, LockMode};
+use crate::sql::prepare::Insert;
+use crate::sql::storage::Pending;
+use crate::sql::types::store;
+use crate::sql::{SessionId, Touch};
+use crate::value::Value;
+
+pub(in crate::sql) struct InsertPlan {
+    pub(in crate::sql) table: usize,
+    pub(in crate::sql) rows: Vec<Vec<(usize, B)>>,
+    pub(in crate::sql) returning: Option<Vec<(String, B)>>,
+}
+
+impl Db {
+    pub(in crate::sql) fn plan_insert(
+        &self,
+        ins: &Insert,
+        params: Option<&[Value]>,
+    ) -> Result<InsertPlan, SqlError> {
+        let ti = self.table_index(&ins.table.name)?;
+        let t = &self.tables[ti];
+        let targets: Vec<usize> = match &ins.columns {
+            None => (0..t.columns.len()).collect(),
+            Some(cols) => {
+                let mut out: Vec<usize> = Vec::new();
+                for c in cols {
+                    let Some(i) = t.column(c) else {
+                        return Err(err(
+                            "42703",
+                            format!("column \"{c}\" of relation \"{}\" does not exist", t.name),
+                        ));
+                    };
+                    if out.contains(&i) {
+                        return Err(err(
+                            "42701",
+                            format!("column \"{c}\" specified more than once"),
+                        ));
+                    }
+                    out.push(i);
+                }
+                out
+            }
+        };
+        let values_scope = self.scope(None, params);
+        let mut rows = Vec::new();
+        for row in &ins.rows {
+            if row.len() > targets.len() {
+                return Err(err(
+                    "42601",
+                    "INSERT has more expressions than target columns",
+                ));
+            }
+            if row.len() < targets.len() && ins.columns.is_some() {
+                return Err(err(
+                    "42601",
+                    "INSERT has more target columns than expressions",
+                ));
+            }
+            let mut bound = Vec::new();
+            for (e, &c) in row.iter().zip(&targets) {
+                let (b, ty) = values_scope.bind(e)?;
+                bound.push((c, assign(b, ty, &t.columns[c])?));
+            }
+            rows.push(bound);
+        }
+        let scope = self.scope(Some((ti, &ins.table)), params);
+        let returning = ins.returning.as_ref().map(|r| scope.items(r)).transpose()?;
+        Ok(InsertPlan {
+            table: ti,
+            rows,
+            returning,
+        })
+    }
+
+    pub(in crate::sql) fn exec_insert(
+        &mut self,
+        s: SessionId,
+        ins: &Insert,
+        params: &[Value],
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Outcome, SqlError> {
+        let plan = self.plan_insert(ins, Some(params))?;
+        let ti = plan.table;
+        let t = &self.tables[ti];
+        let mut new_rows = Vec::new();
+        for bound in &plan.rows {
+            let mut row = vec![Value::Null; t.columns.len()];
+            for (c, b) in bound {
+                row[*c] = store(eval(b, &[])?, &t.columns[*c])?;
+            }
+            t.check_not_null(&row)?;
+            new_rows.push(row);
+        }
+        let keys = row_keys(t, &new_rows);
+        if let Some(wait) = self.check_unique(s, ti, &keys, touches)? {
+            return Ok(wait);
+        }
+        let returned = match &plan.returning {
+            Some(items) => Some(
+                new_rows
+                    .iter()
+                    .map(|r| project(items, r))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            None => None,
+        };
+        let n = new_rows.len();
+        self.insert_rows(s, ti, keys, new_rows, touches);
+        Ok(Outcome::Rows(with_returning(
+            format!("INSERT 0 {n}"),
+            plan.returning.as_ref(),
+            returned,
+        )))
+    }
+
+    /// Unique check against the rows this session can see, waiting where another open
+    /// transaction has an uncommitted write on the same key. None: no conflict.
+    fn check_unique(
+        &self,
+        s: SessionId,
+        ti: usize,
+        keys: &[Vec<Value>],
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Option<Outcome>, SqlError> {
+        let t = &self.tables[ti];
+        if t.pk.is_empty() {
+            return Ok(None);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let duplicate = err(
+                "23505",
+                format!(
+                    "duplicate key value violates unique constraint \"{}\"",
+                    t.pk_name
+                ),
+            );
+            if keys[..i].contains(key) {
+                return Err(duplicate);
+            }
+            let wait = |holder| {
+                Ok(Some(Outcome::Wait {
+                    table: ti,
+                    key: key.clone(),
+                    mode: LockMode::Update,
+                    holder,
+                    progress: None,
+                }))
+            };
+            if let Some(slot) = t.rows.get(key) {
+                if let Some(p) = slot.pending.as_ref().filter(|p| p.session != s) {
+                    return wait(p.session);
+                }
+                if slot.visible(Some(s)).is_some() {
+                    touches.insert(Touch::ReadRow {
+                        table: t.name.clone(),
+                        key: t.key_string(key),
+                    });
+                    return Err(duplicate);
+                }
+                if let Some(h) = slot
+                    .lock
+                    .as_ref()
+                    .and_then(|l| l.blocker(s, LockMode::Update))
+                {
+                    return wait(h);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes the new rows as `s`'s uncommitted versions, each with `s`'s lock.
+    fn insert_rows(
+        &mut self,
+        s: SessionId,
+        ti: usize,
+        keys: Vec<Vec<Value>>,
+        new_rows: Vec<Vec<Value>>,
+        touches: &mut BTreeSet<Touch>,
+    ) {
+        let t = &mut self.tables[ti];
+        if t.pk.is_empty() {
+            let n = i64::try_from(new_rows.len()).unwrap_or(i64::MAX);
+            t.next_rowid = t.next_rowid.saturating_add(n);
+        }
+        for (key, row) in keys.iter().zip(new_rows) {
+            touches.insert(Touch::WriteRow {
+                table: t.name.clone(),
+                key: t.key_string(key),
+            });
+            let slot = t.rows.entry(key.clone()).or_default();
+            slot.pending = Some(Pending {
+                session: s,
+                values: Some(row),
+            });
+            if slot.lock.is_none() {
+                slot.lock = Some(Lock::new(s, LockMode::Update));
+            }
+        }
+    }
+}
+
+/// The keys of new rows: their primary-key values, or the next internal row ids.
+fn row_keys(t: &Table, new_rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
+    if t.pk.is_empty() {
+        (0..new_rows.len())
+            .map(|i| {
+                let id = i64::try_from(i).unwrap_or(i64::MAX);
+                vec![Value::Int(t.next_rowid.saturating_add(id))]
+            })
+            .collect()
+    } else {
+        new_rows
+            .iter()
+            .map(|row| t.pk.iter().map(|&i| row[i].clone()).collect())
+            .collect()
+    }
+}

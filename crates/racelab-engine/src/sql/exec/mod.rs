@@ -1,0 +1,185 @@
+//! Statement execution: the dispatch of one statement for one session (`run`), with
+//! autocommit, the aborted-transaction state, the deadlock refusal and entering a wait queue.
+//! The statements themselves: `select`, `insert`, and `rows` (UPDATE and DELETE, and the
+//! row-by-row machinery they share with SELECT … FOR UPDATE).
+
+pub(super) mod insert;
+pub(super) mod rows;
+pub(super) mod select;
+
+use std::collections::BTreeSet;
+
+use super::bind::B;
+use super::db::{err, tag_only, Db};
+use super::error::SqlError;
+use super::eval::eval;
+use super::locks::LockMode;
+use super::prepare::{Prepared, Stmt};
+use super::tx::{Tx, Waiting};
+use super::{BlockedOn, QueryResult, SessionId, Touch};
+use crate::value::Value;
+use rows::Progress;
+
+/// The outcome of running one statement once.
+pub(in crate::sql) enum Step {
+    Done {
+        result: Result<QueryResult, SqlError>,
+        touches: Vec<Touch>,
+        released: Vec<SessionId>,
+    },
+    Blocked(BlockedOn),
+}
+
+/// What a statement body produced when it did not fail.
+pub(in crate::sql) enum Outcome {
+    Rows(QueryResult),
+    /// Must wait to take the lock on `(table, key)` in `mode`; `holder` holds it in a
+    /// conflicting mode.
+    Wait {
+        table: usize,
+        key: Vec<Value>,
+        mode: LockMode,
+        holder: SessionId,
+        progress: Option<Progress>,
+    },
+}
+
+impl Step {
+    fn done(
+        result: Result<QueryResult, SqlError>,
+        touches: BTreeSet<Touch>,
+        released: Vec<SessionId>,
+    ) -> Step {
+        Step::Done {
+            result,
+            touches: touches.into_iter().collect(),
+            released,
+        }
+    }
+}
+
+impl Db {
+    /// Runs one statement once for `s` (a woken one with its saved `resume` progress): ends
+    /// the transaction block, refuses commands in an aborted one, or executes the statement,
+    /// then commits (autocommit), aborts (error) or enters the row's wait queue.
+    pub(in crate::sql) fn run(
+        &mut self,
+        s: SessionId,
+        prepared: &Prepared,
+        params: &[Value],
+        resume: Option<Progress>,
+    ) -> Step {
+        let mut touches = resume
+            .as_ref()
+            .map(|p| p.touches.clone())
+            .unwrap_or_default();
+        if let Stmt::Commit | Stmt::Rollback = prepared.stmt() {
+            let commit = matches!(prepared.stmt(), Stmt::Commit);
+            let (result, released) = self.end_block(s, commit, &mut touches);
+            return Step::done(Ok(result), touches, released);
+        }
+        if self.sessions[s].tx == Tx::Aborted {
+            return Step::done(
+                Err(err(
+                    "25P02",
+                    "current transaction is aborted, commands ignored until end of transaction block",
+                )),
+                touches,
+                Vec::new(),
+            );
+        }
+        let outcome = self.dispatch(s, prepared, params, &mut touches, resume);
+        match self.refuse_deadlock(s, outcome) {
+            Ok(Outcome::Wait {
+                table,
+                key,
+                mode,
+                holder,
+                mut progress,
+            }) => {
+                if let Some(p) = progress.as_mut() {
+                    p.touches = touches;
+                }
+                let waiting = Waiting {
+                    stmt: prepared.clone(),
+                    params: params.to_vec(),
+                    table,
+                    key,
+                    mode,
+                    progress,
+                };
+                Step::Blocked(self.enqueue(s, waiting, holder))
+            }
+            Ok(Outcome::Rows(result)) => {
+                let released = self.autocommit(s);
+                Step::done(Ok(result), touches, released)
+            }
+            Err(e) => {
+                let released = self.abort_on_error(s);
+                Step::done(Err(e), touches, released)
+            }
+        }
+    }
+
+    /// Executes a statement other than COMMIT/ROLLBACK, in an open or no transaction block.
+    fn dispatch(
+        &mut self,
+        s: SessionId,
+        prepared: &Prepared,
+        params: &[Value],
+        touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
+    ) -> Result<Outcome, SqlError> {
+        check_params(prepared, params)?;
+        match prepared.stmt() {
+            Stmt::Begin { start } => Ok(Outcome::Rows(self.begin(s, *start, touches))),
+            Stmt::CreateTable(ct) => {
+                if self.sessions[s].tx == Tx::Active {
+                    Err(SqlError::not_supported(
+                        "CREATE TABLE inside a transaction block",
+                    ))
+                } else {
+                    self.create_table(ct, touches).map(Outcome::Rows)
+                }
+            }
+            Stmt::Select(sel) => self.exec_select(s, sel, params, touches, resume),
+            Stmt::Insert(ins) => self.exec_insert(s, ins, params, touches),
+            Stmt::Update(upd) => self.exec_update(s, upd, params, touches, resume),
+            Stmt::Delete(del) => self.exec_delete(s, del, params, touches, resume),
+            Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
+        }
+    }
+}
+
+pub(in crate::sql) fn with_returning(
+    tag: String,
+    items: Option<&Vec<(String, B)>>,
+    rows: Option<Vec<Vec<Value>>>,
+) -> QueryResult {
+    QueryResult {
+        tag,
+        columns: items
+            .map(|i| i.iter().map(|(n, _)| n.clone()).collect())
+            .unwrap_or_default(),
+        rows: rows.unwrap_or_default(),
+        notices: Vec::new(),
+    }
+}
+
+pub(in crate::sql) fn project(
+    items: &[(String, B)],
+    row: &[Value],
+) -> Result<Vec<Value>, SqlError> {
+    items.iter().map(|(_, b)| eval(b, row)).collect()
+}
+
+pub(in crate::sql) fn check_params(stmt: &Prepared, params: &[Value]) -> Result<(), SqlError> {
+    match stmt
+        .params_used()
+        .iter()
+        .find(|&&n| n == 0 || n > params.len())
+    {
+        Some(n) => Err(err("42P02", format!("there is no parameter ${n}"))),
+        None => Ok(()),
+    }
+}

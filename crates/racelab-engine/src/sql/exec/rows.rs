@@ -1,0 +1,354 @@
+//! UPDATE, DELETE, and the row-by-row processing they share with SELECT … FOR UPDATE: each row
+//! is re-read (EvalPlanQual), locked and changed when reached, and a row another transaction
+//! holds makes the statement wait there with its [`Progress`].
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::{project, with_returning, Outcome};
+use crate::sql::bind::{assign, B};
+use crate::sql::db::{err, Db};
+use crate::sql::error::SqlError;
+use crate::sql::eval::{eval, truthy};
+use crate::sql::locks::LockMode;
+use crate::sql::prepare::{Delete, Update};
+use crate::sql::storage::{KeyedRow, Pending};
+use crate::sql::types::store;
+use crate::sql::{SessionId, Touch};
+use crate::value::Value;
+
+/// A row-by-row statement's progress, kept across a lock wait.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub(in crate::sql) struct Progress {
+    /// Rows not processed yet, in scan order, each with the version the statement's snapshot
+    /// saw (the snapshot is taken once, when the statement starts).
+    pub(in crate::sql) todo: VecDeque<KeyedRow>,
+    /// Output rows produced so far (RETURNING, or the SELECT list for FOR UPDATE).
+    pub(in crate::sql) out: Vec<Vec<Value>>,
+    /// Rows processed (changed or locked) so far: the command tag's count.
+    pub(in crate::sql) done: usize,
+    /// Each row this statement changed with the session's previous uncommitted version, in
+    /// order: undone (in reverse) if the statement fails.
+    pub(in crate::sql) undo: Vec<(Vec<Value>, Option<Pending>)>,
+    /// What the statement touched before the wait.
+    pub(in crate::sql) touches: BTreeSet<Touch>,
+}
+
+/// What a row-by-row scan does to each row it reaches.
+pub(in crate::sql) enum RowAction<'a> {
+    Lock,
+    Update(&'a [(usize, B)]),
+    Delete,
+}
+
+impl RowAction<'_> {
+    /// The row-lock mode the action takes: `Update` for all three today (PostgreSQL takes only
+    /// `NoKeyUpdate` for an UPDATE that changes no key column; not modelled).
+    pub(in crate::sql) fn mode(&self) -> LockMode {
+        match self {
+            RowAction::Lock | RowAction::Update(_) | RowAction::Delete => LockMode::Update,
+        }
+    }
+}
+
+pub(in crate::sql) struct UpdatePlan {
+    pub(in crate::sql) table: usize,
+    pub(in crate::sql) filter: Option<B>,
+    pub(in crate::sql) sets: Vec<(usize, B)>,
+    pub(in crate::sql) returning: Option<Vec<(String, B)>>,
+}
+
+/// What an UPDATE or DELETE works on: its table, WHERE and RETURNING.
+pub(in crate::sql) struct RowTarget<'a> {
+    pub(in crate::sql) table: usize,
+    pub(in crate::sql) filter: Option<&'a B>,
+    pub(in crate::sql) returning: Option<&'a Vec<(String, B)>>,
+}
+
+pub(in crate::sql) struct DeletePlan {
+    pub(in crate::sql) table: usize,
+    pub(in crate::sql) filter: Option<B>,
+    pub(in crate::sql) returning: Option<Vec<(String, B)>>,
+}
+
+impl Db {
+    pub(in crate::sql) fn plan_update(
+        &self,
+        upd: &Update,
+        params: Option<&[Value]>,
+    ) -> Result<UpdatePlan, SqlError> {
+        let ti = self.table_index(&upd.table.name)?;
+        let t = &self.tables[ti];
+        let scope = self.scope(Some((ti, &upd.table)), params);
+        let filter = upd
+            .filter
+            .as_ref()
+            .map(|f| scope.condition(f, "WHERE"))
+            .transpose()?;
+        let returning = upd.returning.as_ref().map(|r| scope.items(r)).transpose()?;
+        let mut sets: Vec<(usize, B)> = Vec::new();
+        for (col, e) in &upd.sets {
+            let Some(c) = t.column(col) else {
+                return Err(err(
+                    "42703",
+                    format!("column \"{col}\" of relation \"{}\" does not exist", t.name),
+                ));
+            };
+            if sets.iter().any(|(x, _)| *x == c) {
+                return Err(err(
+                    "42601",
+                    format!("multiple assignments to same column \"{col}\""),
+                ));
+            }
+            let (b, ty) = scope.bind(e)?;
+            let b = assign(b, ty, &t.columns[c])?;
+            if t.pk.contains(&c) {
+                return Err(SqlError::not_supported(format!(
+                    "UPDATE of the primary-key column \"{col}\""
+                )));
+            }
+            sets.push((c, b));
+        }
+        Ok(UpdatePlan {
+            table: ti,
+            filter,
+            sets,
+            returning,
+        })
+    }
+
+    pub(in crate::sql) fn plan_delete(
+        &self,
+        del: &Delete,
+        params: Option<&[Value]>,
+    ) -> Result<DeletePlan, SqlError> {
+        let ti = self.table_index(&del.table.name)?;
+        let scope = self.scope(Some((ti, &del.table)), params);
+        let filter = del
+            .filter
+            .as_ref()
+            .map(|f| scope.condition(f, "WHERE"))
+            .transpose()?;
+        let returning = del.returning.as_ref().map(|r| scope.items(r)).transpose()?;
+        Ok(DeletePlan {
+            table: ti,
+            filter,
+            returning,
+        })
+    }
+
+    /// Processes the statement's remaining rows one at a time, in order: waits (returning the
+    /// row and its holder) at the first row another transaction has locked, keeping what was
+    /// done so far; otherwise re-reads the row (EvalPlanQual: a row changed since the
+    /// snapshot by a committed transaction is re-checked on its newest version, skipped if it
+    /// is gone or no longer matches), takes its lock and applies `action`. Stops after `limit`
+    /// rows. On error, the rows changed so far are undone.
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::sql) fn scan_rows(
+        &mut self,
+        s: SessionId,
+        table: usize,
+        filter: Option<&B>,
+        action: &RowAction<'_>,
+        output: Option<&[(String, B)]>,
+        limit: usize,
+        prog: &mut Progress,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Option<(Vec<Value>, SessionId)>, SqlError> {
+        while prog.done < limit {
+            let Some((key, snap)) = prog.todo.front().cloned() else {
+                break;
+            };
+            let slot = self.tables[table].rows.get(&key);
+            if let Some(holder) = slot
+                .and_then(|sl| sl.lock.as_ref())
+                .and_then(|l| l.blocker(s, action.mode()))
+            {
+                return Ok(Some((key, holder)));
+            }
+            let current = slot.and_then(|sl| sl.visible(Some(s))).cloned();
+            prog.todo.pop_front();
+            if let Err(e) = self.scan_row(
+                s, table, filter, action, output, key, snap, current, prog, touches,
+            ) {
+                self.undo(table, &prog.undo);
+                return Err(e);
+            }
+        }
+        Ok(None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::sql) fn scan_row(
+        &mut self,
+        s: SessionId,
+        table: usize,
+        filter: Option<&B>,
+        action: &RowAction<'_>,
+        output: Option<&[(String, B)]>,
+        key: Vec<Value>,
+        snap: Vec<Value>,
+        current: Option<Vec<Value>>,
+        prog: &mut Progress,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<(), SqlError> {
+        let Some(row) = current else {
+            // Deleted since the snapshot by a committed transaction.
+            return Ok(());
+        };
+        if row != snap {
+            if let Some(f) = filter {
+                if !truthy(&eval(f, &row)?) {
+                    return Ok(());
+                }
+            }
+        }
+        match action {
+            RowAction::Lock => {
+                if let Some(items) = output {
+                    prog.out.push(project(items, &row)?);
+                }
+                self.lock_row(s, table, &key, action.mode());
+                let t = &self.tables[table];
+                touches.insert(Touch::WriteRow {
+                    table: t.name.clone(),
+                    key: t.key_string(&key),
+                });
+            }
+            RowAction::Update(sets) => {
+                let t = &self.tables[table];
+                let mut new = row.clone();
+                for (c, b) in sets.iter() {
+                    new[*c] = store(eval(b, &row)?, &t.columns[*c])?;
+                }
+                t.check_not_null(&new)?;
+                if let Some(items) = output {
+                    prog.out.push(project(items, &new)?);
+                }
+                let before = t.rows.get(&key).and_then(|sl| sl.pending.clone());
+                prog.undo.push((key.clone(), before));
+                self.write(s, table, &key, Some(new), action.mode(), touches);
+            }
+            RowAction::Delete => {
+                if let Some(items) = output {
+                    prog.out.push(project(items, &row)?);
+                }
+                let t = &self.tables[table];
+                let before = t.rows.get(&key).and_then(|sl| sl.pending.clone());
+                prog.undo.push((key.clone(), before));
+                self.write(s, table, &key, None, action.mode(), touches);
+            }
+        }
+        prog.done += 1;
+        Ok(())
+    }
+
+    /// The visible rows of `table` that pass `filter`, in key order.
+    pub(in crate::sql) fn matching(
+        &self,
+        s: SessionId,
+        table: usize,
+        filter: Option<&B>,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Vec<KeyedRow>, SqlError> {
+        let t = &self.tables[table];
+        touches.insert(Touch::ReadTable {
+            table: t.name.clone(),
+        });
+        let mut out = Vec::new();
+        for (k, row) in t.visible(Some(s)) {
+            if let Some(f) = filter {
+                if !truthy(&eval(f, row)?) {
+                    continue;
+                }
+            }
+            touches.insert(Touch::ReadRow {
+                table: t.name.clone(),
+                key: t.key_string(k),
+            });
+            out.push((k.clone(), row.clone()));
+        }
+        Ok(out)
+    }
+
+    pub(in crate::sql) fn exec_update(
+        &mut self,
+        s: SessionId,
+        upd: &Update,
+        params: &[Value],
+        touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
+    ) -> Result<Outcome, SqlError> {
+        let plan = self.plan_update(upd, Some(params))?;
+        let action = RowAction::Update(&plan.sets);
+        let target = RowTarget {
+            table: plan.table,
+            filter: plan.filter.as_ref(),
+            returning: plan.returning.as_ref(),
+        };
+        self.exec_row_by_row(s, "UPDATE", target, &action, touches, resume)
+    }
+
+    pub(in crate::sql) fn exec_delete(
+        &mut self,
+        s: SessionId,
+        del: &Delete,
+        params: &[Value],
+        touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
+    ) -> Result<Outcome, SqlError> {
+        let plan = self.plan_delete(del, Some(params))?;
+        let target = RowTarget {
+            table: plan.table,
+            filter: plan.filter.as_ref(),
+            returning: plan.returning.as_ref(),
+        };
+        self.exec_row_by_row(s, "DELETE", target, &RowAction::Delete, touches, resume)
+    }
+
+    /// UPDATE and DELETE: the snapshot's matching rows (or the saved progress of a woken
+    /// statement), then row by row until done or a row another transaction holds.
+    pub(in crate::sql) fn exec_row_by_row(
+        &mut self,
+        s: SessionId,
+        command: &str,
+        RowTarget {
+            table: ti,
+            filter,
+            returning,
+        }: RowTarget<'_>,
+        action: &RowAction<'_>,
+        touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
+    ) -> Result<Outcome, SqlError> {
+        let mut prog = match resume {
+            Some(p) => p,
+            None => Progress {
+                todo: self.matching(s, ti, filter, touches)?.into(),
+                ..Progress::default()
+            },
+        };
+        if let Some((key, holder)) = self.scan_rows(
+            s,
+            ti,
+            filter,
+            action,
+            returning.map(|r| r.as_slice()),
+            usize::MAX,
+            &mut prog,
+            touches,
+        )? {
+            return Ok(Outcome::Wait {
+                table: ti,
+                key,
+                mode: action.mode(),
+                holder,
+                progress: Some(prog),
+            });
+        }
+        Ok(Outcome::Rows(with_returning(
+            format!("{command} {}", prog.done),
+            returning,
+            Some(prog.out),
+        )))
+    }
+}

@@ -1,0 +1,290 @@
+//! SELECT: planning (names, types, ORDER BY, LIMIT/OFFSET), reading a snapshot, and
+//! SELECT … FOR UPDATE, which locks its rows one at a time.
+
+use std::collections::BTreeSet;
+
+use super::rows::{Progress, RowAction};
+use super::Outcome;
+use crate::sql::bind::B;
+use crate::sql::db::Db;
+use crate::sql::error::SqlError;
+use crate::sql::eval::{eval, truthy};
+use crate::sql::prepare::{Select, SelectItem};
+use crate::sql::storage::KeyedRow;
+use crate::sql::types::compare_sort;
+use crate::sql::{QueryResult, SessionId, Touch};
+use crate::value::Value;
+
+pub(in crate::sql) enum OrderTarget {
+    Output(usize),
+    Input(B),
+}
+
+pub(in crate::sql) struct SelectPlan {
+    pub(in crate::sql) table: Option<usize>,
+    pub(in crate::sql) outputs: Vec<(String, B)>,
+    pub(in crate::sql) filter: Option<B>,
+    pub(in crate::sql) order: Vec<(OrderTarget, bool, bool)>,
+    pub(in crate::sql) limit: Option<i64>,
+    pub(in crate::sql) offset: i64,
+    pub(in crate::sql) count: bool,
+}
+
+pub(in crate::sql) struct SelectOut {
+    pub(in crate::sql) columns: Vec<String>,
+    pub(in crate::sql) rows: Vec<Vec<Value>>,
+    /// Every matching row with a key, in output order, with its input values (FOR UPDATE).
+    pub(in crate::sql) cands: Vec<KeyedRow>,
+}
+
+impl Db {
+    pub(in crate::sql) fn plan_select(
+        &self,
+        sel: &Select,
+        params: Option<&[Value]>,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<SelectPlan, SqlError> {
+        let table = match &sel.from {
+            Some(r) => {
+                let i = self.table_index(&r.name)?;
+                touches.insert(Touch::ReadTable {
+                    table: r.name.clone(),
+                });
+                Some((i, r))
+            }
+            None => None,
+        };
+        let scope = self.scope(table, params);
+        let outputs = scope.items(&sel.items)?;
+        let filter = sel
+            .filter
+            .as_ref()
+            .map(|f| scope.condition(f, "WHERE"))
+            .transpose()?;
+        let mut order = Vec::new();
+        for o in &sel.order_by {
+            order.push(scope.order_item(o, &outputs)?);
+        }
+        let no_columns = self.scope(None, params);
+        let limit = sel
+            .limit
+            .as_ref()
+            .map(|e| no_columns.count_clause(e, "LIMIT"))
+            .transpose()?
+            .flatten();
+        let offset = sel
+            .offset
+            .as_ref()
+            .map(|e| no_columns.count_clause(e, "OFFSET"))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0);
+        let count = sel
+            .items
+            .iter()
+            .any(|i| matches!(i, SelectItem::Expr { expr, .. } if expr.contains_count()));
+        Ok(SelectPlan {
+            table: table.map(|(i, _)| i),
+            outputs,
+            filter,
+            order,
+            limit,
+            offset,
+            count,
+        })
+    }
+
+    /// Runs a SELECT on the snapshot of `viewer` (None = committed state only). Returns the
+    /// output and every matching row in output order (for FOR UPDATE).
+    pub(in crate::sql) fn select_rows(
+        &self,
+        sel: &Select,
+        params: Option<&[Value]>,
+        viewer: Option<SessionId>,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<SelectOut, SqlError> {
+        let plan = self.plan_select(sel, params, touches)?;
+        let matched = self.select_matching(&plan, viewer, touches)?;
+        let columns: Vec<String> = plan.outputs.iter().map(|(n, _)| n.clone()).collect();
+        if plan.count {
+            let n = i64::try_from(matched.len()).unwrap_or(i64::MAX);
+            let row: Vec<Value> = plan.outputs.iter().map(|_| Value::Int(n)).collect();
+            let rows: Vec<Vec<Value>> = std::iter::once(row)
+                .skip(usize::try_from(plan.offset).unwrap_or(usize::MAX))
+                .take(
+                    plan.limit
+                        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)),
+                )
+                .collect();
+            return Ok(SelectOut {
+                columns,
+                rows,
+                cands: Vec::new(),
+            });
+        }
+        let produced = sorted_outputs(&plan, matched)?;
+        let offset = usize::try_from(plan.offset).unwrap_or(usize::MAX);
+        let end = match plan.limit {
+            Some(l) => offset.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)),
+            None => usize::MAX,
+        };
+        let mut cands = Vec::new();
+        let mut rows = Vec::new();
+        for (i, (key, out, _, row)) in produced.into_iter().enumerate() {
+            if let Some(k) = key {
+                cands.push((k, row));
+            }
+            if i >= offset && i < end {
+                rows.push(out);
+            }
+        }
+        Ok(SelectOut {
+            columns,
+            rows,
+            cands,
+        })
+    }
+
+    /// The rows `viewer` sees that pass the WHERE, in key order, recording them as read
+    /// (without FROM: one empty row).
+    fn select_matching(
+        &self,
+        plan: &SelectPlan,
+        viewer: Option<SessionId>,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Vec<MaybeKeyedRow>, SqlError> {
+        let source: Vec<MaybeKeyedRow> = match plan.table {
+            Some(t) => self.tables[t]
+                .visible(viewer)
+                .map(|(k, v)| (Some(k.clone()), v.clone()))
+                .collect(),
+            None => vec![(None, Vec::new())],
+        };
+        let mut matched = Vec::new();
+        for (key, row) in source {
+            if let Some(f) = &plan.filter {
+                if !truthy(&eval(f, &row)?) {
+                    continue;
+                }
+            }
+            matched.push((key, row));
+        }
+        if let Some(t) = plan.table {
+            let t = &self.tables[t];
+            for (key, _) in &matched {
+                if let Some(k) = key {
+                    touches.insert(Touch::ReadRow {
+                        table: t.name.clone(),
+                        key: t.key_string(k),
+                    });
+                }
+            }
+        }
+        Ok(matched)
+    }
+
+    pub(in crate::sql) fn exec_select(
+        &mut self,
+        s: SessionId,
+        sel: &Select,
+        params: &[Value],
+        touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
+    ) -> Result<Outcome, SqlError> {
+        let plan = self.plan_select(sel, Some(params), touches)?;
+        let (true, Some(ti), false) = (sel.for_update, plan.table, plan.count) else {
+            let out = self.select_rows(sel, Some(params), Some(s), touches)?;
+            return Ok(Outcome::Rows(QueryResult {
+                tag: format!("SELECT {}", out.rows.len()),
+                columns: out.columns,
+                rows: out.rows,
+                notices: Vec::new(),
+            }));
+        };
+        // FOR UPDATE: rows are locked one at a time in output order, below LIMIT (rows skipped
+        // after a re-check do not count), as PostgreSQL's LockRows node does.
+        let mut prog = match resume {
+            Some(p) => p,
+            None => {
+                let out = self.select_rows(sel, Some(params), Some(s), touches)?;
+                Progress {
+                    todo: out.cands.into(),
+                    ..Progress::default()
+                }
+            }
+        };
+        let offset = usize::try_from(plan.offset).unwrap_or(usize::MAX);
+        let end = match plan.limit {
+            Some(l) => offset.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)),
+            None => usize::MAX,
+        };
+        if let Some((key, holder)) = self.scan_rows(
+            s,
+            ti,
+            plan.filter.as_ref(),
+            &RowAction::Lock,
+            Some(&plan.outputs),
+            end,
+            &mut prog,
+            touches,
+        )? {
+            return Ok(Outcome::Wait {
+                table: ti,
+                key,
+                mode: RowAction::Lock.mode(),
+                holder,
+                progress: Some(prog),
+            });
+        }
+        let rows: Vec<Vec<Value>> = prog.out.into_iter().skip(offset).collect();
+        Ok(Outcome::Rows(QueryResult {
+            tag: format!("SELECT {}", rows.len()),
+            columns: plan.outputs.iter().map(|(n, _)| n.clone()).collect(),
+            rows,
+            notices: Vec::new(),
+        }))
+    }
+}
+
+/// A row with its key (None: the one empty row of a SELECT without FROM).
+type MaybeKeyedRow = (Option<Vec<Value>>, Vec<Value>);
+
+/// One output row: its key (None without FROM), the select list's values, the ORDER BY sort
+/// keys, and the input row.
+type Produced = (Option<Vec<Value>>, Vec<Value>, Vec<Value>, Vec<Value>);
+
+/// Evaluates the select list and the sort keys of each matched row, and sorts by ORDER BY
+/// (stable: ties keep key order).
+fn sorted_outputs(
+    plan: &SelectPlan,
+    matched: Vec<MaybeKeyedRow>,
+) -> Result<Vec<Produced>, SqlError> {
+    let mut produced = Vec::new();
+    for (key, row) in matched {
+        let out = plan
+            .outputs
+            .iter()
+            .map(|(_, b)| eval(b, &row))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sort_keys = Vec::new();
+        for (target, _, _) in &plan.order {
+            sort_keys.push(match target {
+                OrderTarget::Output(i) => out.get(*i).cloned().unwrap_or(Value::Null),
+                OrderTarget::Input(b) => eval(b, &row)?,
+            });
+        }
+        produced.push((key, out, sort_keys, row));
+    }
+    if !plan.order.is_empty() {
+        produced.sort_by(|a, b| {
+            for (i, (_, desc, nulls_first)) in plan.order.iter().enumerate() {
+                let ord = compare_sort(&a.2[i], &b.2[i], *desc, *nulls_first);
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+    }
+    Ok(produced)
+}

@@ -1,0 +1,247 @@
+//! Row locks: their modes and PostgreSQL's conflict table, lock entries with several holders,
+//! taking them, their FIFO wait queues, the wait-for graph and the check on it that refuses
+//! deadlocks, and waking the waiters when locks are released.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::db::{Db, LockView};
+use super::error::SqlError;
+use super::exec::{Outcome, Step};
+use super::tx::{Tx, Waiting};
+use super::{BlockedOn, SessionId, Wake};
+use crate::value::Value;
+
+/// PostgreSQL's four row-lock strengths, weakest first: FOR KEY SHARE, FOR SHARE,
+/// FOR NO KEY UPDATE, FOR UPDATE. Every lock the simulator takes today is `Update`
+/// (SELECT … FOR UPDATE, UPDATE, DELETE, and the inserter's lock on its new row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// The three weaker modes are only named by the conflict table and its tests until statements
+// that take them (FOR SHARE, FOR KEY SHARE, FOR NO KEY UPDATE) are modelled.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(super) enum LockMode {
+    KeyShare,
+    Share,
+    NoKeyUpdate,
+    Update,
+}
+
+/// Whether locks in modes `a` and `b` on one row, held by different transactions, conflict:
+/// PostgreSQL's table of conflicting row-level locks (PostgreSQL 15 documentation, 13.3.2
+/// "Row-Level Locks"). Symmetric.
+pub(super) fn conflicts(a: LockMode, b: LockMode) -> bool {
+    use LockMode::*;
+    match (a, b) {
+        (Update, _) | (_, Update) => true,
+        (NoKeyUpdate, KeyShare) | (KeyShare, NoKeyUpdate) => false,
+        (NoKeyUpdate, _) | (_, NoKeyUpdate) => true,
+        (KeyShare | Share, KeyShare | Share) => false,
+    }
+}
+
+/// A row lock: the transactions holding it, in the order they took it, each with its mode
+/// (never empty: a lock nobody holds is removed), and the FIFO queue of the sessions waiting
+/// for it, each with the mode it wants.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Lock {
+    pub(super) holders: Vec<(SessionId, LockMode)>,
+    pub(super) waiters: Vec<(SessionId, LockMode)>,
+}
+
+impl Lock {
+    pub(super) fn new(s: SessionId, mode: LockMode) -> Lock {
+        Lock {
+            holders: vec![(s, mode)],
+            waiters: Vec::new(),
+        }
+    }
+
+    pub(super) fn holds(&self, s: SessionId) -> bool {
+        self.holders.iter().any(|&(h, _)| h == s)
+    }
+
+    /// The first other holder whose mode conflicts with `mode` wanted by `s`: the session `s`
+    /// must wait for (None: `s` can take the lock now).
+    pub(super) fn blocker(&self, s: SessionId, mode: LockMode) -> Option<SessionId> {
+        self.holders
+            .iter()
+            .find(|&&(h, held)| h != s && conflicts(mode, held))
+            .map(|&(h, _)| h)
+    }
+
+    /// Grants `s` the lock in `mode` (the caller checked that nobody blocks it); a holder keeps
+    /// the stronger of its modes.
+    pub(super) fn grant(&mut self, s: SessionId, mode: LockMode) {
+        match self.holders.iter_mut().find(|(h, _)| *h == s) {
+            Some((_, held)) => *held = (*held).max(mode),
+            None => self.holders.push((s, mode)),
+        }
+    }
+
+    /// Removes `s`'s hold. Returns the waiters to retry, in queue order (they leave the queue):
+    /// all of them when nobody holds the lock any more, otherwise those whose wanted mode
+    /// conflicts with no remaining holder.
+    pub(super) fn release(&mut self, s: SessionId) -> Vec<SessionId> {
+        self.holders.retain(|&(h, _)| h != s);
+        let holders = &self.holders;
+        let (free, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiters)
+            .into_iter()
+            .partition(|&(w, mode)| {
+                !holders
+                    .iter()
+                    .any(|&(h, held)| h != w && conflicts(mode, held))
+            });
+        self.waiters = still;
+        free.into_iter().map(|(w, _)| w).collect()
+    }
+
+    /// The lock as the UI shows it: its first holder and the queue.
+    pub(super) fn view(&self) -> Option<LockView> {
+        Some(LockView {
+            holder: self.holders.first()?.0,
+            waiters: self.waiters.iter().map(|&(w, _)| w).collect(),
+        })
+    }
+}
+
+pub(super) const DEADLOCK: &str =
+    "deadlock detection (PostgreSQL would abort one transaction with 40P01 after deadlock_timeout)";
+
+impl Db {
+    /// Takes (or keeps) `s`'s lock on the row in `mode` (the caller checked that no other
+    /// holder blocks it).
+    pub(super) fn lock_row(&mut self, s: SessionId, table: usize, key: &[Value], mode: LockMode) {
+        let slot = self.tables[table].rows.entry(key.to_vec()).or_default();
+        match slot.lock.as_mut() {
+            None => slot.lock = Some(Lock::new(s, mode)),
+            Some(lock) => lock.grant(s, mode),
+        }
+    }
+
+    /// The wait-for graph: an edge `(waiter, holder)` for each session waiting for a row lock
+    /// and each holder of that lock whose mode conflicts with the mode the waiter wants.
+    /// Sorted, without duplicates.
+    pub fn wait_for_graph(&self) -> Vec<(SessionId, SessionId)> {
+        let mut edges = BTreeSet::new();
+        for (w, session) in self.sessions.iter().enumerate() {
+            let Some(waiting) = &session.waiting else {
+                continue;
+            };
+            let Some(lock) = self
+                .tables
+                .get(waiting.table)
+                .and_then(|t| t.rows.get(&waiting.key))
+                .and_then(|slot| slot.lock.as_ref())
+            else {
+                continue;
+            };
+            for &(h, held) in &lock.holders {
+                if h != w && conflicts(waiting.mode, held) {
+                    edges.insert((w, h));
+                }
+            }
+        }
+        edges.into_iter().collect()
+    }
+
+    /// Whether `from` (transitively) waits for a lock held by `target`, in the wait-for graph.
+    pub(super) fn waits_for(&self, from: SessionId, target: SessionId) -> bool {
+        let graph = self.wait_for_graph();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from];
+        while let Some(cur) = stack.pop() {
+            if cur == target {
+                return true;
+            }
+            if seen.insert(cur) {
+                stack.extend(graph.iter().filter(|&&(w, _)| w == cur).map(|&(_, h)| h));
+            }
+        }
+        false
+    }
+
+    /// Retries waiting statements in order; statements they release are retried after them.
+    pub(super) fn wake(&mut self, released: Vec<SessionId>) -> Vec<Wake> {
+        let mut queue: VecDeque<SessionId> = released.into();
+        let mut woken = Vec::new();
+        while let Some(w) = queue.pop_front() {
+            let Some(waiting) = self.sessions.get_mut(w).and_then(|s| s.waiting.take()) else {
+                continue;
+            };
+            match self.run(w, &waiting.stmt, &waiting.params, waiting.progress) {
+                Step::Blocked(_) => {}
+                Step::Done {
+                    result,
+                    touches,
+                    released,
+                } => {
+                    queue.extend(released);
+                    if self.sessions[w].closed {
+                        // Its client died while it waited (see `close_session`): the backend now
+                        // finds the connection gone and rolls back what is still open. Nobody
+                        // receives the result.
+                        let tx = std::mem::take(&mut self.sessions[w].tx);
+                        if tx != Tx::None {
+                            let mut ignored = BTreeSet::new();
+                            queue.extend(self.end_tx(w, false, &mut ignored));
+                        }
+                        continue;
+                    }
+                    woken.push(Wake {
+                        session: w,
+                        result,
+                        touches,
+                    });
+                }
+            }
+        }
+        woken
+    }
+
+    /// A wait that would close a cycle in the wait-for graph is refused (the statement fails
+    /// as a whole: the rows it changed before are undone).
+    pub(super) fn refuse_deadlock(
+        &mut self,
+        s: SessionId,
+        outcome: Result<Outcome, SqlError>,
+    ) -> Result<Outcome, SqlError> {
+        match outcome {
+            Ok(Outcome::Wait {
+                table,
+                holder,
+                progress,
+                ..
+            }) if self.waits_for(holder, s) => {
+                if let Some(p) = progress {
+                    self.undo(table, &p.undo);
+                }
+                Err(SqlError::not_supported(DEADLOCK))
+            }
+            other => other,
+        }
+    }
+
+    /// Queues `s` on the row's lock, keeping its statement (and progress) to retry when woken.
+    pub(super) fn enqueue(
+        &mut self,
+        s: SessionId,
+        waiting: Waiting,
+        holder: SessionId,
+    ) -> BlockedOn {
+        let t = &mut self.tables[waiting.table];
+        let shown = t.blocked_key_string(&waiting.key);
+        let name = t.name.clone();
+        if let Some(lock) = t
+            .rows
+            .get_mut(&waiting.key)
+            .and_then(|slot| slot.lock.as_mut())
+        {
+            lock.waiters.push((s, waiting.mode));
+        }
+        self.sessions[s].waiting = Some(waiting);
+        BlockedOn {
+            table: name,
+            key: shown,
+            holder,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! AST → IR for CREATE TABLE and column types.
+
+use sqlparser::ast;
+
+use super::translate::{ident, ns, object_name};
+use super::{ColumnDef, CreateTable, SqlType};
+use crate::sql::error::SqlError;
+
+pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
+    use ast::DataType as D;
+    Ok(match dt {
+        D::Int(None) | D::Int4(None) | D::Integer(None) => SqlType::Int4,
+        D::BigInt(None) | D::Int8(None) => SqlType::Int8,
+        D::SmallInt(None) | D::Int2(None) => SqlType::Int2,
+        D::Text => SqlType::Text,
+        D::Varchar(len) | D::CharacterVarying(len) | D::CharVarying(len) => match len {
+            None => SqlType::Varchar(None),
+            Some(ast::CharacterLength::IntegerLength { length, unit: None }) => {
+                match u32::try_from(*length) {
+                    Ok(n) if (1..=10_485_760).contains(&n) => SqlType::Varchar(Some(n)),
+                    _ => return ns(format!("the type {dt}")),
+                }
+            }
+            Some(_) => return ns(format!("the type {dt}")),
+        },
+        D::Bool | D::Boolean => SqlType::Bool,
+        D::Custom(name, args) if args.is_empty() => {
+            let n = name.to_string().to_lowercase();
+            match n.as_str() {
+                "int4" => SqlType::Int4,
+                "int8" => SqlType::Int8,
+                "int2" => SqlType::Int2,
+                "bool" => SqlType::Bool,
+                "varchar" => SqlType::Varchar(None),
+                _ => return ns(format!("the type {dt}")),
+            }
+        }
+        other => return ns(format!("the type {other}")),
+    })
+}
+
+pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError> {
+    if c.or_replace
+        || c.temporary
+        || c.unlogged
+        || c.external
+        || c.query.is_some()
+        || c.like.is_some()
+        || c.clone.is_some()
+        || c.inherits.is_some()
+        || c.partition_by.is_some()
+        || c.partition_of.is_some()
+        || c.on_commit.is_some()
+    {
+        return ns(
+            "this form of CREATE TABLE (only column definitions and constraints are modelled)",
+        );
+    }
+    let name = object_name(&c.name)?;
+    let mut columns = Vec::new();
+    let mut primary_key: Option<(Vec<String>, Option<String>)> = None;
+    for col in &c.columns {
+        columns.push(column_def(col, &name, &mut primary_key)?);
+    }
+    for constraint in &c.constraints {
+        match constraint {
+            ast::TableConstraint::PrimaryKey(pk) => {
+                if primary_key.is_some() {
+                    return Err(multiple_pk(&name));
+                }
+                let mut cols = Vec::new();
+                for ic in &pk.columns {
+                    match &ic.column.expr {
+                        ast::Expr::Identifier(i) => cols.push(ident(i)),
+                        other => return ns(format!("the key expression {other}")),
+                    }
+                }
+                primary_key = Some((cols, pk.name.as_ref().map(ident)));
+            }
+            ast::TableConstraint::Unique(_) => return ns("UNIQUE constraints"),
+            ast::TableConstraint::ForeignKey(_) => return ns("FOREIGN KEY constraints"),
+            ast::TableConstraint::Check(_) => return ns("CHECK constraints"),
+            other => return ns(format!("the table constraint {other}")),
+        }
+    }
+    Ok(CreateTable {
+        name,
+        if_not_exists: c.if_not_exists,
+        columns,
+        primary_key,
+    })
+}
+
+/// One column definition; a column-level PRIMARY KEY is recorded in `primary_key`.
+fn column_def(
+    col: &ast::ColumnDef,
+    table: &str,
+    primary_key: &mut Option<(Vec<String>, Option<String>)>,
+) -> Result<ColumnDef, SqlError> {
+    let col_name = ident(&col.name);
+    let ty = data_type(&col.data_type)?;
+    let mut not_null = false;
+    for opt in &col.options {
+        match &opt.option {
+            ast::ColumnOption::Null => {}
+            ast::ColumnOption::NotNull => not_null = true,
+            ast::ColumnOption::PrimaryKey(_) => {
+                if primary_key.is_some() {
+                    return Err(multiple_pk(table));
+                }
+                *primary_key = Some((vec![col_name.clone()], opt.name.as_ref().map(ident)));
+            }
+            ast::ColumnOption::Default(_) => return ns("DEFAULT"),
+            ast::ColumnOption::Unique(_) => return ns("UNIQUE constraints"),
+            ast::ColumnOption::ForeignKey(_) => return ns("REFERENCES (foreign keys)"),
+            ast::ColumnOption::Check(_) => return ns("CHECK constraints"),
+            ast::ColumnOption::Generated { .. } | ast::ColumnOption::Identity(_) => {
+                return ns("generated/identity columns")
+            }
+            other => return ns(format!("the column option {other}")),
+        }
+    }
+    Ok(ColumnDef {
+        name: col_name,
+        ty,
+        not_null,
+    })
+}
+
+fn multiple_pk(table: &str) -> SqlError {
+    SqlError::error(
+        "42P16",
+        format!("multiple primary keys for table \"{table}\" are not allowed"),
+    )
+}

@@ -1,0 +1,176 @@
+//! AST → IR for INSERT, UPDATE and DELETE.
+
+use sqlparser::ast;
+
+use super::expr::expr;
+use super::select::{returning, table_factor};
+use super::translate::{ident, ns, object_name};
+use super::{Delete, Expr, Insert, TableRef, Update};
+use crate::sql::error::SqlError;
+
+pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
+    if i.or.is_some()
+        || i.ignore
+        || i.overwrite
+        || !i.assignments.is_empty()
+        || i.partitioned.is_some()
+        || !i.after_columns.is_empty()
+        || i.output.is_some()
+        || i.replace_into
+        || i.priority.is_some()
+        || i.insert_alias.is_some()
+        || i.settings.is_some()
+        || i.format_clause.is_some()
+        || i.multi_table_insert_type.is_some()
+    {
+        return ns("this form of INSERT");
+    }
+    if i.on.is_some() {
+        return ns("INSERT … ON CONFLICT");
+    }
+    let name = match &i.table {
+        ast::TableObject::TableName(n) => object_name(n)?,
+        _ => return ns("INSERT into a table function"),
+    };
+    let alias = i.table_alias.as_ref().map(|a| ident(&a.alias));
+    let columns = if i.columns.is_empty() {
+        None
+    } else {
+        let mut cols = Vec::new();
+        for c in &i.columns {
+            match c.0.as_slice() {
+                [ast::ObjectNamePart::Identifier(id)] => cols.push(ident(id)),
+                _ => return ns(format!("the insert column {c}")),
+            }
+        }
+        Some(cols)
+    };
+    let source = match &i.source {
+        Some(s) => s,
+        None => return ns("INSERT … DEFAULT VALUES"),
+    };
+    if source.with.is_some() {
+        return ns("WITH (common table expressions)");
+    }
+    if source.order_by.is_some() || source.limit_clause.is_some() || !source.locks.is_empty() {
+        return ns("this INSERT source");
+    }
+    let rows = values_rows(source.body.as_ref())?;
+    Ok(Insert {
+        table: TableRef { name, alias },
+        columns,
+        rows,
+        returning: returning(&i.returning)?,
+    })
+}
+
+/// The rows of `INSERT … VALUES`, all of one width.
+fn values_rows(body: &ast::SetExpr) -> Result<Vec<Vec<Expr>>, SqlError> {
+    match body {
+        ast::SetExpr::Values(v) => {
+            let mut rows = Vec::new();
+            for row in &v.rows {
+                let mut out = Vec::new();
+                for e in &row.content {
+                    if let ast::Expr::Identifier(id) = e {
+                        if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") {
+                            return ns("DEFAULT in VALUES");
+                        }
+                    }
+                    out.push(expr(e)?);
+                }
+                rows.push(out);
+            }
+            let width = rows.first().map(Vec::len).unwrap_or(0);
+            if rows.iter().any(|r| r.len() != width) {
+                return Err(SqlError::error(
+                    "42601",
+                    "VALUES lists must all be the same length",
+                ));
+            }
+            if rows.iter().flatten().any(Expr::contains_count) {
+                return Err(SqlError::error(
+                    "42803",
+                    "aggregate functions are not allowed in VALUES",
+                ));
+            }
+            Ok(rows)
+        }
+        ast::SetExpr::Select(_) => ns("INSERT … SELECT"),
+        _ => ns("this INSERT source"),
+    }
+}
+
+pub(super) fn update(u: &ast::Update) -> Result<Update, SqlError> {
+    if u.from.is_some() {
+        return ns("UPDATE … FROM");
+    }
+    if u.output.is_some() || u.or.is_some() || !u.order_by.is_empty() || u.limit.is_some() {
+        return ns("this form of UPDATE");
+    }
+    let table = table_factor(&u.table)?;
+    let mut sets = Vec::new();
+    for a in &u.assignments {
+        let col = match &a.target {
+            ast::AssignmentTarget::ColumnName(n) => match n.0.as_slice() {
+                [ast::ObjectNamePart::Identifier(id)] => ident(id),
+                _ => return ns(format!("the assignment target {n}")),
+            },
+            ast::AssignmentTarget::Tuple(_) => return ns("UPDATE … SET (a, b) = …"),
+        };
+        if let ast::Expr::Identifier(id) = &a.value {
+            if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") {
+                return ns("SET … = DEFAULT");
+            }
+        }
+        let e = expr(&a.value)?;
+        if e.contains_count() {
+            return Err(SqlError::error(
+                "42803",
+                "aggregate functions are not allowed in UPDATE",
+            ));
+        }
+        sets.push((col, e));
+    }
+    let filter = u.selection.as_ref().map(expr).transpose()?;
+    if filter.as_ref().is_some_and(Expr::contains_count) {
+        return Err(SqlError::error(
+            "42803",
+            "aggregate functions are not allowed in WHERE",
+        ));
+    }
+    Ok(Update {
+        table,
+        sets,
+        filter,
+        returning: returning(&u.returning)?,
+    })
+}
+
+pub(super) fn delete(d: &ast::Delete) -> Result<Delete, SqlError> {
+    if !d.tables.is_empty() || d.output.is_some() || !d.order_by.is_empty() || d.limit.is_some() {
+        return ns("this form of DELETE");
+    }
+    if d.using.is_some() {
+        return ns("DELETE … USING");
+    }
+    let from = match &d.from {
+        ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
+    };
+    let table = match from.as_slice() {
+        [one] => table_factor(one)?,
+        _ => return ns("DELETE from several tables"),
+    };
+    let filter = d.selection.as_ref().map(expr).transpose()?;
+    if filter.as_ref().is_some_and(Expr::contains_count) {
+        return Err(SqlError::error(
+            "42803",
+            "aggregate functions are not allowed in WHERE",
+        ));
+    }
+    Ok(Delete {
+        table,
+        filter,
+        returning: returning(&d.returning)?,
+    })
+}

@@ -1,0 +1,143 @@
+//! Row-by-row UPDATE, DELETE and SELECT … FOR UPDATE: rows kept while waiting, re-checks on
+//! the newest committed version, undo on error.
+
+use super::*;
+
+#[test]
+fn multi_row_update_keeps_the_rows_it_passed_while_it_waits() {
+    let (mut db, a, b, c) = rows_1_to(2);
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE t SET v = 20 WHERE id = 2");
+    let on = blocked(db.execute(b, &p("UPDATE t SET v = v + 1 RETURNING v"), &[]));
+    assert_eq!(on.key, "(id)=(2)");
+    // b already changed and locked row 1.
+    assert_eq!(pending_of(&db, 0), Some((b, Some(vec![int(1), int(2)]))));
+    assert_eq!(lock_of(&db, 0).map(|l| l.holder), Some(b));
+    let on = blocked(db.execute(c, &p("UPDATE t SET v = 100 WHERE id = 1"), &[]));
+    assert_eq!(on.holder, b);
+    let r = done(db.execute(a, &p("COMMIT"), &[]));
+    let woken: Vec<SessionId> = r.woken.iter().map(|w| w.session).collect();
+    assert_eq!(woken, vec![b, c]);
+    let rb = r.woken[0].result.as_ref().expect("b's UPDATE");
+    assert_eq!(rb.tag, "UPDATE 2");
+    assert_eq!(rb.rows, vec![vec![int(2)], vec![int(21)]]);
+    assert!(r.woken[0].touches.contains(&Touch::WriteRow {
+        table: "t".into(),
+        key: "(1)".into()
+    }));
+    assert_eq!(
+        committed(&db, "SELECT * FROM t ORDER BY id"),
+        vec![vec![int(1), int(100)], vec![int(2), int(21)]]
+    );
+    assert_eq!(db.locks_held(), 0);
+}
+
+#[test]
+fn rows_not_reached_yet_are_rechecked_on_their_newest_committed_version() {
+    let (mut db, a, b, _) = rows_1_to(4);
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE t SET v = 50 WHERE id = 2");
+    ok(&mut db, a, "UPDATE t SET v = 0 WHERE id = 3");
+    ok(&mut db, a, "DELETE FROM t WHERE id = 4");
+    blocked(db.execute(
+        b,
+        &p("UPDATE t SET v = v + 10 WHERE v >= 1 RETURNING *"),
+        &[],
+    ));
+    // Inserted after b's statement started: not seen by it.
+    ok(&mut db, a, "INSERT INTO t VALUES (5, 5)");
+    let r = done(db.execute(a, &p("COMMIT"), &[]));
+    let rb = r.woken[0].result.as_ref().expect("b's UPDATE");
+    assert_eq!(rb.tag, "UPDATE 2");
+    assert_eq!(rb.rows, vec![vec![int(1), int(11)], vec![int(2), int(60)]]);
+    assert_eq!(
+        committed(&db, "SELECT * FROM t ORDER BY id"),
+        vec![
+            vec![int(1), int(11)],
+            vec![int(2), int(60)],
+            vec![int(3), int(0)],
+            vec![int(5), int(5)]
+        ]
+    );
+}
+
+#[test]
+fn multi_row_delete_and_for_update_lock_row_by_row() {
+    let (mut db, a, b, c) = rows_1_to(3);
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "SELECT * FROM t WHERE id = 2 FOR UPDATE");
+    ok(&mut db, b, "BEGIN");
+    blocked(db.execute(b, &p("DELETE FROM t RETURNING id"), &[]));
+    assert_eq!(pending_of(&db, 0), Some((b, None)));
+    ok(&mut db, c, "BEGIN");
+    let on = blocked(db.execute(c, &p("SELECT * FROM t ORDER BY id DESC FOR UPDATE"), &[]));
+    // c locked row 3 first (its output order), then waits for row 2.
+    assert_eq!(on.key, "(id)=(2)");
+    assert_eq!(on.holder, a);
+    assert_eq!(lock_of(&db, 2).map(|l| l.holder), Some(c));
+    // b now waits on row 2 and holds row 1; c waits on row 2 and holds row 3: b's turn comes
+    // first, then it needs row 3 held by c, which waits for row 2 held by b: a cycle, refused.
+    let r = done(db.execute(a, &p("ROLLBACK"), &[]));
+    assert_eq!(r.woken.len(), 2);
+    assert_eq!(r.woken[0].session, b);
+    let e = r.woken[0].result.clone().expect_err("deadlock refused");
+    assert!(e.is_not_supported() && e.message.contains("deadlock"));
+    assert_eq!(db.session_state(b), SessionState::Aborted);
+    // The refusal aborts b's transaction at once: the DELETE's changes are undone and its locks
+    // released, so c's SELECT … FOR UPDATE goes on in the same call.
+    assert_eq!(pending_of(&db, 0), None);
+    assert_eq!(pending_of(&db, 1), None);
+    assert_eq!(r.woken[1].session, c);
+    let rc = r.woken[1].result.as_ref().expect("c's SELECT");
+    assert_eq!(rc.tag, "SELECT 3");
+    let r = done(db.execute(b, &p("ROLLBACK"), &[]));
+    assert!(r.woken.is_empty());
+    ok(&mut db, c, "COMMIT");
+    assert_eq!(committed(&db, "SELECT count(*) FROM t"), vec![vec![int(3)]]);
+    assert_eq!(db.locks_held(), 0);
+}
+
+#[test]
+fn an_error_after_a_wait_undoes_the_whole_statement() {
+    let (mut db, a, b, c) = rows_1_to(3);
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE t SET v = 2147483647 WHERE id = 3");
+    blocked(db.execute(b, &p("UPDATE t SET v = v + 1"), &[]));
+    blocked(db.execute(c, &p("UPDATE t SET v = 100 WHERE id = 1"), &[]));
+    let copy = db.clone();
+    assert_eq!(hash_of(&copy), hash_of(&db));
+    let r = done(db.execute(a, &p("COMMIT"), &[]));
+    let woken: Vec<SessionId> = r.woken.iter().map(|w| w.session).collect();
+    assert_eq!(woken, vec![b, c]);
+    assert_eq!(
+        r.woken[0].result.clone().map_err(|e| e.code),
+        Err("22003".to_string())
+    );
+    assert_eq!(db.session_state(b), SessionState::Idle);
+    assert_eq!(
+        committed(&db, "SELECT * FROM t ORDER BY id"),
+        vec![
+            vec![int(1), int(100)],
+            vec![int(2), int(2)],
+            vec![int(3), int(2147483647)]
+        ]
+    );
+    assert_eq!(db.locks_held(), 0);
+
+    // In a block: the statement's rows are undone and the block is aborted.
+    let (mut db, a, b, _) = rows_1_to(3);
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE t SET v = 2147483647 WHERE id = 3");
+    ok(&mut db, b, "BEGIN");
+    ok(&mut db, b, "UPDATE t SET v = 7 WHERE id = 1");
+    blocked(db.execute(b, &p("UPDATE t SET v = v + 1"), &[]));
+    assert_eq!(pending_of(&db, 0), Some((b, Some(vec![int(1), int(8)]))));
+    let r = done(db.execute(a, &p("COMMIT"), &[]));
+    assert!(r.woken[0].result.is_err());
+    assert_eq!(db.session_state(b), SessionState::Aborted);
+    // The error aborted b's whole transaction at once: its earlier UPDATE of row 1 is gone too.
+    assert_eq!(pending_of(&db, 0), None);
+    assert_eq!(pending_of(&db, 1), None);
+    assert_eq!(db.locks_held(), 0);
+    ok(&mut db, b, "ROLLBACK");
+}

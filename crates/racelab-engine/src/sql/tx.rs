@@ -1,0 +1,218 @@
+//! Sessions and transactions: per-session state, the end of a transaction (commit or
+//! rollback: publish or discard its writes, release its locks), and closing a session.
+
+use std::collections::BTreeSet;
+
+use super::db::{tag_only, Db};
+use super::error::SqlError;
+use super::exec::rows::Progress;
+use super::locks::LockMode;
+use super::prepare::Prepared;
+use super::{Done, QueryResult, SessionId, Touch};
+use crate::value::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) enum Tx {
+    #[default]
+    None,
+    Active,
+    Aborted,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct Session {
+    pub(super) tx: Tx,
+    pub(super) closed: bool,
+    pub(super) waiting: Option<Waiting>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Waiting {
+    pub(super) stmt: Prepared,
+    pub(super) params: Vec<Value>,
+    pub(super) table: usize,
+    pub(super) key: Vec<Value>,
+    /// The lock mode it waits to take.
+    pub(super) mode: LockMode,
+    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch).
+    pub(super) progress: Option<Progress>,
+}
+
+impl Db {
+    /// The client process died: its connection drops; its open transaction rolls back and its
+    /// locks are released.
+    ///
+    /// Except while the session waits for a lock: PostgreSQL's backend does not notice the dead
+    /// client then. The statement stays queued and the transaction keeps its locks; when the wait
+    /// ends the statement runs (and commits, in autocommit), and only then does the backend find
+    /// the connection gone and roll back what is still open. [`Db::wake`] does that last part.
+    /// (Checked against PostgreSQL 15: crates/racelab-oracle/scenarios/crash-while-waiting.txt.)
+    pub fn close_session(&mut self, session: SessionId) -> Done {
+        if let Some(s) = self.sessions.get_mut(session) {
+            if !s.closed && s.waiting.is_some() {
+                s.closed = true;
+                return Done {
+                    result: Ok(tag_only("")),
+                    touches: Vec::new(),
+                    woken: Vec::new(),
+                };
+            }
+        }
+        let (tx, waiting) = match self.sessions.get_mut(session) {
+            Some(s) if !s.closed => {
+                s.closed = true;
+                (std::mem::take(&mut s.tx), s.waiting.take())
+            }
+            _ => {
+                return Done {
+                    result: Ok(tag_only("")),
+                    touches: Vec::new(),
+                    woken: Vec::new(),
+                }
+            }
+        };
+        if let Some(w) = waiting {
+            if let Some(lock) = self
+                .tables
+                .get_mut(w.table)
+                .and_then(|t| t.rows.get_mut(&w.key))
+                .and_then(|slot| slot.lock.as_mut())
+            {
+                lock.waiters.retain(|&(x, _)| x != session);
+            }
+        }
+        let mut touches = BTreeSet::new();
+        let mut released = Vec::new();
+        let tag = if tx == Tx::None {
+            ""
+        } else {
+            released = self.end_tx(session, false, &mut touches);
+            touches.insert(Touch::Transaction { session });
+            "ROLLBACK"
+        };
+        let woken = self.wake(released);
+        Done {
+            result: Ok(tag_only(tag)),
+            touches: touches.into_iter().collect(),
+            woken,
+        }
+    }
+
+    /// Ends `s`'s transaction: publishes (commit) or discards its writes and releases its
+    /// locks. Returns the sessions that waited on those locks, in retry order.
+    pub(super) fn end_tx(
+        &mut self,
+        s: SessionId,
+        commit: bool,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Vec<SessionId> {
+        let mut released = Vec::new();
+        for t in &mut self.tables {
+            let keys: Vec<Vec<Value>> = t
+                .rows
+                .iter()
+                .filter(|(_, slot)| {
+                    slot.lock.as_ref().is_some_and(|l| l.holds(s))
+                        || slot.pending.as_ref().is_some_and(|p| p.session == s)
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in keys {
+                touches.insert(Touch::WriteRow {
+                    table: t.name.clone(),
+                    key: t.key_string(&key),
+                });
+                let Some(slot) = t.rows.get_mut(&key) else {
+                    continue;
+                };
+                if slot.pending.as_ref().is_some_and(|p| p.session == s) {
+                    if let Some(p) = slot.pending.take() {
+                        if commit {
+                            slot.committed = p.values;
+                        }
+                    }
+                }
+                if let Some(lock) = slot.lock.as_mut().filter(|l| l.holds(s)) {
+                    released.extend(lock.release(s));
+                    if lock.holders.is_empty() {
+                        slot.lock = None;
+                    }
+                }
+                if slot.committed.is_none() && slot.pending.is_none() && slot.lock.is_none() {
+                    t.rows.remove(&key);
+                }
+            }
+        }
+        released
+    }
+
+    /// COMMIT or ROLLBACK (an aborted block always rolls back; outside a block, a warning).
+    /// Returns the result and the sessions that waited on the released locks.
+    pub(super) fn end_block(
+        &mut self,
+        s: SessionId,
+        commit: bool,
+        touches: &mut BTreeSet<Touch>,
+    ) -> (QueryResult, Vec<SessionId>) {
+        touches.insert(Touch::Transaction { session: s });
+        let name = if commit { "COMMIT" } else { "ROLLBACK" };
+        let (result, released) = match self.sessions[s].tx {
+            Tx::None => {
+                let mut r = tag_only(name);
+                r.notices.push(SqlError::warning(
+                    "25P01",
+                    "there is no transaction in progress",
+                ));
+                (r, Vec::new())
+            }
+            Tx::Active => (tag_only(name), self.end_tx(s, commit, touches)),
+            Tx::Aborted => (tag_only("ROLLBACK"), self.end_tx(s, false, touches)),
+        };
+        self.sessions[s].tx = Tx::None;
+        (result, released)
+    }
+
+    /// BEGIN / START TRANSACTION (inside a block: a warning, the block goes on).
+    pub(super) fn begin(
+        &mut self,
+        s: SessionId,
+        start: bool,
+        touches: &mut BTreeSet<Touch>,
+    ) -> QueryResult {
+        touches.insert(Touch::Transaction { session: s });
+        let mut r = tag_only(if start { "START TRANSACTION" } else { "BEGIN" });
+        if self.sessions[s].tx == Tx::Active {
+            r.notices.push(SqlError::warning(
+                "25001",
+                "there is already a transaction in progress",
+            ));
+        }
+        self.sessions[s].tx = Tx::Active;
+        r
+    }
+
+    /// After a statement succeeded: outside a block, its implicit transaction commits.
+    pub(super) fn autocommit(&mut self, s: SessionId) -> Vec<SessionId> {
+        // Autocommit: the statement's implicit transaction commits at its end.
+        if self.sessions[s].tx == Tx::None {
+            let mut ignored = BTreeSet::new();
+            self.end_tx(s, true, &mut ignored)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// After a statement failed: its transaction is aborted at once.
+    pub(super) fn abort_on_error(&mut self, s: SessionId) -> Vec<SessionId> {
+        // The statement fails as a whole, and so does its transaction: PostgreSQL
+        // aborts it at the error (its writes are discarded and its row locks released,
+        // so waiters proceed now), while a block stays open in the aborted state until
+        // ROLLBACK or COMMIT (oracle scenario error-releases-locks.txt).
+        let mut ignored = BTreeSet::new();
+        let released = self.end_tx(s, false, &mut ignored);
+        if self.sessions[s].tx != Tx::None {
+            self.sessions[s].tx = Tx::Aborted;
+        }
+        released
+    }
+}

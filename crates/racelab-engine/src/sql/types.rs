@@ -1,0 +1,277 @@
+//! Types and values: the static types of planning ([`Ty`]), integer ranges, the checks when a
+//! value is stored, parsing and casts, text output, and comparison and sort order.
+
+use super::catalog::Column;
+use super::db::err;
+use super::error::SqlError;
+use super::prepare::SqlType;
+use crate::value::Value;
+
+/// A value as PostgreSQL's output functions print it (keys, `::text`, `||`).
+pub(super) fn pg_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(true) => "t".to_string(),
+        Value::Bool(false) => "f".to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Text(s) => s.clone(),
+    }
+}
+
+/// A static type during planning. `Unknown` is PostgreSQL's type of an untyped literal
+/// (`'500'`, NULL) before its context decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ty {
+    Int2,
+    Int4,
+    Int8,
+    Text,
+    Varchar,
+    Bool,
+    Unknown,
+}
+
+impl Ty {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Ty::Int2 => "smallint",
+            Ty::Int4 => "integer",
+            Ty::Int8 => "bigint",
+            Ty::Text => "text",
+            Ty::Varchar => "character varying",
+            Ty::Bool => "boolean",
+            Ty::Unknown => "unknown",
+        }
+    }
+
+    pub(super) fn is_int(self) -> bool {
+        matches!(self, Ty::Int2 | Ty::Int4 | Ty::Int8)
+    }
+
+    pub(super) fn is_str(self) -> bool {
+        matches!(self, Ty::Text | Ty::Varchar)
+    }
+
+    pub(super) fn of(t: SqlType) -> Ty {
+        match t {
+            SqlType::Int2 => Ty::Int2,
+            SqlType::Int4 => Ty::Int4,
+            SqlType::Int8 => Ty::Int8,
+            SqlType::Text => Ty::Text,
+            SqlType::Varchar(_) => Ty::Varchar,
+            SqlType::Bool => Ty::Bool,
+        }
+    }
+
+    pub(super) fn int_literal(i: i64) -> Ty {
+        if i32::try_from(i).is_ok() {
+            Ty::Int4
+        } else {
+            Ty::Int8
+        }
+    }
+
+    /// The SQL type a value of this static type is parsed as.
+    pub(super) fn sql(self) -> SqlType {
+        match self {
+            Ty::Int2 => SqlType::Int2,
+            Ty::Int4 => SqlType::Int4,
+            Ty::Int8 => SqlType::Int8,
+            Ty::Bool => SqlType::Bool,
+            Ty::Varchar => SqlType::Varchar(None),
+            Ty::Text | Ty::Unknown => SqlType::Text,
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+pub(super) enum Category {
+    Int,
+    Str,
+    Bool,
+    Unknown,
+}
+
+pub(super) fn category(t: Ty) -> Category {
+    match t {
+        Ty::Int2 | Ty::Int4 | Ty::Int8 => Category::Int,
+        Ty::Text | Ty::Varchar => Category::Str,
+        Ty::Bool => Category::Bool,
+        Ty::Unknown => Category::Unknown,
+    }
+}
+
+pub(super) fn wider(a: Ty, b: Ty) -> Ty {
+    if a == Ty::Int8 || b == Ty::Int8 {
+        Ty::Int8
+    } else if a == Ty::Int4 || b == Ty::Int4 {
+        Ty::Int4
+    } else {
+        Ty::Int2
+    }
+}
+
+pub(super) fn int_range(n: i128, t: SqlType) -> Result<i64, SqlError> {
+    let (lo, hi, msg) = match t {
+        SqlType::Int2 => (
+            i128::from(i16::MIN),
+            i128::from(i16::MAX),
+            "smallint out of range",
+        ),
+        SqlType::Int4 => (
+            i128::from(i32::MIN),
+            i128::from(i32::MAX),
+            "integer out of range",
+        ),
+        _ => (
+            i128::from(i64::MIN),
+            i128::from(i64::MAX),
+            "bigint out of range",
+        ),
+    };
+    if n < lo || n > hi {
+        return Err(err("22003", msg));
+    }
+    i64::try_from(n).map_err(|_| err("22003", msg))
+}
+
+/// The final check when a value goes into a column: integer range, varchar length.
+pub(super) fn store(v: Value, col: &Column) -> Result<Value, SqlError> {
+    match (&v, col.ty) {
+        (Value::Int(i), t @ (SqlType::Int2 | SqlType::Int4 | SqlType::Int8)) => {
+            Ok(Value::Int(int_range(i128::from(*i), t)?))
+        }
+        (Value::Text(s), SqlType::Varchar(Some(n))) => {
+            if s.chars().count() > n as usize {
+                Err(err(
+                    "22001",
+                    format!("value too long for type character varying({n})"),
+                ))
+            } else {
+                Ok(v)
+            }
+        }
+        _ => Ok(v),
+    }
+}
+
+pub(super) fn parse_int(s: &str, t: SqlType) -> Result<i64, SqlError> {
+    let name = t.pg_name();
+    let trimmed = s.trim_matches(|c: char| c.is_ascii_whitespace());
+    let digits = trimmed
+        .strip_prefix('-')
+        .or_else(|| trimmed.strip_prefix('+'))
+        .unwrap_or(trimmed);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err(
+            "22P02",
+            format!("invalid input syntax for type {name}: \"{s}\""),
+        ));
+    }
+    let out_of_range = || {
+        err(
+            "22003",
+            format!("value \"{s}\" is out of range for type {name}"),
+        )
+    };
+    let n: i128 = trimmed
+        .trim_start_matches('+')
+        .parse()
+        .map_err(|_| out_of_range())?;
+    int_range(n, t).map_err(|_| out_of_range())
+}
+
+pub(super) fn parse_bool(s: &str) -> Result<bool, SqlError> {
+    let t = s
+        .trim_matches(|c: char| c.is_ascii_whitespace())
+        .to_ascii_lowercase();
+    let prefix_of = |word: &str, min: usize| t.len() >= min && word.starts_with(t.as_str());
+    if prefix_of("true", 1) || prefix_of("yes", 1) || t == "on" || t == "1" {
+        Ok(true)
+    } else if prefix_of("false", 1) || prefix_of("no", 1) || prefix_of("off", 2) || t == "0" {
+        Ok(false)
+    } else {
+        Err(err(
+            "22P02",
+            format!("invalid input syntax for type boolean: \"{s}\""),
+        ))
+    }
+}
+
+/// Casts a value to `to`; `explicit` casts truncate varchar(n) instead of failing.
+pub(super) fn cast_value(v: Value, to: SqlType, explicit: bool) -> Result<Value, SqlError> {
+    Ok(match (v, to) {
+        (Value::Null, _) => Value::Null,
+        (Value::Int(i), t @ (SqlType::Int2 | SqlType::Int4 | SqlType::Int8)) => {
+            Value::Int(int_range(i128::from(i), t)?)
+        }
+        (Value::Text(s), t @ (SqlType::Int2 | SqlType::Int4 | SqlType::Int8)) => {
+            Value::Int(parse_int(&s, t)?)
+        }
+        (Value::Bool(b), SqlType::Int2 | SqlType::Int4 | SqlType::Int8) => Value::Int(i64::from(b)),
+        (Value::Bool(b), SqlType::Bool) => Value::Bool(b),
+        (Value::Int(i), SqlType::Bool) => Value::Bool(i != 0),
+        (Value::Text(s), SqlType::Bool) => Value::Bool(parse_bool(&s)?),
+        (v, SqlType::Text) => Value::Text(text_of(&v)),
+        (v, SqlType::Varchar(limit)) => {
+            let s = text_of(&v);
+            match limit {
+                Some(n) if explicit && s.chars().count() > n as usize => {
+                    Value::Text(s.chars().take(n as usize).collect())
+                }
+                _ => Value::Text(s),
+            }
+        }
+    })
+}
+
+/// Text conversion as the `::text` cast does it (booleans become "true"/"false").
+pub(super) fn text_of(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        other => pg_text(other),
+    }
+}
+
+pub(super) fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Text(x), Value::Text(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+pub(super) fn compare_sort(
+    a: &Value,
+    b: &Value,
+    desc: bool,
+    nulls_first: bool,
+) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a.is_null(), b.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => {
+            if nulls_first {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (false, true) => {
+            if nulls_first {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (false, false) => {
+            let o = compare(a, b).unwrap_or(Ordering::Equal);
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
+        }
+    }
+}
