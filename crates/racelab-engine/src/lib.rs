@@ -12,11 +12,13 @@ pub mod property;
 pub mod run;
 pub mod script;
 pub mod service;
-pub mod sql;
 pub mod trace;
 pub mod value;
 pub mod view;
 pub mod words;
+
+/// The simulated PostgreSQL, by its short name (the oracle and tests use it).
+pub use service::postgres::sql;
 
 pub use lesson::{Lesson, LessonError};
 pub use run::Run;

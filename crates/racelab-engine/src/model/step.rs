@@ -82,23 +82,7 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
     let line = op.line;
 
     if let OpKind::Sleep { ms } = op.kind {
-        let t = w.clients[client].clock.max(w.now);
-        w.now = t;
-        let st = &mut w.clients[client];
-        st.clock = t + ms;
-        st.sleeping_until = Some(t + ms);
-        st.done_lines.insert(line);
-        st.pc += 1;
-        settle(script, st);
-        push(
-            events,
-            t,
-            client,
-            line,
-            EventKind::Sleep { until: t + ms },
-            Vec::new(),
-        );
-        return;
+        return sleep(w, script, client, line, ms, events);
     }
 
     let t = step_time(m, w, client);
@@ -110,20 +94,13 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
         st.done_lines.insert(line);
     }
     match &op.kind {
-        OpKind::Call {
-            service,
-            call,
-            binds: _,
-        } => {
+        OpKind::Call { service, call, .. } => {
             let values: Result<Vec<Value>, String> = call
                 .params
                 .iter()
                 .map(|p| {
-                    w.clients[client]
-                        .vars
-                        .get(p)
-                        .cloned()
-                        .ok_or_else(|| format!("variable `{p}` has no value yet"))
+                    let v = w.clients[client].vars.get(p).cloned();
+                    v.ok_or_else(|| format!("variable `{p}` has no value yet"))
                 })
                 .collect();
             match values {
@@ -169,6 +146,33 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
         OpKind::Fail { message } => finish(w, t, client, line, Some(message), false, events),
         OpKind::Sleep { .. } | OpKind::Jump { .. } => {}
     }
+}
+
+/// `sleep N`: the client pauses from `max(clock, now)`.
+fn sleep(
+    w: &mut World,
+    script: &Script,
+    client: usize,
+    line: usize,
+    ms: u64,
+    events: &mut Vec<Event>,
+) {
+    let t = w.clients[client].clock.max(w.now);
+    w.now = t;
+    let st = &mut w.clients[client];
+    st.clock = t + ms;
+    st.sleeping_until = Some(t + ms);
+    st.done_lines.insert(line);
+    st.pc += 1;
+    settle(script, st);
+    push(
+        events,
+        t,
+        client,
+        line,
+        EventKind::Sleep { until: t + ms },
+        Vec::new(),
+    );
 }
 
 /// `return [expr]` (ok) or `fail expr` (not ok): the request ends.

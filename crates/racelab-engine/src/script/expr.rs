@@ -119,34 +119,9 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
             continue;
         }
         if c == b'\'' || c == b'"' {
-            let quote = c;
-            i += 1;
-            let mut s = String::new();
-            loop {
-                match src[i..].chars().next() {
-                    None => {
-                        return Err(ExprError {
-                            col: start,
-                            message: "this text has no closing quote".into(),
-                        })
-                    }
-                    Some(ch) if ch as u32 == quote as u32 => {
-                        // A doubled quote stands for itself, as in SQL.
-                        if bytes.get(i + 1) == Some(&quote) {
-                            s.push(ch);
-                            i += 2;
-                        } else {
-                            i += 1;
-                            break;
-                        }
-                    }
-                    Some(ch) => {
-                        s.push(ch);
-                        i += ch.len_utf8();
-                    }
-                }
-            }
-            out.push((start, Tok::Str(s)));
+            let (text, end) = lex_string(src, start)?;
+            out.push((start, Tok::Str(text)));
+            i = end;
             continue;
         }
         let two = src.get(i..i + 2).unwrap_or("");
@@ -186,6 +161,37 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
         i += 1;
     }
     Ok(out)
+}
+
+/// A quoted text starting at byte `start`: its value and the byte after the closing quote.
+/// A doubled quote stands for itself, as in SQL.
+fn lex_string(src: &str, start: usize) -> Result<(String, usize), ExprError> {
+    let bytes = src.as_bytes();
+    let quote = bytes[start];
+    let mut i = start + 1;
+    let mut s = String::new();
+    loop {
+        match src[i..].chars().next() {
+            None => {
+                return Err(ExprError {
+                    col: start,
+                    message: "this text has no closing quote".into(),
+                })
+            }
+            Some(ch) if ch as u32 == quote as u32 => {
+                if bytes.get(i + 1) == Some(&quote) {
+                    s.push(ch);
+                    i += 2;
+                } else {
+                    return Ok((s, i + 1));
+                }
+            }
+            Some(ch) => {
+                s.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
 }
 
 struct Parser {

@@ -18,23 +18,23 @@ use crate::value::Value;
 
 /// A row-by-row statement's progress, kept across a lock wait.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub(in crate::sql) struct Progress {
+pub(in crate::service::postgres::sql) struct Progress {
     /// Rows not processed yet, in scan order, each with the version the statement's snapshot
     /// saw (the snapshot is taken once, when the statement starts).
-    pub(in crate::sql) todo: VecDeque<KeyedRow>,
+    pub(in crate::service::postgres::sql) todo: VecDeque<KeyedRow>,
     /// Output rows produced so far (RETURNING, or the SELECT list for FOR UPDATE).
-    pub(in crate::sql) out: Vec<Vec<Value>>,
+    pub(in crate::service::postgres::sql) out: Vec<Vec<Value>>,
     /// Rows processed (changed or locked) so far: the command tag's count.
-    pub(in crate::sql) done: usize,
+    pub(in crate::service::postgres::sql) done: usize,
     /// Each row this statement changed with the session's previous uncommitted version, in
     /// order: undone (in reverse) if the statement fails.
-    pub(in crate::sql) undo: Vec<(Vec<Value>, Option<Pending>)>,
+    pub(in crate::service::postgres::sql) undo: Vec<(Vec<Value>, Option<Pending>)>,
     /// What the statement touched before the wait.
-    pub(in crate::sql) touches: BTreeSet<Touch>,
+    pub(in crate::service::postgres::sql) touches: BTreeSet<Touch>,
 }
 
 /// What a row-by-row scan does to each row it reaches.
-pub(in crate::sql) enum RowAction<'a> {
+pub(in crate::service::postgres::sql) enum RowAction<'a> {
     Lock,
     Update(&'a [(usize, B)]),
     Delete,
@@ -43,35 +43,35 @@ pub(in crate::sql) enum RowAction<'a> {
 impl RowAction<'_> {
     /// The row-lock mode the action takes: `Update` for all three today (PostgreSQL takes only
     /// `NoKeyUpdate` for an UPDATE that changes no key column; not modelled).
-    pub(in crate::sql) fn mode(&self) -> LockMode {
+    pub(in crate::service::postgres::sql) fn mode(&self) -> LockMode {
         match self {
             RowAction::Lock | RowAction::Update(_) | RowAction::Delete => LockMode::Update,
         }
     }
 }
 
-pub(in crate::sql) struct UpdatePlan {
-    pub(in crate::sql) table: usize,
-    pub(in crate::sql) filter: Option<B>,
-    pub(in crate::sql) sets: Vec<(usize, B)>,
-    pub(in crate::sql) returning: Option<Vec<(String, B)>>,
+pub(in crate::service::postgres::sql) struct UpdatePlan {
+    pub(in crate::service::postgres::sql) table: usize,
+    pub(in crate::service::postgres::sql) filter: Option<B>,
+    pub(in crate::service::postgres::sql) sets: Vec<(usize, B)>,
+    pub(in crate::service::postgres::sql) returning: Option<Vec<(String, B)>>,
 }
 
 /// What an UPDATE or DELETE works on: its table, WHERE and RETURNING.
-pub(in crate::sql) struct RowTarget<'a> {
-    pub(in crate::sql) table: usize,
-    pub(in crate::sql) filter: Option<&'a B>,
-    pub(in crate::sql) returning: Option<&'a Vec<(String, B)>>,
+pub(in crate::service::postgres::sql) struct RowTarget<'a> {
+    pub(in crate::service::postgres::sql) table: usize,
+    pub(in crate::service::postgres::sql) filter: Option<&'a B>,
+    pub(in crate::service::postgres::sql) returning: Option<&'a Vec<(String, B)>>,
 }
 
-pub(in crate::sql) struct DeletePlan {
-    pub(in crate::sql) table: usize,
-    pub(in crate::sql) filter: Option<B>,
-    pub(in crate::sql) returning: Option<Vec<(String, B)>>,
+pub(in crate::service::postgres::sql) struct DeletePlan {
+    pub(in crate::service::postgres::sql) table: usize,
+    pub(in crate::service::postgres::sql) filter: Option<B>,
+    pub(in crate::service::postgres::sql) returning: Option<Vec<(String, B)>>,
 }
 
 impl Db {
-    pub(in crate::sql) fn plan_update(
+    pub(in crate::service::postgres::sql) fn plan_update(
         &self,
         upd: &Update,
         params: Option<&[Value]>,
@@ -116,7 +116,7 @@ impl Db {
         })
     }
 
-    pub(in crate::sql) fn plan_delete(
+    pub(in crate::service::postgres::sql) fn plan_delete(
         &self,
         del: &Delete,
         params: Option<&[Value]>,
@@ -143,7 +143,7 @@ impl Db {
     /// is gone or no longer matches), takes its lock and applies `action`. Stops after `limit`
     /// rows. On error, the rows changed so far are undone.
     #[allow(clippy::too_many_arguments)]
-    pub(in crate::sql) fn scan_rows(
+    pub(in crate::service::postgres::sql) fn scan_rows(
         &mut self,
         s: SessionId,
         table: usize,
@@ -178,7 +178,7 @@ impl Db {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(in crate::sql) fn scan_row(
+    pub(in crate::service::postgres::sql) fn scan_row(
         &mut self,
         s: SessionId,
         table: usize,
@@ -243,7 +243,7 @@ impl Db {
     }
 
     /// The visible rows of `table` that pass `filter`, in key order.
-    pub(in crate::sql) fn matching(
+    pub(in crate::service::postgres::sql) fn matching(
         &self,
         s: SessionId,
         table: usize,
@@ -270,7 +270,7 @@ impl Db {
         Ok(out)
     }
 
-    pub(in crate::sql) fn exec_update(
+    pub(in crate::service::postgres::sql) fn exec_update(
         &mut self,
         s: SessionId,
         upd: &Update,
@@ -288,7 +288,7 @@ impl Db {
         self.exec_row_by_row(s, "UPDATE", target, &action, touches, resume)
     }
 
-    pub(in crate::sql) fn exec_delete(
+    pub(in crate::service::postgres::sql) fn exec_delete(
         &mut self,
         s: SessionId,
         del: &Delete,
@@ -307,7 +307,7 @@ impl Db {
 
     /// UPDATE and DELETE: the snapshot's matching rows (or the saved progress of a woken
     /// statement), then row by row until done or a row another transaction holds.
-    pub(in crate::sql) fn exec_row_by_row(
+    pub(in crate::service::postgres::sql) fn exec_row_by_row(
         &mut self,
         s: SessionId,
         command: &str,

@@ -21,7 +21,7 @@ use crate::value::Value;
 use rows::Progress;
 
 /// The outcome of running one statement once.
-pub(in crate::sql) enum Step {
+pub(in crate::service::postgres::sql) enum Step {
     Done {
         result: Result<QueryResult, SqlError>,
         touches: Vec<Touch>,
@@ -31,7 +31,7 @@ pub(in crate::sql) enum Step {
 }
 
 /// What a statement body produced when it did not fail.
-pub(in crate::sql) enum Outcome {
+pub(in crate::service::postgres::sql) enum Outcome {
     Rows(QueryResult),
     /// Must wait to take the lock on `(table, key)` in `mode`; `holder` holds it in a
     /// conflicting mode.
@@ -62,7 +62,7 @@ impl Db {
     /// Runs one statement once for `s` (a woken one with its saved `resume` progress): ends
     /// the transaction block, refuses commands in an aborted one, or executes the statement,
     /// then commits (autocommit), aborts (error) or enters the row's wait queue.
-    pub(in crate::sql) fn run(
+    pub(in crate::service::postgres::sql) fn run(
         &mut self,
         s: SessionId,
         prepared: &Prepared,
@@ -151,7 +151,7 @@ impl Db {
     }
 }
 
-pub(in crate::sql) fn with_returning(
+pub(in crate::service::postgres::sql) fn with_returning(
     tag: String,
     items: Option<&Vec<(String, B)>>,
     rows: Option<Vec<Vec<Value>>>,
@@ -166,14 +166,17 @@ pub(in crate::sql) fn with_returning(
     }
 }
 
-pub(in crate::sql) fn project(
+pub(in crate::service::postgres::sql) fn project(
     items: &[(String, B)],
     row: &[Value],
 ) -> Result<Vec<Value>, SqlError> {
     items.iter().map(|(_, b)| eval(b, row)).collect()
 }
 
-pub(in crate::sql) fn check_params(stmt: &Prepared, params: &[Value]) -> Result<(), SqlError> {
+pub(in crate::service::postgres::sql) fn check_params(
+    stmt: &Prepared,
+    params: &[Value],
+) -> Result<(), SqlError> {
     match stmt
         .params_used()
         .iter()

@@ -16,14 +16,14 @@ use crate::sql::types::store;
 use crate::sql::{SessionId, Touch};
 use crate::value::Value;
 
-pub(in crate::sql) struct InsertPlan {
-    pub(in crate::sql) table: usize,
-    pub(in crate::sql) rows: Vec<Vec<(usize, B)>>,
-    pub(in crate::sql) returning: Option<Vec<(String, B)>>,
+pub(in crate::service::postgres::sql) struct InsertPlan {
+    pub(in crate::service::postgres::sql) table: usize,
+    pub(in crate::service::postgres::sql) rows: Vec<Vec<(usize, B)>>,
+    pub(in crate::service::postgres::sql) returning: Option<Vec<(String, B)>>,
 }
 
 impl Db {
-    pub(in crate::sql) fn plan_insert(
+    pub(in crate::service::postgres::sql) fn plan_insert(
         &self,
         ins: &Insert,
         params: Option<&[Value]>,
@@ -83,7 +83,7 @@ impl Db {
         })
     }
 
-    pub(in crate::sql) fn exec_insert(
+    pub(in crate::service::postgres::sql) fn exec_insert(
         &mut self,
         s: SessionId,
         ins: &Insert,

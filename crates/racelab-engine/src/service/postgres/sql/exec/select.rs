@@ -15,30 +15,30 @@ use crate::sql::types::compare_sort;
 use crate::sql::{QueryResult, SessionId, Touch};
 use crate::value::Value;
 
-pub(in crate::sql) enum OrderTarget {
+pub(in crate::service::postgres::sql) enum OrderTarget {
     Output(usize),
     Input(B),
 }
 
-pub(in crate::sql) struct SelectPlan {
-    pub(in crate::sql) table: Option<usize>,
-    pub(in crate::sql) outputs: Vec<(String, B)>,
-    pub(in crate::sql) filter: Option<B>,
-    pub(in crate::sql) order: Vec<(OrderTarget, bool, bool)>,
-    pub(in crate::sql) limit: Option<i64>,
-    pub(in crate::sql) offset: i64,
-    pub(in crate::sql) count: bool,
+pub(in crate::service::postgres::sql) struct SelectPlan {
+    pub(in crate::service::postgres::sql) table: Option<usize>,
+    pub(in crate::service::postgres::sql) outputs: Vec<(String, B)>,
+    pub(in crate::service::postgres::sql) filter: Option<B>,
+    pub(in crate::service::postgres::sql) order: Vec<(OrderTarget, bool, bool)>,
+    pub(in crate::service::postgres::sql) limit: Option<i64>,
+    pub(in crate::service::postgres::sql) offset: i64,
+    pub(in crate::service::postgres::sql) count: bool,
 }
 
-pub(in crate::sql) struct SelectOut {
-    pub(in crate::sql) columns: Vec<String>,
-    pub(in crate::sql) rows: Vec<Vec<Value>>,
+pub(in crate::service::postgres::sql) struct SelectOut {
+    pub(in crate::service::postgres::sql) columns: Vec<String>,
+    pub(in crate::service::postgres::sql) rows: Vec<Vec<Value>>,
     /// Every matching row with a key, in output order, with its input values (FOR UPDATE).
-    pub(in crate::sql) cands: Vec<KeyedRow>,
+    pub(in crate::service::postgres::sql) cands: Vec<KeyedRow>,
 }
 
 impl Db {
-    pub(in crate::sql) fn plan_select(
+    pub(in crate::service::postgres::sql) fn plan_select(
         &self,
         sel: &Select,
         params: Option<&[Value]>,
@@ -96,7 +96,7 @@ impl Db {
 
     /// Runs a SELECT on the snapshot of `viewer` (None = committed state only). Returns the
     /// output and every matching row in output order (for FOR UPDATE).
-    pub(in crate::sql) fn select_rows(
+    pub(in crate::service::postgres::sql) fn select_rows(
         &self,
         sel: &Select,
         params: Option<&[Value]>,
@@ -183,7 +183,7 @@ impl Db {
         Ok(matched)
     }
 
-    pub(in crate::sql) fn exec_select(
+    pub(in crate::service::postgres::sql) fn exec_select(
         &mut self,
         s: SessionId,
         sel: &Select,

@@ -1,12 +1,15 @@
-//! PostgreSQL as a [`Service`]: the simulated server of [`crate::sql`] behind the shared
-//! interface, its script-line syntax (SQL with `:name` parameters) and its state view.
+//! PostgreSQL as a [`Service`]: the simulated server ([`sql`]: statement preparation, catalog,
+//! row storage, locks, transactions, execution, types) behind the shared interface, its
+//! script-line syntax (SQL with `:name` parameters) and its state view.
+
+pub mod sql;
 
 use super::{
     wrong_service, Call, CheckError, ConnId, Done, Exec, Kind, LineError, Mode, Reply, Request,
     Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake,
 };
-use crate::sql::{self, Db, QueryResult, SessionId, TableView};
 use crate::value::Value;
+use sql::{Db, QueryResult, SessionId, TableView};
 
 /// Words that start a line sent to PostgreSQL. Statements the simulator does not model are
 /// still claimed here, so that they get PostgreSQL's own refusal (0A000) rather than "not a step".
