@@ -152,6 +152,26 @@ async fn an_injected_exit_crashes_the_client() {
 }
 
 #[wasm_bindgen_test]
+async fn an_exit_after_commit_crashes_the_client_but_keeps_its_commit() {
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    let line5 = "section.lane[data-client='T1'] li.line[data-line='5']";
+    click(&host, &format!("{line5} button.inject-exit-after"));
+    leptos::task::tick().await;
+    assert_eq!(text(&host, &format!("{line5} .fault")), "exit after");
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(lane_status(&host, "T1"), "crashed");
+    assert_eq!(lane_status(&host, "T2"), "done");
+    assert_eq!(
+        balance(&host),
+        "100",
+        "T1's COMMIT took effect before it died"
+    );
+    assert!(text(&host, "ol#trace").contains("EXIT injected after the line"));
+}
+
+#[wasm_bindgen_test]
 async fn an_unknown_lesson_shows_a_message() {
     let (host, _keep) = mount("no-such-lesson", None);
     leptos::task::tick().await;

@@ -1,10 +1,10 @@
 //! One panel per service the lesson uses, each drawn from the engine's view of its state.
 
 use leptos::prelude::*;
-use racelab_engine::service::postgres::PgView;
+use racelab_engine::service::postgres::view::PgView;
 use racelab_engine::service::ServiceView;
 use racelab_engine::view::ServicePanel;
-use racelab_engine::words::cell;
+use racelab_engine::words::{cell, lock_note, pending_note};
 
 #[component]
 pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl IntoView {
@@ -50,8 +50,8 @@ fn PostgresView(pg: PgView) -> impl IntoView {
                             .into_any(),
                         None => view! { <td class="uncommitted" colspan=width>"(not committed yet)"</td> }.into_any(),
                     };
-                    let pending = row.pending.map(|p| view! { <div class="pending-write">{p}</div> });
-                    let lock = row.lock.map(|l| view! { <div class="row-lock">{l}</div> });
+                    let pending = pending_note(&row).map(|p| view! { <div class="pending-write">{p}</div> });
+                    let lock = lock_note(&row).map(|l| view! { <div class="row-lock">{l}</div> });
                     view! {
                         <tr class="db-row" data-key=row.key>
                             {cells}

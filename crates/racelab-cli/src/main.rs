@@ -9,9 +9,10 @@ use racelab_engine::fault::{self, FaultPlan};
 use racelab_engine::lesson::{self, Lesson};
 use racelab_engine::property::Verdict;
 use racelab_engine::run::{self, Run};
-use racelab_engine::service::postgres::PgTable;
+use racelab_engine::service::postgres::view::PgTable;
 use racelab_engine::service::ServiceView;
 use racelab_engine::view::ServicePanel;
+use racelab_engine::words::{lock_note, pending_note};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -266,7 +267,7 @@ fn print_table(t: &PgTable) {
             Some(vals) => rows.push(vals.iter().map(|v| v.to_string()).collect()),
             None => notes.push(format!("row {} inserted, not committed", row.key)),
         }
-        for note in row.pending.iter().chain(&row.lock) {
+        for note in pending_note(row).into_iter().chain(lock_note(row)) {
             notes.push(format!("row {}: {note}", row.key));
         }
     }

@@ -103,6 +103,28 @@ fn run_with_a_schedule_and_an_injected_exit() {
 }
 
 #[test]
+fn run_with_an_exit_after_commit_keeps_the_commit() {
+    let out = racelab(&[
+        "run",
+        &lesson(),
+        "--variant",
+        "for-update",
+        "--inject",
+        "exit-after@T1:5",
+    ]);
+    let stdout = text(&out.stdout);
+    // T1's COMMIT took effect before it died: both debits land.
+    assert!(
+        stdout.contains("faults:  exit-after after T1:5"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("EXIT injected after the line"), "{stdout}");
+    assert!(stdout.contains("PASS    balance-is-100"), "{stdout}");
+    assert!(stdout.contains("T1 crashed and never answered"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
 fn bad_usage_exits_2_with_a_reason() {
     let out = racelab(&["run", &lesson(), "--inject", "explode@T1:1"]);
     assert_eq!(out.status.code(), Some(2));

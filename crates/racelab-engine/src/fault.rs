@@ -1,16 +1,13 @@
 //! Faults: what can go wrong with a client, as first-class inputs (as deterministic simulation
 //! testing treats them). A fault hits a client at a line, before it or after it
 //! ([`Placement`]); the page and the command line plan faults by line ([`FaultPlan`]), an
-//! explorer enumerates kinds × lines. Applying a fault is a pure function of the world, like
-//! every other [`Action`](crate::model::Action).
+//! explorer enumerates kinds × lines. Applying a fault (in `model/faults.rs`) is a pure function
+//! of the world, like every other action.
 //!
 //! Adding a fault kind: see "How to add a fault kind" in ARCHITECTURE.md.
 
 use crate::lesson::Lesson;
-use crate::model::{step, Model, Status, World};
-use crate::trace::{Event, EventKind};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Where a fault sits relative to its line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,90 +53,9 @@ impl Fault {
     }
 }
 
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::words::fault_label(*self))
-    }
-}
-
 /// Where faults go: (client, script line) → fault. A planned fault fires the first time the
 /// client is about to run that line.
 pub type FaultPlan = BTreeMap<(usize, usize), Fault>;
-
-/// The fault `plan` puts on `client`'s next line, if it has not fired yet.
-pub fn planned(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Option<Fault> {
-    let st = w.clients.get(client)?;
-    let line = m.script(client).ops.get(st.pc)?.line;
-    plan.get(&(client, line))
-        .copied()
-        .filter(|_| !st.fired.contains(&line))
-}
-
-/// Applies `fault` to a runnable `client`.
-pub(crate) fn apply(
-    m: &Model,
-    w: &mut World,
-    client: usize,
-    fault: Fault,
-    events: &mut Vec<Event>,
-) {
-    let line = m.script(client).ops[w.clients[client].pc].line;
-    w.clients[client].fired.insert(line);
-    match fault {
-        Fault::Exit => {
-            let t = w.clients[client].clock.max(w.now);
-            crash(m, w, client, line, fault, t, events);
-        }
-        Fault::ExitAfter => {
-            step::step(m, w, client, events);
-            let t = w.clients[client].clock.max(w.now);
-            crash(m, w, client, line, fault, t, events);
-        }
-        Fault::Sleep(ms) => {
-            let t = w.clients[client].clock.max(w.now);
-            w.now = t;
-            let st = &mut w.clients[client];
-            st.clock = t + ms;
-            st.sleeping_until = Some(t + ms);
-            step::push(
-                events,
-                t,
-                client,
-                line,
-                EventKind::Fault { fault },
-                Vec::new(),
-            );
-        }
-    }
-}
-
-/// The client process dies at `t`: every service drops its connection.
-fn crash(
-    m: &Model,
-    w: &mut World,
-    client: usize,
-    line: usize,
-    fault: Fault,
-    t: u64,
-    events: &mut Vec<Event>,
-) {
-    w.now = t;
-    let st = &mut w.clients[client];
-    st.status = Status::Crashed;
-    st.clock = t;
-    st.sleeping_until = None;
-    let mut touches = Vec::new();
-    let mut woken = Vec::new();
-    for s in 0..w.services.len() {
-        let done = w.services[s].disconnect(s, client, t);
-        touches.extend(done.touches);
-        woken.push((s, done.woken));
-    }
-    step::push(events, t, client, line, EventKind::Fault { fault }, touches);
-    for (s, wakes) in woken {
-        step::apply_wakes(m, w, s, t, wakes, events);
-    }
-}
 
 /// Parses a fault as the command line and share links write it: `exit@T1:5`,
 /// `exit-after@T1:4`, `sleep=60000@T2:3`.

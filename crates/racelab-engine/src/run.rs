@@ -4,10 +4,11 @@
 //! is one; "next event" takes the action that happens first in virtual time; Back replays all
 //! actions but the last.
 
-use crate::fault::{self, Fault, FaultPlan};
+use crate::fault::{Fault, FaultPlan};
 use crate::lesson::{Lesson, LessonError};
 use crate::model::{Action, Model, StepError, World, MAX_STEPS};
-use crate::property::{self, Verdict};
+use crate::property::judge::waiting_forever;
+use crate::property::Verdict;
 use crate::service::Touch;
 use crate::trace::{Event, Trace};
 use crate::view::{self, ClientView, ServicePanel, VerdictView};
@@ -85,12 +86,12 @@ impl Run {
 
     /// The clients that wait for something that will never come (the run is over).
     pub fn waiting_forever(&self) -> Vec<usize> {
-        property::waiting_forever(&self.world, self.finished())
+        waiting_forever(&self.world, self.finished())
     }
 
     /// What stepping `client` does now: the fault planned at its next line, or the line itself.
     pub fn action_for(&self, client: usize) -> Action {
-        match fault::planned(&self.model, &self.world, &self.faults, client) {
+        match self.model.planned_fault(&self.world, &self.faults, client) {
             Some(fault) => Action::Fault { client, fault },
             None => Action::Step(client),
         }

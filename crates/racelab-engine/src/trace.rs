@@ -2,9 +2,8 @@
 //! and explanations (its events).
 
 use crate::fault::Fault;
-use crate::model::Action;
-use crate::service::{Reply, ServiceId, Touch, Wait};
-use crate::sql::QueryResult;
+use crate::model::world::Action;
+use crate::service::api::{Reply, ServiceId, Touch, Wait};
 use crate::value::Value;
 
 /// What a call got at once.
@@ -92,18 +91,5 @@ impl Trace {
             Some(i) => &self.events[i..],
             None => &[],
         }
-    }
-}
-
-/// A short rendering of a query result: the single value, a row, or the command tag.
-pub fn summarize(r: &QueryResult) -> String {
-    match (r.rows.len(), r.columns.len()) {
-        (1, 1) => r.rows[0][0].to_string(),
-        (1, _) => {
-            let cells: Vec<String> = r.rows[0].iter().map(|v| v.to_string()).collect();
-            format!("({})", cells.join(", "))
-        }
-        (0, n) if n > 0 && r.tag.starts_with("SELECT") => "no row".to_string(),
-        _ => r.tag.clone(),
     }
 }

@@ -3,10 +3,11 @@
 //! Views are plain data; everything they say is computed here or in [`crate::words`].
 
 use crate::fault::{Fault, FaultPlan};
-use crate::model::{Model, Status, World};
+use crate::model::world::{Model, Status, World};
 use crate::property::Verdict;
-use crate::service::ServiceView;
+use crate::service::api::ServiceView;
 use crate::value::Value;
+use crate::words;
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -161,7 +162,7 @@ pub fn client_view(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Opt
     Some(ClientView {
         name: m.client_name(client).to_string(),
         status,
-        status_text: crate::words::status_text(m, w, client),
+        status_text: words::status_text(m, w, client),
         clock: st.clock,
         runnable: m.is_runnable(w, client),
         lines,
@@ -193,7 +194,7 @@ pub fn verdicts(m: &Model, w: &World, finished: bool) -> Vec<VerdictView> {
 
 /// Every service's panel, in the lesson's order, with connections named by their clients.
 pub fn service_panels(m: &Model, w: &World) -> Vec<ServicePanel> {
-    let name = |c: usize| crate::words::conn_name(m, Some(c));
+    let name = |c: usize| words::conn_name(m, Some(c));
     w.services
         .iter()
         .map(|s| ServicePanel {

@@ -3,8 +3,10 @@
 //! written once and never re-derived in a view.
 
 use crate::fault::Fault;
-use crate::model::{Action, Model, Status, World};
-use crate::service::{ConnId, Kind, ServiceId, Wait};
+use crate::model::world::{Action, Model, Status, World};
+use crate::service::api::{ConnId, ServiceId, Wait};
+use crate::service::postgres::view::PgRow;
+use crate::service::Kind;
 use crate::trace::{CallOutcome, Event, EventKind};
 use crate::value::Value;
 
@@ -162,22 +164,24 @@ pub fn service_title(m: &Model, service: ServiceId) -> String {
         .unwrap_or_else(|| format!("service {}", service + 1))
 }
 
-/// "uncommitted by T1: (1, FOOD, 300)" or "uncommitted by T1: delete".
-pub fn pending_write(who: &str, values: Option<&[Value]>) -> String {
+/// A row's uncommitted write: "uncommitted by T1: (1, FOOD, 300)" or "uncommitted by T1: delete".
+pub fn pending_note(row: &PgRow) -> Option<String> {
+    let (who, values) = row.pending.as_ref()?;
     let what = match values {
         Some(v) => format!("({})", v.iter().map(cell).collect::<Vec<_>>().join(", ")),
         None => "delete".to_string(),
     };
-    format!("uncommitted by {who}: {what}")
+    Some(format!("uncommitted by {who}: {what}"))
 }
 
-/// "locked by T1" or "locked by T1 · waiting: T2, T3".
-pub fn row_lock(holder: &str, waiters: &[String]) -> String {
-    if waiters.is_empty() {
+/// A row's lock: "locked by T1" or "locked by T1 · waiting: T2, T3".
+pub fn lock_note(row: &PgRow) -> Option<String> {
+    let (holder, waiters) = row.lock.as_ref()?;
+    Some(if waiters.is_empty() {
         format!("locked by {holder}")
     } else {
         format!("locked by {holder} · waiting: {}", waiters.join(", "))
-    }
+    })
 }
 
 /// A table cell as students read it: text without quotes, `NULL` for null.

@@ -27,7 +27,7 @@ fn balance(w: &World) -> Value {
 
 /// The action "step client c" means under a fault plan: the planned fault if one is due.
 fn action(m: &Model, w: &World, plan: &FaultPlan, c: usize) -> Action {
-    match racelab_engine::fault::planned(m, w, plan, c) {
+    match m.planned_fault(w, plan, c) {
         Some(fault) => Action::Fault { client: c, fault },
         None => Action::Step(c),
     }

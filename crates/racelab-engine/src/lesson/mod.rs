@@ -10,7 +10,9 @@ pub(crate) mod source;
 
 use crate::property::{self, Property};
 use crate::script::{self, ScriptRef};
-use crate::service::{postgres::Postgres, Kind, ServiceId, ServiceState};
+use crate::service::api::ServiceId;
+use crate::service::postgres::Postgres;
+use crate::service::{Kind, ServiceState};
 use crate::value::Value;
 use raw::{RawLesson, RawVariant};
 use source::Source;
@@ -308,7 +310,7 @@ fn assertions(
 ) -> Vec<Property> {
     let mut out: Vec<Property> = Vec::new();
     for a in &raw.asserts {
-        let id = a.id();
+        let id = &a.id;
         if slugify(id.get_ref()) != *id.get_ref() {
             errors.push(cx.src.err(
                 id.span(),

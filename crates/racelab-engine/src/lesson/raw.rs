@@ -1,6 +1,5 @@
 //! The lesson file as serde reads it, before validation. Spans are kept for located errors.
 
-use crate::property::RawAssert;
 use crate::value::Value;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -67,4 +66,18 @@ impl From<RawValue> for Value {
             RawValue::Text(s) => Value::Text(s),
         }
     }
+}
+
+/// An `[[assert]]` entry as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAssert {
+    pub id: Spanned<String>,
+    pub says: String,
+    pub at: Option<Spanned<String>>,
+    pub sql: Option<Spanned<String>>,
+    pub equals: Option<RawValue>,
+    pub finish_within_ms: Option<u64>,
+    pub clients: Option<Vec<Spanned<String>>>,
+    pub no_locks_held: Option<bool>,
 }

@@ -1,8 +1,8 @@
 //! One client step, and what services do on their own (timers, wake-ups).
 
-use super::{ClientState, Model, Status, World, MAX_STEPS};
+use super::world::{ClientState, Model, Status, World, MAX_STEPS};
 use crate::script::{expr, OpKind, Script};
-use crate::service::{Exec, Reply, ServiceId, Touch, Wake};
+use crate::service::api::{Exec, Reply, Request, ServiceId, Touch, Wake};
 use crate::trace::{CallOutcome, Event, EventKind};
 use crate::value::Value;
 
@@ -214,7 +214,7 @@ fn send(
     w: &mut World,
     client: usize,
     service: ServiceId,
-    request: &crate::service::Request,
+    request: &Request,
     params: &[Value],
     events: &mut Vec<Event>,
 ) {

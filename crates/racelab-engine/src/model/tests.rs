@@ -1,9 +1,12 @@
 //! The model's pure step, service timers and world hashing.
 
 use super::*;
-use crate::lesson;
+use crate::lesson::{self, Lesson};
 use crate::run::Run;
+use crate::service::Wait;
 use crate::trace::EventKind;
+use crate::value::Value;
+use std::sync::Arc;
 
 const TIMED: &str = r#"
 title = "A timer"

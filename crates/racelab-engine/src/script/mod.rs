@@ -27,7 +27,8 @@
 
 pub mod expr;
 
-use crate::service::{Call, Kind, ServiceId};
+use crate::service::api::{Call, ServiceId};
+use crate::service::Kind;
 use expr::{parse_expr, Expr, ExprError, RESERVED};
 use std::fmt;
 use std::sync::Arc;

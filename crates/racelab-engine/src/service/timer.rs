@@ -2,18 +2,12 @@
 //! milliseconds, then answers with the time it woke at. It proves that service deadlines fire by
 //! themselves, in virtual time, through the same machinery every service uses.
 
-use super::{
-    wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, Kind, LineError, Mode, Reply,
-    Request, Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake,
+use super::api::{
+    wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
+    Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake,
 };
 use crate::value::Value;
 use std::collections::BTreeMap;
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Req {
-    /// Wait this many milliseconds.
-    Wait(u64),
-}
 
 pub fn parse(text: &str) -> Result<Call, LineError> {
     let ms = text
@@ -24,7 +18,7 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
             message: "a timer line is `timer wait MS`".into(),
         })?;
     Ok(Call {
-        request: Request::Timer(Req::Wait(ms)),
+        request: Request::Timer { wait_ms: ms },
         params: Vec::new(),
         no_values: None,
     })
@@ -53,9 +47,9 @@ impl Service for Timer {
         _: &[Value],
         now: u64,
     ) -> Exec {
-        let Request::Timer(Req::Wait(ms)) = request else {
+        let Request::Timer { wait_ms: ms } = request else {
             return Exec::Done(Done {
-                reply: wrong_service(Kind::Timer),
+                reply: wrong_service("Timer"),
                 touches: Vec::new(),
                 woken: Vec::new(),
             });

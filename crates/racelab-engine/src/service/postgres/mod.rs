@@ -2,14 +2,17 @@
 //! row storage, locks, transactions, execution, types) behind the shared interface, its
 //! script-line syntax (SQL with `:name` parameters) and its state view.
 
+pub mod reply;
 pub mod sql;
+pub mod view;
 
-use super::{
-    wrong_service, Call, CheckError, ConnId, Done, Exec, Kind, LineError, Mode, Reply, Request,
-    Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake,
+use crate::service::api::{
+    wrong_service, Call, CheckError, ConnId, Done, Exec, LineError, Mode, Reply, Request, Resource,
+    Service, ServiceId, ServiceView, Touch, Wait, Wake,
 };
 use crate::value::Value;
-use sql::{Db, QueryResult, SessionId, TableView};
+use sql::{Db, SessionId};
+use view::{table_view, PgView};
 
 /// Words that start a line sent to PostgreSQL. Statements the simulator does not model are
 /// still claimed here, so that they get PostgreSQL's own refusal (0A000) rather than "not a step".
@@ -124,33 +127,6 @@ pub fn extract_params(sql: &str) -> (String, Vec<String>) {
         i += 1;
     }
     (out, params)
-}
-
-/// The values of the one row a query returned, for `a, b = SELECT …`: no row gives nulls; more
-/// rows, or fewer columns than names, is a script error.
-pub fn bind_row(r: &QueryResult, names: &[String]) -> Result<Vec<Value>, String> {
-    if r.rows.len() > 1 {
-        return Err(format!(
-            "the query returned {} rows; `{}` can hold only one row",
-            r.rows.len(),
-            names.join(", ")
-        ));
-    }
-    if r.columns.len() < names.len() {
-        return Err(format!(
-            "the query returns {} column(s) but the line assigns {} variables",
-            r.columns.len(),
-            names.len()
-        ));
-    }
-    Ok((0..names.len())
-        .map(|i| {
-            r.rows
-                .first()
-                .map(|row| row[i].clone())
-                .unwrap_or(Value::Null)
-        })
-        .collect())
 }
 
 /// The simulated PostgreSQL with one session per client connection.
@@ -279,7 +255,7 @@ impl Service for Postgres {
             #[allow(unreachable_patterns)]
             _ => {
                 return Exec::Done(Done {
-                    reply: wrong_service(Kind::Postgres),
+                    reply: wrong_service("PostgreSQL"),
                     touches: Vec::new(),
                     woken: Vec::new(),
                 })
@@ -324,7 +300,7 @@ impl Service for Postgres {
             #[allow(unreachable_patterns)]
             _ => Err(CheckError {
                 position: None,
-                message: wrong_service(Kind::Postgres).summary(),
+                message: wrong_service("PostgreSQL").summary(),
             }),
         }
     }
@@ -333,7 +309,7 @@ impl Service for Postgres {
         match request {
             Request::Sql(stmt) => Reply::Sql(self.db.query_committed(stmt, &[])),
             #[allow(unreachable_patterns)]
-            _ => wrong_service(Kind::Postgres),
+            _ => wrong_service("PostgreSQL"),
         }
     }
 
@@ -354,55 +330,5 @@ impl Service for Postgres {
                 .map(|t| table_view(t, &who))
                 .collect(),
         })
-    }
-}
-
-/// PostgreSQL's state as students see it: every table with its rows, uncommitted writes and
-/// row locks, with sessions named by their clients.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PgView {
-    pub tables: Vec<PgTable>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PgTable {
-    pub name: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<PgRow>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PgRow {
-    /// The primary key's values, e.g. "(1, FOOD)"; "(0,n)" for a table without primary key.
-    pub key: String,
-    /// None: inserted but not committed yet.
-    pub committed: Option<Vec<Value>>,
-    /// "uncommitted by T1: (1, FOOD, 300)" (or ": delete").
-    pub pending: Option<String>,
-    /// "locked by T1 · waiting: T2".
-    pub lock: Option<String>,
-}
-
-fn table_view(t: TableView, who: &dyn Fn(SessionId) -> String) -> PgTable {
-    let rows = t
-        .rows
-        .into_iter()
-        .map(|row| PgRow {
-            pending: row
-                .pending
-                .as_ref()
-                .map(|(s, vals)| crate::words::pending_write(&who(*s), vals.as_deref())),
-            lock: row.lock.as_ref().map(|l| {
-                let waiters: Vec<String> = l.waiters.iter().map(|s| who(*s)).collect();
-                crate::words::row_lock(&who(l.holder), &waiters)
-            }),
-            key: row.key,
-            committed: row.committed,
-        })
-        .collect();
-    PgTable {
-        name: t.name,
-        columns: t.columns,
-        rows,
     }
 }

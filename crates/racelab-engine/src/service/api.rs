@@ -1,0 +1,252 @@
+//! The shared vocabulary of services: requests, replies, waits, footprints, views and the
+//! [`Service`] trait every service implements. A leaf: it names each service's own types but
+//! never a service's behaviour, so services import it without importing each other.
+
+use super::postgres::reply;
+use super::postgres::sql::{Prepared, QueryResult, SqlError};
+use super::postgres::view::PgView;
+use crate::value::Value;
+use std::fmt;
+
+/// Index of a service in the lesson's `services` list (and in `World::services`).
+pub type ServiceId = usize;
+
+/// A client's connection to a service. Every client has one connection to every service, and
+/// its id is the client's index.
+pub type ConnId = usize;
+
+/// A compiled script line for a service: the request and the script variables it reads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Call {
+    pub request: Request,
+    /// Script variables passed as parameters, in order (`:name` in SQL becomes `$1`, ...).
+    pub params: Vec<String>,
+    /// Whether a reply carries values a line may assign (`x = SELECT …`); when false,
+    /// `x = <call>` is refused with this explanation.
+    pub no_values: Option<String>,
+}
+
+/// A request that does not fit the service's initial state (a table that does not exist, ...):
+/// the 1-based (line, column) inside the request's text when known, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckError {
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+}
+
+/// A problem in a line addressed to a service: 0-based column in the line's text and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineError {
+    pub col: usize,
+    pub message: String,
+}
+
+/// A request, prepared when the lesson is checked.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Request {
+    Sql(Prepared),
+    /// The test-only timer service: wait this many milliseconds.
+    #[cfg(test)]
+    Timer {
+        wait_ms: u64,
+    },
+}
+
+/// What a service answered.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reply {
+    Sql(Result<QueryResult, SqlError>),
+    /// The client could not reach the service (or a request went to the wrong service: an
+    /// engine bug, reported rather than panicking).
+    ConnectionError(String),
+    #[cfg(test)]
+    Timer(u64),
+}
+
+impl Reply {
+    /// The error text a request ends with when the reply is an error.
+    pub fn error(&self) -> Option<String> {
+        match self {
+            Reply::Sql(Err(e)) => Some(e.to_string()),
+            Reply::Sql(Ok(_)) => None,
+            Reply::ConnectionError(m) => Some(m.clone()),
+            #[cfg(test)]
+            Reply::Timer(_) => None,
+        }
+    }
+
+    /// The values `a, b = <call>` assigns: one per name. Errors are script errors.
+    pub fn values(&self, names: &[String]) -> Result<Vec<Value>, String> {
+        match self {
+            Reply::Sql(Ok(r)) => reply::bind_row(r, names),
+            Reply::Sql(Err(_)) | Reply::ConnectionError(_) => {
+                Err("an error reply has no values".into())
+            }
+            #[cfg(test)]
+            Reply::Timer(t) => Ok(vec![Value::Int(*t as i64); names.len()]),
+        }
+    }
+
+    /// A short rendering for the trace: `300`, `(1, 'FOOD')`, `UPDATE 1`, `no row`, an error.
+    pub fn summary(&self) -> String {
+        match self {
+            Reply::Sql(Ok(r)) => reply::summarize(r),
+            Reply::Sql(Err(e)) => e.to_string(),
+            Reply::ConnectionError(m) => format!("connection error: {m}"),
+            #[cfg(test)]
+            Reply::Timer(t) => format!("woke at {t} ms"),
+        }
+    }
+}
+
+/// Why a call waits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Wait {
+    /// A PostgreSQL row lock held by another connection's transaction.
+    RowLock {
+        table: String,
+        /// The row's key as PostgreSQL shows it: `(account_id, category_id)=(1, FOOD)`.
+        key: String,
+        /// The connection whose transaction holds the lock (None: a session of no client).
+        holder: Option<ConnId>,
+    },
+    #[cfg(test)]
+    Timer { until: u64 },
+}
+
+/// The answer to a call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Exec {
+    Done(Done),
+    /// The client waits; its reply arrives later as a [`Wake`]. What the call touched before it
+    /// waited comes with it.
+    Blocked {
+        wait: Wait,
+        touches: Vec<Touch>,
+    },
+}
+
+/// A call that finished at once, with the waiters it released.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Done {
+    pub reply: Reply,
+    pub touches: Vec<Touch>,
+    pub woken: Vec<Wake>,
+}
+
+/// A waiting call of another connection that got its reply (a lock was released, a timer fired).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Wake {
+    pub conn: ConnId,
+    pub reply: Reply,
+    pub touches: Vec<Touch>,
+}
+
+/// What firing a service's deadline did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Fired {
+    /// What happened, for the trace ("key balance:1 expired").
+    pub what: String,
+    pub touches: Vec<Touch>,
+    pub woken: Vec<Wake>,
+}
+
+/// What a step read or wrote: the footprint vocabulary every service shares.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Touch {
+    pub service: ServiceId,
+    pub resource: Resource,
+    pub mode: Mode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    /// One item of a space: a row of a table, a key of a cache, a lock of a lock service.
+    Item { space: String, key: String },
+    /// A whole space (a table scan depends on every row, including rows that appear).
+    Space(String),
+    /// A connection's own state at the service (its transaction, its session).
+    Conn(ConnId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Read,
+    Write,
+}
+
+impl Touch {
+    /// Whether two touches conflict: the same service and overlapping resources, at least one of
+    /// them a write. A connection's state is written by every touch of it.
+    pub fn conflicts(&self, other: &Touch) -> bool {
+        use Resource::*;
+        if self.service != other.service {
+            return false;
+        }
+        let overlap = match (&self.resource, &other.resource) {
+            (Item { space: s1, key: k1 }, Item { space: s2, key: k2 }) => s1 == s2 && k1 == k2,
+            (Item { space: s1, .. }, Space(s2)) | (Space(s1), Item { space: s2, .. }) => s1 == s2,
+            (Space(s1), Space(s2)) => s1 == s2,
+            (Conn(c1), Conn(c2)) => return c1 == c2,
+            _ => false,
+        };
+        overlap && (self.mode == Mode::Write || other.mode == Mode::Write)
+    }
+}
+
+/// Whether two steps' footprints commute: no touch of one conflicts with a touch of the other.
+/// Steps that commute give the same data in either order, which is what a partial-order
+/// reduction needs to know (virtual time is another matter: see ARCHITECTURE.md).
+pub fn independent(a: &[Touch], b: &[Touch]) -> bool {
+    !a.iter().any(|x| b.iter().any(|y| x.conflicts(y)))
+}
+
+/// A service's state as the page and the command line show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceView {
+    Postgres(PgView),
+    #[cfg(test)]
+    Timer(Vec<String>),
+}
+
+/// The interface every service implements. `Self::Request`, `Self::Reply` and `Self::Wait` are
+/// the service's own types; [`ServiceState`] wraps them in the shared enums.
+pub trait Service: Clone + fmt::Debug + PartialEq + Eq + std::hash::Hash {
+    /// Sends `request` with `params` on connection `conn` at virtual time `now`.
+    fn call(
+        &mut self,
+        id: ServiceId,
+        conn: ConnId,
+        request: &Request,
+        params: &[Value],
+        now: u64,
+    ) -> Exec;
+    /// The client behind `conn` died: the service drops the connection.
+    fn disconnect(&mut self, id: ServiceId, conn: ConnId, now: u64) -> Done;
+    /// The earliest virtual time at which the service must act by itself.
+    fn next_deadline(&self) -> Option<u64> {
+        None
+    }
+    /// Acts at `now` (a deadline ≤ `now` was reached).
+    fn fire(&mut self, _id: ServiceId, _now: u64) -> Fired {
+        Fired::default()
+    }
+    /// Plan-time check of a request against the service's initial state (tables exist, ...).
+    fn check(&self, request: &Request) -> Result<(), CheckError>;
+    /// A read-only request used by an assertion, on the service's current state.
+    fn query(&self, request: &Request) -> Reply;
+    /// Locks held now (row locks, cache locks, ...), for the "no locks held" property.
+    fn locks_held(&self) -> usize {
+        0
+    }
+    /// The state, for the page and the command line; `name` names a connection's client.
+    fn view(&self, name: &dyn Fn(ConnId) -> String) -> ServiceView;
+}
+
+/// The reply to a request that reached a service of another kind (an engine bug, reported
+/// rather than panicking).
+pub(crate) fn wrong_service(title: &str) -> Reply {
+    Reply::ConnectionError(format!(
+        "internal error: a request reached {title} that is not for it"
+    ))
+}
