@@ -2,30 +2,17 @@
 //! bound expressions ([`B`]) that `eval` evaluates. Operators and assignment follow
 //! PostgreSQL's rules for the modelled types.
 
-use super::catalog::{Column, Table};
-use super::db::{err, Db};
-use super::error::SqlError;
-use super::eval::eval;
-use super::exec::select::OrderTarget;
+use super::error::{err, SqlError};
+use super::eval::{eval, B};
 use super::prepare::{BinOp, Expr, OrderItem, SelectItem, SqlType, TableRef, UnOp};
+use super::state::{Column, Db, Table};
 use super::types::{cast_value, category, wider, Ty};
 use crate::value::Value;
 
-/// A bound (resolved, typed) expression.
-#[derive(Clone, Debug)]
-pub(super) enum B {
-    Const(Value),
-    Col(usize),
-    Neg(Box<B>, Ty),
-    Arith(BinOp, Box<B>, Box<B>, Ty),
-    Concat(Box<B>, Box<B>),
-    Cmp(BinOp, Box<B>, Box<B>),
-    And(Box<B>, Box<B>),
-    Or(Box<B>, Box<B>),
-    Not(Box<B>),
-    IsNull(Box<B>, bool),
-    /// An explicit (`::t`) or assignment cast; `explicit` truncates varchar(n) silently.
-    Cast(Box<B>, SqlType, bool),
+/// An ORDER BY key: an output column (by position or name) or an expression on the input row.
+pub(super) enum OrderTarget {
+    Output(usize),
+    Input(B),
 }
 
 pub(super) struct Scope<'a> {

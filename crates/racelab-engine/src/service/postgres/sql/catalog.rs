@@ -3,31 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::db::{err, tag_only, Db};
-use super::error::SqlError;
-use super::prepare::{CreateTable, SqlType};
-use super::storage::Slot;
+use super::api::{tag_only, QueryResult, Touch};
+use super::error::{err, SqlError};
+use super::prepare::CreateTable;
+use super::state::{Column, Db, Table};
 use super::types::pg_text;
-use super::{QueryResult, Touch};
 use crate::value::Value;
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Table {
-    pub(super) name: String,
-    pub(super) columns: Vec<Column>,
-    /// Indexes of the primary-key columns; empty = no primary key (rows keyed by `next_rowid`).
-    pub(super) pk: Vec<usize>,
-    pub(super) pk_name: String,
-    pub(super) rows: BTreeMap<Vec<Value>, Slot>,
-    pub(super) next_rowid: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Column {
-    pub(super) name: String,
-    pub(super) ty: SqlType,
-    pub(super) not_null: bool,
-}
 
 impl Db {
     pub(super) fn table_index(&self, name: &str) -> Result<usize, SqlError> {

@@ -1,11 +1,15 @@
-//! The simulated server's public face: [`Db`], its public methods, and the views the UI reads.
+//! The simulated server's public face: [`Db`]'s public methods, and the views the UI reads.
 //!
-//! The rest of the server lives in the sibling modules, each adding its own `impl Db` block:
-//! `catalog` (tables, columns, CREATE TABLE, key rendering), `storage` (row versions and their
-//! visibility), `locks` (row locks, wait queues, the deadlock check, waking waiters), `tx`
-//! (sessions, transaction state, end of transaction, closing a session), `exec` (statement
-//! dispatch and execution: SELECT, INSERT, UPDATE/DELETE row by row), `bind` (name resolution
-//! and typing of expressions), `types` (types, casts, comparison) and `eval` (evaluation).
+//! The files of `sql`, from the bottom up. Data: `error`, `api` (the public result and view
+//! types), `prepare` (SQL text → IR), `state` ([`Db`] and everything it holds, as plain data).
+//! Behaviour, each file adding its own `impl` blocks on those types and importing data and the
+//! free functions of the files below it, never above: `types` (types, casts, comparison),
+//! `eval` (bound expressions and their evaluation), `bind` (name resolution and typing of
+//! expressions), `catalog` (tables, columns, CREATE TABLE, key rendering), `storage` (row
+//! versions and their visibility), `exec` (statement dispatch and execution: SELECT, INSERT,
+//! UPDATE/DELETE row by row), `locks` (row locks, wait queues, the deadlock check, waking
+//! waiters), `tx` (transaction state, end of transaction, closing a session), and this one.
+//! Methods on `Db` call each other across files freely.
 //!
 //! Simplifications (all deterministic, all documented in the module doc of `sql`):
 //! - CREATE TABLE runs only outside a transaction block (inside one: not supported).
@@ -22,78 +26,13 @@
 
 use std::collections::BTreeSet;
 
-use super::catalog::Table;
-use super::error::SqlError;
-use super::exec::{check_params, Step};
-use super::locks::Lock;
+use super::api::{Done, Exec, QueryResult, RowView, SessionId, SessionState, TableView};
+use super::error::{err, SqlError};
+use super::exec::check_params;
+use super::exec::outcome::Step;
 use super::prepare::{Prepared, Stmt};
-use super::tx::{Session, Tx};
-use super::{Done, Exec, QueryResult, SessionId};
+use super::state::{Db, Lock, Session, Tx};
 use crate::value::Value;
-
-/// What a session is doing, for the UI and the scheduler.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SessionState {
-    /// Connected, no transaction block open.
-    Idle,
-    /// Inside BEGIN … COMMIT.
-    InTransaction,
-    /// Inside a transaction block that hit an error: only ROLLBACK/COMMIT are accepted.
-    Aborted,
-    /// A statement waits for a row lock.
-    Waiting,
-    /// The connection is gone (or was never opened).
-    Closed,
-}
-
-/// One table as the UI shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TableView {
-    pub name: String,
-    pub columns: Vec<String>,
-    /// The primary-key columns (empty for a table without primary key).
-    pub key_columns: Vec<String>,
-    pub rows: Vec<RowView>,
-}
-
-/// One row (all its versions) as the UI shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowView {
-    /// The primary key's values, e.g. "(1, FOOD)"; "(0,n)" for a table without primary key.
-    pub key: String,
-    /// None: inserted but not committed yet.
-    pub committed: Option<Vec<Value>>,
-    /// An uncommitted write: new values, or None = deleted.
-    pub pending: Option<(SessionId, Option<Vec<Value>>)>,
-    pub lock: Option<LockView>,
-}
-
-/// A row lock: who holds it and who queues for it, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LockView {
-    pub holder: SessionId,
-    pub waiters: Vec<SessionId>,
-}
-
-/// The simulated server. Clone + Hash + Eq so that an explorer can branch on world states.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub struct Db {
-    pub(super) tables: Vec<Table>,
-    pub(super) sessions: Vec<Session>,
-}
-
-pub(super) fn err(code: &str, message: impl Into<String>) -> SqlError {
-    SqlError::error(code, message)
-}
-
-pub(super) fn tag_only(tag: impl Into<String>) -> QueryResult {
-    QueryResult {
-        tag: tag.into(),
-        columns: Vec::new(),
-        rows: Vec::new(),
-        notices: Vec::new(),
-    }
-}
 
 impl Db {
     pub fn new() -> Db {

@@ -56,6 +56,11 @@ impl SqlError {
     }
 }
 
+/// An error at ERROR severity: the way the server raises one.
+pub(super) fn err(code: &str, message: impl Into<String>) -> SqlError {
+    SqlError::error(code, message)
+}
+
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.severity, self.code, self.message)

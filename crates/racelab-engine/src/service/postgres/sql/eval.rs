@@ -1,11 +1,27 @@
-//! Evaluating bound expressions ([`B`]) on a row, with SQL's three-valued logic.
+//! Bound expressions ([`B`], what `bind` makes of the IR's expressions) and their evaluation on
+//! a row, with SQL's three-valued logic.
 
-use super::bind::B;
-use super::db::err;
-use super::error::SqlError;
-use super::prepare::BinOp;
-use super::types::{cast_value, compare, int_range, text_of};
+use super::error::{err, SqlError};
+use super::prepare::{BinOp, SqlType};
+use super::types::{cast_value, compare, int_range, text_of, Ty};
 use crate::value::Value;
+
+/// A bound (resolved, typed) expression.
+#[derive(Clone, Debug)]
+pub(super) enum B {
+    Const(Value),
+    Col(usize),
+    Neg(Box<B>, Ty),
+    Arith(BinOp, Box<B>, Box<B>, Ty),
+    Concat(Box<B>, Box<B>),
+    Cmp(BinOp, Box<B>, Box<B>),
+    And(Box<B>, Box<B>),
+    Or(Box<B>, Box<B>),
+    Not(Box<B>),
+    IsNull(Box<B>, bool),
+    /// An explicit (`::t`) or assignment cast; `explicit` truncates varchar(n) silently.
+    Cast(Box<B>, SqlType, bool),
+}
 
 pub(super) fn truthy(v: &Value) -> bool {
     matches!(v, Value::Bool(true))

@@ -4,26 +4,11 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use super::db::{Db, LockView};
+use super::api::{BlockedOn, LockView, SessionId, Wake};
 use super::error::SqlError;
-use super::exec::{Outcome, Step};
-use super::tx::{Tx, Waiting};
-use super::{BlockedOn, SessionId, Wake};
+use super::exec::outcome::{Outcome, Step};
+use super::state::{Db, Lock, LockMode, Tx, Waiting};
 use crate::value::Value;
-
-/// PostgreSQL's four row-lock strengths, weakest first: FOR KEY SHARE, FOR SHARE,
-/// FOR NO KEY UPDATE, FOR UPDATE. Every lock the simulator takes today is `Update`
-/// (SELECT … FOR UPDATE, UPDATE, DELETE, and the inserter's lock on its new row).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-// The three weaker modes are only named by the conflict table and its tests until statements
-// that take them (FOR SHARE, FOR KEY SHARE, FOR NO KEY UPDATE) are modelled.
-#[cfg_attr(not(test), allow(dead_code))]
-pub(super) enum LockMode {
-    KeyShare,
-    Share,
-    NoKeyUpdate,
-    Update,
-}
 
 /// Whether locks in modes `a` and `b` on one row, held by different transactions, conflict:
 /// PostgreSQL's table of conflicting row-level locks (PostgreSQL 15 documentation, 13.3.2
@@ -36,15 +21,6 @@ pub(super) fn conflicts(a: LockMode, b: LockMode) -> bool {
         (NoKeyUpdate, _) | (_, NoKeyUpdate) => true,
         (KeyShare | Share, KeyShare | Share) => false,
     }
-}
-
-/// A row lock: the transactions holding it, in the order they took it, each with its mode
-/// (never empty: a lock nobody holds is removed), and the FIFO queue of the sessions waiting
-/// for it, each with the mode it wants.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Lock {
-    pub(super) holders: Vec<(SessionId, LockMode)>,
-    pub(super) waiters: Vec<(SessionId, LockMode)>,
 }
 
 impl Lock {

@@ -29,6 +29,7 @@
 //! refused with a not-supported error instead of PostgreSQL's 40P01 (the refusal, like any
 //! error, aborts the transaction at once and releases its locks, as PostgreSQL does at an error).
 
+mod api;
 mod bind;
 mod catalog;
 mod db;
@@ -37,79 +38,18 @@ mod eval;
 mod exec;
 mod locks;
 mod prepare;
+mod state;
 mod storage;
 mod tx;
 mod types;
 
-pub use db::{Db, LockView, RowView, SessionState, TableView};
+pub use api::{
+    BlockedOn, Done, Exec, LockView, QueryResult, RowView, SessionId, SessionState, TableView,
+    Touch, Wake,
+};
 pub use error::{SqlError, NOT_SUPPORTED};
 pub use prepare::{prepare, prepare_script, Prepared};
-
-use crate::value::Value;
-
-/// One connection to the simulated server. Each client has its own; the world opens them.
-pub type SessionId = usize;
-
-/// The rows a statement returned (SELECT, or DML with RETURNING) and its command tag.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct QueryResult {
-    /// PostgreSQL's command tag: "SELECT 1", "UPDATE 1", "INSERT 0 1", "BEGIN", "COMMIT",
-    /// "ROLLBACK", "DELETE 0", "CREATE TABLE".
-    pub tag: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<Value>>,
-    /// Warnings PostgreSQL would send (e.g. 25P01 "there is no transaction in progress").
-    pub notices: Vec<SqlError>,
-}
-
-/// What a statement touched, for the trace and (later) partial-order reduction.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Touch {
-    /// A row read (seen by a snapshot).
-    ReadRow { table: String, key: String },
-    /// A row written (inserted, updated, deleted) or locked FOR UPDATE.
-    WriteRow { table: String, key: String },
-    /// The table as a whole (a scan that saw no row still depends on the table's contents).
-    ReadTable { table: String },
-    /// The session's transaction state (BEGIN, COMMIT, ROLLBACK).
-    Transaction { session: SessionId },
-}
-
-/// A statement's outcome when it did not have to wait.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Done {
-    pub result: Result<QueryResult, SqlError>,
-    pub touches: Vec<Touch>,
-    /// Statements of other sessions that were waiting on locks this statement released
-    /// (COMMIT/ROLLBACK/error ending a transaction), retried in queue order.
-    pub woken: Vec<Wake>,
-}
-
-/// A waiting statement of another session that ran (or failed) because locks were released.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Wake {
-    pub session: SessionId,
-    pub result: Result<QueryResult, SqlError>,
-    pub touches: Vec<Touch>,
-}
-
-/// Why a statement waits.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct BlockedOn {
-    pub table: String,
-    /// The row's primary key rendered as PostgreSQL shows it: `(account_id, category_id)=(1, FOOD)`.
-    pub key: String,
-    /// The session whose transaction holds the lock.
-    pub holder: SessionId,
-}
-
-/// The answer of [`Db::execute`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Exec {
-    Done(Done),
-    /// The statement waits in a lock queue; its outcome arrives later as a [`Wake`].
-    Blocked(BlockedOn),
-}
+pub use state::Db;
 
 #[cfg(test)]
 mod tests;

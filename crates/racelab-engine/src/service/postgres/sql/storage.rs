@@ -10,27 +10,9 @@
 
 use std::collections::BTreeSet;
 
-use super::catalog::Table;
-use super::db::Db;
-use super::locks::{Lock, LockMode};
-use super::{SessionId, Touch};
+use super::api::{SessionId, Touch};
+use super::state::{Db, LockMode, Pending, Slot, Table};
 use crate::value::Value;
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub(super) struct Slot {
-    pub(super) committed: Option<Vec<Value>>,
-    pub(super) pending: Option<Pending>,
-    pub(super) lock: Option<Lock>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Pending {
-    pub(super) session: SessionId,
-    pub(super) values: Option<Vec<Value>>,
-}
-
-/// A row's key and its values.
-pub(super) type KeyedRow = (Vec<Value>, Vec<Value>);
 
 impl Table {
     pub(super) fn visible(

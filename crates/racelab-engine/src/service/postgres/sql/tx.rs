@@ -3,40 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::db::{tag_only, Db};
+use super::api::{tag_only, Done, QueryResult, SessionId, Touch};
 use super::error::SqlError;
-use super::exec::rows::Progress;
-use super::locks::LockMode;
-use super::prepare::Prepared;
-use super::{Done, QueryResult, SessionId, Touch};
+use super::state::{Db, Tx};
 use crate::value::Value;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub(super) enum Tx {
-    #[default]
-    None,
-    Active,
-    Aborted,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub(super) struct Session {
-    pub(super) tx: Tx,
-    pub(super) closed: bool,
-    pub(super) waiting: Option<Waiting>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) struct Waiting {
-    pub(super) stmt: Prepared,
-    pub(super) params: Vec<Value>,
-    pub(super) table: usize,
-    pub(super) key: Vec<Value>,
-    /// The lock mode it waits to take.
-    pub(super) mode: LockMode,
-    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch).
-    pub(super) progress: Option<Progress>,
-}
 
 impl Db {
     /// The client process died: its connection drops; its open transaction rolls back and its

@@ -1,10 +1,9 @@
 //! Types and values: the static types of planning ([`Ty`]), integer ranges, the checks when a
 //! value is stored, parsing and casts, text output, and comparison and sort order.
 
-use super::catalog::Column;
-use super::db::err;
-use super::error::SqlError;
+use super::error::{err, SqlError};
 use super::prepare::SqlType;
+use super::state::Column;
 use crate::value::Value;
 
 /// A value as PostgreSQL's output functions print it (keys, `::text`, `||`).

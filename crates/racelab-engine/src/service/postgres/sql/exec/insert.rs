@@ -3,17 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use super::{project, with_returning, Outcome};
-use crate::sql::bind::{assign, B};
-use crate::sql::catalog::Table;
-use crate::sql::db::{err, Db};
-use crate::sql::error::SqlError;
-use crate::sql::eval::eval;
-use crate::sql::locks::{Lock, LockMode};
+use super::outcome::{project, with_returning, Outcome};
+use crate::sql::api::{SessionId, Touch};
+use crate::sql::bind::assign;
+use crate::sql::error::{err, SqlError};
+use crate::sql::eval::{eval, B};
 use crate::sql::prepare::Insert;
-use crate::sql::storage::Pending;
+use crate::sql::state::{Db, Lock, LockMode, Pending, Table};
 use crate::sql::types::store;
-use crate::sql::{SessionId, Touch};
 use crate::value::Value;
 
 pub(in crate::service::postgres::sql) struct InsertPlan {

@@ -3,60 +3,19 @@
 //! The statements themselves: `select`, `insert`, and `rows` (UPDATE and DELETE, and the
 //! row-by-row machinery they share with SELECT … FOR UPDATE).
 
-pub(super) mod insert;
-pub(super) mod rows;
-pub(super) mod select;
+mod insert;
+pub(super) mod outcome;
+mod rows;
+mod select;
 
 use std::collections::BTreeSet;
 
-use super::bind::B;
-use super::db::{err, tag_only, Db};
-use super::error::SqlError;
-use super::eval::eval;
-use super::locks::LockMode;
+use super::api::{tag_only, SessionId, Touch};
+use super::error::{err, SqlError};
 use super::prepare::{Prepared, Stmt};
-use super::tx::{Tx, Waiting};
-use super::{BlockedOn, QueryResult, SessionId, Touch};
+use super::state::{Db, Progress, Tx, Waiting};
 use crate::value::Value;
-use rows::Progress;
-
-/// The outcome of running one statement once.
-pub(in crate::service::postgres::sql) enum Step {
-    Done {
-        result: Result<QueryResult, SqlError>,
-        touches: Vec<Touch>,
-        released: Vec<SessionId>,
-    },
-    Blocked(BlockedOn),
-}
-
-/// What a statement body produced when it did not fail.
-pub(in crate::service::postgres::sql) enum Outcome {
-    Rows(QueryResult),
-    /// Must wait to take the lock on `(table, key)` in `mode`; `holder` holds it in a
-    /// conflicting mode.
-    Wait {
-        table: usize,
-        key: Vec<Value>,
-        mode: LockMode,
-        holder: SessionId,
-        progress: Option<Progress>,
-    },
-}
-
-impl Step {
-    fn done(
-        result: Result<QueryResult, SqlError>,
-        touches: BTreeSet<Touch>,
-        released: Vec<SessionId>,
-    ) -> Step {
-        Step::Done {
-            result,
-            touches: touches.into_iter().collect(),
-            released,
-        }
-    }
-}
+use outcome::{Outcome, Step};
 
 impl Db {
     /// Runs one statement once for `s` (a woken one with its saved `resume` progress): ends
@@ -149,28 +108,6 @@ impl Db {
             Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
         }
     }
-}
-
-pub(in crate::service::postgres::sql) fn with_returning(
-    tag: String,
-    items: Option<&Vec<(String, B)>>,
-    rows: Option<Vec<Vec<Value>>>,
-) -> QueryResult {
-    QueryResult {
-        tag,
-        columns: items
-            .map(|i| i.iter().map(|(n, _)| n.clone()).collect())
-            .unwrap_or_default(),
-        rows: rows.unwrap_or_default(),
-        notices: Vec::new(),
-    }
-}
-
-pub(in crate::service::postgres::sql) fn project(
-    items: &[(String, B)],
-    row: &[Value],
-) -> Result<Vec<Value>, SqlError> {
-    items.iter().map(|(_, b)| eval(b, row)).collect()
 }
 
 pub(in crate::service::postgres::sql) fn check_params(

@@ -2,36 +2,17 @@
 //! is re-read (EvalPlanQual), locked and changed when reached, and a row another transaction
 //! holds makes the statement wait there with its [`Progress`].
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
-use super::{project, with_returning, Outcome};
-use crate::sql::bind::{assign, B};
-use crate::sql::db::{err, Db};
-use crate::sql::error::SqlError;
-use crate::sql::eval::{eval, truthy};
-use crate::sql::locks::LockMode;
+use super::outcome::{project, with_returning, Outcome};
+use crate::sql::api::{SessionId, Touch};
+use crate::sql::bind::assign;
+use crate::sql::error::{err, SqlError};
+use crate::sql::eval::{eval, truthy, B};
 use crate::sql::prepare::{Delete, Update};
-use crate::sql::storage::{KeyedRow, Pending};
+use crate::sql::state::{Db, KeyedRow, LockMode, Progress};
 use crate::sql::types::store;
-use crate::sql::{SessionId, Touch};
 use crate::value::Value;
-
-/// A row-by-row statement's progress, kept across a lock wait.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub(in crate::service::postgres::sql) struct Progress {
-    /// Rows not processed yet, in scan order, each with the version the statement's snapshot
-    /// saw (the snapshot is taken once, when the statement starts).
-    pub(in crate::service::postgres::sql) todo: VecDeque<KeyedRow>,
-    /// Output rows produced so far (RETURNING, or the SELECT list for FOR UPDATE).
-    pub(in crate::service::postgres::sql) out: Vec<Vec<Value>>,
-    /// Rows processed (changed or locked) so far: the command tag's count.
-    pub(in crate::service::postgres::sql) done: usize,
-    /// Each row this statement changed with the session's previous uncommitted version, in
-    /// order: undone (in reverse) if the statement fails.
-    pub(in crate::service::postgres::sql) undo: Vec<(Vec<Value>, Option<Pending>)>,
-    /// What the statement touched before the wait.
-    pub(in crate::service::postgres::sql) touches: BTreeSet<Touch>,
-}
 
 /// What a row-by-row scan does to each row it reaches.
 pub(in crate::service::postgres::sql) enum RowAction<'a> {

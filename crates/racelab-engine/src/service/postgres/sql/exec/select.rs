@@ -3,22 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use super::rows::{Progress, RowAction};
-use super::Outcome;
-use crate::sql::bind::B;
-use crate::sql::db::Db;
+use super::outcome::Outcome;
+use super::rows::RowAction;
+use crate::sql::api::{QueryResult, SessionId, Touch};
+use crate::sql::bind::OrderTarget;
 use crate::sql::error::SqlError;
-use crate::sql::eval::{eval, truthy};
+use crate::sql::eval::{eval, truthy, B};
 use crate::sql::prepare::{Select, SelectItem};
-use crate::sql::storage::KeyedRow;
+use crate::sql::state::{Db, KeyedRow, Progress};
 use crate::sql::types::compare_sort;
-use crate::sql::{QueryResult, SessionId, Touch};
 use crate::value::Value;
-
-pub(in crate::service::postgres::sql) enum OrderTarget {
-    Output(usize),
-    Input(B),
-}
 
 pub(in crate::service::postgres::sql) struct SelectPlan {
     pub(in crate::service::postgres::sql) table: Option<usize>,

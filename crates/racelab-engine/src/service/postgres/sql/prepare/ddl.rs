@@ -2,8 +2,8 @@
 
 use sqlparser::ast;
 
-use super::translate::{ident, ns, object_name};
-use super::{ColumnDef, CreateTable, SqlType};
+use super::common::{ident, ns, object_name};
+use super::ir::{ColumnDef, CreateTable, SqlType};
 use crate::sql::error::SqlError;
 
 pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {

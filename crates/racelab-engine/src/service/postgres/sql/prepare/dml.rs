@@ -2,10 +2,10 @@
 
 use sqlparser::ast;
 
+use super::common::{ident, ns, object_name};
 use super::expr::expr;
+use super::ir::{Delete, Expr, Insert, TableRef, Update};
 use super::select::{returning, table_factor};
-use super::translate::{ident, ns, object_name};
-use super::{Delete, Expr, Insert, TableRef, Update};
 use crate::sql::error::SqlError;
 
 pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {

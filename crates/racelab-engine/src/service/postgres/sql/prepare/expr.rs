@@ -3,9 +3,9 @@
 
 use sqlparser::ast;
 
+use super::common::{ident, ns};
 use super::ddl::data_type;
-use super::translate::{ident, ns};
-use super::{BinOp, Expr, UnOp};
+use super::ir::{BinOp, Expr, UnOp};
 use crate::sql::error::SqlError;
 
 fn number(s: &str, negate: bool) -> Result<Expr, SqlError> {

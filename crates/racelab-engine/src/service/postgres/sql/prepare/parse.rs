@@ -7,8 +7,9 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token};
 
+use super::common::syntax_error_near;
+use super::ir::{stmt_params, Inner, Prepared};
 use super::translate::translate;
-use super::{stmt_params, Inner, Prepared};
 use crate::sql::error::SqlError;
 
 pub(super) fn parse_all(sql: &str) -> Result<Vec<(usize, Prepared)>, SqlError> {
@@ -100,19 +101,6 @@ impl<'a> LineOffsets<'a> {
             Some((i, _)) => Some(start + i),
             None => Some(self.sql.len()),
         }
-    }
-}
-
-pub(super) fn syntax_error_near(found: &str, loc: Location) -> SqlError {
-    let message = if found == "EOF" {
-        "syntax error at end of input".to_string()
-    } else {
-        format!("syntax error at or near \"{found}\"")
-    };
-    let err = SqlError::error("42601", message);
-    match (usize::try_from(loc.line), usize::try_from(loc.column)) {
-        (Ok(l), Ok(c)) if l > 0 && c > 0 => err.at(l, c),
-        _ => err,
     }
 }
 

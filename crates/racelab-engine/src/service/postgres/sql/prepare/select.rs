@@ -3,10 +3,9 @@
 
 use sqlparser::ast;
 
+use super::common::{ident, ns, object_name, syntax_error_near};
 use super::expr::expr;
-use super::parse::syntax_error_near;
-use super::translate::{ident, ns, object_name};
-use super::{Expr, OrderItem, Select, SelectItem, TableRef};
+use super::ir::{Expr, OrderItem, Select, SelectItem, TableRef};
 use crate::sql::error::SqlError;
 
 pub(super) fn table_factor(t: &ast::TableWithJoins) -> Result<TableRef, SqlError> {

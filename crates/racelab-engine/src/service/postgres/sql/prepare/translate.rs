@@ -1,44 +1,13 @@
-//! AST → IR: the dispatch by statement kind, the transaction statements, and names.
-
-use std::fmt;
+//! AST → IR: the dispatch by statement kind, and the transaction statements.
 
 use sqlparser::ast;
 
+use super::common::ns;
 use super::ddl::create_table;
 use super::dml::{delete, insert, update};
+use super::ir::Stmt;
 use super::select::select;
-use super::Stmt;
 use crate::sql::error::SqlError;
-
-pub(super) fn ns<T>(what: impl fmt::Display) -> Result<T, SqlError> {
-    Err(SqlError::not_supported(what))
-}
-
-/// PostgreSQL folds unquoted identifiers to lower case.
-pub(super) fn ident(i: &ast::Ident) -> String {
-    if i.quote_style.is_some() {
-        i.value.clone()
-    } else {
-        i.value.to_lowercase()
-    }
-}
-
-pub(super) fn object_name(name: &ast::ObjectName) -> Result<String, SqlError> {
-    let mut parts = Vec::new();
-    for part in &name.0 {
-        match part {
-            ast::ObjectNamePart::Identifier(i) => parts.push(ident(i)),
-            ast::ObjectNamePart::Function(_) => return ns(format!("the name {name}")),
-        }
-    }
-    match parts.as_slice() {
-        [one] => Ok(one.clone()),
-        [schema, one] if schema == "public" => Ok(one.clone()),
-        _ => ns(format!(
-            "the qualified name {name} (schemas other than public)"
-        )),
-    }
-}
 
 pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
     use ast::Statement as S;

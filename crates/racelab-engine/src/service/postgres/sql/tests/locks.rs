@@ -1,7 +1,8 @@
 //! Lock waits: blocking, waking in FIFO order, crashed clients, deadlock refusal.
 
 use super::*;
-use crate::sql::locks::{conflicts, Lock, LockMode};
+use crate::sql::locks::conflicts;
+use crate::sql::state::{Lock, LockMode};
 
 #[test]
 fn lost_update_second_update_waits_and_completes_on_commit() {

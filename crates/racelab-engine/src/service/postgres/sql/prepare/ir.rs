@@ -1,0 +1,409 @@
+//! The IR: [`Prepared`] (a parsed statement with its text and parameters) and the statement,
+//! expression and type shapes every translating file builds and the executor reads.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// A parsed statement in the simulator's own small IR. Clone is cheap (Arc inside).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Prepared {
+    pub(super) inner: Arc<Inner>,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(super) struct Inner {
+    pub(super) stmt: Stmt,
+    pub(super) text: String,
+    /// Every `$n` the statement mentions, sorted.
+    pub(super) params: Vec<usize>,
+}
+
+impl Prepared {
+    /// The original SQL text.
+    pub fn text(&self) -> &str {
+        &self.inner.text
+    }
+
+    /// The highest `$n` used (0 when there is none).
+    pub fn param_count(&self) -> usize {
+        self.inner.params.last().copied().unwrap_or(0)
+    }
+
+    /// A plain SELECT without FOR UPDATE.
+    pub fn is_read_only(&self) -> bool {
+        matches!(&self.inner.stmt, Stmt::Select(s) if !s.for_update)
+    }
+
+    /// "SELECT", "UPDATE", "BEGIN", ... for display.
+    pub fn kind(&self) -> &'static str {
+        match &self.inner.stmt {
+            Stmt::CreateTable(_) => "CREATE TABLE",
+            Stmt::Insert(_) => "INSERT",
+            Stmt::Select(_) => "SELECT",
+            Stmt::Update(_) => "UPDATE",
+            Stmt::Delete(_) => "DELETE",
+            Stmt::Begin { start: false } => "BEGIN",
+            Stmt::Begin { start: true } => "START TRANSACTION",
+            Stmt::Commit => "COMMIT",
+            Stmt::Rollback => "ROLLBACK",
+        }
+    }
+
+    pub(crate) fn stmt(&self) -> &Stmt {
+        &self.inner.stmt
+    }
+
+    /// The `$n` numbers the statement mentions, sorted, without duplicates.
+    pub(crate) fn params_used(&self) -> &[usize] {
+        &self.inner.params
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The IR
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Stmt {
+    CreateTable(CreateTable),
+    Insert(Insert),
+    Select(Select),
+    Update(Update),
+    Delete(Delete),
+    /// BEGIN (`start: false`) or START TRANSACTION (`start: true`); they differ only in the tag.
+    Begin {
+        start: bool,
+    },
+    /// COMMIT or END.
+    Commit,
+    Rollback,
+}
+
+/// A column type of the modelled subset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum SqlType {
+    Int2,
+    Int4,
+    Int8,
+    Text,
+    /// `varchar(n)` / `character varying(n)`; `None` = no length limit.
+    Varchar(Option<u32>),
+    Bool,
+}
+
+impl SqlType {
+    /// The name PostgreSQL uses in error messages ("integer", "character varying", ...).
+    pub(crate) fn pg_name(self) -> &'static str {
+        match self {
+            SqlType::Int2 => "smallint",
+            SqlType::Int4 => "integer",
+            SqlType::Int8 => "bigint",
+            SqlType::Text => "text",
+            SqlType::Varchar(_) => "character varying",
+            SqlType::Bool => "boolean",
+        }
+    }
+
+    /// The internal type name PostgreSQL uses as the output column name of a cast (`x::int`).
+    fn internal_name(self) -> &'static str {
+        match self {
+            SqlType::Int2 => "int2",
+            SqlType::Int4 => "int4",
+            SqlType::Int8 => "int8",
+            SqlType::Text => "text",
+            SqlType::Varchar(_) => "varchar",
+            SqlType::Bool => "bool",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CreateTable {
+    pub name: String,
+    pub if_not_exists: bool,
+    pub columns: Vec<ColumnDef>,
+    /// Primary key columns (as written) and the constraint name if one was given.
+    pub primary_key: Option<(Vec<String>, Option<String>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ColumnDef {
+    pub name: String,
+    pub ty: SqlType,
+    pub not_null: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct TableRef {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Insert {
+    pub table: TableRef,
+    pub columns: Option<Vec<String>>,
+    pub rows: Vec<Vec<Expr>>,
+    pub returning: Option<Vec<SelectItem>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Select {
+    pub from: Option<TableRef>,
+    pub items: Vec<SelectItem>,
+    pub filter: Option<Expr>,
+    pub order_by: Vec<OrderItem>,
+    pub limit: Option<Expr>,
+    pub offset: Option<Expr>,
+    pub for_update: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Update {
+    pub table: TableRef,
+    pub sets: Vec<(String, Expr)>,
+    pub filter: Option<Expr>,
+    pub returning: Option<Vec<SelectItem>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Delete {
+    pub table: TableRef,
+    pub filter: Option<Expr>,
+    pub returning: Option<Vec<SelectItem>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum SelectItem {
+    /// `*`
+    Wildcard,
+    /// `t.*`
+    QualifiedWildcard(String),
+    /// An expression and its output column name.
+    Expr { expr: Expr, name: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct OrderItem {
+    pub expr: Expr,
+    pub desc: bool,
+    /// `None`: PostgreSQL's default (NULLS LAST for ASC, NULLS FIRST for DESC).
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum UnOp {
+    Neg,
+    Plus,
+    Not,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Concat,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+}
+
+impl BinOp {
+    /// The operator as PostgreSQL prints it in "operator does not exist" messages.
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+            BinOp::Concat => "||",
+            BinOp::Eq => "=",
+            BinOp::NotEq => "<>",
+            BinOp::Lt => "<",
+            BinOp::LtEq => "<=",
+            BinOp::Gt => ">",
+            BinOp::GtEq => ">=",
+            BinOp::And => "AND",
+            BinOp::Or => "OR",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Expr {
+    Null,
+    Bool(bool),
+    /// An integer literal (already negated when written `-5`).
+    Int(i64),
+    /// A string literal: untyped until its context gives it a type.
+    Str(String),
+    /// `$n`
+    Param(usize),
+    Column {
+        table: Option<String>,
+        name: String,
+    },
+    Unary {
+        op: UnOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    Cast {
+        expr: Box<Expr>,
+        ty: SqlType,
+    },
+    /// `count(*)`
+    CountStar,
+}
+
+impl Expr {
+    fn collect_params(&self, out: &mut BTreeSet<usize>) {
+        match self {
+            Expr::Param(n) => {
+                out.insert(*n);
+            }
+            Expr::Null
+            | Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Str(_)
+            | Expr::Column { .. }
+            | Expr::CountStar => {}
+            Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
+                expr.collect_params(out)
+            }
+            Expr::Binary { left, right, .. } => {
+                left.collect_params(out);
+                right.collect_params(out);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.collect_params(out);
+                for e in list {
+                    e.collect_params(out);
+                }
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => {
+                expr.collect_params(out);
+                low.collect_params(out);
+                high.collect_params(out);
+            }
+        }
+    }
+
+    pub(crate) fn contains_count(&self) -> bool {
+        match self {
+            Expr::CountStar => true,
+            Expr::Null
+            | Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Str(_)
+            | Expr::Param(_)
+            | Expr::Column { .. } => false,
+            Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
+                expr.contains_count()
+            }
+            Expr::Binary { left, right, .. } => left.contains_count() || right.contains_count(),
+            Expr::InList { expr, list, .. } => {
+                expr.contains_count() || list.iter().any(Expr::contains_count)
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => expr.contains_count() || low.contains_count() || high.contains_count(),
+        }
+    }
+
+    /// PostgreSQL's output column name for an unaliased select-list expression.
+    pub(super) fn output_name(&self) -> String {
+        match self {
+            Expr::Column { name, .. } => name.clone(),
+            Expr::Bool(_) => "bool".to_string(),
+            Expr::CountStar => "count".to_string(),
+            Expr::Cast { expr, ty } => match expr.as_ref() {
+                Expr::Column { name, .. } => name.clone(),
+                Expr::CountStar => "count".to_string(),
+                _ => ty.internal_name().to_string(),
+            },
+            _ => "?column?".to_string(),
+        }
+    }
+}
+
+pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
+    let mut out = BTreeSet::new();
+    let items = |items: &Option<Vec<SelectItem>>, out: &mut BTreeSet<usize>| {
+        for item in items.iter().flatten() {
+            if let SelectItem::Expr { expr, .. } = item {
+                expr.collect_params(out);
+            }
+        }
+    };
+    match stmt {
+        Stmt::Insert(i) => {
+            for row in &i.rows {
+                for e in row {
+                    e.collect_params(&mut out);
+                }
+            }
+            items(&i.returning, &mut out);
+        }
+        Stmt::Select(s) => {
+            for item in &s.items {
+                if let SelectItem::Expr { expr, .. } = item {
+                    expr.collect_params(&mut out);
+                }
+            }
+            for e in s.filter.iter().chain(&s.limit).chain(&s.offset) {
+                e.collect_params(&mut out);
+            }
+            for o in &s.order_by {
+                o.expr.collect_params(&mut out);
+            }
+        }
+        Stmt::Update(u) => {
+            for (_, e) in &u.sets {
+                e.collect_params(&mut out);
+            }
+            if let Some(f) = &u.filter {
+                f.collect_params(&mut out);
+            }
+            items(&u.returning, &mut out);
+        }
+        Stmt::Delete(d) => {
+            if let Some(f) = &d.filter {
+                f.collect_params(&mut out);
+            }
+            items(&d.returning, &mut out);
+        }
+        Stmt::CreateTable(_) | Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => {}
+    }
+    out.into_iter().collect()
+}
