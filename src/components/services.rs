@@ -2,9 +2,10 @@
 
 use leptos::prelude::*;
 use racelab_engine::service::postgres::view::PgView;
+use racelab_engine::service::redis::view::RedisView;
 use racelab_engine::service::ServiceView;
 use racelab_engine::view::ServicePanel;
-use racelab_engine::words::{cell, lock_note, pending_note};
+use racelab_engine::words::{cell, lock_note, pending_note, redis_stats, redis_ttl};
 
 #[component]
 pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl IntoView {
@@ -15,6 +16,7 @@ pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl In
             .map(|p| {
                 let body = match p.view {
                     ServiceView::Postgres(pg) => view! { <PostgresView pg=pg/> }.into_any(),
+                    ServiceView::Redis(r) => view! { <RedisPanel redis=r/> }.into_any(),
                 };
                 let title = p.title.clone();
                 view! {
@@ -69,4 +71,40 @@ fn PostgresView(pg: PgView) -> impl IntoView {
             }
         })
         .collect_view()
+}
+
+/// Redis: every key with its value and the time it has left, the open transactions, counters.
+#[component]
+fn RedisPanel(redis: RedisView) -> impl IntoView {
+    let rows = redis
+        .keys
+        .into_iter()
+        .map(|k| {
+            let ttl = k
+                .ttl_ms
+                .map(|ms| redis_ttl(ms).trim().to_string())
+                .unwrap_or_default();
+            let key = k.key.clone();
+            view! {
+                <tr class="redis-key" data-key=key data-kind=k.kind>
+                    <td class="key">{k.key}</td>
+                    <td class="value">{k.value}</td>
+                    <td class="ttl">{ttl}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let tx = redis
+        .transactions
+        .into_iter()
+        .map(|t| view! { <li>{t}</li> })
+        .collect_view();
+    view! {
+        <table class="redis-keys db-table">
+            <thead><tr><th>"key"</th><th>"value"</th><th>"expiry"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <ul class="redis-tx">{tx}</ul>
+        <p class="redis-stats">{redis_stats(&redis.stats)}</p>
+    }
 }

@@ -10,9 +10,10 @@ use racelab_engine::lesson::{self, Lesson};
 use racelab_engine::property::Verdict;
 use racelab_engine::run::{self, Run};
 use racelab_engine::service::postgres::view::PgTable;
+use racelab_engine::service::redis::view::RedisView;
 use racelab_engine::service::ServiceView;
 use racelab_engine::view::ServicePanel;
-use racelab_engine::words::{lock_note, pending_note};
+use racelab_engine::words::{lock_note, pending_note, redis_stats, redis_ttl};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -255,7 +256,23 @@ fn print_panel(panel: &ServicePanel) {
                 print_table(t);
             }
         }
+        ServiceView::Redis(r) => print_redis(r),
     }
+}
+
+fn print_redis(r: &RedisView) {
+    println!("  redis");
+    if r.keys.is_empty() {
+        println!("    (no keys)");
+    }
+    for k in &r.keys {
+        let ttl = k.ttl_ms.map(redis_ttl).unwrap_or_default();
+        println!("    {}  {}{ttl}", k.key, k.value);
+    }
+    for t in &r.transactions {
+        println!("    ({t})");
+    }
+    println!("    ({})", redis_stats(&r.stats));
 }
 
 fn print_table(t: &PgTable) {

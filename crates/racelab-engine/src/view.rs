@@ -200,7 +200,7 @@ pub fn service_panels(m: &Model, w: &World) -> Vec<ServicePanel> {
         .map(|s| ServicePanel {
             name: s.kind().name().to_string(),
             title: s.kind().title().to_string(),
-            view: s.view(&name),
+            view: s.view(&name, w.now),
         })
         .collect()
 }

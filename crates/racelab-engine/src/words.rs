@@ -6,6 +6,7 @@ use crate::fault::Fault;
 use crate::model::world::{Action, Model, Status, World};
 use crate::service::api::{ConnId, ServiceId, Wait};
 use crate::service::postgres::view::PgRow;
+use crate::service::redis::store::Stats;
 use crate::service::Kind;
 use crate::trace::{CallOutcome, Event, EventKind};
 use crate::value::Value;
@@ -81,6 +82,7 @@ fn on_disconnect(m: &Model) -> String {
         .iter()
         .map(|k| match k {
             Kind::Postgres => "PostgreSQL rolls back its open transaction and releases its locks",
+            Kind::Redis => "Redis drops its MULTI queue, its watches and its subscriptions",
             #[cfg(test)]
             Kind::Timer => "the timer forgets its wait",
         })
@@ -107,6 +109,7 @@ fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
 fn woken_prefix(m: &Model, service: ServiceId) -> &'static str {
     match m.lesson().services.get(service) {
         Some(Kind::Postgres) => "(lock granted)",
+        Some(Kind::Redis) => "(reply)",
         #[cfg(test)]
         Some(Kind::Timer) => "(woken)",
         None => "(woken)",
@@ -218,4 +221,21 @@ pub fn next_hint(m: &Model, next: Option<(Action, u64)>, stuck: &[usize]) -> Str
             format!("the run is stuck: {}", wait_forever(&names))
         }
     }
+}
+
+/// A key's time left: "  (expires in 59 s)" or "  (expires in 250 ms)".
+pub fn redis_ttl(ms: u64) -> String {
+    if ms >= 10_000 {
+        format!("  (expires in {} s)", ms.div_ceil(1000))
+    } else {
+        format!("  (expires in {ms} ms)")
+    }
+}
+
+/// Redis's counters: "hits 1 · misses 2 · sets 3 · deletes 0 · expired 0".
+pub fn redis_stats(s: &Stats) -> String {
+    format!(
+        "hits {} · misses {} · sets {} · deletes {} · expired {}",
+        s.hits, s.misses, s.sets, s.deletes, s.expired
+    )
 }

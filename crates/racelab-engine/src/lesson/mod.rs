@@ -247,6 +247,7 @@ fn setup(
                     }
                 }
             }
+            Kind::Redis => out.push(Some(ServiceState::Redis(Default::default()))),
             #[cfg(test)]
             Kind::Timer => out.push(Some(ServiceState::Timer(
                 crate::service::timer::Timer::default(),

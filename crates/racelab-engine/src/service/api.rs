@@ -5,6 +5,9 @@
 use super::postgres::reply;
 use super::postgres::sql::{Prepared, QueryResult, SqlError};
 use super::postgres::view::PgView;
+use super::redis::command::Command;
+use super::redis::resp::Resp;
+use super::redis::view::RedisView;
 use crate::value::Value;
 use std::fmt;
 
@@ -45,6 +48,7 @@ pub struct LineError {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Request {
     Sql(Prepared),
+    Redis(Command),
     /// The test-only timer service: wait this many milliseconds.
     #[cfg(test)]
     Timer {
@@ -56,6 +60,7 @@ pub enum Request {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Reply {
     Sql(Result<QueryResult, SqlError>),
+    Redis(Resp),
     /// The client could not reach the service (or a request went to the wrong service: an
     /// engine bug, reported rather than panicking).
     ConnectionError(String),
@@ -69,6 +74,8 @@ impl Reply {
         match self {
             Reply::Sql(Err(e)) => Some(e.to_string()),
             Reply::Sql(Ok(_)) => None,
+            Reply::Redis(Resp::Error(e)) => Some(e.clone()),
+            Reply::Redis(_) => None,
             Reply::ConnectionError(m) => Some(m.clone()),
             #[cfg(test)]
             Reply::Timer(_) => None,
@@ -79,6 +86,10 @@ impl Reply {
     pub fn values(&self, names: &[String]) -> Result<Vec<Value>, String> {
         match self {
             Reply::Sql(Ok(r)) => reply::bind_row(r, names),
+            Reply::Redis(Resp::Array(items)) if names.len() > 1 => Ok((0..names.len())
+                .map(|i| items.get(i).map_or(Value::Null, Resp::value))
+                .collect()),
+            Reply::Redis(r) => Ok(vec![r.value(); names.len()]),
             Reply::Sql(Err(_)) | Reply::ConnectionError(_) => {
                 Err("an error reply has no values".into())
             }
@@ -92,6 +103,7 @@ impl Reply {
         match self {
             Reply::Sql(Ok(r)) => reply::summarize(r),
             Reply::Sql(Err(e)) => e.to_string(),
+            Reply::Redis(r) => r.render(),
             Reply::ConnectionError(m) => format!("connection error: {m}"),
             #[cfg(test)]
             Reply::Timer(t) => format!("woke at {t} ms"),
@@ -205,6 +217,7 @@ pub fn independent(a: &[Touch], b: &[Touch]) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServiceView {
     Postgres(PgView),
+    Redis(RedisView),
     #[cfg(test)]
     Timer(Vec<String>),
 }
@@ -239,8 +252,9 @@ pub trait Service: Clone + fmt::Debug + PartialEq + Eq + std::hash::Hash {
     fn locks_held(&self) -> usize {
         0
     }
-    /// The state, for the page and the command line; `name` names a connection's client.
-    fn view(&self, name: &dyn Fn(ConnId) -> String) -> ServiceView;
+    /// The state at virtual time `now`, for the page and the command line; `name` names a
+    /// connection's client.
+    fn view(&self, name: &dyn Fn(ConnId) -> String, now: u64) -> ServiceView;
 }
 
 /// The reply to a request that reached a service of another kind (an engine bug, reported

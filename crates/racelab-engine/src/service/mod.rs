@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod postgres;
+pub mod redis;
 #[cfg(test)]
 pub mod timer;
 
@@ -32,6 +33,7 @@ pub use api::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     Postgres,
+    Redis,
     /// A service that only exists in the engine's own tests: calls wait until a deadline.
     #[cfg(test)]
     Timer,
@@ -41,6 +43,7 @@ impl Kind {
     /// Every kind, in the order lessons list them in error messages.
     pub const ALL: &'static [Kind] = &[
         Kind::Postgres,
+        Kind::Redis,
         #[cfg(test)]
         Kind::Timer,
     ];
@@ -49,6 +52,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Postgres => "postgres",
+            Kind::Redis => "redis",
             #[cfg(test)]
             Kind::Timer => "timer",
         }
@@ -58,6 +62,7 @@ impl Kind {
     pub fn title(self) -> &'static str {
         match self {
             Kind::Postgres => "PostgreSQL",
+            Kind::Redis => "Redis",
             #[cfg(test)]
             Kind::Timer => "Timer",
         }
@@ -72,6 +77,7 @@ impl Kind {
     pub fn claims(self, line: &str) -> bool {
         match self {
             Kind::Postgres => postgres::claims(line),
+            Kind::Redis => false,
             #[cfg(test)]
             Kind::Timer => false,
         }
@@ -81,6 +87,7 @@ impl Kind {
     pub fn parse(self, text: &str) -> Result<Call, LineError> {
         match self {
             Kind::Postgres => postgres::parse(text),
+            Kind::Redis => redis::parse(text),
             #[cfg(test)]
             Kind::Timer => timer::parse(text),
         }
@@ -90,6 +97,7 @@ impl Kind {
     pub fn default_duration(self) -> u64 {
         match self {
             Kind::Postgres => 5,
+            Kind::Redis => 1,
             #[cfg(test)]
             Kind::Timer => 1,
         }
@@ -100,6 +108,7 @@ impl Kind {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ServiceState {
     Postgres(postgres::Postgres),
+    Redis(redis::Redis),
     #[cfg(test)]
     Timer(timer::Timer),
 }
@@ -108,6 +117,7 @@ macro_rules! dispatch {
     ($self:expr, $s:ident => $body:expr) => {
         match $self {
             ServiceState::Postgres($s) => $body,
+            ServiceState::Redis($s) => $body,
             #[cfg(test)]
             ServiceState::Timer($s) => $body,
         }
@@ -118,6 +128,7 @@ impl ServiceState {
     pub fn kind(&self) -> Kind {
         match self {
             ServiceState::Postgres(_) => Kind::Postgres,
+            ServiceState::Redis(_) => Kind::Redis,
             #[cfg(test)]
             ServiceState::Timer(_) => Kind::Timer,
         }
@@ -127,7 +138,14 @@ impl ServiceState {
     pub fn postgres(&self) -> Option<&postgres::Postgres> {
         match self {
             ServiceState::Postgres(p) => Some(p),
-            #[cfg(test)]
+            _ => None,
+        }
+    }
+
+    /// The simulated Redis, when this is one.
+    pub fn redis(&self) -> Option<&redis::Redis> {
+        match self {
+            ServiceState::Redis(r) => Some(r),
             _ => None,
         }
     }
@@ -160,7 +178,7 @@ impl ServiceState {
     pub fn locks_held(&self) -> usize {
         dispatch!(self, s => s.locks_held())
     }
-    pub fn view(&self, name: &dyn Fn(ConnId) -> String) -> ServiceView {
-        dispatch!(self, s => s.view(name))
+    pub fn view(&self, name: &dyn Fn(ConnId) -> String, now: u64) -> ServiceView {
+        dispatch!(self, s => s.view(name, now))
     }
 }

@@ -106,7 +106,7 @@ impl Service for Timer {
         Reply::Timer(0)
     }
 
-    fn view(&self, name: &dyn Fn(ConnId) -> String) -> ServiceView {
+    fn view(&self, name: &dyn Fn(ConnId) -> String, _now: u64) -> ServiceView {
         ServiceView::Timer(
             self.waiting
                 .iter()

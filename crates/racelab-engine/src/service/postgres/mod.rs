@@ -317,7 +317,7 @@ impl Service for Postgres {
         self.db.locks_held()
     }
 
-    fn view(&self, name: &dyn Fn(ConnId) -> String) -> ServiceView {
+    fn view(&self, name: &dyn Fn(ConnId) -> String, _now: u64) -> ServiceView {
         let who = |s: SessionId| match self.conn_of(s) {
             Some(c) => name(c),
             None => format!("session {s}"),

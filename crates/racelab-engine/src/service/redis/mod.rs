@@ -1,0 +1,327 @@
+//! Redis as a [`Service`]: the simulated Redis 7 of [`store`] behind the shared interface, its
+//! script-line syntax and its state view.
+//!
+//! A script line for Redis starts with `redis` and is written as in redis-cli:
+//! `redis SET product:{id} {json} EX 60`. Words are separated by spaces; `"…"` or `'…'` groups
+//! words with spaces; `{name}` is the value of the script variable `name` (a whole word or part
+//! of one: `product:{id}`). Commands the simulator does not model, wrong arities and EVAL of any
+//! script but the compare-and-delete unlock script are refused when the lesson is checked.
+
+pub mod command;
+pub mod resp;
+pub mod store;
+pub mod view;
+
+use crate::service::api::{
+    wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
+    Resource, Service, ServiceId, ServiceView, Touch,
+};
+use crate::value::Value;
+use command::{Command, Part};
+use resp::Resp;
+use store::{Store, Val};
+use view::{render_hash, RedisKey, RedisView};
+
+/// The space every key lives in, for footprints.
+const KEYS: &str = "redis keys";
+
+/// Splits a line into words (quotes group), each word into literal text and `{name}` parts.
+fn split(text: &str) -> Result<Vec<(usize, String)>, LineError> {
+    let mut words = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut word = String::new();
+        while let Some(&(_, c)) = chars.peek() {
+            if c.is_whitespace() {
+                break;
+            }
+            chars.next();
+            if c == '"' || c == '\'' {
+                let mut closed = false;
+                for (_, d) in chars.by_ref() {
+                    if d == c {
+                        closed = true;
+                        break;
+                    }
+                    word.push(d);
+                }
+                if !closed {
+                    return Err(LineError {
+                        col: start,
+                        message: "this quoted word has no closing quote".into(),
+                    });
+                }
+            } else {
+                word.push(c);
+            }
+        }
+        words.push((start, word));
+    }
+    Ok(words)
+}
+
+/// Turns `product:{id}` into parts, adding new variable names to `params`.
+fn parts(word: &str, col: usize, params: &mut Vec<String>) -> Result<Vec<Part>, LineError> {
+    let mut out = Vec::new();
+    let mut rest = word;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        let name = &rest[open + 1..close];
+        let ident = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident {
+            return Err(LineError {
+                col,
+                message: format!("`{{{name}}}` is not a variable name"),
+            });
+        }
+        if open > 0 {
+            out.push(Part::Lit(rest[..open].to_string()));
+        }
+        let idx = params.iter().position(|p| p == name).unwrap_or_else(|| {
+            params.push(name.to_string());
+            params.len() - 1
+        });
+        out.push(Part::Param(idx));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() || out.is_empty() {
+        out.push(Part::Lit(rest.to_string()));
+    }
+    Ok(out)
+}
+
+/// Compiles a Redis line (the text after `redis`).
+pub fn parse(text: &str) -> Result<Call, LineError> {
+    let mut params = Vec::new();
+    let mut words = Vec::new();
+    for (col, w) in split(text)? {
+        words.push(parts(&w, col, &mut params)?);
+    }
+    let name = match words.first().map(|w| w.as_slice()) {
+        Some([Part::Lit(name)]) => name.to_ascii_lowercase(),
+        _ => {
+            return Err(LineError {
+                col: 0,
+                message: "a Redis line starts with a command, like `redis GET key`".into(),
+            })
+        }
+    };
+    let shape: Vec<String> = words
+        .iter()
+        .map(|w| match w.as_slice() {
+            [Part::Lit(s)] => s.clone(),
+            _ => "{…}".to_string(),
+        })
+        .collect();
+    refuse_unmodelled(&name, &shape)?;
+    Ok(Call {
+        request: Request::Redis(Command { words }),
+        params,
+        no_values: None,
+    })
+}
+
+/// Refuses, when the lesson is checked, what the simulator would answer wrongly or not at all.
+fn refuse_unmodelled(name: &str, shape: &[String]) -> Result<(), LineError> {
+    let refuse = |message: String| Err(LineError { col: 0, message });
+    match Store::lookup(shape) {
+        Err(_) if !store::COMMANDS.iter().any(|(n, _)| *n == name) => {
+            let modelled: Vec<&str> = store::COMMANDS.iter().map(|(n, _)| *n).collect();
+            return refuse(format!(
+                "the Redis command {} is not supported by the simulator (it models: {})",
+                shape[0].to_ascii_uppercase(),
+                modelled.join(", ").to_ascii_uppercase()
+            ));
+        }
+        Err(Resp::Error(e)) => return refuse(e),
+        _ => {}
+    }
+    match name {
+        "subscribe" | "unsubscribe" => {
+            refuse("SUBSCRIBE in a script is not supported by the simulator yet".into())
+        }
+        "eval" if !store::is_unlock_script(&shape[1]) => refuse(
+            "EVAL of a script other than the compare-and-delete unlock script is not supported by the simulator"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// What a command reads and writes: its keys (or the whole keyspace for EXEC), and the
+/// connection's own state for transactions and subscriptions.
+fn footprint(id: ServiceId, conn: ConnId, w: &[String]) -> Vec<Touch> {
+    let name = w[0].to_ascii_lowercase();
+    let key = |k: &String, mode| Touch {
+        service: id,
+        resource: Resource::Item {
+            space: KEYS.into(),
+            key: k.clone(),
+        },
+        mode,
+    };
+    let mut out = vec![Touch {
+        service: id,
+        resource: Resource::Conn(conn),
+        mode: Mode::Write,
+    }];
+    let read = matches!(
+        name.as_str(),
+        "get" | "mget" | "exists" | "ttl" | "pttl" | "hget" | "hgetall" | "watch"
+    );
+    let mode = if read { Mode::Read } else { Mode::Write };
+    match name.as_str() {
+        "del" | "exists" | "mget" | "watch" => out.extend(w[1..].iter().map(|k| key(k, mode))),
+        "mset" => out.extend(w[1..].iter().step_by(2).map(|k| key(k, mode))),
+        "exec" | "publish" => out.push(Touch {
+            service: id,
+            resource: Resource::Space(KEYS.into()),
+            mode: Mode::Write,
+        }),
+        "eval" => out.extend(w.get(3).map(|k| key(k, Mode::Write))),
+        "multi" | "discard" | "unwatch" | "ping" => {}
+        _ => out.extend(w.get(1).map(|k| key(k, mode))),
+    }
+    out
+}
+
+/// The simulated Redis.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Redis {
+    store: Store,
+}
+
+impl Redis {
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Service for Redis {
+    fn call(
+        &mut self,
+        id: ServiceId,
+        conn: ConnId,
+        request: &Request,
+        params: &[Value],
+        now: u64,
+    ) -> Exec {
+        let done = |reply, touches| {
+            Exec::Done(Done {
+                reply,
+                touches,
+                woken: Vec::new(),
+            })
+        };
+        let Request::Redis(cmd) = request else {
+            return done(wrong_service("Redis"), Vec::new());
+        };
+        match cmd.words(params) {
+            Err(e) => done(Reply::ConnectionError(e), Vec::new()),
+            Ok(words) => {
+                let touches = footprint(id, conn, &words);
+                let reply = self.store.exec(conn, &words, now);
+                done(Reply::Redis(reply), touches)
+            }
+        }
+    }
+
+    fn disconnect(&mut self, _: ServiceId, conn: ConnId, _: u64) -> Done {
+        self.store.disconnect(conn);
+        Done {
+            reply: Reply::Redis(Resp::ok()),
+            touches: Vec::new(),
+            woken: Vec::new(),
+        }
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        self.store.next_deadline()
+    }
+
+    fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
+        let gone = self.store.expire_due(now);
+        Fired {
+            what: match gone.as_slice() {
+                [] => String::new(),
+                [k] => format!("key {k} expired"),
+                many => format!("keys {} expired", many.join(", ")),
+            },
+            touches: gone
+                .into_iter()
+                .map(|key| Touch {
+                    service: id,
+                    resource: Resource::Item {
+                        space: KEYS.into(),
+                        key,
+                    },
+                    mode: Mode::Write,
+                })
+                .collect(),
+            woken: Vec::new(),
+        }
+    }
+
+    fn check(&self, _: &Request) -> Result<(), CheckError> {
+        Ok(())
+    }
+
+    fn query(&self, request: &Request) -> Reply {
+        let Request::Redis(cmd) = request else {
+            return wrong_service("Redis");
+        };
+        match cmd.words(&[]) {
+            Ok(words) => Reply::Redis(self.store.clone().exec(usize::MAX, &words, 0)),
+            Err(e) => Reply::ConnectionError(e),
+        }
+    }
+
+    fn view(&self, name: &dyn Fn(ConnId) -> String, now: u64) -> ServiceView {
+        let keys = self
+            .store
+            .keys
+            .iter()
+            .map(|(k, e)| RedisKey {
+                key: k.clone(),
+                value: match &e.value {
+                    Val::Str(s) => s.clone(),
+                    Val::Hash(h) => render_hash(h),
+                },
+                kind: match e.value {
+                    Val::Str(_) => "string",
+                    Val::Hash(_) => "hash",
+                },
+                ttl_ms: e.expires_at.map(|t| t.saturating_sub(now)),
+            })
+            .collect();
+        let transactions = self
+            .store
+            .conns
+            .iter()
+            .filter(|(_, c)| c.multi.is_some() || !c.watched.is_empty())
+            .map(|(conn, c)| {
+                let mut s = name(*conn);
+                if !c.watched.is_empty() {
+                    let w: Vec<&str> = c.watched.iter().map(String::as_str).collect();
+                    s.push_str(&format!(" watches {}", w.join(", ")));
+                }
+                if let Some(q) = &c.multi {
+                    s.push_str(&format!(" · MULTI, {} queued", q.len()));
+                }
+                s
+            })
+            .collect();
+        ServiceView::Redis(RedisView {
+            keys,
+            stats: self.store.stats.clone(),
+            transactions,
+        })
+    }
+}
