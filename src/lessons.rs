@@ -4,11 +4,18 @@ use racelab_engine::{lesson, Lesson, LessonError};
 use std::sync::Arc;
 
 /// (slug, file name, text) of every shipped lesson, in the order the list shows them.
-pub const BUILTIN: &[(&str, &str, &str)] = &[(
-    "lost-update",
-    "lessons/lost-update.toml",
-    include_str!("../lessons/lost-update.toml"),
-)];
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "lost-update",
+        "lessons/lost-update.toml",
+        include_str!("../lessons/lost-update.toml"),
+    ),
+    (
+        "stale-cache",
+        "lessons/stale-cache.toml",
+        include_str!("../lessons/stale-cache.toml"),
+    ),
+];
 
 /// Parses a shipped lesson. `None`: no lesson has that slug.
 pub fn load(slug: &str) -> Option<Result<Arc<Lesson>, Vec<LessonError>>> {

@@ -172,6 +172,30 @@ async fn an_exit_after_commit_crashes_the_client_but_keeps_its_commit() {
 }
 
 #[wasm_bindgen_test]
+async fn cache_aside_slow_reader_leaves_the_old_price_in_redis() {
+    let (host, _keep) = mount("stale-cache", Some("cache-aside"));
+    leptos::task::tick().await;
+    let step = |c: &str| format!("section.lane[data-client='{c}'] button.step");
+    // READER: GET (miss), the branch, SELECT 80000; WRITER: UPDATE 60000, DEL; READER: sleep, SETEX.
+    for c in [
+        "READER", "READER", "READER", "WRITER", "WRITER", "READER", "READER",
+    ] {
+        click(&host, &step(c));
+        leptos::task::tick().await;
+    }
+    let phone = "section[data-service='redis'] tr.redis-key[data-key='product:phone-z1']";
+    assert_eq!(text(&host, &format!("{phone} td.value")), "80000");
+    assert!(text(&host, &format!("{phone} td.ttl")).contains("60 s"));
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(verdict(&host, "slow-reader"), "fail");
+    let db_phone =
+        "section[data-service='postgres'] tr.db-row[data-key='(phone-z1)'] td[data-column='price']";
+    assert_eq!(text(&host, db_phone), "60000");
+    assert!(text(&host, "section[data-service='redis'] .redis-stats").contains("misses"));
+}
+
+#[wasm_bindgen_test]
 async fn an_unknown_lesson_shows_a_message() {
     let (host, _keep) = mount("no-such-lesson", None);
     leptos::task::tick().await;

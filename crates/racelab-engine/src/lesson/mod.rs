@@ -12,6 +12,7 @@ use crate::property::{self, Property};
 use crate::script::{self, ScriptRef};
 use crate::service::api::ServiceId;
 use crate::service::postgres::Postgres;
+use crate::service::redis::Redis;
 use crate::service::{Kind, ServiceState};
 use crate::value::Value;
 use raw::{RawLesson, RawVariant};
@@ -247,12 +248,27 @@ fn setup(
                     }
                 }
             }
-            Kind::Redis => out.push(Some(ServiceState::Redis(Default::default()))),
+            Kind::Redis => match &raw.redis_setup {
+                None => out.push(Some(ServiceState::Redis(Default::default()))),
+                Some(setup) => match Redis::from_setup(setup.get_ref()) {
+                    Ok(r) => out.push(Some(ServiceState::Redis(r))),
+                    Err(e) => {
+                        errors.push(src.inside(&setup.span(), e.line, e.col, e.message));
+                        out.push(None);
+                    }
+                },
+            },
             #[cfg(test)]
             Kind::Timer => out.push(Some(ServiceState::Timer(
                 crate::service::timer::Timer::default(),
             ))),
         }
+    }
+    if let (Some(setup), false) = (&raw.redis_setup, services.contains(&Kind::Redis)) {
+        errors.push(src.err(
+            setup.span(),
+            "`redis_setup` sets Redis up, but the lesson does not use the redis service",
+        ));
     }
     if let (Some(setup), false) = (&raw.setup, services.contains(&Kind::Postgres)) {
         errors.push(src.err(

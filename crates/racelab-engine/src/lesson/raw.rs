@@ -18,6 +18,8 @@ pub(crate) struct RawLesson {
     pub timing: BTreeMap<Spanned<String>, Spanned<u64>>,
     /// PostgreSQL's setup SQL.
     pub setup: Option<Spanned<String>>,
+    /// Redis commands run before any client, one per line.
+    pub redis_setup: Option<Spanned<String>>,
     pub scripts: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(rename = "client")]
     pub clients: Vec<RawClient>,
@@ -76,6 +78,10 @@ pub(crate) struct RawAssert {
     pub says: String,
     pub at: Option<Spanned<String>>,
     pub sql: Option<Spanned<String>>,
+    pub redis: Option<Spanned<String>>,
+    pub var: Option<Spanned<String>>,
+    pub equals_sql: Option<Spanned<String>>,
+    pub missing_ok: Option<bool>,
     pub equals: Option<RawValue>,
     pub finish_within_ms: Option<u64>,
     pub clients: Option<Vec<Spanned<String>>>,

@@ -74,18 +74,24 @@ impl Model {
     }
 
     /// Every action possible in `w` without faults: a step of each runnable client, then the
-    /// timer of each service that has a deadline. Faults are offered by whoever drives the model
+    /// timer of each service that has a deadline (while some client has not ended). Faults are offered by whoever drives the model
     /// (the page's fault plan, an explorer's fault budget): any runnable client can be hit by any
     /// fault kind.
     pub fn actions(&self, w: &World) -> Vec<Action> {
         let steps = (0..w.clients.len())
             .filter(|&c| self.is_runnable(w, c))
             .map(Action::Step);
+        // Once every client has ended, nothing that a service does by itself can matter to the
+        // run any more: the run is over, even if keys are still to expire.
+        let live = w
+            .clients
+            .iter()
+            .any(|c| matches!(c.status, Status::Ready | Status::Blocked { .. }));
         let timers = w
             .services
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.next_deadline().is_some())
+            .filter(|(_, s)| live && s.next_deadline().is_some())
             .map(|(i, _)| Action::Timer(i));
         steps.chain(timers).collect()
     }

@@ -1,6 +1,6 @@
 //! Judging properties on a world: each check kind's verdict and what was observed.
 
-use super::{Check, Property, Verdict, When};
+use super::{Check, Expected, Property, Verdict, When};
 use crate::model::world::{Model, Status, World};
 use crate::service::api::{Reply, Request, ServiceId};
 use crate::service::postgres::reply::summarize;
@@ -46,31 +46,96 @@ impl Check {
                 service,
                 request,
                 expected,
-            } => query(w, *service, request, expected, finished),
+                missing_ok,
+            } => query(w, (*service, request), expected, *missing_ok, finished),
+            Check::Var {
+                client,
+                var,
+                expected,
+            } => var_check(m, w, *client, var, expected, finished),
             Check::FinishWithin { ms, clients } => finish_within(m, w, *ms, clients, finished),
             Check::NoLocksHeld => no_locks_held(m, w, finished),
         }
     }
 }
 
-fn query(
+/// What a read-only request returns: the one value (None when it is not one value) and how
+/// the page shows it; Err for an error reply.
+fn observe(
     w: &World,
     service: ServiceId,
     request: &Request,
-    expected: &Value,
-    finished: bool,
-) -> (Verdict, String) {
+) -> Result<(Option<Value>, String), String> {
     match w.services[service].query(request) {
         Reply::Sql(Ok(r)) => {
             let got = (r.rows.len() == 1 && r.columns.len() == 1).then(|| r.rows[0][0].clone());
-            let shown = summarize(&r);
-            match (finished, got) {
-                (false, _) => (Verdict::Pending, format!("now {shown}")),
-                (true, Some(v)) if &v == expected => (Verdict::Pass, format!("got {shown}")),
-                (true, _) => (Verdict::Fail, format!("got {shown}, expected {expected}")),
-            }
+            Ok((got, summarize(&r)))
         }
-        other => (Verdict::Fail, other.summary()),
+        Reply::Redis(r) if !r.is_error() => Ok((Some(r.value()), r.render())),
+        other => Err(other.summary()),
+    }
+}
+
+/// Equal, or equal as text (a cache holds `"7900"` for the database's `7900`).
+fn same(a: &Value, b: &Value) -> bool {
+    a == b || words::cell(a) == words::cell(b)
+}
+
+/// The expected value now, and how the page shows it.
+fn want(w: &World, expected: &Expected) -> Result<(Option<Value>, String), String> {
+    match expected {
+        Expected::Value(v) => Ok((Some(v.clone()), v.to_string())),
+        Expected::Query { service, request } => observe(w, *service, request),
+    }
+}
+
+fn query(
+    w: &World,
+    (service, request): (ServiceId, &Request),
+    expected: &Expected,
+    missing_ok: bool,
+    finished: bool,
+) -> (Verdict, String) {
+    let (got, shown) = match observe(w, service, request) {
+        Ok(o) => o,
+        Err(e) => return (Verdict::Fail, e),
+    };
+    let (want, want_shown) = match want(w, expected) {
+        Ok(o) => o,
+        Err(e) => return (Verdict::Fail, e),
+    };
+    let missing = got.as_ref().is_none_or(Value::is_null);
+    match (finished, got, want) {
+        (false, _, _) => (Verdict::Pending, format!("now {shown}")),
+        (true, _, _) if missing && missing_ok => {
+            (Verdict::Pass, format!("got {shown} (nothing cached)"))
+        }
+        (true, Some(g), Some(v)) if same(&g, &v) => (Verdict::Pass, format!("got {shown}")),
+        (true, _, _) => (Verdict::Fail, format!("got {shown}, expected {want_shown}")),
+    }
+}
+
+fn var_check(
+    m: &Model,
+    w: &World,
+    client: usize,
+    var: &str,
+    expected: &Expected,
+    finished: bool,
+) -> (Verdict, String) {
+    let name = m.client_name(client);
+    let got = w.clients[client].vars.get(var);
+    let shown = got.map_or(format!("{name}.{var} has no value"), |v| {
+        format!("{name}.{var} = {v}")
+    });
+    let (want, want_shown) = match want(w, expected) {
+        Ok(o) => o,
+        Err(e) => return (Verdict::Fail, e),
+    };
+    match (finished, got, want) {
+        (false, _, _) => (Verdict::Pending, format!("now {shown}")),
+        (true, Some(v), Some(x)) if same(v, &x) => (Verdict::Pass, shown),
+        (true, _, _) => (Verdict::Fail, format!("{shown}, expected {want_shown}")),
     }
 }
 

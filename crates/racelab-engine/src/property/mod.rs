@@ -17,6 +17,19 @@ use crate::service::{Kind, ServiceState};
 use crate::value::Value;
 use toml::Spanned;
 
+/// What a query is compared with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// A value written in the lesson (`equals = 100`).
+    Value(Value),
+    /// The value another query returns now (`equals_sql = "SELECT …"`): a cache against its
+    /// database.
+    Query {
+        service: ServiceId,
+        request: Request,
+    },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Verdict {
     Pass,
@@ -44,11 +57,21 @@ pub enum When {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Check {
-    /// The one value a read-only query returns equals `expected` (`sql = …, equals = …`).
+    /// The one value a read-only request returns (`sql = …` or `redis = …`) equals what is
+    /// expected. Values compare as text when their types differ (a cache stores text).
     Query {
         service: ServiceId,
         request: Request,
-        expected: Value,
+        expected: Expected,
+        /// Nothing at all (a key that is not cached) passes too (`missing_ok = true`): the next
+        /// read will load it from the database.
+        missing_ok: bool,
+    },
+    /// A client's variable at the end equals what is expected (`var = "USER.cart"`).
+    Var {
+        client: usize,
+        var: String,
+        expected: Expected,
     },
     /// Every listed client (all when empty) finishes within `ms` of virtual time.
     FinishWithin { ms: u64, clients: Vec<usize> },
@@ -72,25 +95,29 @@ pub(crate) struct Context<'a> {
     pub client_names: &'a [String],
 }
 
+const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis or var (each with equals or equals_sql), finish_within_ms, no_locks_held = true";
+
 /// Compiling `[[assert]]` entries (the raw form lives in `lesson/raw.rs`).
 impl RawAssert {
-    /// Compiles the entry; problems are pushed to `errors` (None when it cannot be used).
     pub(crate) fn compile(&self, cx: &Context, errors: &mut Vec<LessonError>) -> Option<Property> {
         let src = cx.src;
         let kinds = [
             self.sql.is_some(),
+            self.redis.is_some(),
+            self.var.is_some(),
             self.finish_within_ms.is_some(),
             self.no_locks_held.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
-            errors.push(src.err(
-                self.id.span(),
-                "an assertion has exactly one of: sql (with equals), finish_within_ms, no_locks_held = true",
-            ));
+            errors.push(src.err(self.id.span(), ONE_CHECK));
             return None;
         }
-        let check = if let Some(sql_text) = &self.sql {
-            self.query(sql_text, cx, errors)?
+        let check = if let Some(text) = &self.sql {
+            self.query(Kind::Postgres, text, cx, errors)?
+        } else if let Some(text) = &self.redis {
+            self.query(Kind::Redis, text, cx, errors)?
+        } else if let Some(var) = &self.var {
+            self.var_check(var, cx, errors)?
         } else if let Some(ms) = self.finish_within_ms {
             let mut idx = Vec::new();
             for c in self.clients.iter().flatten() {
@@ -107,10 +134,26 @@ impl RawAssert {
             errors.push(src.err(self.id.span(), "`no_locks_held` can only be true"));
             return None;
         };
-        if self.equals.is_some() && self.sql.is_none() {
-            errors.push(src.err(self.id.span(), "`equals` goes with `sql`"));
+        let compares = self.sql.is_some() || self.redis.is_some() || self.var.is_some();
+        if (self.equals.is_some() || self.equals_sql.is_some()) && !compares {
+            errors.push(src.err(
+                self.id.span(),
+                "`equals` and `equals_sql` go with `sql`, `redis` or `var`",
+            ));
         }
-        let when = match self.at.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
+        if self.missing_ok.is_some() && self.redis.is_none() && self.sql.is_none() {
+            errors.push(src.err(self.id.span(), "`missing_ok` goes with `redis` or `sql`"));
+        }
+        Some(Property {
+            id: self.id.get_ref().clone(),
+            says: self.says.clone(),
+            when: self.when(src, errors),
+            check,
+        })
+    }
+
+    fn when(&self, src: &Source, errors: &mut Vec<LessonError>) -> When {
+        match self.at.as_ref().map(|a| (a.get_ref().as_str(), a.span())) {
             None | Some(("end", _)) => When::End,
             Some(("always", _)) => When::Always,
             Some((other, span)) => {
@@ -120,61 +163,153 @@ impl RawAssert {
                 ));
                 When::End
             }
-        };
-        Some(Property {
-            id: self.id.get_ref().clone(),
-            says: self.says.clone(),
-            when,
-            check,
-        })
+        }
     }
 
-    fn query(
+    /// `var = "CLIENT.name"` with `equals`.
+    fn var_check(
         &self,
-        sql_text: &Spanned<String>,
+        var: &Spanned<String>,
         cx: &Context,
         errors: &mut Vec<LessonError>,
     ) -> Option<Check> {
-        let src = cx.src;
-        let Some(expected) = self.equals.clone() else {
-            errors.push(src.err(sql_text.span(), "an sql assertion needs `equals = …`"));
-            return None;
-        };
-        let Some(service) = cx.services.iter().position(|k| *k == Kind::Postgres) else {
-            errors.push(src.err(
-                sql_text.span(),
-                "an sql assertion needs the postgres service (services = [\"postgres\", …])",
+        let expected = self.expected("a var", var, cx, errors)?;
+        let Some((client, name)) = var.get_ref().split_once('.') else {
+            errors.push(cx.src.err(
+                var.span(),
+                "write the variable as CLIENT.name, like \"T1.bal\"",
             ));
             return None;
         };
-        let prepared = sql::prepare(sql_text.get_ref()).and_then(|stmt| {
-            if !stmt.is_read_only() {
-                return Err(SqlError::not_supported(
-                    "an assertion that changes data (assertions run a plain SELECT)",
-                ));
-            }
-            Ok(stmt)
-        });
-        let request = match prepared {
-            Ok(stmt) => Request::Sql(stmt),
-            Err(e) => {
-                let (line, col) = e.position.unwrap_or((1, 1));
-                errors.push(src.inside(&sql_text.span(), line, col, e.to_string()));
-                return None;
-            }
-        };
-        let Some(Some(state)) = cx.initial.get(service) else {
-            return None; // its setup failed, which is reported already
-        };
-        if let Err(e) = state.check(&request) {
-            let (line, col) = e.position.unwrap_or((1, 1));
-            errors.push(src.inside(&sql_text.span(), line, col, e.message));
+        let Some(client) = cx.client_names.iter().position(|c| c == client) else {
+            errors.push(
+                cx.src
+                    .err(var.span(), format!("no client named \"{client}\"")),
+            );
             return None;
-        }
+        };
+        Some(Check::Var {
+            client,
+            var: name.to_string(),
+            expected,
+        })
+    }
+
+    /// `sql = …` or `redis = …`, compared with `equals` or `equals_sql`.
+    fn query(
+        &self,
+        kind: Kind,
+        text: &Spanned<String>,
+        cx: &Context,
+        errors: &mut Vec<LessonError>,
+    ) -> Option<Check> {
+        let (service, request) = prepare(kind, text, cx, errors)?;
+        let expected = self.expected(article_key(kind), text, cx, errors)?;
         Some(Check::Query {
             service,
             request,
-            expected: expected.into(),
+            expected,
+            missing_ok: self.missing_ok == Some(true),
         })
     }
+
+    /// `equals = …` or `equals_sql = "SELECT …"` (exactly one).
+    fn expected(
+        &self,
+        what: &str,
+        at: &Spanned<String>,
+        cx: &Context,
+        errors: &mut Vec<LessonError>,
+    ) -> Option<Expected> {
+        match (&self.equals, &self.equals_sql) {
+            (Some(v), None) => Some(Expected::Value(v.clone().into())),
+            (None, Some(q)) => {
+                let (service, request) = prepare(Kind::Postgres, q, cx, errors)?;
+                Some(Expected::Query { service, request })
+            }
+            _ => {
+                errors.push(cx.src.err(
+                    at.span(),
+                    format!(
+                        "{what} assertion needs one of `equals = …` or `equals_sql = \"SELECT …\"`"
+                    ),
+                ));
+                None
+            }
+        }
+    }
+}
+
+/// "an sql" / "a redis": the assertion's key, for messages.
+fn article_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Postgres => "an sql",
+        _ => "a redis",
+    }
+}
+
+/// A read-only request for an assertion, prepared and checked against the service's initial state.
+fn prepare(
+    kind: Kind,
+    text: &Spanned<String>,
+    cx: &Context,
+    errors: &mut Vec<LessonError>,
+) -> Option<(ServiceId, Request)> {
+    let src = cx.src;
+    let Some(service) = cx.services.iter().position(|k| *k == kind) else {
+        errors.push(src.err(
+            text.span(),
+            format!(
+                "{} assertion needs the {name} service (services = [\"{name}\", …])",
+                article_key(kind),
+                name = kind.name()
+            ),
+        ));
+        return None;
+    };
+    let request = match kind {
+        Kind::Postgres => {
+            let prepared = sql::prepare(text.get_ref()).and_then(|stmt| {
+                if !stmt.is_read_only() {
+                    return Err(SqlError::not_supported(
+                        "an assertion that changes data (assertions run a plain SELECT)",
+                    ));
+                }
+                Ok(stmt)
+            });
+            match prepared {
+                Ok(stmt) => Request::Sql(stmt),
+                Err(e) => {
+                    let (line, col) = e.position.unwrap_or((1, 1));
+                    errors.push(src.inside(&text.span(), line, col, e.to_string()));
+                    return None;
+                }
+            }
+        }
+        _ => match kind.parse(text.get_ref()) {
+            Ok(call) if call.params.is_empty() => call.request,
+            Ok(_) => {
+                errors.push(src.inside(
+                    &text.span(),
+                    1,
+                    1,
+                    "an assertion cannot use script variables".into(),
+                ));
+                return None;
+            }
+            Err(e) => {
+                errors.push(src.inside(&text.span(), 1, e.col + 1, e.message));
+                return None;
+            }
+        },
+    };
+    let Some(Some(state)) = cx.initial.get(service) else {
+        return None; // its setup failed, which is reported already
+    };
+    if let Err(e) = state.check(&request) {
+        let (line, col) = e.position.unwrap_or((1, 1));
+        errors.push(src.inside(&text.span(), line, col, e.message));
+        return None;
+    }
+    Some((service, request))
 }

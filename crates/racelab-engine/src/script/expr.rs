@@ -14,10 +14,27 @@ pub enum Expr {
     Var(String),
     /// `now()`: the client's virtual time in milliseconds.
     Now,
+    /// `int(x)`: text of digits as an integer (a cache gives back text); `str(x)`: as text.
+    Call(Func, Box<Expr>),
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     IsNull(Box<Expr>, bool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Func {
+    Int,
+    Str,
+}
+
+impl Func {
+    fn name(self) -> &'static str {
+        match self {
+            Func::Int => "int",
+            Func::Str => "str",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +80,7 @@ impl fmt::Display for Expr {
             Expr::Lit(v) => write!(f, "{v}"),
             Expr::Var(name) => f.write_str(name),
             Expr::Now => f.write_str("now()"),
+            Expr::Call(func, arg) => write!(f, "{}({arg})", func.name()),
             Expr::Not(e) => write!(f, "not {e}"),
             Expr::Neg(e) => write!(f, "-{e}"),
             Expr::Bin(op, a, b) => write!(f, "{a} {} {b}", op.symbol()),
@@ -339,10 +357,27 @@ impl Parser {
                         self.pos += 1;
                         return Ok(Expr::Now);
                     }
-                    return Err(ExprError {
-                        col,
-                        message: format!("unknown function `{word}` (the script knows `now()`)"),
-                    });
+                    let func = match lower.as_str() {
+                        "int" => Func::Int,
+                        "str" => Func::Str,
+                        _ => {
+                            return Err(ExprError {
+                                col,
+                                message: format!(
+                                    "unknown function `{word}` (the script knows `now()`, `int(x)` and `str(x)`)"
+                                ),
+                            })
+                        }
+                    };
+                    let arg = self.or()?;
+                    if self.peek() != Some(&Tok::RParen) {
+                        return Err(ExprError {
+                            col,
+                            message: format!("`{word}(` needs a closing `)`"),
+                        });
+                    }
+                    self.pos += 1;
+                    return Ok(Expr::Call(func, Box::new(arg)));
                 }
                 if RESERVED.contains(&lower.as_str()) {
                     return Err(ExprError {
@@ -395,6 +430,7 @@ pub fn eval(e: &Expr, env: &Env) -> Result<Value, String> {
             .cloned()
             .ok_or_else(|| format!("variable `{name}` has no value yet")),
         Expr::Now => Ok(Value::Int(env.now as i64)),
+        Expr::Call(func, arg) => call(*func, eval(arg, env)?),
         Expr::Not(inner) => match eval(inner, env)? {
             Value::Bool(b) => Ok(Value::Bool(!b)),
             other => Err(format!("`not` needs true or false, got {other}")),
@@ -421,6 +457,21 @@ pub fn eval(e: &Expr, env: &Env) -> Result<Value, String> {
             let (x, y) = (eval(a, env)?, eval(b, env)?);
             binary(*op, &x, &y).map_err(|why| format!("cannot compute {e}: {why}"))
         }
+    }
+}
+
+fn call(func: Func, v: Value) -> Result<Value, String> {
+    match (func, v) {
+        (_, Value::Null) => Err(format!("cannot compute {}(null)", func.name())),
+        (Func::Int, Value::Int(i)) => Ok(Value::Int(i)),
+        (Func::Int, Value::Bool(b)) => Ok(Value::Int(b as i64)),
+        (Func::Int, Value::Text(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("cannot convert '{s}' to an integer")),
+        (Func::Str, Value::Text(s)) => Ok(Value::Text(s)),
+        (Func::Str, other) => Ok(Value::Text(crate::words::cell(&other))),
     }
 }
 
@@ -505,6 +556,11 @@ mod tests {
         assert_eq!(run("(1 + 2) * 3 % 4", &[]), Ok(Value::Int(1)));
         assert_eq!(run("-7 / 2", &[]), Ok(Value::Int(-3)));
         assert_eq!(run("now() + 1", &[]), Ok(Value::Int(43)));
+        assert_eq!(run("int('9900') == 9900", &[]), Ok(Value::Bool(true)));
+        assert_eq!(run("str(7900) + '!'", &[]), Ok(Value::Text("7900!".into())));
+        assert!(run("int('nine')", &[])
+            .unwrap_err()
+            .contains("cannot convert 'nine'"));
     }
 
     #[test]

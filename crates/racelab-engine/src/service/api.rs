@@ -37,6 +37,14 @@ pub struct CheckError {
     pub message: String,
 }
 
+/// A setup line that failed: its 1-based line and column in the setup text, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetupError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
 /// A problem in a line addressed to a service: 0-based column in the line's text and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineError {

@@ -26,7 +26,7 @@ pub mod timer;
 use crate::value::Value;
 pub use api::{
     independent, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
-    Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake,
+    Resource, Service, ServiceId, ServiceView, SetupError, Touch, Wait, Wake,
 };
 
 /// The kinds of service a lesson can declare (`services = ["postgres"]`).

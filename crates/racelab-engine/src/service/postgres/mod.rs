@@ -8,7 +8,7 @@ pub mod view;
 
 use crate::service::api::{
     wrong_service, Call, CheckError, ConnId, Done, Exec, LineError, Mode, Reply, Request, Resource,
-    Service, ServiceId, ServiceView, Touch, Wait, Wake,
+    Service, ServiceId, ServiceView, SetupError, Touch, Wait, Wake,
 };
 use crate::value::Value;
 use sql::{Db, SessionId};
@@ -135,14 +135,6 @@ pub struct Postgres {
     db: Db,
     /// The session of each connection (client), in client order.
     sessions: Vec<SessionId>,
-}
-
-/// A setup statement that failed: its 1-based line and column in the setup text, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SetupError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
 }
 
 impl Postgres {

@@ -14,7 +14,7 @@ pub mod view;
 
 use crate::service::api::{
     wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
-    Resource, Service, ServiceId, ServiceView, Touch,
+    Resource, Service, ServiceId, ServiceView, SetupError, Touch,
 };
 use crate::value::Value;
 use command::{Command, Part};
@@ -201,6 +201,38 @@ pub struct Redis {
 impl Redis {
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Runs a lesson's `redis_setup` (one command per line, `#` comments) at virtual time 0.
+    /// The counters start from zero after it.
+    pub fn from_setup(text: &str) -> Result<Redis, SetupError> {
+        let mut store = Store::new();
+        for (i, line) in text.lines().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let col = line.len() - line.trim_start().len() + 1;
+            let fail = |message: String| SetupError {
+                line: i + 1,
+                col,
+                message,
+            };
+            let call = parse(trimmed).map_err(|e| fail(e.message))?;
+            let Request::Redis(cmd) = call.request else {
+                return Err(fail("not a Redis command".into()));
+            };
+            if !call.params.is_empty() {
+                return Err(fail("a setup line cannot use script variables".into()));
+            }
+            let words = cmd.words(&[]).map_err(fail)?;
+            if let Resp::Error(e) = store.exec(usize::MAX, &words, 0) {
+                return Err(fail(e));
+            }
+        }
+        store.disconnect(usize::MAX);
+        store.stats = Default::default();
+        Ok(Redis { store })
     }
 }
 
