@@ -58,6 +58,7 @@ pub mod sel {
 const LESSON: &str = "lost-update";
 const LIST_PATH: &str = "/#/";
 const MISSING_LESSON_PATH: &str = "/#/lesson/no-such-lesson";
+const STALE_CACHE_PATH: &str = "/#/lesson/stale-cache?variant=cache-aside";
 
 /// How long to wait for the DOM to reach an expected state.
 const WAIT: Duration = Duration::from_secs(10);
@@ -308,6 +309,25 @@ impl Ctx<'_> {
         }
     }
 
+    /// Waits (bounded) until the text of `css` satisfies `pred`; returns it.
+    fn wait_text(&mut self, css: &str, pred: impl Fn(&str) -> bool) -> Result<String> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = self.s.execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                vec![json!(css)],
+            )?;
+            let text = v.as_str().unwrap_or_default().to_string();
+            if v.is_string() && pred(&text) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out after 10 s waiting for `{css}` (text now {v})");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn check(&mut self, msg: impl AsRef<str>) {
         self.checks += 1;
         println!("  ✓ {}", msg.as_ref());
@@ -473,7 +493,10 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     );
     ctx.drain_logs()?;
 
-    // 6. Unknown lesson: a clear message, never a blank page.
+    // 6. The stale-cache lesson, cache-aside: step the slow reader's schedule by hand.
+    stale_cache(ctx, out_dir)?;
+
+    // 7. Unknown lesson: a clear message, never a blank page.
     ctx.s.navigate(&ctx.url(MISSING_LESSON_PATH))?;
     let snap = ctx.wait("an error message for an unknown lesson", WAIT, |s| {
         !s.error().is_empty()
@@ -484,6 +507,40 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     ));
     ctx.drain_logs()?;
     Ok(())
+}
+
+/// Stale cache (seed 002), cache-aside: READER misses and reads the database, WRITER updates and
+/// deletes the key, READER stores what it read: the Redis panel shows the old price and the
+/// slow-reader assertion fails at the end.
+fn stale_cache(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
+    ctx.s.navigate(&ctx.url(STALE_CACHE_PATH))?;
+    ctx.wait("the stale-cache lesson with 9 lanes", WAIT, |s| {
+        s.lesson() == Some("stale-cache") && s.lane_count() == 9
+    })?;
+    ctx.check("stale-cache lesson open, variant cache-aside, 9 lanes");
+    for c in ["READER", "READER", "READER", "WRITER", "WRITER", "READER", "READER"] {
+        ctx.click(&format!(r#"{}[data-client="{c}"] button.step"#, sel::LANE))?;
+    }
+    let phone = r#"section[data-service="redis"] tr.redis-key[data-key="product:phone-z1"] td.value"#;
+    let cached = ctx.wait_text(phone, |t| t == "80000")?;
+    ctx.check(format!(
+        "after READER, WRITER, READER: Redis holds product:phone-z1 = {cached} (the database has 60000)"
+    ));
+    ctx.s.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+        vec![json!(phone)],
+    )?;
+    let shot = out_dir.join("stale-cache.png");
+    ctx.save_screenshot(&shot)?;
+    ctx.check(format!("screenshot saved to {}", rel(&shot)));
+    ctx.click(sel::RUN_TO_END)?;
+    ctx.wait("slow-reader fails, the others pass", WAIT, |s| {
+        s.verdict("slow-reader") == Some("fail")
+            && s.verdict("concurrent-updates") == Some("pass")
+            && s.verdict("cart-matches-checkout") == Some("pass")
+    })?;
+    ctx.check("run to end: slow-reader = fail (cache-aside does not fix the slow reader)");
+    ctx.drain_logs()
 }
 
 fn is_reset(s: &Snap) -> bool {
