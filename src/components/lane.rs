@@ -101,6 +101,12 @@ fn line_view(
                     on:click=move |_| place(Some(Fault::Sleep(sleep_ms.get_untracked())))>
                     "sleep"
                 </button>
+                {l.calls.then(|| view! {
+                    <button class="inject-error" aria-label=format!("Make the call on line {no} of {name} fail with a connection error")
+                        on:click=move |_| place(Some(Fault::Error))>
+                        "error"
+                    </button>
+                })}
             }
             .into_any()
         }

@@ -518,10 +518,13 @@ fn stale_cache(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
         s.lesson() == Some("stale-cache") && s.lane_count() == 9
     })?;
     ctx.check("stale-cache lesson open, variant cache-aside, 9 lanes");
-    for c in ["READER", "READER", "READER", "WRITER", "WRITER", "READER", "READER"] {
+    for c in [
+        "READER", "READER", "READER", "WRITER", "WRITER", "READER", "READER",
+    ] {
         ctx.click(&format!(r#"{}[data-client="{c}"] button.step"#, sel::LANE))?;
     }
-    let phone = r#"section[data-service="redis"] tr.redis-key[data-key="product:phone-z1"] td.value"#;
+    let phone =
+        r#"section[data-service="redis"] tr.redis-key[data-key="product:phone-z1"] td.value"#;
     let cached = ctx.wait_text(phone, |t| t == "80000")?;
     ctx.check(format!(
         "after READER, WRITER, READER: Redis holds product:phone-z1 = {cached} (the database has 60000)"

@@ -27,7 +27,8 @@ usage:
       Run a lesson headless and print the trace, the final state and each assertion's verdict.
       --schedule  clients to step first, in order; then next events until no client can run
       --inject    a fault at a script line: exit@T1:5 (before it), exit-after@T1:5 (after it
-                  took effect) or sleep=60000@T1:3 (before it); repeatable
+                  took effect), error@T1:4 (its call fails with a connection error) or
+                  sleep=60000@T1:3 (before it); repeatable
       --quiet     print only the verdicts
   Exit status: 0 all good, 1 a lesson problem or a failing assertion, 2 bad usage.";
 

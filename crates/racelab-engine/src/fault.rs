@@ -28,19 +28,28 @@ pub enum Fault {
     ExitAfter,
     /// The client pauses this many virtual milliseconds before the line runs.
     Sleep(u64),
+    /// The line's call never reaches its service: the client gets a connection error instead
+    /// (at the time the reply would have come), which its `try:` / `except connection:` meets.
+    Error,
 }
 
 impl Fault {
     pub fn placement(self) -> Placement {
         match self {
-            Fault::Exit | Fault::Sleep(_) => Placement::Before,
+            Fault::Exit | Fault::Sleep(_) | Fault::Error => Placement::Before,
             Fault::ExitAfter => Placement::After,
         }
     }
 
-    /// Whether the fault's line runs as part of it (and so takes the line's duration).
-    pub fn runs_the_line(self) -> bool {
-        self.placement() == Placement::After
+    /// Whether the fault takes the line's duration (the line runs, or its call fails when its
+    /// reply would have come).
+    pub fn takes_the_line_time(self) -> bool {
+        matches!(self, Fault::ExitAfter | Fault::Error)
+    }
+
+    /// Whether the fault only makes sense on a line that calls a service.
+    pub fn needs_a_call(self) -> bool {
+        self == Fault::Error
     }
 
     /// How the command line and share links write the kind: `exit`, `exit-after`, `sleep=MS`.
@@ -48,6 +57,7 @@ impl Fault {
         match self {
             Fault::Exit => "exit".into(),
             Fault::ExitAfter => "exit-after".into(),
+            Fault::Error => "error".into(),
             Fault::Sleep(ms) => format!("sleep={ms}"),
         }
     }
@@ -60,7 +70,7 @@ pub type FaultPlan = BTreeMap<(usize, usize), Fault>;
 /// Parses a fault as the command line and share links write it: `exit@T1:5`,
 /// `exit-after@T1:4`, `sleep=60000@T2:3`.
 pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault), String> {
-    let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE or sleep=MS@CLIENT:LINE (e.g. exit@T1:5)";
+    let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE, error@CLIENT:LINE or sleep=MS@CLIENT:LINE (e.g. exit@T1:5)";
     let (kind, place) = spec
         .split_once('@')
         .ok_or_else(|| format!("`{spec}`: {usage}"))?;
@@ -70,6 +80,7 @@ pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault)
     let fault = match kind.split_once('=') {
         None if kind == "exit" => Fault::Exit,
         None if kind == "exit-after" => Fault::ExitAfter,
+        None if kind == "error" => Fault::Error,
         Some(("sleep", ms)) => {
             Fault::Sleep(ms.trim_end_matches("ms").parse().map_err(|_| {
                 format!("`{spec}`: the sleep length must be a number of milliseconds")

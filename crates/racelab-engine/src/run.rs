@@ -223,6 +223,12 @@ impl Run {
                 view.name
             ));
         }
+        if fault.is_some_and(Fault::needs_a_call) && !l.calls {
+            return Err(format!(
+                "line {line} of {} calls no service: an error fault goes on a line that does",
+                view.name
+            ));
+        }
         match fault {
             Some(f) => self.faults.insert((client, line), f),
             None => self.faults.remove(&(client, line)),

@@ -21,6 +21,19 @@ pub enum EventKind {
         service: ServiceId,
         outcome: CallOutcome,
     },
+    /// A call's error was caught by an `except` clause of a `try:`.
+    Caught {
+        service: ServiceId,
+        reply: Reply,
+        /// The line the `except` block starts at.
+        at: usize,
+    },
+    /// `retry N`: back to the `try:` (again = true) or, the retries used up, on.
+    Retry {
+        attempt: u32,
+        max: u32,
+        again: bool,
+    },
     /// A call that waited got its reply (the lock holder's transaction ended, a timer fired).
     Woken {
         service: ServiceId,

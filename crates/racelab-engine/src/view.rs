@@ -5,6 +5,7 @@
 use crate::fault::{Fault, FaultPlan};
 use crate::model::world::{Model, Status, World};
 use crate::property::Verdict;
+use crate::script::OpKind;
 use crate::service::api::ServiceView;
 use crate::value::Value;
 use crate::words;
@@ -68,6 +69,8 @@ pub struct LineView {
     pub fault: Option<(Fault, bool)>,
     /// A fault may still be placed (or removed) here.
     pub can_inject: bool,
+    /// The line calls a service (an `error` fault can go here).
+    pub calls: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +117,12 @@ pub fn client_view(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Opt
     let st = w.clients.get(client)?;
     let script = m.script(client);
     let status = client_status(w, client);
+    let call_lines: BTreeSet<usize> = script
+        .ops
+        .iter()
+        .filter(|o| matches!(o.kind, OpKind::Call { .. }))
+        .map(|o| o.line)
+        .collect();
     let step_lines: BTreeSet<usize> = script
         .ops
         .iter()
@@ -156,6 +165,7 @@ pub fn client_view(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Opt
                 state,
                 fault,
                 can_inject,
+                calls: call_lines.contains(&no),
             }
         })
         .collect();

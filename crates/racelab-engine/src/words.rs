@@ -70,6 +70,7 @@ pub fn fault_label(f: Fault) -> String {
     match f {
         Fault::Exit => "exit".into(),
         Fault::ExitAfter => "exit after".into(),
+        Fault::Error => "error".into(),
         Fault::Sleep(ms) => format!("sleep {ms} ms"),
     }
 }
@@ -102,6 +103,10 @@ fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
         ),
         Fault::Sleep(ms) => {
             format!("SLEEP injected: the process pauses {ms} ms (until {} ms)", time + ms)
+        }
+        Fault::Error => {
+            "ERROR injected: the call never reaches its service; the client gets a connection error"
+                .to_string()
         }
     }
 }
@@ -146,6 +151,15 @@ pub fn describe(m: &Model, e: &Event) -> String {
         EventKind::Woken { service, reply } => {
             format!("{} {text} → {}", woken_prefix(m, *service), reply.summary())
         }
+        EventKind::Caught { reply, at, .. } => {
+            format!("{text} → {} (caught: on at line {at})", reply.summary())
+        }
+        EventKind::Retry {
+            attempt,
+            max,
+            again: true,
+        } => format!("{text} → retry {attempt} of {max}"),
+        EventKind::Retry { max, .. } => format!("{text} → {max} retries used up, going on"),
         EventKind::Assign { var, value } => format!("{text} → {var} = {value}"),
         EventKind::Branch { taken } => format!("{text} → {taken}"),
         EventKind::Sleep { until } => format!("{text} → sleeps until {until} ms"),

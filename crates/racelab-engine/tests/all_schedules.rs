@@ -64,6 +64,15 @@ fn outcomes(
     variant: usize,
     faults: FaultPlan,
 ) -> (usize, BTreeMap<String, usize>) {
+    outcomes_with(l, variant, faults, true)
+}
+
+fn outcomes_with(
+    l: &Arc<Lesson>,
+    variant: usize,
+    faults: FaultPlan,
+    no_locks_left: bool,
+) -> (usize, BTreeMap<String, usize>) {
     let mut count = 0;
     let mut seen = BTreeMap::new();
     let m = Model::new(l.clone(), variant);
@@ -71,7 +80,9 @@ fn outcomes(
         count += 1;
         let again = Run::replay(l.clone(), variant, faults.clone(), path).unwrap();
         assert_eq!(again.world(), w, "replay differs");
-        assert_eq!(w.locks_held(), 0, "a finished run holds no lock here");
+        if no_locks_left {
+            assert_eq!(w.locks_held(), 0, "a finished run holds no lock here");
+        }
         let statuses: Vec<&str> = w
             .clients
             .iter()
@@ -152,6 +163,43 @@ fn an_exit_after_a_line_keeps_what_the_line_did() {
                     "exit-after@{client}:{line}: {seen:?}"
                 );
                 assert!(outcome.contains("crashed"), "{seen:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_error_at_any_call_fails_that_request_and_nothing_else_changes_at_the_server() {
+    // The failed call never reached PostgreSQL. The script has no `try:`, so the request ends
+    // with the connection error — and a transaction it had opened stays open (the application
+    // never rolled back): after a FOR UPDATE its row lock is kept and the other client waits
+    // forever, as the document's "future updates blocked" says.
+    let l = lesson();
+    let v = l.variant_index("for-update").unwrap();
+    for client in 0..2 {
+        for line in [1, 2, 4, 5] {
+            let mut faults = FaultPlan::new();
+            faults.insert((client, line), Fault::Error);
+            let (_, seen) = outcomes_with(&l, v, faults, false);
+            for outcome in seen.keys() {
+                assert!(
+                    outcome.contains("failed"),
+                    "error@{client}:{line}: {seen:?}"
+                );
+                assert!(!outcome.contains("crashed"), "{seen:?}");
+                if line == 1 {
+                    // Nothing was open yet: the other client debits alone.
+                    assert!(
+                        outcome.starts_with("300 "),
+                        "error@{client}:{line}: {seen:?}"
+                    );
+                }
+                if line >= 4 {
+                    // The lock taken on line 2 is never released: the other waits forever
+                    // (or finished before the lock was taken).
+                    let blocked_or_done = outcome.contains("blocked") || outcome.contains("done");
+                    assert!(blocked_or_done, "error@{client}:{line}: {seen:?}");
+                }
             }
         }
     }

@@ -25,6 +25,25 @@ pub(crate) fn apply(
             let t = w.clients[client].clock.max(w.now);
             crash(m, w, client, line, fault, t, events);
         }
+        Fault::Error => {
+            let t = step::step_time(m, w, client);
+            step::push(
+                events,
+                t,
+                client,
+                line,
+                EventKind::Fault { fault },
+                Vec::new(),
+            );
+            step::fail_call(
+                m,
+                w,
+                client,
+                t,
+                "connection refused (injected error)",
+                events,
+            );
+        }
         Fault::Sleep(ms) => {
             let t = w.clients[client].clock.max(w.now);
             w.now = t;

@@ -44,6 +44,7 @@ impl Model {
                     status: Status::Ready,
                     done_lines: BTreeSet::new(),
                     fired: BTreeSet::new(),
+                    retries: BTreeMap::new(),
                     sleeping_until: None,
                     finished_at: None,
                 };
@@ -102,7 +103,7 @@ impl Model {
             Action::Timer(s) => w.services.get(s)?.next_deadline().map(|d| d.max(w.now)),
             Action::Step(c) => self.is_runnable(w, c).then(|| step::step_time(self, w, c)),
             Action::Fault { client, fault } => self.is_runnable(w, client).then(|| {
-                if fault.runs_the_line() {
+                if fault.takes_the_line_time() {
                     step::step_time(self, w, client)
                 } else {
                     w.clients[client].clock.max(w.now)

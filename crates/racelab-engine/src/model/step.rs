@@ -142,10 +142,41 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
             }
             Err(message) => script_error(w, t, client, line, message, events),
         },
+        OpKind::Retry { target, max } => retry(w, script, client, line, (*target, *max), events),
         OpKind::Return { value } => finish(w, t, client, line, value.as_ref(), true, events),
         OpKind::Fail { message } => finish(w, t, client, line, Some(message), false, events),
         OpKind::Sleep { .. } | OpKind::Jump { .. } => {}
     }
+}
+
+/// `retry N`: back to the `try:` at `target` while this line has sent the client back fewer than
+/// `max` times; then on to the next line.
+fn retry(
+    w: &mut World,
+    script: &Script,
+    client: usize,
+    line: usize,
+    (target, max): (usize, u32),
+    events: &mut Vec<Event>,
+) {
+    let t = w.clients[client].clock;
+    let st = &mut w.clients[client];
+    let used = st.retries.entry(line).or_insert(0);
+    let again = *used < max;
+    if again {
+        *used += 1;
+        st.pc = target;
+    } else {
+        st.pc += 1;
+    }
+    let attempt = *used;
+    settle(script, st);
+    let kind = EventKind::Retry {
+        attempt,
+        max,
+        again,
+    };
+    push(events, t, client, line, kind, Vec::new());
 }
 
 /// `sleep N`: the client pauses from `max(clock, now)`.
@@ -250,6 +281,28 @@ fn send(
     }
 }
 
+/// The client's next line is a call that never reaches its service: it gets a connection error
+/// at `t` (a line that is not a call just runs).
+pub(crate) fn fail_call(
+    m: &Model,
+    w: &mut World,
+    client: usize,
+    t: u64,
+    message: &str,
+    events: &mut Vec<Event>,
+) {
+    let op = &m.script(client).ops[w.clients[client].pc];
+    let OpKind::Call { service, .. } = op.kind else {
+        return step(m, w, client, events);
+    };
+    w.now = t;
+    let st = &mut w.clients[client];
+    st.sleeping_until = None;
+    st.done_lines.insert(op.line);
+    let reply = Reply::ConnectionError(message.to_string());
+    finish_call(m, w, t, client, service, reply, Vec::new(), false, events);
+}
+
 /// Applies a reply to the client that sent the call (directly, or when woken).
 #[allow(clippy::too_many_arguments)]
 fn finish_call(
@@ -279,15 +332,26 @@ fn finish_call(
             }
         }
     };
+    let OpKind::Call { binds, catch, .. } = &op.kind else {
+        return;
+    };
     if let Some(message) = reply.error() {
+        let code = reply.code().unwrap_or_default();
+        if let Some(pc) = script.catch(*catch, &code) {
+            st.vars.insert("error".into(), Value::Text(message));
+            st.vars.insert("error_code".into(), Value::Text(code));
+            st.pc = pc;
+            settle(script, st);
+            let at = script.ops.get(pc).map_or(line, |o| o.line);
+            let kind = EventKind::Caught { service, reply, at };
+            push(events, t, client, line, kind, touches);
+            return;
+        }
         st.status = Status::Failed { message };
         st.finished_at = Some(t);
         push(events, t, client, line, kind(reply), touches);
         return;
     }
-    let OpKind::Call { binds, .. } = &op.kind else {
-        return;
-    };
     if !binds.is_empty() {
         match reply.values(binds) {
             Ok(values) => {

@@ -46,6 +46,8 @@ pub struct ClientState {
     pub done_lines: BTreeSet<usize>,
     /// Lines before which a fault has fired.
     pub fired: BTreeSet<usize>,
+    /// How many times each `retry` line (by line number) sent the client back.
+    pub retries: BTreeMap<usize, u32>,
     pub sleeping_until: Option<u64>,
     pub finished_at: Option<u64>,
 }

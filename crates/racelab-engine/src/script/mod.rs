@@ -22,6 +22,12 @@
 //!   of the one row the query returns; no row binds null; more than one row is an error.
 //! * `name = expression` computes locally (see [`expr`]).
 //! * `if cond:` / `elif cond:` / `else:` with an indented block; the condition is a step.
+//! * `try:` with an indented block, then `except CODE, CODE:` / `except:` blocks: an error reply
+//!   to a call inside the block (its SQLSTATE, the first word of a Redis error, `connection`)
+//!   continues at the first clause that names its code, with `error` and `error_code` set; one no
+//!   clause names fails the request (or goes to an outer `try:`). `retry N` in an `except` block
+//!   goes back to the `try:` at most N times, then on to the next line. `try:` and `except`
+//!   lines are not steps; `retry` is.
 //! * `sleep 50ms` (or `sleep 50`) pauses the client; `return [expr]` ends the request with
 //!   success; `fail expr` ends it with an error.
 
@@ -39,6 +45,35 @@ pub struct Script {
     /// The source lines as written (1-based line n is `lines[n - 1]`), for display.
     pub lines: Vec<String>,
     pub ops: Vec<Op>,
+    /// The `try:` blocks: what an error of a call inside one does (see [`Handler`]).
+    pub handlers: Vec<Handler>,
+}
+
+/// A `try:` block's `except` clauses.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Handler {
+    /// In order: the error codes a clause catches (empty: `except:` catches every error) and
+    /// the op its block starts at.
+    pub clauses: Vec<(Vec<String>, usize)>,
+    /// The `try:` around this one: an error no clause catches goes there.
+    pub parent: Option<usize>,
+}
+
+impl Script {
+    /// Where an error with `code` raised under handler `h` continues (None: not caught).
+    pub fn catch(&self, mut h: Option<usize>, code: &str) -> Option<usize> {
+        while let Some(i) = h {
+            let handler = self.handlers.get(i)?;
+            let hit = handler.clauses.iter().find(|(codes, _)| {
+                codes.is_empty() || codes.iter().any(|c| c.eq_ignore_ascii_case(code))
+            });
+            if let Some((_, pc)) = hit {
+                return Some(*pc);
+            }
+            h = handler.parent;
+        }
+        None
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -56,6 +91,13 @@ pub enum OpKind {
         call: Call,
         /// Variables bound to the values of the reply (empty: the reply is not kept).
         binds: Vec<String>,
+        /// The innermost `try:` around the line (an index into [`Script::handlers`]).
+        catch: Option<usize>,
+    },
+    /// `retry N` in an `except` block: back to the `try:` at most N times, then on.
+    Retry {
+        target: usize,
+        max: u32,
     },
     Assign {
         var: String,
@@ -166,6 +208,9 @@ pub fn compile(src: &str, known_vars: &[String], services: &[Kind]) -> Result<Sc
         ops: Vec::new(),
         assigned: known_vars.to_vec(),
         services,
+        handlers: Vec::new(),
+        tries: Vec::new(),
+        in_except: Vec::new(),
     };
     if let Some(first) = code.first() {
         if first.indent != 0 {
@@ -173,7 +218,7 @@ pub fn compile(src: &str, known_vars: &[String], services: &[Kind]) -> Result<Sc
         }
     }
     c.block(0)?;
-    let ops = c.ops;
+    let (ops, handlers) = (c.ops, c.handlers);
     if ops.iter().all(|op| !op.kind.is_step()) {
         return Err(ScriptError {
             line: 1,
@@ -181,7 +226,11 @@ pub fn compile(src: &str, known_vars: &[String], services: &[Kind]) -> Result<Sc
             message: "the script has no steps".into(),
         });
     }
-    Ok(Script { lines, ops })
+    Ok(Script {
+        lines,
+        ops,
+        handlers,
+    })
 }
 
 struct Compiler<'a> {
@@ -191,6 +240,11 @@ struct Compiler<'a> {
     /// Variables that some earlier line assigns (a cheap check that catches typos).
     assigned: Vec<String>,
     services: &'a [Kind],
+    handlers: Vec<Handler>,
+    /// The `try:` blocks the current line is in: (handler, the op the block starts at), the
+    /// innermost last; `in_except` marks lines inside an `except` block of the last one.
+    tries: Vec<(usize, usize)>,
+    in_except: Vec<bool>,
 }
 
 impl<'a> Compiler<'a> {
@@ -272,9 +326,12 @@ impl<'a> Compiler<'a> {
         let word = first_word(text).to_ascii_lowercase();
         match word.as_str() {
             "if" => return self.if_chain(line),
+            "try" => return self.try_block(line),
+            "retry" => return self.retry(line),
             "elif" | "else" => {
                 return Err(self.error(line, 0, format!("`{word}` without an `if` above it")))
             }
+            "except" => return Err(self.error(line, 0, "`except` without a `try:` above it")),
             "sleep" | "return" | "fail" => return self.keyword(line, &word),
             _ => {}
         }
@@ -439,14 +496,123 @@ impl<'a> Compiler<'a> {
         if let (false, Some(why)) = (binds.is_empty(), &call.no_values) {
             return Err(self.error(line, at, why.clone()));
         }
+        let catch = self.catching();
         self.push(
             line.no,
             OpKind::Call {
                 service,
                 call,
                 binds,
+                catch,
             },
         );
+        Ok(())
+    }
+
+    /// The handler an error of a call here goes to: the innermost `try:` whose body (not its
+    /// `except` blocks) the line is in.
+    fn catching(&self) -> Option<usize> {
+        let depth = self.in_except.iter().rposition(|e| !e)?;
+        Some(self.tries[depth].0)
+    }
+
+    /// `try:` with its `except CODE, CODE:` / `except:` blocks.
+    fn try_block(&mut self, header: &'a Line<'a>) -> Result<(), ScriptError> {
+        if header.text.trim_end() != "try:" {
+            return Err(self.error(header, 0, "write `try:` alone on its line"));
+        }
+        let parent = self.catching();
+        let h = self.handlers.len();
+        self.handlers.push(Handler {
+            clauses: Vec::new(),
+            parent,
+        });
+        self.tries.push((h, self.ops.len()));
+        self.in_except.push(false);
+        let body = self.nested_block(header);
+        let mut end_jumps = vec![self.push(header.no, OpKind::Jump { target: usize::MAX })];
+        let result = body.and_then(|_| self.except_clauses(header, h, &mut end_jumps));
+        self.tries.pop();
+        self.in_except.pop();
+        result?;
+        let end = self.ops.len();
+        for j in end_jumps {
+            self.ops[j].kind = OpKind::Jump { target: end };
+        }
+        Ok(())
+    }
+
+    fn except_clauses(
+        &mut self,
+        header: &Line,
+        h: usize,
+        end_jumps: &mut Vec<usize>,
+    ) -> Result<(), ScriptError> {
+        while let Some(line) = self.lines.get(self.pos) {
+            if line.indent != header.indent || first_word(line.text) != "except" {
+                break;
+            }
+            self.pos += 1;
+            let Some(codes) = line.text.strip_suffix(':') else {
+                return Err(self.error(line, line.text.len(), "`except` lines end with `:`"));
+            };
+            let codes: Vec<String> = codes["except".len()..]
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if let Some(bad) = codes
+                .iter()
+                .find(|c| !is_ident(c) && !c.chars().all(|ch| ch.is_ascii_alphanumeric()))
+            {
+                return Err(self.error(
+                    line,
+                    7,
+                    format!("`{bad}` is not an error code (like 40001, WRONGTYPE or connection)"),
+                ));
+            }
+            if self.handlers[h].clauses.iter().any(|(c, _)| c.is_empty()) {
+                return Err(self.error(
+                    line,
+                    0,
+                    "a bare `except:` catches everything, so it must come last",
+                ));
+            }
+            let start = self.ops.len();
+            self.handlers[h].clauses.push((codes, start));
+            if let Some(flag) = self.in_except.last_mut() {
+                *flag = true;
+            }
+            self.assigned
+                .extend(["error".to_string(), "error_code".to_string()]);
+            self.nested_block(line)?;
+            end_jumps.push(self.push(line.no, OpKind::Jump { target: usize::MAX }));
+        }
+        if self.handlers[h].clauses.is_empty() {
+            return Err(self.error(
+                header,
+                0,
+                "a `try:` needs at least one `except …:` after its block",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `retry N`: inside an `except` block, back to its `try:` at most N times.
+    fn retry(&mut self, line: &Line) -> Result<(), ScriptError> {
+        let Some((_, target)) = self
+            .tries
+            .last()
+            .copied()
+            .filter(|_| self.in_except.last() == Some(&true))
+        else {
+            return Err(self.error(line, 0, "`retry` goes inside an `except` block"));
+        };
+        let max = line.text["retry".len()..]
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| self.error(line, 6, "write how many times to retry, like `retry 3`"))?;
+        self.push(line.no, OpKind::Retry { target, max });
         Ok(())
     }
 

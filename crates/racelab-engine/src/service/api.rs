@@ -90,6 +90,17 @@ impl Reply {
         }
     }
 
+    /// The code an `except` clause matches: the SQLSTATE (`40001`), the first word of a Redis
+    /// error (`WRONGTYPE`, `ERR`), `connection` when the service could not be reached.
+    pub fn code(&self) -> Option<String> {
+        match self {
+            Reply::Sql(Err(e)) => Some(e.code.clone()),
+            Reply::Redis(Resp::Error(e)) => e.split_whitespace().next().map(String::from),
+            Reply::ConnectionError(_) => Some("connection".into()),
+            _ => None,
+        }
+    }
+
     /// The values `a, b = <call>` assigns: one per name. Errors are script errors.
     pub fn values(&self, names: &[String]) -> Result<Vec<Value>, String> {
         match self {
