@@ -5,7 +5,6 @@ use crate::run_handle::RunHandle;
 use leptos::prelude::*;
 use racelab_engine::fault::Fault;
 use racelab_engine::view::{ClientView, LineView};
-use racelab_engine::words::fault_label;
 
 #[component]
 pub fn Lane(
@@ -15,6 +14,15 @@ pub fn Lane(
 ) -> impl IntoView {
     let handle = RunHandle::use_context();
     let sleep_ms = RwSignal::new(60_000u64);
+    // The service fault the lane's "service" buttons place (index into `service_faults`).
+    let services: Vec<String> = handle.with_untracked(|r| {
+        r.lesson()
+            .services
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect()
+    });
+    let service_fault = RwSignal::new(0usize);
     let step_label = format!("Step {name}");
     let lines = move || {
         let Some(cv) = view.get() else {
@@ -22,7 +30,7 @@ pub fn Lane(
         };
         cv.lines
             .into_iter()
-            .map(|l| line_view(handle, client, &cv.name, l, sleep_ms))
+            .map(|l| line_view(handle, client, &cv.name, l, (sleep_ms, service_fault)))
             .collect::<Vec<_>>()
     };
     let vars = move || {
@@ -59,9 +67,32 @@ pub fn Lane(
                             }
                         }/>
                 </label>
+                <label>"service fault "
+                    <select class="service-fault" on:change=move |ev| {
+                        if let Ok(i) = event_target_value(&ev).parse::<usize>() {
+                            service_fault.set(i);
+                        }
+                    }>
+                        {services.iter().enumerate().flat_map(|(s, name)| {
+                            ["down", "up", "slow"].into_iter().enumerate().map(move |(k, what)| {
+                                let i = s * 3 + k;
+                                view! { <option value=i.to_string()>{format!("{name} {what}")}</option> }
+                            })
+                        }).collect_view()}
+                    </select>
+                </label>
                 <div class="vars">{vars}</div>
             </div>
         </section>
+    }
+}
+
+/// The service fault number `i` of the lane's select: service `i / 3`, down, up or slow.
+fn service_fault(i: usize, slow_ms: u64) -> Fault {
+    match i % 3 {
+        0 => Fault::Down(i / 3),
+        1 => Fault::Up(i / 3),
+        _ => Fault::Slow(i / 3, slow_ms),
     }
 }
 
@@ -70,12 +101,13 @@ fn line_view(
     client: usize,
     name: &str,
     l: LineView,
-    sleep_ms: RwSignal<u64>,
+    (sleep_ms, chosen): (RwSignal<u64>, RwSignal<usize>),
 ) -> impl IntoView {
     let no = l.no;
-    let badge = l.fault.map(|(f, fired)| {
+    let label = l.fault_label.clone();
+    let badge = l.fault.map(|(_, fired)| {
         let class = if fired { "fault fired" } else { "fault" };
-        view! { <span class=class title="fault at this line">{fault_label(f)}</span> }
+        view! { <span class=class title="fault at this line">{label}</span> }
     });
     let place = move |f: Option<Fault>| handle.act(|r| r.set_fault(client, no, f));
     let controls = l.can_inject.then(|| {
@@ -100,6 +132,10 @@ fn line_view(
                 <button class="inject-sleep" aria-label=format!("Put a sleep before line {no} of {name}")
                     on:click=move |_| place(Some(Fault::Sleep(sleep_ms.get_untracked())))>
                     "sleep"
+                </button>
+                <button class="inject-service" aria-label=format!("Put the chosen service fault before line {no} of {name}")
+                    on:click=move |_| place(Some(service_fault(chosen.get_untracked(), sleep_ms.get_untracked())))>
+                    "service"
                 </button>
                 {l.calls.then(|| view! {
                     <button class="inject-error" aria-label=format!("Make the call on line {no} of {name} fail with a connection error")

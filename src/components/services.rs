@@ -19,9 +19,10 @@ pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl In
                     ServiceView::Redis(r) => view! { <RedisPanel redis=r/> }.into_any(),
                 };
                 let title = p.title.clone();
+                let health = p.health.clone();
                 view! {
-                    <section class="service db" data-service=p.name aria-label=p.title>
-                        <h2>{title}</h2>
+                    <section class="service db" data-service=p.name aria-label=p.title data-health=p.health>
+                        <h2>{title}<span class="health">{health}</span></h2>
                         {body}
                     </section>
                 }

@@ -27,8 +27,10 @@ usage:
       Run a lesson headless and print the trace, the final state and each assertion's verdict.
       --schedule  clients to step first, in order; then next events until no client can run
       --inject    a fault at a script line: exit@T1:5 (before it), exit-after@T1:5 (after it
-                  took effect), error@T1:4 (its call fails with a connection error) or
-                  sleep=60000@T1:3 (before it); repeatable
+                  took effect), error@T1:4 (its call fails with a connection error),
+                  sleep=60000@T1:3 (before it), down=redis@T1:3 / up=redis@T2:1 /
+                  slow=redis:50@T1:2 (the service from when the client reaches that line);
+                  repeatable
       --quiet     print only the verdicts
   Exit status: 0 all good, 1 a lesson problem or a failing assertion, 2 bad usage.";
 
@@ -223,7 +225,7 @@ fn print_run(r: &Run, file: &str) {
                     fault::Placement::Before => "before",
                     fault::Placement::After => "after",
                 };
-                format!("{} {at} {}:{line}", f.spec(), l.clients[*c].name)
+                format!("{} {at} {}:{line}", f.spec(l), l.clients[*c].name)
             })
             .collect();
         println!("faults:  {}", f.join(", "));

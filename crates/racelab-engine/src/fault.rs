@@ -7,6 +7,7 @@
 //! Adding a fault kind: see "How to add a fault kind" in ARCHITECTURE.md.
 
 use crate::lesson::Lesson;
+use crate::service::api::ServiceId;
 use std::collections::BTreeMap;
 
 /// Where a fault sits relative to its line.
@@ -31,12 +32,33 @@ pub enum Fault {
     /// The line's call never reaches its service: the client gets a connection error instead
     /// (at the time the reply would have come), which its `try:` / `except connection:` meets.
     Error,
+    /// From this moment (the client reaching the line) the service is down: every call to it
+    /// fails with a connection error without reaching it, until an `Up`.
+    Down(ServiceId),
+    /// The service is reachable again (and no longer slow).
+    Up(ServiceId),
+    /// From this moment every call to the service takes this many milliseconds longer.
+    Slow(ServiceId, u64),
+}
+
+/// Whether a service answers, and how fast.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Health {
+    #[default]
+    Up,
+    Down,
+    Slow(u64),
 }
 
 impl Fault {
     pub fn placement(self) -> Placement {
         match self {
-            Fault::Exit | Fault::Sleep(_) | Fault::Error => Placement::Before,
+            Fault::Exit
+            | Fault::Sleep(_)
+            | Fault::Error
+            | Fault::Down(_)
+            | Fault::Up(_)
+            | Fault::Slow(..) => Placement::Before,
             Fault::ExitAfter => Placement::After,
         }
     }
@@ -52,13 +74,28 @@ impl Fault {
         self == Fault::Error
     }
 
-    /// How the command line and share links write the kind: `exit`, `exit-after`, `sleep=MS`.
-    pub fn spec(self) -> String {
+    /// How the command line and share links write the kind: `exit`, `exit-after`, `error`,
+    /// `sleep=MS`, `down=SERVICE`, `up=SERVICE`, `slow=SERVICE:MS`.
+    pub fn spec(self, lesson: &Lesson) -> String {
+        let name = |s: ServiceId| lesson.services.get(s).map_or("?", |k| k.name());
         match self {
             Fault::Exit => "exit".into(),
             Fault::ExitAfter => "exit-after".into(),
             Fault::Error => "error".into(),
             Fault::Sleep(ms) => format!("sleep={ms}"),
+            Fault::Down(s) => format!("down={}", name(s)),
+            Fault::Up(s) => format!("up={}", name(s)),
+            Fault::Slow(s, ms) => format!("slow={}:{ms}", name(s)),
+        }
+    }
+
+    /// The health a service fault sets, and for which service.
+    pub fn health(self) -> Option<(ServiceId, Health)> {
+        match self {
+            Fault::Down(s) => Some((s, Health::Down)),
+            Fault::Up(s) => Some((s, Health::Up)),
+            Fault::Slow(s, ms) => Some((s, Health::Slow(ms))),
+            _ => None,
         }
     }
 }
@@ -70,24 +107,14 @@ pub type FaultPlan = BTreeMap<(usize, usize), Fault>;
 /// Parses a fault as the command line and share links write it: `exit@T1:5`,
 /// `exit-after@T1:4`, `sleep=60000@T2:3`.
 pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault), String> {
-    let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE, error@CLIENT:LINE or sleep=MS@CLIENT:LINE (e.g. exit@T1:5)";
+    let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE, error@CLIENT:LINE, sleep=MS@CLIENT:LINE, down=SERVICE@CLIENT:LINE, up=SERVICE@CLIENT:LINE or slow=SERVICE:MS@CLIENT:LINE (e.g. exit@T1:5)";
     let (kind, place) = spec
         .split_once('@')
         .ok_or_else(|| format!("`{spec}`: {usage}"))?;
     let (client, line) = place
         .split_once(':')
         .ok_or_else(|| format!("`{spec}`: {usage}"))?;
-    let fault = match kind.split_once('=') {
-        None if kind == "exit" => Fault::Exit,
-        None if kind == "exit-after" => Fault::ExitAfter,
-        None if kind == "error" => Fault::Error,
-        Some(("sleep", ms)) => {
-            Fault::Sleep(ms.trim_end_matches("ms").parse().map_err(|_| {
-                format!("`{spec}`: the sleep length must be a number of milliseconds")
-            })?)
-        }
-        _ => return Err(format!("`{spec}`: {usage}")),
-    };
+    let fault = parse_kind(lesson, kind).map_err(|why| format!("`{spec}`: {why}; {usage}"))?;
     let c = lesson.client_index(client).ok_or_else(|| {
         let names: Vec<&str> = lesson.clients.iter().map(|c| c.name.as_str()).collect();
         format!(
@@ -99,4 +126,38 @@ pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault)
         .parse()
         .map_err(|_| format!("`{spec}`: the line must be a number"))?;
     Ok(((c, line), fault))
+}
+
+/// A fault kind as `--inject` writes it (before the `@`).
+fn parse_kind(lesson: &Lesson, kind: &str) -> Result<Fault, String> {
+    let service = |name: &str| {
+        lesson
+            .services
+            .iter()
+            .position(|k| k.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = lesson.services.iter().map(|k| k.name()).collect();
+                format!("no service named {name} (services: {})", names.join(", "))
+            })
+    };
+    let ms = |s: &str| {
+        s.trim_end_matches("ms")
+            .parse::<u64>()
+            .map_err(|_| "the length must be a number of milliseconds".to_string())
+    };
+    match kind.split_once('=') {
+        None if kind == "exit" => Ok(Fault::Exit),
+        None if kind == "exit-after" => Ok(Fault::ExitAfter),
+        None if kind == "error" => Ok(Fault::Error),
+        Some(("sleep", v)) => Ok(Fault::Sleep(ms(v)?)),
+        Some(("down", s)) => Ok(Fault::Down(service(s)?)),
+        Some(("up", s)) => Ok(Fault::Up(service(s)?)),
+        Some(("slow", v)) => {
+            let (s, t) = v
+                .split_once(':')
+                .ok_or("write a slow service as slow=SERVICE:MS")?;
+            Ok(Fault::Slow(service(s)?, ms(t)?))
+        }
+        _ => Err("unknown fault kind".into()),
+    }
 }

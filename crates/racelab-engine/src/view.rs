@@ -67,6 +67,8 @@ pub struct LineView {
     pub state: LineState,
     /// A fault planned at this line, and whether it fired.
     pub fault: Option<(Fault, bool)>,
+    /// The planned fault's badge ("exit", "Redis down"); empty when none.
+    pub fault_label: String,
     /// A fault may still be placed (or removed) here.
     pub can_inject: bool,
     /// The line calls a service (an `error` fault can go here).
@@ -98,6 +100,8 @@ pub struct VerdictView {
 pub struct ServicePanel {
     pub name: String,
     pub title: String,
+    /// "up", "down", "slow (+50 ms)".
+    pub health: String,
     pub view: ServiceView,
 }
 
@@ -163,6 +167,9 @@ pub fn client_view(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Opt
                 no,
                 text: text.clone(),
                 state,
+                fault_label: fault
+                    .map(|(f, _)| words::fault_label(m, f))
+                    .unwrap_or_default(),
                 fault,
                 can_inject,
                 calls: call_lines.contains(&no),
@@ -207,9 +214,11 @@ pub fn service_panels(m: &Model, w: &World) -> Vec<ServicePanel> {
     let name = |c: usize| words::conn_name(m, Some(c));
     w.services
         .iter()
-        .map(|s| ServicePanel {
+        .zip(&w.health)
+        .map(|(s, h)| ServicePanel {
             name: s.kind().name().to_string(),
             title: s.kind().title().to_string(),
+            health: words::health(*h),
             view: s.view(&name, w.now),
         })
         .collect()

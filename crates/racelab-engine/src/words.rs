@@ -65,9 +65,14 @@ pub fn status_text(m: &Model, w: &World, client: usize) -> String {
     }
 }
 
-/// A fault's short label, as a badge shows it: `exit`, `exit after`, `sleep 60000 ms`.
-pub fn fault_label(f: Fault) -> String {
+/// A fault's short label, as a badge shows it: `exit`, `exit after`, `sleep 60000 ms`,
+/// `Redis down`.
+pub fn fault_label(m: &Model, f: Fault) -> String {
+    let title = |s: ServiceId| service_title(m, s);
     match f {
+        Fault::Down(s) => format!("{} down", title(s)),
+        Fault::Up(s) => format!("{} up", title(s)),
+        Fault::Slow(s, ms) => format!("{} +{ms} ms", title(s)),
         Fault::Exit => "exit".into(),
         Fault::ExitAfter => "exit after".into(),
         Fault::Error => "error".into(),
@@ -108,6 +113,15 @@ fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
             "ERROR injected: the call never reaches its service; the client gets a connection error"
                 .to_string()
         }
+        Fault::Down(s) => format!(
+            "{} DOWN: from now on every call to it fails with a connection error",
+            service_title(m, s)
+        ),
+        Fault::Up(s) => format!("{} UP: it answers again", service_title(m, s)),
+        Fault::Slow(s, ms) => format!(
+            "{} SLOW: from now on every call to it takes {ms} ms longer",
+            service_title(m, s)
+        ),
     }
 }
 
@@ -252,4 +266,13 @@ pub fn redis_stats(s: &Stats) -> String {
         "hits {} · misses {} · sets {} · deletes {} · expired {}",
         s.hits, s.misses, s.sets, s.deletes, s.expired
     )
+}
+
+/// A service's health for its panel: "up", "down", "slow (+50 ms)".
+pub fn health(h: crate::fault::Health) -> String {
+    match h {
+        crate::fault::Health::Up => "up".into(),
+        crate::fault::Health::Down => "down".into(),
+        crate::fault::Health::Slow(ms) => format!("slow (+{ms} ms)"),
+    }
 }

@@ -160,3 +160,40 @@ fn an_error_fault_goes_only_on_a_line_that_calls_a_service() {
         matches!(&r.world().clients[0].status, Status::Failed { message } if message.contains("connection refused"))
     );
 }
+
+#[test]
+fn a_service_down_from_a_line_fails_its_calls_until_it_is_up_again() {
+    // Redis goes down when C reaches line 1 and comes back when C reaches line 4.
+    let script = "try:\n    x = redis GET k\nexcept connection:\n    x = 'fallback'\ny = redis PING\nreturn x";
+    let l = lesson_with(script);
+    let mut faults = FaultPlan::new();
+    let (at, down) = racelab_engine::fault::parse_spec(&l, "down=redis@C:2").unwrap();
+    faults.insert(at, down);
+    let (at, up) = racelab_engine::fault::parse_spec(&l, "up=redis@C:5").unwrap();
+    faults.insert(at, up);
+    let mut r = Run::new(l, 0, faults);
+    r.run_to_end().unwrap();
+    assert_eq!(var(&r, "x"), Some(Value::Text("fallback".into())));
+    assert!(matches!(&var(&r, "error"), Some(Value::Text(m)) if m == "Redis is down (connection refused)"));
+    assert_eq!(var(&r, "y"), Some(Value::Text("PONG".into())));
+    let t = trace(&r);
+    assert!(t.iter().any(|l| l.starts_with("Redis DOWN")), "{t:?}");
+    assert!(t.iter().any(|l| l.starts_with("Redis UP")), "{t:?}");
+    assert_eq!(r.service_panels()[1].health, "up");
+}
+
+#[test]
+fn a_slow_service_makes_every_call_longer() {
+    let l = lesson_with("x = redis PING\ny = redis PING");
+    let mut faults = FaultPlan::new();
+    let (at, slow) = racelab_engine::fault::parse_spec(&l, "slow=redis:50@C:2").unwrap();
+    faults.insert(at, slow);
+    let mut r = Run::new(l, 0, faults);
+    r.run_to_end().unwrap();
+    // PING at 1 ms; the fault at 1 ms; the second PING takes 1 + 50 ms.
+    assert_eq!(r.world().clients[0].finished_at, Some(52));
+    assert_eq!(r.service_panels()[1].health, "slow (+50 ms)");
+    let l = lesson_with("x = 1");
+    let err = racelab_engine::fault::parse_spec(&l, "down=mongo@C:1").unwrap_err();
+    assert!(err.contains("no service named mongo (services: postgres, redis)"), "{err}");
+}

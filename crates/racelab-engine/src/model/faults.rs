@@ -44,6 +44,24 @@ pub(crate) fn apply(
                 events,
             );
         }
+        Fault::Down(_) | Fault::Up(_) | Fault::Slow(..) => {
+            let t = w.clients[client].clock.max(w.now);
+            w.now = t;
+            w.clients[client].clock = t;
+            if let Some((s, health)) = fault.health() {
+                if let Some(h) = w.health.get_mut(s) {
+                    *h = health;
+                }
+            }
+            step::push(
+                events,
+                t,
+                client,
+                line,
+                EventKind::Fault { fault },
+                Vec::new(),
+            );
+        }
         Fault::Sleep(ms) => {
             let t = w.clients[client].clock.max(w.now);
             w.now = t;

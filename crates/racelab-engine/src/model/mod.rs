@@ -55,6 +55,7 @@ impl Model {
         let mut w = World {
             clients,
             services: self.lesson.initial.clone(),
+            health: vec![Default::default(); self.lesson.initial.len()],
             now: 0,
             violations: BTreeMap::new(),
         };

@@ -1,6 +1,7 @@
 //! One client step, and what services do on their own (timers, wake-ups).
 
 use super::world::{ClientState, Model, Status, World, MAX_STEPS};
+use crate::fault::Health;
 use crate::script::{expr, OpKind, Script};
 use crate::service::api::{Exec, Reply, Request, ServiceId, Touch, Wake};
 use crate::trace::{CallOutcome, Event, EventKind};
@@ -26,6 +27,10 @@ pub(crate) fn step_time(m: &Model, w: &World, client: usize) -> u64 {
     let op = &m.script(client).ops[st.pc];
     let dur = match op.kind {
         OpKind::Sleep { .. } => 0,
+        OpKind::Call { service, .. } => match w.health.get(service) {
+            Some(Health::Slow(extra)) => m.duration(&op.kind) + extra,
+            _ => m.duration(&op.kind),
+        },
         ref k => m.duration(k),
     };
     (st.clock + dur).max(w.now)
@@ -251,6 +256,14 @@ fn send(
 ) {
     let t = w.clients[client].clock;
     let line = m.script(client).ops[w.clients[client].pc].line;
+    if w.health.get(service) == Some(&Health::Down) {
+        let message = format!(
+            "{} is down (connection refused)",
+            m.lesson().services[service].title()
+        );
+        let reply = Reply::ConnectionError(message);
+        return finish_call(m, w, t, client, service, reply, Vec::new(), false, events);
+    }
     match w.services[service].call(service, client, request, params, t) {
         Exec::Blocked { wait, touches } => {
             w.clients[client].status = Status::Blocked {

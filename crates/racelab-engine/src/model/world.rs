@@ -3,7 +3,7 @@
 //! `step.rs`, `faults.rs`) and everything that reads worlds (properties, words, views) import
 //! it, never the other way round.
 
-use crate::fault::{Fault, FaultPlan};
+use crate::fault::{Fault, FaultPlan, Health};
 use crate::lesson::Lesson;
 use crate::script::{OpKind, Script};
 use crate::service::postgres::Postgres;
@@ -58,6 +58,8 @@ pub struct World {
     pub clients: Vec<ClientState>,
     /// In the lesson's `services` order.
     pub services: Vec<ServiceState>,
+    /// Whether each service answers (service faults change it).
+    pub health: Vec<Health>,
     /// Time of the latest event.
     pub now: u64,
     /// "Always" properties (by index) that failed in some state so far: the first time and what
