@@ -1,6 +1,7 @@
 //! One panel per service the lesson uses, each drawn from the engine's view of its state.
 
 use leptos::prelude::*;
+use racelab_engine::service::aerospike::view::AsView;
 use racelab_engine::service::postgres::view::PgView;
 use racelab_engine::service::redis::view::RedisView;
 use racelab_engine::service::ServiceView;
@@ -17,6 +18,7 @@ pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl In
                 let body = match p.view {
                     ServiceView::Postgres(pg) => view! { <PostgresView pg=pg/> }.into_any(),
                     ServiceView::Redis(r) => view! { <RedisPanel redis=r/> }.into_any(),
+                    ServiceView::Aerospike(a) => view! { <AerospikePanel records=a/> }.into_any(),
                 };
                 let title = p.title.clone();
                 let health = p.health.clone();
@@ -107,5 +109,35 @@ fn RedisPanel(redis: RedisView) -> impl IntoView {
         </table>
         <ul class="redis-tx">{tx}</ul>
         <p class="redis-stats">{redis_stats(&redis.stats)}</p>
+    }
+}
+
+/// Aerospike-style records: value, generation and the time each has left.
+#[component]
+fn AerospikePanel(records: AsView) -> impl IntoView {
+    let rows = records
+        .records
+        .into_iter()
+        .map(|r| {
+            let ttl = r
+                .ttl_ms
+                .map(|ms| redis_ttl(ms).trim().to_string())
+                .unwrap_or_default();
+            let key = r.key.clone();
+            view! {
+                <tr class="as-record" data-key=key>
+                    <td class="key">{r.key}</td>
+                    <td class="value">{r.value}</td>
+                    <td class="generation">{r.generation}</td>
+                    <td class="ttl">{ttl}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="as-records db-table">
+            <thead><tr><th>"key"</th><th>"value"</th><th>"generation"</th><th>"expiry"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }

@@ -260,6 +260,19 @@ fn print_panel(panel: &ServicePanel) {
             }
         }
         ServiceView::Redis(r) => print_redis(r),
+        ServiceView::Aerospike(a) => {
+            println!("  aerospike");
+            if a.records.is_empty() {
+                println!("    (no records)");
+            }
+            for r in &a.records {
+                let ttl = r.ttl_ms.map(redis_ttl).unwrap_or_default();
+                println!(
+                    "    {}  {}  (generation {}){ttl}",
+                    r.key, r.value, r.generation
+                );
+            }
+        }
     }
 }
 

@@ -89,6 +89,7 @@ fn on_disconnect(m: &Model) -> String {
         .map(|k| match k {
             Kind::Postgres => "PostgreSQL rolls back its open transaction and releases its locks",
             Kind::Redis => "Redis drops its MULTI queue, its watches and its subscriptions",
+            Kind::Aerospike => "Aerospike keeps every record (a record belongs to no connection)",
             #[cfg(test)]
             Kind::Timer => "the timer forgets its wait",
         })
@@ -128,7 +129,7 @@ fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
 fn woken_prefix(m: &Model, service: ServiceId) -> &'static str {
     match m.lesson().services.get(service) {
         Some(Kind::Postgres) => "(lock granted)",
-        Some(Kind::Redis) => "(reply)",
+        Some(Kind::Redis) | Some(Kind::Aerospike) => "(reply)",
         #[cfg(test)]
         Some(Kind::Timer) => "(woken)",
         None => "(woken)",

@@ -248,6 +248,7 @@ fn setup(
                     }
                 }
             }
+            Kind::Aerospike => out.push(Some(ServiceState::Aerospike(Default::default()))),
             Kind::Redis => match &raw.redis_setup {
                 None => out.push(Some(ServiceState::Redis(Default::default()))),
                 Some(setup) => match Redis::from_setup(setup.get_ref()) {

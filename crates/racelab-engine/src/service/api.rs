@@ -2,6 +2,7 @@
 //! [`Service`] trait every service implements. A leaf: it names each service's own types but
 //! never a service's behaviour, so services import it without importing each other.
 
+use super::aerospike::view::AsView;
 use super::postgres::reply;
 use super::postgres::sql::{Prepared, QueryResult, SqlError};
 use super::postgres::view::PgView;
@@ -57,6 +58,7 @@ pub struct LineError {
 pub enum Request {
     Sql(Prepared),
     Redis(Command),
+    Aerospike(Command),
     /// The test-only timer service: wait this many milliseconds.
     #[cfg(test)]
     Timer {
@@ -69,6 +71,7 @@ pub enum Request {
 pub enum Reply {
     Sql(Result<QueryResult, SqlError>),
     Redis(Resp),
+    Aerospike(AsReply),
     /// The client could not reach the service (or a request went to the wrong service: an
     /// engine bug, reported rather than panicking).
     ConnectionError(String),
@@ -84,6 +87,10 @@ impl Reply {
             Reply::Sql(Ok(_)) => None,
             Reply::Redis(Resp::Error(e)) => Some(e.clone()),
             Reply::Redis(_) => None,
+            Reply::Aerospike(AsReply::Error { code, message }) => {
+                Some(format!("{code}: {message}"))
+            }
+            Reply::Aerospike(_) => None,
             Reply::ConnectionError(m) => Some(m.clone()),
             #[cfg(test)]
             Reply::Timer(_) => None,
@@ -96,6 +103,7 @@ impl Reply {
         match self {
             Reply::Sql(Err(e)) => Some(e.code.clone()),
             Reply::Redis(Resp::Error(e)) => e.split_whitespace().next().map(String::from),
+            Reply::Aerospike(AsReply::Error { code, .. }) => Some(code.clone()),
             Reply::ConnectionError(_) => Some("connection".into()),
             _ => None,
         }
@@ -109,6 +117,7 @@ impl Reply {
                 .map(|i| items.get(i).map_or(Value::Null, Resp::value))
                 .collect()),
             Reply::Redis(r) => Ok(vec![r.value(); names.len()]),
+            Reply::Aerospike(r) => Ok((0..names.len()).map(|i| r.value(i)).collect()),
             Reply::Sql(Err(_)) | Reply::ConnectionError(_) => {
                 Err("an error reply has no values".into())
             }
@@ -123,9 +132,47 @@ impl Reply {
             Reply::Sql(Ok(r)) => reply::summarize(r),
             Reply::Sql(Err(e)) => e.to_string(),
             Reply::Redis(r) => r.render(),
+            Reply::Aerospike(r) => r.render(),
             Reply::ConnectionError(m) => format!("connection error: {m}"),
             #[cfg(test)]
             Reply::Timer(t) => format!("woke at {t} ms"),
+        }
+    }
+}
+
+/// What an Aerospike-style operation answered.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AsReply {
+    /// GET: the value (null when there is no record) and its generation (0: none).
+    Record { value: Value, generation: u32 },
+    /// PUT or CREATE: the record's new generation.
+    Written { generation: u32 },
+    /// DELETE: whether a record was removed.
+    Deleted(bool),
+    /// A result code (`GENERATION_ERROR`, `KEY_EXISTS_ERROR`, …) and what happened.
+    Error { code: String, message: String },
+}
+
+impl AsReply {
+    /// The i-th value `a, b = aerospike …` binds: GET gives value then generation.
+    pub fn value(&self, i: usize) -> Value {
+        match (self, i) {
+            (AsReply::Record { value, .. }, 0) => value.clone(),
+            (AsReply::Record { generation, .. }, _) => Value::Int(i64::from(*generation)),
+            (AsReply::Written { generation }, _) => Value::Int(i64::from(*generation)),
+            (AsReply::Deleted(b), _) => Value::Bool(*b),
+            (AsReply::Error { .. }, _) => Value::Null,
+        }
+    }
+
+    pub fn render(&self) -> String {
+        match self {
+            AsReply::Record { generation: 0, .. } => "no record".into(),
+            AsReply::Record { value, generation } => format!("{value} (generation {generation})"),
+            AsReply::Written { generation } => format!("written, generation {generation}"),
+            AsReply::Deleted(true) => "deleted".into(),
+            AsReply::Deleted(false) => "no record to delete".into(),
+            AsReply::Error { code, message } => format!("{code}: {message}"),
         }
     }
 }
@@ -237,6 +284,7 @@ pub fn independent(a: &[Touch], b: &[Touch]) -> bool {
 pub enum ServiceView {
     Postgres(PgView),
     Redis(RedisView),
+    Aerospike(AsView),
     #[cfg(test)]
     Timer(Vec<String>),
 }

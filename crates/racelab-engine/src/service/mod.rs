@@ -17,6 +17,7 @@
 //! Each service also owns the syntax of the script lines sent to it ([`Kind::claims`],
 //! [`Kind::parse`]). Adding a service: see "How to add a service" in ARCHITECTURE.md.
 
+pub mod aerospike;
 pub mod api;
 pub mod postgres;
 pub mod redis;
@@ -34,6 +35,7 @@ pub use api::{
 pub enum Kind {
     Postgres,
     Redis,
+    Aerospike,
     /// A service that only exists in the engine's own tests: calls wait until a deadline.
     #[cfg(test)]
     Timer,
@@ -44,6 +46,7 @@ impl Kind {
     pub const ALL: &'static [Kind] = &[
         Kind::Postgres,
         Kind::Redis,
+        Kind::Aerospike,
         #[cfg(test)]
         Kind::Timer,
     ];
@@ -53,6 +56,7 @@ impl Kind {
         match self {
             Kind::Postgres => "postgres",
             Kind::Redis => "redis",
+            Kind::Aerospike => "aerospike",
             #[cfg(test)]
             Kind::Timer => "timer",
         }
@@ -63,6 +67,7 @@ impl Kind {
         match self {
             Kind::Postgres => "PostgreSQL",
             Kind::Redis => "Redis",
+            Kind::Aerospike => "Aerospike",
             #[cfg(test)]
             Kind::Timer => "Timer",
         }
@@ -77,7 +82,7 @@ impl Kind {
     pub fn claims(self, line: &str) -> bool {
         match self {
             Kind::Postgres => postgres::claims(line),
-            Kind::Redis => false,
+            Kind::Redis | Kind::Aerospike => false,
             #[cfg(test)]
             Kind::Timer => false,
         }
@@ -88,6 +93,7 @@ impl Kind {
         match self {
             Kind::Postgres => postgres::parse(text),
             Kind::Redis => redis::parse(text),
+            Kind::Aerospike => aerospike::parse(text),
             #[cfg(test)]
             Kind::Timer => timer::parse(text),
         }
@@ -97,7 +103,7 @@ impl Kind {
     pub fn default_duration(self) -> u64 {
         match self {
             Kind::Postgres => 5,
-            Kind::Redis => 1,
+            Kind::Redis | Kind::Aerospike => 1,
             #[cfg(test)]
             Kind::Timer => 1,
         }
@@ -109,6 +115,7 @@ impl Kind {
 pub enum ServiceState {
     Postgres(postgres::Postgres),
     Redis(redis::Redis),
+    Aerospike(aerospike::Aerospike),
     #[cfg(test)]
     Timer(timer::Timer),
 }
@@ -118,6 +125,7 @@ macro_rules! dispatch {
         match $self {
             ServiceState::Postgres($s) => $body,
             ServiceState::Redis($s) => $body,
+            ServiceState::Aerospike($s) => $body,
             #[cfg(test)]
             ServiceState::Timer($s) => $body,
         }
@@ -129,6 +137,7 @@ impl ServiceState {
         match self {
             ServiceState::Postgres(_) => Kind::Postgres,
             ServiceState::Redis(_) => Kind::Redis,
+            ServiceState::Aerospike(_) => Kind::Aerospike,
             #[cfg(test)]
             ServiceState::Timer(_) => Kind::Timer,
         }

@@ -97,14 +97,21 @@ fn parts(word: &str, col: usize, params: &mut Vec<String>) -> Result<Vec<Part>, 
     Ok(out)
 }
 
-/// Compiles a Redis line (the text after `redis`).
-pub fn parse(text: &str) -> Result<Call, LineError> {
+/// Splits a line into words with `{name}` parts (no check of what the words say): the syntax
+/// Redis lines share with other key-value services.
+pub fn parse_words(text: &str) -> Result<(Command, Vec<String>), LineError> {
     let mut params = Vec::new();
     let mut words = Vec::new();
     for (col, w) in split(text)? {
         words.push(parts(&w, col, &mut params)?);
     }
-    let name = match words.first().map(|w| w.as_slice()) {
+    Ok((Command { words }, params))
+}
+
+/// Compiles a Redis line (the text after `redis`).
+pub fn parse(text: &str) -> Result<Call, LineError> {
+    let (cmd, params) = parse_words(text)?;
+    let name = match cmd.words.first().map(|w| w.as_slice()) {
         Some([Part::Lit(name)]) => name.to_ascii_lowercase(),
         _ => {
             return Err(LineError {
@@ -113,7 +120,8 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
             })
         }
     };
-    let shape: Vec<String> = words
+    let shape: Vec<String> = cmd
+        .words
         .iter()
         .map(|w| match w.as_slice() {
             [Part::Lit(s)] => s.clone(),
@@ -122,7 +130,7 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
         .collect();
     refuse_unmodelled(&name, &shape)?;
     Ok(Call {
-        request: Request::Redis(Command { words }),
+        request: Request::Redis(cmd),
         params,
         no_values: None,
     })
@@ -276,6 +284,15 @@ impl Service for Redis {
 
     fn next_deadline(&self) -> Option<u64> {
         self.store.next_deadline()
+    }
+
+    /// Keys named `lock:…` are locks (the lessons' convention for a cache lock).
+    fn locks_held(&self) -> usize {
+        self.store
+            .keys
+            .keys()
+            .filter(|k| k.starts_with("lock:"))
+            .count()
     }
 
     fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
