@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use racelab_engine::service::aerospike::view::AsView;
 use racelab_engine::service::postgres::view::PgView;
 use racelab_engine::service::redis::view::RedisView;
+use racelab_engine::service::zookeeper::view::ZkView;
 use racelab_engine::service::ServiceView;
 use racelab_engine::view::ServicePanel;
 use racelab_engine::words::{cell, lock_note, pending_note, redis_stats, redis_ttl};
@@ -19,6 +20,7 @@ pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl In
                     ServiceView::Postgres(pg) => view! { <PostgresView pg=pg/> }.into_any(),
                     ServiceView::Redis(r) => view! { <RedisPanel redis=r/> }.into_any(),
                     ServiceView::Aerospike(a) => view! { <AerospikePanel records=a/> }.into_any(),
+                    ServiceView::Zk(z) => view! { <ZkPanel zk=z/> }.into_any(),
                 };
                 let title = p.title.clone();
                 let health = p.health.clone();
@@ -139,5 +141,39 @@ fn AerospikePanel(records: AsView) -> impl IntoView {
             <thead><tr><th>"key"</th><th>"value"</th><th>"generation"</th><th>"expiry"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// The lock service: each lock's holder with its fencing token and the queue behind it; the
+/// sessions that are expiring or expired.
+#[component]
+fn ZkPanel(zk: ZkView) -> impl IntoView {
+    let locks = zk
+        .locks
+        .into_iter()
+        .map(|l| {
+            let path = l.path.clone();
+            view! {
+                <tr class="zk-lock" data-path=path>
+                    <td class="key">{l.path}</td>
+                    <td class="holder">{l.holder.unwrap_or_default()}</td>
+                    <td class="token">{l.token}</td>
+                    <td class="waiters">{l.waiters.join(", ")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let sessions = zk
+        .sessions
+        .into_iter()
+        .map(|s| view! { <li>{s}</li> })
+        .collect_view();
+    view! {
+        <table class="zk-locks db-table">
+            <thead><tr><th>"lock"</th><th>"holder"</th><th>"token"</th><th>"waiting"</th></tr></thead>
+            <tbody>{locks}</tbody>
+        </table>
+        <ul class="zk-sessions">{sessions}</ul>
+        <p class="zk-next">{format!("next fencing token: {}", zk.next_token)}</p>
     }
 }

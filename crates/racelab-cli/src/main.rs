@@ -260,6 +260,24 @@ fn print_panel(panel: &ServicePanel) {
             }
         }
         ServiceView::Redis(r) => print_redis(r),
+        ServiceView::Zk(z) => {
+            println!("  zookeeper (next fencing token {})", z.next_token);
+            for l in &z.locks {
+                let holder = l.holder.as_deref().unwrap_or("nobody");
+                let waiting = if l.waiters.is_empty() {
+                    String::new()
+                } else {
+                    format!(", waiting: {}", l.waiters.join(", "))
+                };
+                println!(
+                    "    {} held by {holder} (token {}){waiting}",
+                    l.path, l.token
+                );
+            }
+            for s in &z.sessions {
+                println!("    ({s})");
+            }
+        }
         ServiceView::Aerospike(a) => {
             println!("  aerospike");
             if a.records.is_empty() {

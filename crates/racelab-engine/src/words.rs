@@ -26,6 +26,15 @@ pub fn wait_text(m: &Model, wait: &Wait) -> String {
             "waits for row {key} of {table}, locked by {}",
             conn_name(m, *holder)
         ),
+        Wait::ZkLock {
+            path,
+            holder,
+            ahead,
+        } => format!(
+            "waits for lock {path}, held by {} (next after {})",
+            conn_name(m, *holder),
+            conn_name(m, Some(*ahead))
+        ),
         #[cfg(test)]
         Wait::Timer { until } => format!("waits for the timer at {until} ms"),
     }
@@ -38,6 +47,9 @@ fn waits_outcome(m: &Model, wait: &Wait) -> String {
             "waits: row {key} of {table} is locked by {}",
             conn_name(m, *holder)
         ),
+        Wait::ZkLock { path, holder, .. } => {
+            format!("waits: lock {path} is held by {}", conn_name(m, *holder))
+        }
         #[cfg(test)]
         Wait::Timer { until } => format!("waits until {until} ms"),
     }
@@ -90,6 +102,7 @@ fn on_disconnect(m: &Model) -> String {
             Kind::Postgres => "PostgreSQL rolls back its open transaction and releases its locks",
             Kind::Redis => "Redis drops its MULTI queue, its watches and its subscriptions",
             Kind::Aerospike => "Aerospike keeps every record (a record belongs to no connection)",
+            Kind::Zookeeper => "ZooKeeper hears no more heartbeats: the session expires after its timeout, and its lock nodes with it",
             #[cfg(test)]
             Kind::Timer => "the timer forgets its wait",
         })
@@ -130,6 +143,7 @@ fn woken_prefix(m: &Model, service: ServiceId) -> &'static str {
     match m.lesson().services.get(service) {
         Some(Kind::Postgres) => "(lock granted)",
         Some(Kind::Redis) | Some(Kind::Aerospike) => "(reply)",
+        Some(Kind::Zookeeper) => "(lock granted)",
         #[cfg(test)]
         Some(Kind::Timer) => "(woken)",
         None => "(woken)",

@@ -174,7 +174,9 @@ fn a_service_down_from_a_line_fails_its_calls_until_it_is_up_again() {
     let mut r = Run::new(l, 0, faults);
     r.run_to_end().unwrap();
     assert_eq!(var(&r, "x"), Some(Value::Text("fallback".into())));
-    assert!(matches!(&var(&r, "error"), Some(Value::Text(m)) if m == "Redis is down (connection refused)"));
+    assert!(
+        matches!(&var(&r, "error"), Some(Value::Text(m)) if m == "Redis is down (connection refused)")
+    );
     assert_eq!(var(&r, "y"), Some(Value::Text("PONG".into())));
     let t = trace(&r);
     assert!(t.iter().any(|l| l.starts_with("Redis DOWN")), "{t:?}");
@@ -195,5 +197,8 @@ fn a_slow_service_makes_every_call_longer() {
     assert_eq!(r.service_panels()[1].health, "slow (+50 ms)");
     let l = lesson_with("x = 1");
     let err = racelab_engine::fault::parse_spec(&l, "down=mongo@C:1").unwrap_err();
-    assert!(err.contains("no service named mongo (services: postgres, redis)"), "{err}");
+    assert!(
+        err.contains("no service named mongo (services: postgres, redis)"),
+        "{err}"
+    );
 }

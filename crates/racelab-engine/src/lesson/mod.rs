@@ -13,6 +13,7 @@ use crate::script::{self, ScriptRef};
 use crate::service::api::ServiceId;
 use crate::service::postgres::Postgres;
 use crate::service::redis::Redis;
+use crate::service::zookeeper::{Zk, DEFAULT_SESSION_TIMEOUT_MS};
 use crate::service::{Kind, ServiceState};
 use crate::value::Value;
 use raw::{RawLesson, RawVariant};
@@ -31,6 +32,8 @@ pub struct Timing {
     /// A call to each service (in the lesson's `services` order): the time until its effect
     /// happens. PostgreSQL's is `sql` in the file; BEGIN and COMMIT count as calls.
     pub calls: Vec<u64>,
+    /// How long the lock service keeps a silent client's session (`session_timeout`).
+    pub session_timeout: u64,
 }
 
 impl Timing {
@@ -119,7 +122,7 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
     let services = services(&raw, &src, &mut errors);
     let timing = timing(&raw, &src, &services, &mut errors);
     // Set the services up now, so that every later check sees their initial state.
-    let initial = setup(&raw, &src, &services, &mut errors);
+    let initial = setup(&raw, &src, (&services, &timing), &mut errors);
     let clients = clients(&raw, &src, &mut errors);
     let names: Vec<String> = clients.iter().map(|c| c.name.clone()).collect();
     let cx = property::Context {
@@ -197,6 +200,7 @@ fn timing(
     let mut t = Timing {
         compute: DEFAULT_COMPUTE_MS,
         calls: services.iter().map(|k| k.default_duration()).collect(),
+        session_timeout: DEFAULT_SESSION_TIMEOUT_MS,
     };
     for (key, ms) in &raw.timing {
         let name = key.get_ref().as_str();
@@ -205,6 +209,9 @@ fn timing(
             .position(|k| k.name() == name || (name == "sql" && *k == Kind::Postgres));
         match (name, service) {
             ("compute", _) => t.compute = *ms.get_ref(),
+            ("session_timeout", _) if services.contains(&Kind::Zookeeper) => {
+                t.session_timeout = *ms.get_ref()
+            }
             (_, Some(s)) => t.calls[s] = *ms.get_ref(),
             _ => {
                 let keys = ["compute", "sql"]
@@ -224,7 +231,7 @@ fn timing(
 fn setup(
     raw: &RawLesson,
     src: &Source,
-    services: &[Kind],
+    (services, timing): (&[Kind], &Timing),
     errors: &mut Vec<LessonError>,
 ) -> Vec<Option<ServiceState>> {
     let clients = raw.clients.len();
@@ -249,6 +256,7 @@ fn setup(
                 }
             }
             Kind::Aerospike => out.push(Some(ServiceState::Aerospike(Default::default()))),
+            Kind::Zookeeper => out.push(Some(ServiceState::Zk(Zk::new(timing.session_timeout)))),
             Kind::Redis => match &raw.redis_setup {
                 None => out.push(Some(ServiceState::Redis(Default::default()))),
                 Some(setup) => match Redis::from_setup(setup.get_ref()) {

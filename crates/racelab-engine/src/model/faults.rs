@@ -68,6 +68,9 @@ pub(crate) fn apply(
             let st = &mut w.clients[client];
             st.clock = t + ms;
             st.sleeping_until = Some(t + ms);
+            for s in 0..w.services.len() {
+                w.services[s].pause(s, client, t, t + ms);
+            }
             step::push(
                 events,
                 t,

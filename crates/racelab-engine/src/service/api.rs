@@ -9,6 +9,8 @@ use super::postgres::view::PgView;
 use super::redis::command::Command;
 use super::redis::resp::Resp;
 use super::redis::view::RedisView;
+use super::zookeeper::request::ZkRequest;
+use super::zookeeper::view::ZkView;
 use crate::value::Value;
 use std::fmt;
 
@@ -59,6 +61,7 @@ pub enum Request {
     Sql(Prepared),
     Redis(Command),
     Aerospike(Command),
+    Zk(ZkRequest),
     /// The test-only timer service: wait this many milliseconds.
     #[cfg(test)]
     Timer {
@@ -72,6 +75,7 @@ pub enum Reply {
     Sql(Result<QueryResult, SqlError>),
     Redis(Resp),
     Aerospike(AsReply),
+    Zk(ZkReply),
     /// The client could not reach the service (or a request went to the wrong service: an
     /// engine bug, reported rather than panicking).
     ConnectionError(String),
@@ -91,6 +95,8 @@ impl Reply {
                 Some(format!("{code}: {message}"))
             }
             Reply::Aerospike(_) => None,
+            Reply::Zk(ZkReply::Error { code, message }) => Some(format!("{code}: {message}")),
+            Reply::Zk(_) => None,
             Reply::ConnectionError(m) => Some(m.clone()),
             #[cfg(test)]
             Reply::Timer(_) => None,
@@ -104,6 +110,7 @@ impl Reply {
             Reply::Sql(Err(e)) => Some(e.code.clone()),
             Reply::Redis(Resp::Error(e)) => e.split_whitespace().next().map(String::from),
             Reply::Aerospike(AsReply::Error { code, .. }) => Some(code.clone()),
+            Reply::Zk(ZkReply::Error { code, .. }) => Some(code.clone()),
             Reply::ConnectionError(_) => Some("connection".into()),
             _ => None,
         }
@@ -118,6 +125,7 @@ impl Reply {
                 .collect()),
             Reply::Redis(r) => Ok(vec![r.value(); names.len()]),
             Reply::Aerospike(r) => Ok((0..names.len()).map(|i| r.value(i)).collect()),
+            Reply::Zk(r) => Ok(vec![r.value(); names.len()]),
             Reply::Sql(Err(_)) | Reply::ConnectionError(_) => {
                 Err("an error reply has no values".into())
             }
@@ -133,6 +141,7 @@ impl Reply {
             Reply::Sql(Err(e)) => e.to_string(),
             Reply::Redis(r) => r.render(),
             Reply::Aerospike(r) => r.render(),
+            Reply::Zk(r) => r.render(),
             Reply::ConnectionError(m) => format!("connection error: {m}"),
             #[cfg(test)]
             Reply::Timer(t) => format!("woke at {t} ms"),
@@ -177,6 +186,50 @@ impl AsReply {
     }
 }
 
+/// What the lock service answered.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ZkReply {
+    /// LOCK: the lock is the client's, with this fencing token.
+    Granted {
+        token: u64,
+    },
+    /// UNLOCK: the client's node is deleted.
+    Released,
+    /// HOLDS: whether the client's session holds the lock now.
+    Holds(bool),
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+impl ZkReply {
+    pub fn error(code: &str, message: &str) -> ZkReply {
+        ZkReply::Error {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// What `x = zk …` binds: the token, true/false, or null.
+    pub fn value(&self) -> Value {
+        match self {
+            ZkReply::Granted { token } => Value::Int(*token as i64),
+            ZkReply::Holds(b) => Value::Bool(*b),
+            ZkReply::Released | ZkReply::Error { .. } => Value::Null,
+        }
+    }
+
+    pub fn render(&self) -> String {
+        match self {
+            ZkReply::Granted { token } => format!("locked, fencing token {token}"),
+            ZkReply::Released => "unlocked".into(),
+            ZkReply::Holds(b) => b.to_string(),
+            ZkReply::Error { code, message } => format!("{code}: {message}"),
+        }
+    }
+}
+
 /// Why a call waits.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Wait {
@@ -187,6 +240,12 @@ pub enum Wait {
         key: String,
         /// The connection whose transaction holds the lock (None: a session of no client).
         holder: Option<ConnId>,
+    },
+    /// A lock of the lock service: its holder, and the node just ahead of the waiter's.
+    ZkLock {
+        path: String,
+        holder: Option<ConnId>,
+        ahead: ConnId,
     },
     #[cfg(test)]
     Timer { until: u64 },
@@ -285,6 +344,7 @@ pub enum ServiceView {
     Postgres(PgView),
     Redis(RedisView),
     Aerospike(AsView),
+    Zk(ZkView),
     #[cfg(test)]
     Timer(Vec<String>),
 }
@@ -307,6 +367,9 @@ pub trait Service: Clone + fmt::Debug + PartialEq + Eq + std::hash::Hash {
     fn next_deadline(&self) -> Option<u64> {
         None
     }
+    /// The client behind `conn` is paused (a sleep fault) from `from` to `until`: its process
+    /// does nothing, heartbeats included.
+    fn pause(&mut self, _id: ServiceId, _conn: ConnId, _from: u64, _until: u64) {}
     /// Acts at `now` (a deadline ≤ `now` was reached).
     fn fire(&mut self, _id: ServiceId, _now: u64) -> Fired {
         Fired::default()

@@ -23,6 +23,7 @@ pub mod postgres;
 pub mod redis;
 #[cfg(test)]
 pub mod timer;
+pub mod zookeeper;
 
 use crate::value::Value;
 pub use api::{
@@ -36,6 +37,7 @@ pub enum Kind {
     Postgres,
     Redis,
     Aerospike,
+    Zookeeper,
     /// A service that only exists in the engine's own tests: calls wait until a deadline.
     #[cfg(test)]
     Timer,
@@ -47,6 +49,7 @@ impl Kind {
         Kind::Postgres,
         Kind::Redis,
         Kind::Aerospike,
+        Kind::Zookeeper,
         #[cfg(test)]
         Kind::Timer,
     ];
@@ -57,6 +60,7 @@ impl Kind {
             Kind::Postgres => "postgres",
             Kind::Redis => "redis",
             Kind::Aerospike => "aerospike",
+            Kind::Zookeeper => "zk",
             #[cfg(test)]
             Kind::Timer => "timer",
         }
@@ -68,6 +72,7 @@ impl Kind {
             Kind::Postgres => "PostgreSQL",
             Kind::Redis => "Redis",
             Kind::Aerospike => "Aerospike",
+            Kind::Zookeeper => "ZooKeeper",
             #[cfg(test)]
             Kind::Timer => "Timer",
         }
@@ -82,7 +87,7 @@ impl Kind {
     pub fn claims(self, line: &str) -> bool {
         match self {
             Kind::Postgres => postgres::claims(line),
-            Kind::Redis | Kind::Aerospike => false,
+            Kind::Redis | Kind::Aerospike | Kind::Zookeeper => false,
             #[cfg(test)]
             Kind::Timer => false,
         }
@@ -94,6 +99,7 @@ impl Kind {
             Kind::Postgres => postgres::parse(text),
             Kind::Redis => redis::parse(text),
             Kind::Aerospike => aerospike::parse(text),
+            Kind::Zookeeper => zookeeper::parse(text),
             #[cfg(test)]
             Kind::Timer => timer::parse(text),
         }
@@ -103,7 +109,7 @@ impl Kind {
     pub fn default_duration(self) -> u64 {
         match self {
             Kind::Postgres => 5,
-            Kind::Redis | Kind::Aerospike => 1,
+            Kind::Redis | Kind::Aerospike | Kind::Zookeeper => 1,
             #[cfg(test)]
             Kind::Timer => 1,
         }
@@ -116,6 +122,7 @@ pub enum ServiceState {
     Postgres(postgres::Postgres),
     Redis(redis::Redis),
     Aerospike(aerospike::Aerospike),
+    Zk(zookeeper::Zk),
     #[cfg(test)]
     Timer(timer::Timer),
 }
@@ -126,6 +133,7 @@ macro_rules! dispatch {
             ServiceState::Postgres($s) => $body,
             ServiceState::Redis($s) => $body,
             ServiceState::Aerospike($s) => $body,
+            ServiceState::Zk($s) => $body,
             #[cfg(test)]
             ServiceState::Timer($s) => $body,
         }
@@ -138,6 +146,7 @@ impl ServiceState {
             ServiceState::Postgres(_) => Kind::Postgres,
             ServiceState::Redis(_) => Kind::Redis,
             ServiceState::Aerospike(_) => Kind::Aerospike,
+            ServiceState::Zk(_) => Kind::Zookeeper,
             #[cfg(test)]
             ServiceState::Timer(_) => Kind::Timer,
         }
@@ -174,6 +183,9 @@ impl ServiceState {
     }
     pub fn next_deadline(&self) -> Option<u64> {
         dispatch!(self, s => s.next_deadline())
+    }
+    pub fn pause(&mut self, id: ServiceId, conn: ConnId, from: u64, until: u64) {
+        dispatch!(self, s => s.pause(id, conn, from, until))
     }
     pub fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
         dispatch!(self, s => s.fire(id, now))
