@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use racelab_engine::service::aerospike::view::AsView;
+use racelab_engine::service::cassandra::view::CqlView;
 use racelab_engine::service::postgres::view::PgView;
 use racelab_engine::service::redis::view::RedisView;
 use racelab_engine::service::zookeeper::view::ZkView;
@@ -21,6 +22,7 @@ pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl In
                     ServiceView::Redis(r) => view! { <RedisPanel redis=r/> }.into_any(),
                     ServiceView::Aerospike(a) => view! { <AerospikePanel records=a/> }.into_any(),
                     ServiceView::Zk(z) => view! { <ZkPanel zk=z/> }.into_any(),
+                    ServiceView::Cql(c) => view! { <CqlPanel cql=c/> }.into_any(),
                 };
                 let title = p.title.clone();
                 let health = p.health.clone();
@@ -176,4 +178,40 @@ fn ZkPanel(zk: ZkView) -> impl IntoView {
         <ul class="zk-sessions">{sessions}</ul>
         <p class="zk-next">{format!("next fencing token: {}", zk.next_token)}</p>
     }
+}
+
+/// The Cassandra-like store: each table with its rows, by partition key.
+#[component]
+fn CqlPanel(cql: CqlView) -> impl IntoView {
+    cql.tables
+        .into_iter()
+        .map(|t| {
+            let head = t
+                .columns
+                .iter()
+                .map(|c| view! { <th>{c.clone()}</th> })
+                .collect_view();
+            let rows = t
+                .rows
+                .into_iter()
+                .map(|row| {
+                    let key = row.first().cloned().unwrap_or_default();
+                    let cells = t
+                        .columns
+                        .iter()
+                        .zip(row)
+                        .map(|(c, v)| view! { <td data-column=c.clone()>{v}</td> })
+                        .collect_view();
+                    view! { <tr class="cql-row" data-key=key>{cells}</tr> }
+                })
+                .collect_view();
+            view! {
+                <table class="cql-table db-table" data-table=t.name.clone()>
+                    <caption>{t.name.clone()}</caption>
+                    <thead><tr>{head}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+        })
+        .collect_view()
 }

@@ -278,6 +278,15 @@ fn print_panel(panel: &ServicePanel) {
                 println!("    ({s})");
             }
         }
+        ServiceView::Cql(c) => {
+            for t in &c.tables {
+                println!("  cassandra {}", t.name);
+                println!("    {}", t.columns.join("  "));
+                for row in &t.rows {
+                    println!("    {}", row.join("  "));
+                }
+            }
+        }
         ServiceView::Aerospike(a) => {
             println!("  aerospike");
             if a.records.is_empty() {

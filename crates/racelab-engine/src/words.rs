@@ -103,6 +103,7 @@ fn on_disconnect(m: &Model) -> String {
             Kind::Redis => "Redis drops its MULTI queue, its watches and its subscriptions",
             Kind::Aerospike => "Aerospike keeps every record (a record belongs to no connection)",
             Kind::Zookeeper => "ZooKeeper hears no more heartbeats: the session expires after its timeout, and its lock nodes with it",
+            Kind::Cassandra => "Cassandra keeps every row written (no transaction spans two statements)",
             #[cfg(test)]
             Kind::Timer => "the timer forgets its wait",
         })
@@ -142,7 +143,7 @@ fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
 fn woken_prefix(m: &Model, service: ServiceId) -> &'static str {
     match m.lesson().services.get(service) {
         Some(Kind::Postgres) => "(lock granted)",
-        Some(Kind::Redis) | Some(Kind::Aerospike) => "(reply)",
+        Some(Kind::Redis) | Some(Kind::Aerospike) | Some(Kind::Cassandra) => "(reply)",
         Some(Kind::Zookeeper) => "(lock granted)",
         #[cfg(test)]
         Some(Kind::Timer) => "(woken)",

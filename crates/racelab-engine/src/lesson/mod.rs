@@ -11,6 +11,7 @@ pub(crate) mod source;
 use crate::property::{self, Property};
 use crate::script::{self, ScriptRef};
 use crate::service::api::ServiceId;
+use crate::service::cassandra::Cassandra;
 use crate::service::postgres::Postgres;
 use crate::service::redis::Redis;
 use crate::service::zookeeper::{Zk, DEFAULT_SESSION_TIMEOUT_MS};
@@ -257,6 +258,17 @@ fn setup(
             }
             Kind::Aerospike => out.push(Some(ServiceState::Aerospike(Default::default()))),
             Kind::Zookeeper => out.push(Some(ServiceState::Zk(Zk::new(timing.session_timeout)))),
+            Kind::Cassandra => {
+                let text = raw.cassandra_setup.as_ref();
+                match Cassandra::from_setup(text.map_or("", |t| t.get_ref())) {
+                    Ok(c) => out.push(Some(ServiceState::Cassandra(c))),
+                    Err(e) => {
+                        let span = text.map_or(0..0, |t| t.span());
+                        errors.push(src.inside(&span, e.line, e.col, e.message));
+                        out.push(None);
+                    }
+                }
+            }
             Kind::Redis => match &raw.redis_setup {
                 None => out.push(Some(ServiceState::Redis(Default::default()))),
                 Some(setup) => match Redis::from_setup(setup.get_ref()) {
@@ -272,6 +284,12 @@ fn setup(
                 crate::service::timer::Timer::default(),
             ))),
         }
+    }
+    if let (Some(setup), false) = (&raw.cassandra_setup, services.contains(&Kind::Cassandra)) {
+        errors.push(src.err(
+            setup.span(),
+            "`cassandra_setup` sets Cassandra up, but the lesson does not use the cassandra service",
+        ));
     }
     if let (Some(setup), false) = (&raw.redis_setup, services.contains(&Kind::Redis)) {
         errors.push(src.err(

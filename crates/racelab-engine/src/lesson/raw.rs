@@ -20,6 +20,8 @@ pub(crate) struct RawLesson {
     pub setup: Option<Spanned<String>>,
     /// Redis commands run before any client, one per line.
     pub redis_setup: Option<Spanned<String>>,
+    /// CQL statements (CREATE TABLE, INSERT) run before any client, one per line.
+    pub cassandra_setup: Option<Spanned<String>>,
     pub scripts: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(rename = "client")]
     pub clients: Vec<RawClient>,

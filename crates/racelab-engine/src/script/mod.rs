@@ -446,7 +446,7 @@ impl<'a> Compiler<'a> {
             && !after.trim().is_empty()
             && !after.trim_start().starts_with('=')
         {
-            if let Some(id) = self.services.iter().position(|k| k.name() == word) {
+            if let Some(id) = self.services.iter().position(|k| k.prefix() == word) {
                 let start = at + text.len() - after.trim_start().len();
                 return Ok(Some((id, start)));
             }

@@ -3,6 +3,8 @@
 //! never a service's behaviour, so services import it without importing each other.
 
 use super::aerospike::view::AsView;
+use super::cassandra::cql::Cql;
+use super::cassandra::view::CqlView;
 use super::postgres::reply;
 use super::postgres::sql::{Prepared, QueryResult, SqlError};
 use super::postgres::view::PgView;
@@ -62,6 +64,7 @@ pub enum Request {
     Redis(Command),
     Aerospike(Command),
     Zk(ZkRequest),
+    Cql(Cql),
     /// The test-only timer service: wait this many milliseconds.
     #[cfg(test)]
     Timer {
@@ -76,6 +79,7 @@ pub enum Reply {
     Redis(Resp),
     Aerospike(AsReply),
     Zk(ZkReply),
+    Cql(CqlReply),
     /// The client could not reach the service (or a request went to the wrong service: an
     /// engine bug, reported rather than panicking).
     ConnectionError(String),
@@ -97,6 +101,8 @@ impl Reply {
             Reply::Aerospike(_) => None,
             Reply::Zk(ZkReply::Error { code, message }) => Some(format!("{code}: {message}")),
             Reply::Zk(_) => None,
+            Reply::Cql(CqlReply::Error { code, message }) => Some(format!("{code}: {message}")),
+            Reply::Cql(_) => None,
             Reply::ConnectionError(m) => Some(m.clone()),
             #[cfg(test)]
             Reply::Timer(_) => None,
@@ -111,6 +117,7 @@ impl Reply {
             Reply::Redis(Resp::Error(e)) => e.split_whitespace().next().map(String::from),
             Reply::Aerospike(AsReply::Error { code, .. }) => Some(code.clone()),
             Reply::Zk(ZkReply::Error { code, .. }) => Some(code.clone()),
+            Reply::Cql(CqlReply::Error { code, .. }) => Some(code.clone()),
             Reply::ConnectionError(_) => Some("connection".into()),
             _ => None,
         }
@@ -126,6 +133,7 @@ impl Reply {
             Reply::Redis(r) => Ok(vec![r.value(); names.len()]),
             Reply::Aerospike(r) => Ok((0..names.len()).map(|i| r.value(i)).collect()),
             Reply::Zk(r) => Ok(vec![r.value(); names.len()]),
+            Reply::Cql(r) => Ok((0..names.len()).map(|i| r.value(i)).collect()),
             Reply::Sql(Err(_)) | Reply::ConnectionError(_) => {
                 Err("an error reply has no values".into())
             }
@@ -142,6 +150,7 @@ impl Reply {
             Reply::Redis(r) => r.render(),
             Reply::Aerospike(r) => r.render(),
             Reply::Zk(r) => r.render(),
+            Reply::Cql(r) => r.render(),
             Reply::ConnectionError(m) => format!("connection error: {m}"),
             #[cfg(test)]
             Reply::Timer(t) => format!("woke at {t} ms"),
@@ -226,6 +235,54 @@ impl ZkReply {
             ZkReply::Released => "unlocked".into(),
             ZkReply::Holds(b) => b.to_string(),
             ZkReply::Error { code, message } => format!("{code}: {message}"),
+        }
+    }
+}
+
+/// What the Cassandra-like store answered.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CqlReply {
+    /// A lightweight transaction: `[applied]`, and when not applied the values it compared.
+    Applied {
+        applied: bool,
+        row: Vec<(String, Value)>,
+    },
+    /// SELECT: the row's selected columns, or no row.
+    Row(Option<Vec<(String, Value)>>),
+    /// A write without a condition.
+    Done,
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+impl CqlReply {
+    /// The i-th value a line binds: `[applied]` then the returned columns; a SELECT's columns.
+    pub fn value(&self, i: usize) -> Value {
+        match self {
+            CqlReply::Applied { applied, .. } if i == 0 => Value::Bool(*applied),
+            CqlReply::Applied { row, .. } => row.get(i - 1).map_or(Value::Null, |(_, v)| v.clone()),
+            CqlReply::Row(Some(row)) => row.get(i).map_or(Value::Null, |(_, v)| v.clone()),
+            _ => Value::Null,
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let cols = |row: &[(String, Value)]| {
+            row.iter()
+                .map(|(c, v)| format!("{c} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            CqlReply::Applied { applied: true, .. } => "[applied] true".into(),
+            CqlReply::Applied { row, .. } if row.is_empty() => "[applied] false".into(),
+            CqlReply::Applied { row, .. } => format!("[applied] false ({})", cols(row)),
+            CqlReply::Row(Some(row)) => cols(row),
+            CqlReply::Row(None) => "no row".into(),
+            CqlReply::Done => "done".into(),
+            CqlReply::Error { code, message } => format!("{code}: {message}"),
         }
     }
 }
@@ -345,6 +402,7 @@ pub enum ServiceView {
     Redis(RedisView),
     Aerospike(AsView),
     Zk(ZkView),
+    Cql(CqlView),
     #[cfg(test)]
     Timer(Vec<String>),
 }

@@ -19,6 +19,7 @@
 
 pub mod aerospike;
 pub mod api;
+pub mod cassandra;
 pub mod postgres;
 pub mod redis;
 #[cfg(test)]
@@ -38,6 +39,7 @@ pub enum Kind {
     Redis,
     Aerospike,
     Zookeeper,
+    Cassandra,
     /// A service that only exists in the engine's own tests: calls wait until a deadline.
     #[cfg(test)]
     Timer,
@@ -50,17 +52,27 @@ impl Kind {
         Kind::Redis,
         Kind::Aerospike,
         Kind::Zookeeper,
+        Kind::Cassandra,
         #[cfg(test)]
         Kind::Timer,
     ];
 
-    /// The name a lesson uses for it, and the prefix of a script line addressed to it.
+    /// The word a script line addressed to it starts with (`cql` for Cassandra, else its name).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Kind::Cassandra => "cql",
+            k => k.name(),
+        }
+    }
+
+    /// The name a lesson uses for it in `services`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Postgres => "postgres",
             Kind::Redis => "redis",
             Kind::Aerospike => "aerospike",
             Kind::Zookeeper => "zk",
+            Kind::Cassandra => "cassandra",
             #[cfg(test)]
             Kind::Timer => "timer",
         }
@@ -73,6 +85,7 @@ impl Kind {
             Kind::Redis => "Redis",
             Kind::Aerospike => "Aerospike",
             Kind::Zookeeper => "ZooKeeper",
+            Kind::Cassandra => "Cassandra",
             #[cfg(test)]
             Kind::Timer => "Timer",
         }
@@ -87,7 +100,7 @@ impl Kind {
     pub fn claims(self, line: &str) -> bool {
         match self {
             Kind::Postgres => postgres::claims(line),
-            Kind::Redis | Kind::Aerospike | Kind::Zookeeper => false,
+            Kind::Redis | Kind::Aerospike | Kind::Zookeeper | Kind::Cassandra => false,
             #[cfg(test)]
             Kind::Timer => false,
         }
@@ -100,6 +113,7 @@ impl Kind {
             Kind::Redis => redis::parse(text),
             Kind::Aerospike => aerospike::parse(text),
             Kind::Zookeeper => zookeeper::parse(text),
+            Kind::Cassandra => cassandra::parse(text),
             #[cfg(test)]
             Kind::Timer => timer::parse(text),
         }
@@ -110,6 +124,7 @@ impl Kind {
         match self {
             Kind::Postgres => 5,
             Kind::Redis | Kind::Aerospike | Kind::Zookeeper => 1,
+            Kind::Cassandra => 3,
             #[cfg(test)]
             Kind::Timer => 1,
         }
@@ -123,6 +138,7 @@ pub enum ServiceState {
     Redis(redis::Redis),
     Aerospike(aerospike::Aerospike),
     Zk(zookeeper::Zk),
+    Cassandra(cassandra::Cassandra),
     #[cfg(test)]
     Timer(timer::Timer),
 }
@@ -134,6 +150,7 @@ macro_rules! dispatch {
             ServiceState::Redis($s) => $body,
             ServiceState::Aerospike($s) => $body,
             ServiceState::Zk($s) => $body,
+            ServiceState::Cassandra($s) => $body,
             #[cfg(test)]
             ServiceState::Timer($s) => $body,
         }
@@ -147,6 +164,7 @@ impl ServiceState {
             ServiceState::Redis(_) => Kind::Redis,
             ServiceState::Aerospike(_) => Kind::Aerospike,
             ServiceState::Zk(_) => Kind::Zookeeper,
+            ServiceState::Cassandra(_) => Kind::Cassandra,
             #[cfg(test)]
             ServiceState::Timer(_) => Kind::Timer,
         }
