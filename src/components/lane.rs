@@ -24,6 +24,7 @@ pub fn Lane(
     });
     let service_fault = RwSignal::new(0usize);
     let step_label = format!("Step {name}");
+    let name_for_exit = name.clone();
     let lines = move || {
         let Some(cv) = view.get() else {
             return Vec::new();
@@ -55,7 +56,15 @@ pub fn Lane(
                     {step_label.clone()}
                 </button>
             </header>
-            <p class="lane-status" aria-live="polite">{move || view.get().map(|c| c.status_text).unwrap_or_default()}</p>
+            <p class="lane-status" aria-live="polite">
+                {move || view.get().map(|c| c.status_text).unwrap_or_default()}
+                {move || view.get().is_some_and(|c| c.can_exit_now).then(|| view! {
+                    <button class="exit-now" aria-label=format!("Kill {name_for_exit} while it waits")
+                        on:click=move |_| handle.act(|r| r.exit_now(client).map_err(|e| e.to_string()))>
+                        "exit now"
+                    </button>
+                })}
+            </p>
             <ol class="script">{lines}</ol>
             <div class="lane-foot">
                 <label>"sleep fault, ms "

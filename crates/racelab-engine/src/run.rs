@@ -165,6 +165,18 @@ impl Run {
         self.act(self.action_for(client))
     }
 
+    /// The client's process dies now — also while it waits for a lock or a reply (a fault the
+    /// fault plan cannot place, since a waiting client reaches no line).
+    pub fn exit_now(&mut self, client: usize) -> Result<(), StepError> {
+        if client >= self.world.clients.len() {
+            return Err(StepError::NoSuchClient(client));
+        }
+        self.act(Action::Fault {
+            client,
+            fault: Fault::Exit,
+        })
+    }
+
     /// Runs the next event. Returns the action taken, or None when the run is finished.
     pub fn next_event(&mut self) -> Result<Option<Action>, StepError> {
         match self.next_event_preview() {

@@ -82,6 +82,8 @@ pub struct ClientView {
     pub status_text: String,
     pub clock: u64,
     pub runnable: bool,
+    /// The client waits for a reply and can be killed while it waits ("exit now").
+    pub can_exit_now: bool,
     pub lines: Vec<LineView>,
     pub vars: Vec<(String, Value)>,
 }
@@ -182,6 +184,7 @@ pub fn client_view(m: &Model, w: &World, plan: &FaultPlan, client: usize) -> Opt
         status_text: words::status_text(m, w, client),
         clock: st.clock,
         runnable: m.is_runnable(w, client),
+        can_exit_now: status == ClientStatus::Blocked,
         lines,
         vars: st
             .vars

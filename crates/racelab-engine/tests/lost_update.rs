@@ -277,3 +277,28 @@ fn a_wrong_expectation_is_reported_at_its_place() {
         + 1;
     assert_eq!(problems[0].at.line, line);
 }
+
+#[test]
+fn a_client_killed_while_it_waits_still_has_its_statement_run_then_rolled_back() {
+    // T2 waits on T1's row lock (FOR UPDATE); T2's process dies while it waits. As in
+    // PostgreSQL 15, the backend notices only when the wait ends: T2's SELECT … FOR UPDATE runs
+    // after T1's COMMIT and then its transaction is rolled back; T1's debit stands alone.
+    let l = lesson();
+    let v = l.variant_index("for-update").unwrap();
+    let mut r = Run::new(l.clone(), v, FaultPlan::new());
+    for _ in 0..4 {
+        r.next_event().unwrap();
+    }
+    assert_eq!(r.client_view(1).unwrap().status, ClientStatus::Blocked);
+    assert!(r.client_view(1).unwrap().can_exit_now);
+    assert!(r.exit_now(1).is_ok());
+    assert_eq!(r.world().clients[1].status, Status::Crashed);
+    r.run_to_end().unwrap();
+    assert_eq!(balance(&r), Value::Int(300));
+    assert_eq!(
+        r.world().locks_held(),
+        0,
+        "the dead session's lock went with it"
+    );
+    assert!(r.exit_now(1).is_err(), "a dead client cannot die again");
+}

@@ -23,6 +23,7 @@ pub mod world;
 
 pub use world::{Action, ClientState, Model, Status, StepError, World, MAX_STEPS};
 
+use crate::fault::Fault;
 use crate::property::When;
 use crate::trace::Event;
 use crate::words;
@@ -103,7 +104,7 @@ impl Model {
         match *action {
             Action::Timer(s) => w.services.get(s)?.next_deadline().map(|d| d.max(w.now)),
             Action::Step(c) => self.is_runnable(w, c).then(|| step::step_time(self, w, c)),
-            Action::Fault { client, fault } => self.is_runnable(w, client).then(|| {
+            Action::Fault { client, fault } => self.can_fault(w, client, fault).then(|| {
                 if fault.takes_the_line_time() {
                     step::step_time(self, w, client)
                 } else {
@@ -145,7 +146,9 @@ impl Model {
                 step::step(self, w, c, events);
             }
             Action::Fault { client, fault } => {
-                self.check_runnable(w, client)?;
+                if !self.can_fault(w, client, fault) {
+                    self.check_runnable(w, client)?;
+                }
                 let t = self.effect_time(w, action).unwrap_or(w.now);
                 step::fire_due(self, w, t, events);
                 faults::apply(self, w, client, fault, events);
@@ -153,6 +156,17 @@ impl Model {
         }
         self.record_violations(w);
         Ok(())
+    }
+
+    /// Whether `fault` can hit `client` now: any fault a runnable client; an exit also a client
+    /// that waits for a reply (the process dies while it waits).
+    pub fn can_fault(&self, w: &World, client: usize, fault: Fault) -> bool {
+        self.is_runnable(w, client)
+            || (fault == Fault::Exit
+                && matches!(
+                    w.clients.get(client).map(|c| &c.status),
+                    Some(Status::Blocked { .. })
+                ))
     }
 
     fn check_runnable(&self, w: &World, client: usize) -> Result<(), StepError> {
