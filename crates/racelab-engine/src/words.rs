@@ -35,6 +35,7 @@ pub fn wait_text(m: &Model, wait: &Wait) -> String {
             conn_name(m, *holder),
             conn_name(m, Some(*ahead))
         ),
+        Wait::Message { channels } => format!("waits for a message on {channels}"),
         #[cfg(test)]
         Wait::Timer { until } => format!("waits for the timer at {until} ms"),
     }
@@ -50,6 +51,7 @@ fn waits_outcome(m: &Model, wait: &Wait) -> String {
         Wait::ZkLock { path, holder, .. } => {
             format!("waits: lock {path} is held by {}", conn_name(m, *holder))
         }
+        Wait::Message { channels } => format!("waits for a message on {channels}"),
         #[cfg(test)]
         Wait::Timer { until } => format!("waits until {until} ms"),
     }

@@ -298,6 +298,8 @@ pub enum Wait {
         /// The connection whose transaction holds the lock (None: a session of no client).
         holder: Option<ConnId>,
     },
+    /// A Redis subscriber's RECEIVE: a message on one of its channels.
+    Message { channels: String },
     /// A lock of the lock service: its holder, and the node just ahead of the waiter's.
     ZkLock {
         path: String,

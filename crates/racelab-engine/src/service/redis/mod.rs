@@ -14,16 +14,19 @@ pub mod view;
 
 use crate::service::api::{
     wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
-    Resource, Service, ServiceId, ServiceView, SetupError, Touch,
+    Resource, Service, ServiceId, ServiceView, SetupError, Touch, Wait, Wake,
 };
 use crate::value::Value;
 use command::{Command, Part};
 use resp::Resp;
+use std::collections::BTreeSet;
 use store::{Store, Val};
 use view::{render_hash, RedisKey, RedisView};
 
 /// The space every key lives in, for footprints.
 const KEYS: &str = "redis keys";
+/// Pub/sub channels, for footprints.
+const CHANNELS: &str = "redis channels";
 
 /// Splits a line into words (quotes group), each word into literal text and `{name}` parts.
 fn split(text: &str) -> Result<Vec<(usize, String)>, LineError> {
@@ -139,6 +142,12 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
 /// Refuses, when the lesson is checked, what the simulator would answer wrongly or not at all.
 fn refuse_unmodelled(name: &str, shape: &[String]) -> Result<(), LineError> {
     let refuse = |message: String| Err(LineError { col: 0, message });
+    if name == "receive" {
+        return match shape.len() {
+            1 => Ok(()),
+            _ => refuse("RECEIVE takes nothing: `msg = redis RECEIVE`".into()),
+        };
+    }
     match Store::lookup(shape) {
         Err(_) if !store::COMMANDS.iter().any(|(n, _)| *n == name) => {
             let modelled: Vec<&str> = store::COMMANDS.iter().map(|(n, _)| *n).collect();
@@ -152,9 +161,6 @@ fn refuse_unmodelled(name: &str, shape: &[String]) -> Result<(), LineError> {
         _ => {}
     }
     match name {
-        "subscribe" | "unsubscribe" => {
-            refuse("SUBSCRIBE in a script is not supported by the simulator yet".into())
-        }
         "eval" if !store::is_unlock_script(&shape[1]) => refuse(
             "EVAL of a script other than the compare-and-delete unlock script is not supported by the simulator"
                 .into(),
@@ -188,9 +194,14 @@ fn footprint(id: ServiceId, conn: ConnId, w: &[String]) -> Vec<Touch> {
     match name.as_str() {
         "del" | "exists" | "mget" | "watch" => out.extend(w[1..].iter().map(|k| key(k, mode))),
         "mset" => out.extend(w[1..].iter().step_by(2).map(|k| key(k, mode))),
-        "exec" | "publish" => out.push(Touch {
+        "exec" => out.push(Touch {
             service: id,
             resource: Resource::Space(KEYS.into()),
+            mode: Mode::Write,
+        }),
+        "publish" | "subscribe" | "unsubscribe" => out.push(Touch {
+            service: id,
+            resource: Resource::Space(CHANNELS.into()),
             mode: Mode::Write,
         }),
         "eval" => out.extend(w.get(3).map(|k| key(k, Mode::Write))),
@@ -204,6 +215,8 @@ fn footprint(id: ServiceId, conn: ConnId, w: &[String]) -> Vec<Touch> {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Redis {
     store: Store,
+    /// Connections blocked in RECEIVE, waiting for a message.
+    receiving: BTreeSet<ConnId>,
 }
 
 impl Redis {
@@ -240,7 +253,96 @@ impl Redis {
         }
         store.disconnect(usize::MAX);
         store.stats = Default::default();
-        Ok(Redis { store })
+        Ok(Redis {
+            store,
+            receiving: BTreeSet::new(),
+        })
+    }
+}
+
+/// A pushed message as RECEIVE gives it: the payload, then the channel.
+fn message(push: &Resp) -> Option<Resp> {
+    match push {
+        Resp::Array(items) => match items.as_slice() {
+            [Resp::Bulk(kind), channel, payload] if kind == "message" => {
+                Some(Resp::Array(vec![payload.clone(), channel.clone()]))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Redis {
+    /// The next message pushed to `conn` (subscription confirmations are skipped).
+    fn next_message(&mut self, conn: ConnId) -> Option<Resp> {
+        let inbox = &mut self.store.conns.get_mut(&conn)?.inbox;
+        while !inbox.is_empty() {
+            if let Some(m) = message(&inbox.remove(0)) {
+                return Some(m);
+            }
+        }
+        None
+    }
+
+    /// RECEIVE: the next message, or wait for one.
+    fn receive(&mut self, id: ServiceId, conn: ConnId) -> Exec {
+        let channels: Vec<String> = self
+            .store
+            .conns
+            .get(&conn)
+            .map(|c| c.channels.iter().cloned().collect())
+            .unwrap_or_default();
+        let touches = vec![Touch {
+            service: id,
+            resource: Resource::Space(CHANNELS.into()),
+            mode: Mode::Read,
+        }];
+        if channels.is_empty() {
+            let e = Resp::err("RECEIVE without a SUBSCRIBE first");
+            return Exec::Done(Done {
+                reply: Reply::Redis(e),
+                touches,
+                woken: Vec::new(),
+            });
+        }
+        match self.next_message(conn) {
+            Some(m) => Exec::Done(Done {
+                reply: Reply::Redis(m),
+                touches,
+                woken: Vec::new(),
+            }),
+            None => {
+                self.receiving.insert(conn);
+                Exec::Blocked {
+                    wait: Wait::Message {
+                        channels: channels.join(", "),
+                    },
+                    touches,
+                }
+            }
+        }
+    }
+
+    /// Hands published messages to the connections waiting in RECEIVE.
+    fn deliver(&mut self, id: ServiceId) -> Vec<Wake> {
+        let waiting: Vec<ConnId> = self.receiving.iter().copied().collect();
+        let mut woken = Vec::new();
+        for conn in waiting {
+            if let Some(m) = self.next_message(conn) {
+                self.receiving.remove(&conn);
+                woken.push(Wake {
+                    conn,
+                    reply: Reply::Redis(m),
+                    touches: vec![Touch {
+                        service: id,
+                        resource: Resource::Space(CHANNELS.into()),
+                        mode: Mode::Read,
+                    }],
+                });
+            }
+        }
+        woken
     }
 }
 
@@ -265,16 +367,23 @@ impl Service for Redis {
         };
         match cmd.words(params) {
             Err(e) => done(Reply::ConnectionError(e), Vec::new()),
+            Ok(words) if words[0].eq_ignore_ascii_case("receive") => self.receive(id, conn),
             Ok(words) => {
                 let touches = footprint(id, conn, &words);
                 let reply = self.store.exec(conn, &words, now);
-                done(Reply::Redis(reply), touches)
+                let woken = self.deliver(id);
+                Exec::Done(Done {
+                    reply: Reply::Redis(reply),
+                    touches,
+                    woken,
+                })
             }
         }
     }
 
     fn disconnect(&mut self, _: ServiceId, conn: ConnId, _: u64) -> Done {
         self.store.disconnect(conn);
+        self.receiving.remove(&conn);
         Done {
             reply: Reply::Redis(Resp::ok()),
             touches: Vec::new(),
