@@ -14,14 +14,7 @@ pub fn Lane(
 ) -> impl IntoView {
     let handle = RunHandle::use_context();
     let sleep_ms = RwSignal::new(60_000u64);
-    // The service fault the lane's "service" buttons place (index into `service_faults`).
-    let services: Vec<String> = handle.with_untracked(|r| {
-        r.lesson()
-            .services
-            .iter()
-            .map(|k| k.name().to_string())
-            .collect()
-    });
+    // The service fault the lane's "service" buttons place (see `service_fault`).
     let service_fault = RwSignal::new(0usize);
     let step_label = format!("Step {name}");
     let name_for_exit = name.clone();
@@ -66,33 +59,53 @@ pub fn Lane(
                 })}
             </p>
             <ol class="script">{lines}</ol>
-            <div class="lane-foot">
-                <label>"sleep fault, ms "
-                    <input class="sleep-ms" type="number" min="0" step="1000"
-                        prop:value=move || sleep_ms.get().to_string()
-                        on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).trim().parse::<u64>() {
-                                sleep_ms.set(v);
-                            }
-                        }/>
-                </label>
-                <label>"service fault "
-                    <select class="service-fault" on:change=move |ev| {
-                        if let Ok(i) = event_target_value(&ev).parse::<usize>() {
-                            service_fault.set(i);
-                        }
-                    }>
-                        {services.iter().enumerate().flat_map(|(s, name)| {
-                            ["down", "up", "slow"].into_iter().enumerate().map(move |(k, what)| {
-                                let i = s * 3 + k;
-                                view! { <option value=i.to_string()>{format!("{name} {what}")}</option> }
-                            })
-                        }).collect_view()}
-                    </select>
-                </label>
-                <div class="vars">{vars}</div>
-            </div>
+            <LaneFoot sleep_ms=sleep_ms service_fault=service_fault vars=vars/>
         </section>
+    }
+}
+
+/// The lane's fault settings (sleep length, which service fault) and the client's variables.
+#[component]
+fn LaneFoot(
+    sleep_ms: RwSignal<u64>,
+    service_fault: RwSignal<usize>,
+    vars: impl IntoView + 'static,
+) -> impl IntoView {
+    let handle = RunHandle::use_context();
+    let services: Vec<String> = handle.with_untracked(|r| {
+        r.lesson()
+            .services
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect()
+    });
+    view! {
+        <div class="lane-foot">
+            <label>"sleep fault, ms "
+                <input class="sleep-ms" type="number" min="0" step="1000"
+                    prop:value=move || sleep_ms.get().to_string()
+                    on:input=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).trim().parse::<u64>() {
+                            sleep_ms.set(v);
+                        }
+                    }/>
+            </label>
+            <label>"service fault "
+                <select class="service-fault" on:change=move |ev| {
+                    if let Ok(i) = event_target_value(&ev).parse::<usize>() {
+                        service_fault.set(i);
+                    }
+                }>
+                    {services.iter().enumerate().flat_map(|(s, name)| {
+                        ["down", "up", "slow"].into_iter().enumerate().map(move |(k, what)| {
+                            let i = s * 3 + k;
+                            view! { <option value=i.to_string()>{format!("{name} {what}")}</option> }
+                        })
+                    }).collect_view()}
+                </select>
+            </label>
+            <div class="vars">{vars}</div>
+        </div>
     }
 }
 

@@ -137,3 +137,47 @@ fn sql_without_the_postgres_service_says_what_is_missing() {
         "{all:?}"
     );
 }
+
+#[test]
+fn a_counter_assertion_reads_the_caches_counters() {
+    let text = r#"
+title = "Counters"
+services = ["redis"]
+redis_setup = '''
+SET a 1
+'''
+[scripts]
+s = '''
+x = redis GET a
+y = redis GET b
+z = redis GET c
+'''
+[[client]]
+name = "C"
+script = "s"
+
+[[assert]]
+id = "misses"
+says = "Two reads missed the cache"
+counter = "redis.misses"
+equals = 2
+
+[[assert]]
+id = "hits"
+says = "One read hit"
+counter = "redis.hits"
+equals = 2
+"#;
+    let mut r = Run::new(parse(text), 0, FaultPlan::new());
+    r.run_to_end().unwrap();
+    let v = verdicts(&r);
+    assert_eq!(v[0], (Verdict::Pass, "misses = 2".into()));
+    assert_eq!(v[1], (Verdict::Fail, "hits = 1, expected 2".into()));
+    let bad = text.replace("redis.hits", "redis.hats");
+    let errs = lesson::parse("c", "c.toml", &bad).expect_err("unknown counter");
+    assert!(
+        errs[0].message.contains("no counter \"redis.hats\""),
+        "{}",
+        errs[0]
+    );
+}

@@ -82,6 +82,7 @@ pub(crate) struct RawAssert {
     pub sql: Option<Spanned<String>>,
     pub redis: Option<Spanned<String>>,
     pub var: Option<Spanned<String>>,
+    pub counter: Option<Spanned<String>>,
     pub equals_sql: Option<Spanned<String>>,
     pub missing_ok: Option<bool>,
     pub equals: Option<RawValue>,

@@ -53,6 +53,19 @@ impl Check {
                 var,
                 expected,
             } => var_check(m, w, *client, var, expected, finished),
+            Check::Counter {
+                service,
+                name,
+                expected,
+            } => {
+                let got = w.services[*service].counter(name).unwrap_or(0);
+                let shown = format!("{name} = {got}");
+                match finished {
+                    false => (Verdict::Pending, format!("now {shown}")),
+                    true if same(&Value::Int(got as i64), expected) => (Verdict::Pass, shown),
+                    true => (Verdict::Fail, format!("{shown}, expected {expected}")),
+                }
+            }
             Check::FinishWithin { ms, clients } => finish_within(m, w, *ms, clients, finished),
             Check::NoLocksHeld => no_locks_held(m, w, finished),
         }

@@ -73,6 +73,13 @@ pub enum Check {
         var: String,
         expected: Expected,
     },
+    /// A service's counter at the end (`counter = "redis.misses"`), e.g. how many reads went to
+    /// the database.
+    Counter {
+        service: ServiceId,
+        name: String,
+        expected: Value,
+    },
     /// Every listed client (all when empty) finishes within `ms` of virtual time.
     FinishWithin { ms: u64, clients: Vec<usize> },
     /// No service holds a lock and no client waits forever.
@@ -95,7 +102,7 @@ pub(crate) struct Context<'a> {
     pub client_names: &'a [String],
 }
 
-const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis or var (each with equals or equals_sql), finish_within_ms, no_locks_held = true";
+const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis or var (each with equals or equals_sql), counter (with equals), finish_within_ms, no_locks_held = true";
 
 /// Compiling `[[assert]]` entries (the raw form lives in `lesson/raw.rs`).
 impl RawAssert {
@@ -105,6 +112,7 @@ impl RawAssert {
             self.sql.is_some(),
             self.redis.is_some(),
             self.var.is_some(),
+            self.counter.is_some(),
             self.finish_within_ms.is_some(),
             self.no_locks_held.is_some(),
         ];
@@ -118,6 +126,8 @@ impl RawAssert {
             self.query(Kind::Redis, text, cx, errors)?
         } else if let Some(var) = &self.var {
             self.var_check(var, cx, errors)?
+        } else if let Some(c) = &self.counter {
+            self.counter_check(c, cx, errors)?
         } else if let Some(ms) = self.finish_within_ms {
             let mut idx = Vec::new();
             for c in self.clients.iter().flatten() {
@@ -134,7 +144,10 @@ impl RawAssert {
             errors.push(src.err(self.id.span(), "`no_locks_held` can only be true"));
             return None;
         };
-        let compares = self.sql.is_some() || self.redis.is_some() || self.var.is_some();
+        let compares = self.sql.is_some()
+            || self.redis.is_some()
+            || self.var.is_some()
+            || self.counter.is_some();
         if (self.equals.is_some() || self.equals_sql.is_some()) && !compares {
             errors.push(src.err(
                 self.id.span(),
@@ -162,6 +175,44 @@ impl RawAssert {
                     format!("`at` is \"end\" or \"always\", not \"{other}\""),
                 ));
                 When::End
+            }
+        }
+    }
+
+    /// `counter = "redis.misses"` with `equals`.
+    fn counter_check(
+        &self,
+        c: &Spanned<String>,
+        cx: &Context,
+        errors: &mut Vec<LessonError>,
+    ) -> Option<Check> {
+        let Some(expected) = self.equals.clone() else {
+            errors.push(
+                cx.src
+                    .err(c.span(), "a counter assertion needs `equals = …`"),
+            );
+            return None;
+        };
+        let (svc, name) = c.get_ref().split_once('.').unwrap_or(("", ""));
+        let service = cx.services.iter().position(|k| k.name() == svc);
+        let known = service
+            .and_then(|s| cx.initial.get(s).cloned().flatten())
+            .and_then(|st| st.counter(name));
+        match (service, known) {
+            (Some(service), Some(_)) => Some(Check::Counter {
+                service,
+                name: name.to_string(),
+                expected: expected.into(),
+            }),
+            _ => {
+                errors.push(cx.src.err(
+                    c.span(),
+                    format!(
+                        "no counter \"{}\" (counters: redis.hits, redis.misses, redis.sets, redis.deletes, redis.expired)",
+                        c.get_ref()
+                    ),
+                ));
+                None
             }
         }
     }

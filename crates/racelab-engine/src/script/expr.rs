@@ -14,8 +14,9 @@ pub enum Expr {
     Var(String),
     /// `now()`: the client's virtual time in milliseconds.
     Now,
-    /// `int(x)`: text of digits as an integer (a cache gives back text); `str(x)`: as text.
-    Call(Func, Box<Expr>),
+    /// `int(x)`: text of digits as an integer (a cache gives back text); `str(x)`: as text;
+    /// `field(x, 'name')`: a field of a JSON object held as text.
+    Call(Func, Vec<Expr>),
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Bin(BinOp, Box<Expr>, Box<Expr>),
@@ -26,6 +27,8 @@ pub enum Expr {
 pub enum Func {
     Int,
     Str,
+    /// `field(x, name)`: a field of a JSON object held as text (a cached record).
+    Field,
 }
 
 impl Func {
@@ -33,6 +36,7 @@ impl Func {
         match self {
             Func::Int => "int",
             Func::Str => "str",
+            Func::Field => "field",
         }
     }
 }
@@ -80,7 +84,10 @@ impl fmt::Display for Expr {
             Expr::Lit(v) => write!(f, "{v}"),
             Expr::Var(name) => f.write_str(name),
             Expr::Now => f.write_str("now()"),
-            Expr::Call(func, arg) => write!(f, "{}({arg})", func.name()),
+            Expr::Call(func, args) => {
+                let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+                write!(f, "{}({})", func.name(), args.join(", "))
+            }
             Expr::Not(e) => write!(f, "not {e}"),
             Expr::Neg(e) => write!(f, "-{e}"),
             Expr::Bin(op, a, b) => write!(f, "{a} {} {b}", op.symbol()),
@@ -105,6 +112,7 @@ enum Tok {
     Op(&'static str),
     LParen,
     RParen,
+    Comma,
 }
 
 fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
@@ -167,6 +175,7 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
             b'%' => Tok::Op("%"),
             b'(' => Tok::LParen,
             b')' => Tok::RParen,
+            b',' => Tok::Comma,
             _ => {
                 let ch = src[i..].chars().next().unwrap_or('?');
                 return Err(ExprError {
@@ -357,27 +366,32 @@ impl Parser {
                         self.pos += 1;
                         return Ok(Expr::Now);
                     }
-                    let func = match lower.as_str() {
-                        "int" => Func::Int,
-                        "str" => Func::Str,
+                    let (func, arity) = match lower.as_str() {
+                        "int" => (Func::Int, 1),
+                        "str" => (Func::Str, 1),
+                        "field" => (Func::Field, 2),
                         _ => {
                             return Err(ExprError {
                                 col,
                                 message: format!(
-                                    "unknown function `{word}` (the script knows `now()`, `int(x)` and `str(x)`)"
+                                    "unknown function `{word}` (the script knows `now()`, `int(x)`, `str(x)` and `field(x, 'name')`)"
                                 ),
                             })
                         }
                     };
-                    let arg = self.or()?;
-                    if self.peek() != Some(&Tok::RParen) {
+                    let mut args = vec![self.or()?];
+                    while self.peek() == Some(&Tok::Comma) {
+                        self.pos += 1;
+                        args.push(self.or()?);
+                    }
+                    if self.peek() != Some(&Tok::RParen) || args.len() != arity {
                         return Err(ExprError {
                             col,
-                            message: format!("`{word}(` needs a closing `)`"),
+                            message: format!("`{word}` takes {arity} value(s) in parentheses"),
                         });
                     }
                     self.pos += 1;
-                    return Ok(Expr::Call(func, Box::new(arg)));
+                    return Ok(Expr::Call(func, args));
                 }
                 if RESERVED.contains(&lower.as_str()) {
                     return Err(ExprError {
@@ -394,6 +408,10 @@ impl Parser {
             Tok::RParen => Err(ExprError {
                 col,
                 message: "expected a value, found `)`".into(),
+            }),
+            Tok::Comma => Err(ExprError {
+                col,
+                message: "expected a value, found `,`".into(),
             }),
         }
     }
@@ -430,7 +448,13 @@ pub fn eval(e: &Expr, env: &Env) -> Result<Value, String> {
             .cloned()
             .ok_or_else(|| format!("variable `{name}` has no value yet")),
         Expr::Now => Ok(Value::Int(env.now as i64)),
-        Expr::Call(func, arg) => call(*func, eval(arg, env)?),
+        Expr::Call(func, args) => {
+            let vals = args
+                .iter()
+                .map(|a| eval(a, env))
+                .collect::<Result<Vec<_>, _>>()?;
+            call(*func, vals)
+        }
         Expr::Not(inner) => match eval(inner, env)? {
             Value::Bool(b) => Ok(Value::Bool(!b)),
             other => Err(format!("`not` needs true or false, got {other}")),
@@ -460,7 +484,19 @@ pub fn eval(e: &Expr, env: &Env) -> Result<Value, String> {
     }
 }
 
-fn call(func: Func, v: Value) -> Result<Value, String> {
+fn call(func: Func, mut vals: Vec<Value>) -> Result<Value, String> {
+    if func == Func::Field {
+        let name = vals.pop().unwrap_or(Value::Null);
+        let obj = vals.pop().unwrap_or(Value::Null);
+        return match (obj, name) {
+            (Value::Text(json), Value::Text(name)) => json_field(&json, &name),
+            (Value::Null, _) => Err("cannot compute field(null, …)".into()),
+            (other, _) => Err(format!(
+                "field() reads a JSON object held as text, not {other}"
+            )),
+        };
+    }
+    let v = vals.pop().unwrap_or(Value::Null);
     match (func, v) {
         (_, Value::Null) => Err(format!("cannot compute {}(null)", func.name())),
         (Func::Int, Value::Int(i)) => Ok(Value::Int(i)),
@@ -472,7 +508,68 @@ fn call(func: Func, v: Value) -> Result<Value, String> {
             .map_err(|_| format!("cannot convert '{s}' to an integer")),
         (Func::Str, Value::Text(s)) => Ok(Value::Text(s)),
         (Func::Str, other) => Ok(Value::Text(crate::words::cell(&other))),
+        (Func::Field, _) => Err("field() takes two values".into()),
     }
+}
+
+/// A field of a flat JSON object: `{"price": 9900, "name": "Phone", "sale": true}`. Strings,
+/// integers, booleans and null; nested objects and arrays are not supported.
+fn json_field(json: &str, name: &str) -> Result<Value, String> {
+    let body = json
+        .trim()
+        .strip_prefix('{')
+        .and_then(|b| b.strip_suffix('}'))
+        .ok_or_else(|| format!("'{json}' is not a JSON object"))?;
+    let mut rest = body.trim();
+    while !rest.is_empty() {
+        let (key, after) =
+            json_string(rest).ok_or_else(|| format!("cannot read '{json}' as JSON"))?;
+        let after = after
+            .trim_start()
+            .strip_prefix(':')
+            .ok_or_else(|| format!("cannot read '{json}' as JSON"))?
+            .trim_start();
+        let (value, after) = if after.starts_with('"') {
+            let (s, a) =
+                json_string(after).ok_or_else(|| format!("cannot read '{json}' as JSON"))?;
+            (Value::Text(s), a)
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            let raw = after[..end].trim();
+            let v = match raw {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                "null" => Value::Null,
+                n => Value::Int(n.parse::<i64>().map_err(|_| {
+                    format!("the JSON value {n} is not supported by the simulator (strings, integers, booleans, null)")
+                })?),
+            };
+            (v, &after[end..])
+        };
+        if key == name {
+            return Ok(value);
+        }
+        rest = after
+            .trim_start()
+            .strip_prefix(',')
+            .unwrap_or("")
+            .trim_start();
+    }
+    Err(format!("the JSON object has no field \"{name}\""))
+}
+
+/// A JSON string at the start of `s` (with `\"` and `\\` escapes) and what follows it.
+fn json_string(s: &str) -> Option<(String, &str)> {
+    let mut out = String::new();
+    let mut chars = s.strip_prefix('"')?.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &s[i + 2..])),
+            '\\' => out.push(chars.next()?.1),
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 fn truth(v: Value, e: &Expr, op: BinOp) -> Result<bool, String> {

@@ -689,7 +689,7 @@ fn visit_vars(e: &Expr, f: &mut impl FnMut(&str)) {
     match e {
         Expr::Var(name) => f(name),
         Expr::Lit(_) | Expr::Now => {}
-        Expr::Call(_, x) => visit_vars(x, f),
+        Expr::Call(_, args) => args.iter().for_each(|x| visit_vars(x, f)),
         Expr::Not(x) | Expr::Neg(x) | Expr::IsNull(x, _) => visit_vars(x, f),
         Expr::Bin(_, a, b) => {
             visit_vars(a, f);

@@ -438,6 +438,10 @@ pub trait Service: Clone + fmt::Debug + PartialEq + Eq + std::hash::Hash {
     fn check(&self, request: &Request) -> Result<(), CheckError>;
     /// A read-only request used by an assertion, on the service's current state.
     fn query(&self, request: &Request) -> Reply;
+    /// A counter the service keeps (Redis: `hits`, `misses`, `sets`, `deletes`, `expired`).
+    fn counter(&self, _name: &str) -> Option<u64> {
+        None
+    }
     /// Locks held now (row locks, cache locks, ...), for the "no locks held" property.
     fn locks_held(&self) -> usize {
         0

@@ -214,6 +214,9 @@ impl ServiceState {
     pub fn query(&self, request: &Request) -> Reply {
         dispatch!(self, s => s.query(request))
     }
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        dispatch!(self, s => s.counter(name))
+    }
     pub fn locks_held(&self) -> usize {
         dispatch!(self, s => s.locks_held())
     }

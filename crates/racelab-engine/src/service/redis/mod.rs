@@ -395,6 +395,18 @@ impl Service for Redis {
         self.store.next_deadline()
     }
 
+    fn counter(&self, name: &str) -> Option<u64> {
+        let s = &self.store.stats;
+        match name {
+            "hits" => Some(s.hits),
+            "misses" => Some(s.misses),
+            "sets" => Some(s.sets),
+            "deletes" => Some(s.deletes),
+            "expired" => Some(s.expired),
+            _ => None,
+        }
+    }
+
     /// Keys named `lock:…` are locks (the lessons' convention for a cache lock).
     fn locks_held(&self) -> usize {
         self.store
