@@ -15,9 +15,9 @@ pub enum Scope {
     /// Building and serving the app: wasm target, Trunk, wasm-bindgen, wasm-opt.
     Build,
     /// Everything in `Build`, plus rustfmt/clippy, wasm-bindgen-test-runner, Chromium,
-    /// ChromeDriver and the PostgreSQL 15 server.
+    /// ChromeDriver and the PostgreSQL 15 and Redis 7 servers.
     Test,
-    /// Only the PostgreSQL 15 server (`cargo xtask oracle`).
+    /// Only the PostgreSQL 15 and Redis 7 servers (`cargo xtask oracle`).
     Oracle,
 }
 
@@ -150,6 +150,60 @@ fn check_postgres() -> Status {
     }
 }
 
+/// The version in `redis-server --version` (`Redis server v=7.0.15 sha=00000000:0 …` → `7.0.15`).
+pub fn parse_redis_version(text: &str) -> Option<String> {
+    text.split_whitespace()
+        .find_map(|t| t.strip_prefix("v="))
+        .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+fn check_redis() -> Status {
+    let found = output(Command::new(versions::REDIS_SERVER_BIN).arg("--version"))
+        .and_then(|t| parse_redis_version(&t));
+    let ok = found
+        .as_deref()
+        .is_some_and(|v| major(v) == versions::REDIS_MAJOR);
+    Status {
+        name: "redis-server",
+        found,
+        ok,
+    }
+}
+
+/// Makes sure the Redis 7 server is installed (apt-get as root; otherwise stops with the command
+/// to run). Returns its description for the `tools:` line.
+pub fn ensure_redis() -> Result<String> {
+    let s = check_redis();
+    if s.ok {
+        return Ok(s.describe());
+    }
+    let packages = versions::REDIS_APT_PACKAGES.join(" ");
+    if !util::is_root() {
+        bail!(
+            "{} — install the Redis {} server with:\n    sudo apt-get install -y {packages}",
+            s.describe(),
+            versions::REDIS_MAJOR
+        );
+    }
+    println!("install: {} → apt-get install {packages}", s.describe());
+    run(cmd("apt-get").arg("update").arg("-qq"))?;
+    run(cmd("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "-qq"])
+        .args(versions::REDIS_APT_PACKAGES))?;
+    let s = check_redis();
+    if !s.ok {
+        bail!(
+            "apt-get did not produce Redis {} at {}: {}",
+            versions::REDIS_MAJOR,
+            versions::REDIS_SERVER_BIN,
+            s.describe()
+        );
+    }
+    Ok(s.describe())
+}
+
 /// Makes sure the PostgreSQL 15 server is installed (apt-get as root; otherwise stops with the
 /// command to run). Returns its description for the `tools:` line.
 pub fn ensure_postgres() -> Result<String> {
@@ -186,7 +240,7 @@ pub fn ensure_postgres() -> Result<String> {
 /// Reports what is missing without installing anything. Returns `true` when all is present.
 pub fn check(scope: Scope) -> bool {
     let all = if scope == Scope::Oracle {
-        vec![check_postgres()]
+        vec![check_postgres(), check_redis()]
     } else {
         check_tools(scope)
     };
@@ -214,6 +268,7 @@ fn check_tools(scope: Scope) -> Vec<Status> {
     if scope == Scope::Test {
         all.push(check_browser());
         all.push(check_postgres());
+        all.push(check_redis());
     }
     all
 }
@@ -221,7 +276,8 @@ fn check_tools(scope: Scope) -> Vec<Status> {
 /// Installs whatever `scope` needs and is missing; prints one line when nothing was needed.
 pub fn ensure(scope: Scope) -> Result<()> {
     if scope == Scope::Oracle {
-        println!("tools: {} (all present)", ensure_postgres()?);
+        let postgres = ensure_postgres()?;
+        println!("tools: {postgres}, {} (all present)", ensure_redis()?);
         return Ok(());
     }
     let mut present = Vec::new();
@@ -356,6 +412,7 @@ pub fn ensure(scope: Scope) -> Result<()> {
 
     if scope == Scope::Test {
         present.push(ensure_postgres()?);
+        present.push(ensure_redis()?);
     }
 
     println!("tools: {} (all present)", present.join(", "));
@@ -396,6 +453,19 @@ mod tests {
             Some("15.18")
         );
         assert_eq!(parse_version("no digits here"), None);
+    }
+
+    #[test]
+    fn parses_redis_server_versions() {
+        assert_eq!(
+            parse_redis_version(
+                "Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=ae4d7c971a948f0\n"
+            )
+            .as_deref(),
+            Some("7.0.15")
+        );
+        assert_eq!(parse_redis_version("Redis server sha=0 bits=64"), None);
+        assert_eq!(parse_redis_version("v=abc"), None);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! - `serve`   install what is missing, then `trunk serve` on http://127.0.0.1:8080
 //! - `test`    install, then fmt → clippy → native tests → pg-oracle → wasm → bundle → e2e
-//! - `oracle`  install PostgreSQL 15, then only the pg-oracle stage (simulator vs PostgreSQL)
+//! - `oracle`  install PostgreSQL 15 and Redis 7, then only the pg-oracle stage (simulators vs
+//!   PostgreSQL and Redis)
 //! - `e2e`     install, then release bundle → e2e only (`--dist DIR`: scenario only)
 //! - `install` install only (`install --check` only reports)
 //! - `browser-check` check Chromium/ChromeDriver/WebDriver plumbing on a trivial page
@@ -27,9 +28,9 @@ usage: cargo xtask <command>
 commands:
   serve [TRUNK ARGS]  install missing tools, then `trunk serve` (default 127.0.0.1:8080)
   test                install, then: fmt, clippy (native + wasm), native tests,
-                      pg-oracle (simulator vs PostgreSQL 15), wasm tests in headless
+                      pg-oracle (simulators vs PostgreSQL 15 and Redis 7), wasm tests in headless
                       Chromium, release bundle + sizes, e2e
-  oracle              install PostgreSQL 15, then only the pg-oracle stage
+  oracle              install PostgreSQL 15 and Redis 7, then only the pg-oracle stage
   e2e [--dist DIR]    install, then only: release bundle + sizes, e2e
                       (--dist DIR: only the e2e scenario, against DIR, no build)
   install [--check]   install missing tools only (--check: report, install nothing)
@@ -266,20 +267,23 @@ fn bundle_and_e2e(s: &mut Stages) -> Result<()> {
     )
 }
 
-/// The differential test of the simulated PostgreSQL against a real PostgreSQL 15 server.
+/// The differential test of the simulated PostgreSQL and Redis against real PostgreSQL 15 and
+/// Redis 7 servers.
 fn pg_oracle(s: &mut Stages) -> Result<()> {
     s.run(
         "pg-oracle",
-        "simulator vs PostgreSQL 15 on loopback (crates/racelab-oracle/scenarios)",
+        "simulators vs PostgreSQL 15 and Redis 7 on loopback (crates/racelab-oracle/{scenarios,redis})",
         oracle::run_stage,
     )
 }
 
 fn oracle() -> Result<()> {
     run_stages(&["install", "pg-oracle"], |s| {
-        s.run("install", "PostgreSQL 15 (xtask/src/versions.rs)", || {
-            install::ensure(Scope::Oracle)
-        })?;
+        s.run(
+            "install",
+            "PostgreSQL 15, Redis 7 (xtask/src/versions.rs)",
+            || install::ensure(Scope::Oracle),
+        )?;
         pg_oracle(s)
     })
 }

@@ -1,6 +1,11 @@
 //! `cargo xtask oracle` and the pg-oracle stage of `cargo xtask test`: a throw-away PostgreSQL 15
-//! cluster on a free loopback port, the differential test of the simulator against it
-//! (`crates/racelab-oracle`), and the server stopped again — also when something fails.
+//! cluster and a throw-away Redis 7 server on free loopback ports, the differential test of the
+//! simulators against them (`crates/racelab-oracle`: the PostgreSQL scenarios, then the Redis
+//! sequences), and both servers stopped again — also when something fails.
+//!
+//! Redis runs as a child process (`redis-server --port P --bind 127.0.0.1 --save '' --appendonly
+//! no --daemonize no`) with its own temporary `--dir` and log file, so that it writes nothing
+//! elsewhere and a system Redis on 6379, if the package started one, plays no part.
 //!
 //! The cluster lives in a fresh temporary directory (data, Unix socket, log). PostgreSQL refuses
 //! to run as root, so as root the directory is given to the `postgres` user and every server
@@ -11,16 +16,23 @@
 use crate::install;
 use crate::util::{self, cmd, run, Error, Result};
 use crate::versions;
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The scenarios the stage runs (relative to the repository root).
 const SCENARIOS: &str = "crates/racelab-oracle/scenarios";
 
-/// Ensures PostgreSQL 15, starts it, runs every scenario, stops it.
+/// The Redis sequences the stage runs (relative to the repository root).
+const SEQUENCES: &str = "crates/racelab-oracle/redis";
+
+/// Ensures PostgreSQL 15 and Redis 7, starts both, runs every scenario and every sequence, stops
+/// both. The Redis sequences run even when a PostgreSQL scenario failed.
 pub fn run_stage() -> Result<()> {
     install::ensure_postgres()?;
+    install::ensure_redis()?;
     let server = Server::start()?;
     println!(
         "postgres: {} on 127.0.0.1:{} ({})",
@@ -28,8 +40,15 @@ pub fn run_stage() -> Result<()> {
         server.port,
         server.dir.display()
     );
+    let redis = RedisServer::start()?;
+    println!(
+        "redis: {} on 127.0.0.1:{} ({})",
+        versions::REDIS_MAJOR,
+        redis.port,
+        redis.dir.display()
+    );
     let port = server.port.to_string();
-    let result = run(cmd("cargo").args([
+    let pg = run(cmd("cargo").args([
         "run",
         "-q",
         "-p",
@@ -39,11 +58,122 @@ pub fn run_stage() -> Result<()> {
         &port,
         SCENARIOS,
     ]));
-    if result.is_err() {
+    if pg.is_err() {
         server.print_log_tail();
     }
+    let redis_port = redis.port.to_string();
+    let rd = run(cmd("cargo").args([
+        "run",
+        "-q",
+        "-p",
+        "racelab-oracle",
+        "--",
+        "--redis-port",
+        &redis_port,
+        SEQUENCES,
+    ]));
+    if rd.is_err() {
+        redis.print_log_tail();
+    }
+    drop(redis);
     drop(server);
-    result
+    pg.and(rd)
+}
+
+/// A throw-away `redis-server` child process; dropping it kills the process and removes its
+/// directory.
+struct RedisServer {
+    dir: PathBuf,
+    port: u16,
+    child: Child,
+}
+
+impl RedisServer {
+    fn start() -> Result<RedisServer> {
+        let port = free_port()?;
+        let dir = std::env::temp_dir().join(format!("racelab-redis-{}-{port}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        let log = dir.join("redis.log");
+        let mut c = Command::new(versions::REDIS_SERVER_BIN);
+        c.arg("--port")
+            .arg(port.to_string())
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--daemonize", "no", "--loglevel", "warning"])
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--logfile")
+            .arg(&log)
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let shown = util::show(&c);
+        let child = c
+            .spawn()
+            .map_err(|e| Error(format!("could not start `{shown}`: {e}")))?;
+        let mut server = RedisServer { dir, port, child };
+        // From here on, Drop kills it. Wait until it answers PING.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                server.print_log_tail();
+                return Err(Error(format!("`{shown}` exited at start-up ({status})")));
+            }
+            if ping(port) {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                server.print_log_tail();
+                return Err(Error(format!(
+                    "redis-server did not answer PING on 127.0.0.1:{port} within 20 s"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn print_log_tail(&self) {
+        let log = self.dir.join("redis.log");
+        if let Ok(text) = std::fs::read_to_string(&log) {
+            let lines: Vec<&str> = text.lines().collect();
+            println!("--- last lines of {} ---", log.display());
+            for l in &lines[lines.len().saturating_sub(20)..] {
+                println!("{l}");
+            }
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        match self.child.try_wait() {
+            Ok(Some(status)) => println!("redis: had already exited ({status})"),
+            _ => {
+                let _ = self.child.kill();
+                match self.child.wait() {
+                    Ok(_) => println!("redis: stopped"),
+                    Err(e) => eprintln!("warning: could not stop redis-server: {e}"),
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether a Redis server answers `PING` with `+PONG` on 127.0.0.1:`port`.
+fn ping(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(500),
+    ) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 7];
+    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
 }
 
 /// A free TCP port on 127.0.0.1 (the kernel picks it; the listener is closed again at once).
@@ -197,5 +327,12 @@ mod tests {
     #[test]
     fn scenarios_directory_exists() {
         assert!(util::root().join(SCENARIOS).is_dir());
+        assert!(util::root().join(SEQUENCES).is_dir());
+    }
+
+    #[test]
+    fn nothing_listening_is_no_pong() {
+        let p = free_port().unwrap();
+        assert!(!ping(p));
     }
 }

@@ -33,6 +33,15 @@ pub const POSTGRES_MAJOR: &str = "15";
 pub const POSTGRES_BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
 pub const POSTGRES_APT_PACKAGES: &[&str] = &["postgresql"];
 
+/// The Redis major version the simulated Redis is held against (the Redis side of
+/// `cargo xtask oracle` / stage pg-oracle). Debian 12's `redis-server` package is Redis 7.0
+/// (7.0.15 when this was written); xtask runs [`REDIS_SERVER_BIN`] itself as a throw-away child
+/// process on a free loopback port (the package may also start a system service on 6379: it is
+/// neither used nor touched).
+pub const REDIS_MAJOR: &str = "7";
+pub const REDIS_SERVER_BIN: &str = "/usr/bin/redis-server";
+pub const REDIS_APT_PACKAGES: &[&str] = &["redis-server"];
+
 /// Where the browser binaries live once the Debian packages are installed.
 pub const CHROMIUM_BIN: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER_BIN: &str = "/usr/bin/chromedriver";

@@ -5,11 +5,20 @@
 //! message of errors and notices, the transaction status, and which blocked sessions each step
 //! let finish, with what result.
 //!
+//! The Redis side: every sequence in `redis/` runs on a real Redis 7 (through the std-only RESP2
+//! client in [`resp`]) and on the simulated store (`racelab_engine::service::redis::store`), and
+//! every reply is compared exactly ([`redis_seq`] describes the file format, [`redis_run`] the
+//! comparison).
+//!
 //! Run it with `cargo xtask oracle` (starts a throw-away server), or against a running server:
-//! `cargo run -p racelab-oracle -- --port PORT crates/racelab-oracle/scenarios`.
+//! `cargo run -p racelab-oracle -- --port PORT crates/racelab-oracle/scenarios`, and
+//! `cargo run -p racelab-oracle -- --redis-port PORT crates/racelab-oracle/redis`.
 
 pub mod outcome;
 pub mod pg;
+pub mod redis_run;
+pub mod redis_seq;
+pub mod resp;
 pub mod runner;
 pub mod scenario;
 pub mod sim;

@@ -1,6 +1,10 @@
 //! `racelab-oracle [--host H] [--port P] [--user U] [-v] PATH...`: runs the scenario files
 //! (directories: their `*.txt`, sorted) on PostgreSQL and on the simulator, prints one line per
 //! scenario and ends with `N passed, M failed`. Exits 1 when a scenario fails, 2 on bad usage.
+//!
+//! `racelab-oracle --redis-port P [--host H] [-v] PATH...`: the same for Redis sequence files
+//! (`redis/*.txt`) against a Redis server (it is FLUSHALLed before every sequence); ends with
+//! `redis: N sequences, M agree` and exits 1 on any disagreement.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -8,17 +12,24 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use racelab_oracle::pg::Server;
+use racelab_oracle::redis_run;
+use racelab_oracle::redis_seq::{self, Sequence};
+use racelab_oracle::resp::RedisConn;
 use racelab_oracle::runner::{self, Verdict};
 use racelab_oracle::scenario::{self, Scenario};
 
 const USAGE: &str =
     "usage: racelab-oracle [--host 127.0.0.1] [--port 5432] [--user postgres] [-v] PATH...
-  PATH: a scenario file or a directory of *.txt scenarios
+       racelab-oracle --redis-port PORT [--host 127.0.0.1] [-v] PATH...
+  PATH: a scenario file or a directory of *.txt scenarios (with --redis-port: Redis
+        sequences; the server is FLUSHALLed before each one)
   -v:   print both sides' outcome of every step";
 
 struct Args {
     host: IpAddr,
     port: u16,
+    /// `--redis-port`: run Redis sequences instead of PostgreSQL scenarios.
+    redis_port: Option<u16>,
     user: String,
     verbose: bool,
     paths: Vec<PathBuf>,
@@ -28,6 +39,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut a = Args {
         host: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 5432,
+        redis_port: None,
         user: "postgres".to_string(),
         verbose: false,
         paths: Vec::new(),
@@ -47,6 +59,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--port" => {
                 let v = value("--port")?;
                 a.port = v.parse().map_err(|_| format!("bad --port {v}"))?;
+            }
+            "--redis-port" => {
+                let v = value("--redis-port")?;
+                a.redis_port = Some(v.parse().map_err(|_| format!("bad --redis-port {v}"))?);
             }
             "--user" => a.user = value("--user")?,
             "-v" | "--verbose" => a.verbose = true,
@@ -108,6 +124,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(port) = args.redis_port {
+        return run_redis(SocketAddr::new(args.host, port), &files, args.verbose);
+    }
     let server = Server {
         addr: SocketAddr::new(args.host, args.port),
         user: args.user.clone(),
@@ -186,5 +205,83 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn load_sequence(path: &Path) -> Result<Sequence, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    redis_seq::parse(&name, &text)
+}
+
+/// The Redis mode: every sequence on the server and on the simulated store.
+fn run_redis(addr: SocketAddr, files: &[PathBuf], verbose: bool) -> ExitCode {
+    let mut admin = match RedisConn::connect(addr) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot connect to Redis at {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let version = match admin.cmd(&["INFO", "server"]) {
+        Ok(racelab_engine::service::redis::resp::Resp::Bulk(info)) => info
+            .lines()
+            .find_map(|l| l.strip_prefix("redis_version:"))
+            .unwrap_or("?")
+            .to_string(),
+        Ok(other) => format!("? (INFO: {})", redis_run::show(&other)),
+        Err(e) => {
+            eprintln!("error: Redis at {addr} does not answer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "oracle: {} sequence file(s) against Redis {version} at {addr}",
+        files.len()
+    );
+    let started = Instant::now();
+    let mut agree = 0;
+    for file in files {
+        let t = Instant::now();
+        let seq = match load_sequence(file) {
+            Ok(s) => s,
+            Err(e) => {
+                println!("FAIL   {}: {e}", file.display());
+                continue;
+            }
+        };
+        let result = redis_run::run(addr, &mut admin, &seq, verbose);
+        let ms = t.elapsed().as_millis();
+        match result {
+            Ok(diffs) if diffs.is_empty() => {
+                agree += 1;
+                println!("agree  {} — {} ({ms} ms)", seq.name, seq.title);
+            }
+            Ok(diffs) => {
+                println!("FAIL   {} — {} ({ms} ms)", seq.name, seq.title);
+                for d in diffs {
+                    println!("         {}", d.step);
+                    println!("           redis:     {}", d.real);
+                    println!("           simulator: {}", d.sim);
+                }
+            }
+            Err(e) => {
+                println!("FAIL   {} — {} ({ms} ms)", seq.name, seq.title);
+                println!("         {e}");
+            }
+        }
+    }
+    println!(
+        "oracle: Redis sequences ran in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("redis: {} sequences, {agree} agree", files.len());
+    if agree == files.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

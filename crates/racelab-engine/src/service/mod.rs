@@ -131,6 +131,48 @@ impl Kind {
     }
 }
 
+/// A service a lesson declares: its kind and the name its lines, timing, faults and panels use —
+/// the kind's name (`"redis"`), or a name of the author's for a second instance
+/// (`"sessions:redis"` in `services` declares a Redis named `sessions`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Decl {
+    pub name: String,
+    pub kind: Kind,
+}
+
+impl Decl {
+    pub fn new(kind: Kind) -> Decl {
+        Decl {
+            name: kind.name().to_string(),
+            kind,
+        }
+    }
+
+    /// Whether this is the kind's default instance (named after it).
+    pub fn is_default(&self) -> bool {
+        self.name == self.kind.name()
+    }
+
+    /// The word its script lines start with: the kind's prefix (`cql`) for the default
+    /// instance, the instance's name otherwise.
+    pub fn prefix(&self) -> &str {
+        if self.is_default() {
+            self.kind.prefix()
+        } else {
+            &self.name
+        }
+    }
+
+    /// The panel title: "Redis", or "Redis (sessions)" for a named instance.
+    pub fn title(&self) -> String {
+        if self.is_default() {
+            self.kind.title().to_string()
+        } else {
+            format!("{} ({})", self.kind.title(), self.name)
+        }
+    }
+}
+
 /// One service's state inside a world. Dispatches to the service's module.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ServiceState {

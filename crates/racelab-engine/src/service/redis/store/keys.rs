@@ -34,9 +34,6 @@ impl Store {
 
     /// EXPIRE / PEXPIRE key time [NX | XX | GT | LT].
     fn expire(&mut self, name: &str, w: &[String], now: u64) -> Resp {
-        let Some(n) = parse_int(&w[2]) else {
-            return Resp::not_integer();
-        };
         let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
         for opt in &w[3..] {
             match opt.to_ascii_lowercase().as_str() {
@@ -53,6 +50,10 @@ impl Store {
         if gt && lt {
             return Resp::err("GT and LT options at the same time are not compatible");
         }
+        // Redis reads the options before the number.
+        let Some(n) = parse_int(&w[2]) else {
+            return Resp::not_integer();
+        };
         let ms = if name == "expire" {
             n.checked_mul(1000)
         } else {

@@ -13,6 +13,7 @@ mod keys;
 mod strings;
 mod tx;
 
+pub use hashes::{Fields, LISTPACK_MAX_ENTRIES, LISTPACK_MAX_VALUE};
 pub use tx::{is_unlock_script, UNLOCK_SCRIPT};
 
 use super::resp::Resp;
@@ -24,7 +25,8 @@ pub type Conn = usize;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Val {
     Str(String),
-    Hash(BTreeMap<String, String>),
+    /// Fields in insertion order (they read as a sorted `BTreeMap` through `Deref`).
+    Hash(Fields),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -108,6 +110,264 @@ pub const COMMANDS: &[(&str, i32)] = &[
     ("ping", -1),
 ];
 
+/// Every command name Redis 7.0 knows (`COMMAND LIST`, subcommands left out): one of these
+/// that is not in [`COMMANDS`] is refused as not supported, anything else is an unknown command
+/// as Redis reports it.
+pub const REDIS7_COMMANDS: &[&str] = &[
+    "acl",
+    "append",
+    "asking",
+    "auth",
+    "bgrewriteaof",
+    "bgsave",
+    "bitcount",
+    "bitfield",
+    "bitfield_ro",
+    "bitop",
+    "bitpos",
+    "blmove",
+    "blmpop",
+    "blpop",
+    "brpop",
+    "brpoplpush",
+    "bzmpop",
+    "bzpopmax",
+    "bzpopmin",
+    "client",
+    "cluster",
+    "command",
+    "config",
+    "copy",
+    "dbsize",
+    "debug",
+    "decr",
+    "decrby",
+    "del",
+    "discard",
+    "dump",
+    "echo",
+    "eval",
+    "eval_ro",
+    "evalsha",
+    "evalsha_ro",
+    "exec",
+    "exists",
+    "expire",
+    "expireat",
+    "expiretime",
+    "failover",
+    "fcall",
+    "fcall_ro",
+    "flushall",
+    "flushdb",
+    "function",
+    "geoadd",
+    "geodist",
+    "geohash",
+    "geopos",
+    "georadius",
+    "georadius_ro",
+    "georadiusbymember",
+    "georadiusbymember_ro",
+    "geosearch",
+    "geosearchstore",
+    "get",
+    "getbit",
+    "getdel",
+    "getex",
+    "getrange",
+    "getset",
+    "hdel",
+    "hello",
+    "hexists",
+    "hget",
+    "hgetall",
+    "hincrby",
+    "hincrbyfloat",
+    "hkeys",
+    "hlen",
+    "hmget",
+    "hmset",
+    "hrandfield",
+    "hscan",
+    "hset",
+    "hsetnx",
+    "hstrlen",
+    "hvals",
+    "incr",
+    "incrby",
+    "incrbyfloat",
+    "info",
+    "keys",
+    "lastsave",
+    "latency",
+    "lcs",
+    "lindex",
+    "linsert",
+    "llen",
+    "lmove",
+    "lmpop",
+    "lolwut",
+    "lpop",
+    "lpos",
+    "lpush",
+    "lpushx",
+    "lrange",
+    "lrem",
+    "lset",
+    "ltrim",
+    "memory",
+    "mget",
+    "migrate",
+    "module",
+    "monitor",
+    "move",
+    "mset",
+    "msetnx",
+    "multi",
+    "object",
+    "persist",
+    "pexpire",
+    "pexpireat",
+    "pexpiretime",
+    "pfadd",
+    "pfcount",
+    "pfdebug",
+    "pfmerge",
+    "pfselftest",
+    "ping",
+    "psetex",
+    "psubscribe",
+    "psync",
+    "pttl",
+    "publish",
+    "pubsub",
+    "punsubscribe",
+    "quit",
+    "randomkey",
+    "readonly",
+    "readwrite",
+    "rename",
+    "renamenx",
+    "replconf",
+    "replicaof",
+    "reset",
+    "restore",
+    "restore-asking",
+    "role",
+    "rpop",
+    "rpoplpush",
+    "rpush",
+    "rpushx",
+    "sadd",
+    "save",
+    "scan",
+    "scard",
+    "script",
+    "sdiff",
+    "sdiffstore",
+    "select",
+    "set",
+    "setbit",
+    "setex",
+    "setnx",
+    "setrange",
+    "shutdown",
+    "sinter",
+    "sintercard",
+    "sinterstore",
+    "sismember",
+    "slaveof",
+    "slowlog",
+    "smembers",
+    "smismember",
+    "smove",
+    "sort",
+    "sort_ro",
+    "spop",
+    "spublish",
+    "srandmember",
+    "srem",
+    "sscan",
+    "ssubscribe",
+    "strlen",
+    "subscribe",
+    "substr",
+    "sunion",
+    "sunionstore",
+    "sunsubscribe",
+    "swapdb",
+    "sync",
+    "time",
+    "touch",
+    "ttl",
+    "type",
+    "unlink",
+    "unsubscribe",
+    "unwatch",
+    "wait",
+    "watch",
+    "xack",
+    "xadd",
+    "xautoclaim",
+    "xclaim",
+    "xdel",
+    "xgroup",
+    "xinfo",
+    "xlen",
+    "xpending",
+    "xrange",
+    "xread",
+    "xreadgroup",
+    "xrevrange",
+    "xsetid",
+    "xtrim",
+    "zadd",
+    "zcard",
+    "zcount",
+    "zdiff",
+    "zdiffstore",
+    "zincrby",
+    "zinter",
+    "zintercard",
+    "zinterstore",
+    "zlexcount",
+    "zmpop",
+    "zmscore",
+    "zpopmax",
+    "zpopmin",
+    "zrandmember",
+    "zrange",
+    "zrangebylex",
+    "zrangebyscore",
+    "zrangestore",
+    "zrank",
+    "zrem",
+    "zremrangebylex",
+    "zremrangebyrank",
+    "zremrangebyscore",
+    "zrevrange",
+    "zrevrangebylex",
+    "zrevrangebyscore",
+    "zrevrank",
+    "zscan",
+    "zscore",
+    "zunion",
+    "zunionstore",
+];
+
+/// Redis's limit on the command name and on the quoted arguments in "unknown command".
+const UNKNOWN_ECHO: usize = 128;
+
+/// The first `max` bytes of `s` (cut back to a character boundary).
+fn prefix(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Parses an integer as Redis does (`string2ll`): an optional `-`, no `+`, no spaces, no leading
 /// zeros, within 64 bits.
 pub fn parse_int(s: &str) -> Option<i64> {
@@ -131,11 +391,27 @@ impl Store {
     pub fn lookup(words: &[String]) -> Result<String, Resp> {
         let name = words[0].to_ascii_lowercase();
         let Some(&(_, arity)) = COMMANDS.iter().find(|(n, _)| *n == name) else {
-            let args: String = words[1..].iter().map(|a| format!("'{a}' ")).collect();
-            return Err(Resp::err(format!(
+            if REDIS7_COMMANDS.contains(&name.as_str()) {
+                return Err(Resp::err(format!(
+                    "the Redis command {} is not supported by the simulator",
+                    name.to_ascii_uppercase()
+                )));
+            }
+            // As Redis 7.0 words it: the name and the arguments quoted while the list is
+            // shorter than 128 bytes, each cut to what is left of them; no line breaks.
+            let mut args = String::new();
+            for a in &words[1..] {
+                if args.len() >= UNKNOWN_ECHO {
+                    break;
+                }
+                let room = UNKNOWN_ECHO - args.len();
+                args.push_str(&format!("'{}' ", prefix(a, room)));
+            }
+            let message = format!(
                 "unknown command '{}', with args beginning with: {args}",
-                words[0]
-            )));
+                prefix(&words[0], UNKNOWN_ECHO)
+            );
+            return Err(Resp::err(message.replace(['\r', '\n'], " ")));
         };
         let n = words.len() as i32;
         if (arity > 0 && n != arity) || (arity < 0 && n < -arity) {
@@ -154,25 +430,55 @@ impl Store {
         self.expire_due(now);
         let name = match Store::lookup(words) {
             Ok(name) => name,
-            Err(e) => {
-                if let Some(c) = self.conns.get_mut(&conn).filter(|c| c.multi.is_some()) {
-                    c.multi_failed = true;
-                }
-                return e;
-            }
+            Err(e) => return self.reject(conn, words, e),
         };
         let st = self.conns.entry(conn).or_default();
         if !st.channels.is_empty() && !matches!(name.as_str(), "subscribe" | "unsubscribe" | "ping")
         {
-            return Resp::err(format!(
+            let e = Resp::err(format!(
                 "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             ));
+            return self.reject(conn, words, e);
         }
         if st.multi.is_some() && !matches!(name.as_str(), "exec" | "discard" | "multi" | "watch") {
+            if matches!(name.as_str(), "subscribe" | "unsubscribe") {
+                // Redis would answer inside EXEC's array with one reply per channel.
+                st.multi_failed = true;
+                return Resp::err(format!(
+                    "{} inside MULTI is not supported by the simulator",
+                    name.to_ascii_uppercase()
+                ));
+            }
             st.multi.get_or_insert_with(Vec::new).push(words.to_vec());
             return Resp::Simple("QUEUED".into());
         }
         self.run(conn, &name, words, now)
+    }
+
+    /// A command Redis refuses before running it (unknown, wrong arity, not allowed while
+    /// subscribed): it marks a transaction as failed, and a refused EXEC discards the
+    /// transaction (and the watches) with `EXECABORT Transaction discarded because of: …`.
+    fn reject(&mut self, conn: Conn, words: &[String], e: Resp) -> Resp {
+        let st = self.conns.get_mut(&conn);
+        if words[0].eq_ignore_ascii_case("exec") {
+            if let Some(st) = st {
+                st.multi = None;
+                st.multi_failed = false;
+                st.watched.clear();
+                st.dirty = false;
+            }
+            let Resp::Error(message) = &e else {
+                return e;
+            };
+            let message = message.strip_prefix("ERR ").unwrap_or(message);
+            return Resp::Error(format!(
+                "EXECABORT Transaction discarded because of: {message}"
+            ));
+        }
+        if let Some(st) = st.filter(|c| c.multi.is_some()) {
+            st.multi_failed = true;
+        }
+        e
     }
 
     /// Runs a command that passed the arity check (also from EXEC).
@@ -288,14 +594,16 @@ impl Store {
                     .conns
                     .get(&conn)
                     .is_some_and(|c| !c.channels.is_empty());
+                if w.len() > 2 {
+                    return Resp::err("wrong number of arguments for 'ping' command");
+                }
                 match (subscribed, w.get(1)) {
                     (true, arg) => Resp::Array(vec![
                         Resp::Bulk("pong".into()),
                         Resp::Bulk(arg.cloned().unwrap_or_default()),
                     ]),
-                    (false, Some(arg)) if w.len() == 2 => Resp::Bulk(arg.clone()),
+                    (false, Some(arg)) => Resp::Bulk(arg.clone()),
                     (false, None) => Resp::Simple("PONG".into()),
-                    _ => Resp::err("wrong number of arguments for 'ping' command"),
                 }
             }
         }
@@ -305,6 +613,11 @@ impl Store {
     /// others follow it as pushes (the inbox).
     fn subscription(&mut self, conn: Conn, name: &str, w: &[String]) -> Resp {
         let st = self.conns.entry(conn).or_default();
+        if name == "unsubscribe" && w.len() == 1 && st.channels.len() > 1 {
+            return Resp::err(
+                "UNSUBSCRIBE without channel names while subscribed to several channels is not supported by the simulator (Redis answers in its hash-table order)",
+            );
+        }
         let channels: Vec<String> = if name == "unsubscribe" && w.len() == 1 {
             st.channels.iter().cloned().collect()
         } else {

@@ -29,26 +29,31 @@ fn expiry(unit: &str, arg: &str, now: u64, command: &str) -> Result<u64, Resp> {
         _ => Some(n),
     }
     .ok_or_else(|| Resp::err(format!("invalid expire time in '{command}' command")))?;
-    Ok(match unit {
-        "ex" | "px" => now.saturating_add(ms as u64),
-        _ => ms as u64,
-    })
+    match unit {
+        // Redis adds the clock in 64-bit signed arithmetic: past that it is an error.
+        "ex" | "px" => ms
+            .checked_add(now as i64)
+            .map(|t| t as u64)
+            .ok_or_else(|| Resp::err(format!("invalid expire time in '{command}' command"))),
+        _ => Ok(ms as u64),
+    }
 }
 
 fn set_opts(w: &[String], now: u64) -> Result<SetOpts, Resp> {
     let mut o = SetOpts::default();
     let mut i = 3;
-    let mut timed = false;
+    // The time option given, if any: the same one may come again (the last one counts), two
+    // different ones are a syntax error, as in Redis.
     let mut time: Option<(String, &String)> = None;
     while i < w.len() {
         let opt = w[i].to_ascii_lowercase();
+        let other_unit = time.as_ref().is_some_and(|(unit, _)| *unit != opt);
         match opt.as_str() {
             "nx" if !o.xx => o.nx = true,
             "xx" if !o.nx => o.xx = true,
             "get" => o.get = true,
-            "keepttl" if !timed => o.keep_ttl = true,
-            "ex" | "px" | "exat" | "pxat" if !timed && !o.keep_ttl && i + 1 < w.len() => {
-                timed = true;
+            "keepttl" if time.is_none() => o.keep_ttl = true,
+            "ex" | "px" | "exat" | "pxat" if !other_unit && !o.keep_ttl && i + 1 < w.len() => {
                 time = Some((opt, &w[i + 1]));
                 i += 1;
             }
