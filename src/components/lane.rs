@@ -72,13 +72,8 @@ fn LaneFoot(
     vars: impl IntoView + 'static,
 ) -> impl IntoView {
     let handle = RunHandle::use_context();
-    let services: Vec<String> = handle.with_untracked(|r| {
-        r.lesson()
-            .services
-            .iter()
-            .map(|k| k.name().to_string())
-            .collect()
-    });
+    let services: Vec<String> =
+        handle.with_untracked(|r| r.lesson().services.iter().map(|d| d.name.clone()).collect());
     view! {
         <div class="lane-foot">
             <label>"sleep fault, ms "

@@ -77,7 +77,7 @@ impl Fault {
     /// How the command line and share links write the kind: `exit`, `exit-after`, `error`,
     /// `sleep=MS`, `down=SERVICE`, `up=SERVICE`, `slow=SERVICE:MS`.
     pub fn spec(self, lesson: &Lesson) -> String {
-        let name = |s: ServiceId| lesson.services.get(s).map_or("?", |k| k.name());
+        let name = |s: ServiceId| lesson.services.get(s).map_or("?", |d| d.name.as_str());
         match self {
             Fault::Exit => "exit".into(),
             Fault::ExitAfter => "exit-after".into(),
@@ -134,9 +134,9 @@ fn parse_kind(lesson: &Lesson, kind: &str) -> Result<Fault, String> {
         lesson
             .services
             .iter()
-            .position(|k| k.name() == name)
+            .position(|d| d.name == name)
             .ok_or_else(|| {
-                let names: Vec<&str> = lesson.services.iter().map(|k| k.name()).collect();
+                let names: Vec<&str> = lesson.services.iter().map(|d| d.name.as_str()).collect();
                 format!("no service named {name} (services: {})", names.join(", "))
             })
     };

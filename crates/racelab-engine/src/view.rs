@@ -218,9 +218,10 @@ pub fn service_panels(m: &Model, w: &World) -> Vec<ServicePanel> {
     w.services
         .iter()
         .zip(&w.health)
-        .map(|(s, h)| ServicePanel {
-            name: s.kind().name().to_string(),
-            title: s.kind().title().to_string(),
+        .zip(&m.lesson().services)
+        .map(|((s, h), d)| ServicePanel {
+            name: d.name.clone(),
+            title: d.title(),
             health: words::health(*h),
             view: s.view(&name, w.now),
         })

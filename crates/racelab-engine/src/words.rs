@@ -100,7 +100,7 @@ fn on_disconnect(m: &Model) -> String {
         .lesson()
         .services
         .iter()
-        .map(|k| match k {
+        .map(|d| match d.kind {
             Kind::Postgres => "PostgreSQL rolls back its open transaction and releases its locks",
             Kind::Redis => "Redis drops its MULTI queue, its watches and its subscriptions",
             Kind::Aerospike => "Aerospike keeps every record (a record belongs to no connection)",
@@ -143,7 +143,7 @@ fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
 }
 
 fn woken_prefix(m: &Model, service: ServiceId) -> &'static str {
-    match m.lesson().services.get(service) {
+    match m.lesson().services.get(service).map(|d| d.kind) {
         Some(Kind::Postgres) => "(lock granted)",
         Some(Kind::Redis) | Some(Kind::Aerospike) | Some(Kind::Cassandra) => "(reply)",
         Some(Kind::Zookeeper) => "(lock granted)",
@@ -209,7 +209,7 @@ pub fn service_title(m: &Model, service: ServiceId) -> String {
     m.lesson()
         .services
         .get(service)
-        .map(|k| k.title().to_string())
+        .map(|d| d.title())
         .unwrap_or_else(|| format!("service {}", service + 1))
 }
 

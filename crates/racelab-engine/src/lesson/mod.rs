@@ -15,7 +15,7 @@ use crate::service::cassandra::Cassandra;
 use crate::service::postgres::Postgres;
 use crate::service::redis::Redis;
 use crate::service::zookeeper::{Zk, DEFAULT_SESSION_TIMEOUT_MS};
-use crate::service::{Kind, ServiceState};
+use crate::service::{Decl, Kind, ServiceState};
 use crate::value::Value;
 use raw::{RawLesson, RawVariant};
 use source::Source;
@@ -78,7 +78,7 @@ pub struct Lesson {
     pub intro: String,
     pub timing: Timing,
     /// The services clients talk to, in declaration order (a [`ServiceId`] indexes this).
-    pub services: Vec<Kind>,
+    pub services: Vec<Decl>,
     pub setup_sql: String,
     /// Each service after its setup, with one connection per client.
     pub initial: Vec<ServiceState>,
@@ -163,27 +163,50 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
     })
 }
 
-/// The declared services (`["postgres"]` when the lesson does not say).
-fn services(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec<Kind> {
+/// The declared services (`["postgres"]` when the lesson does not say): `"redis"`, or
+/// `"sessions:redis"` for a second instance named `sessions`.
+fn services(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec<Decl> {
     let Some(list) = &raw.services else {
-        return vec![Kind::Postgres];
+        return vec![Decl::new(Kind::Postgres)];
     };
-    let mut out = Vec::new();
-    for name in list.get_ref() {
-        match Kind::from_name(name.get_ref()) {
-            Some(k) if out.contains(&k) => errors.push(src.err(
-                name.span(),
-                format!("the service \"{}\" is listed twice", name.get_ref()),
-            )),
-            Some(k) => out.push(k),
-            None => errors.push(src.err(
-                name.span(),
+    let mut out: Vec<Decl> = Vec::new();
+    for entry in list.get_ref() {
+        let text = entry.get_ref().as_str();
+        let (name, kind_name) = text.split_once(':').unwrap_or((text, text));
+        let Some(kind) = Kind::from_name(kind_name) else {
+            errors.push(src.err(
+                entry.span(),
                 format!(
-                    "no service named \"{}\" (services: {})",
-                    name.get_ref(),
+                    "no service named \"{kind_name}\" (services: {})",
                     names(Kind::ALL.iter().map(|k| k.name()))
                 ),
-            )),
+            ));
+            continue;
+        };
+        let word = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !word {
+            errors.push(src.err(
+                entry.span(),
+                "a service's name is one word, like \"sessions:redis\"",
+            ));
+        } else if out.iter().any(|d| d.name == name) {
+            errors.push(src.err(
+                entry.span(),
+                format!("the service \"{name}\" is listed twice (name a second one: \"other:{kind_name}\")"),
+            ));
+        } else if kind == Kind::Postgres && out.iter().any(|d| d.kind == Kind::Postgres) {
+            errors.push(src.err(
+                entry.span(),
+                "a second PostgreSQL is not supported by the simulator",
+            ));
+        } else {
+            out.push(Decl {
+                name: name.to_string(),
+                kind,
+            });
         }
     }
     if list.get_ref().is_empty() {
@@ -195,29 +218,29 @@ fn services(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec
 fn timing(
     raw: &RawLesson,
     src: &Source,
-    services: &[Kind],
+    services: &[Decl],
     errors: &mut Vec<LessonError>,
 ) -> Timing {
     let mut t = Timing {
         compute: DEFAULT_COMPUTE_MS,
-        calls: services.iter().map(|k| k.default_duration()).collect(),
+        calls: services.iter().map(|d| d.kind.default_duration()).collect(),
         session_timeout: DEFAULT_SESSION_TIMEOUT_MS,
     };
     for (key, ms) in &raw.timing {
         let name = key.get_ref().as_str();
         let service = services
             .iter()
-            .position(|k| k.name() == name || (name == "sql" && *k == Kind::Postgres));
+            .position(|d| d.name == name || (name == "sql" && d.kind == Kind::Postgres));
         match (name, service) {
             ("compute", _) => t.compute = *ms.get_ref(),
-            ("session_timeout", _) if services.contains(&Kind::Zookeeper) => {
+            ("session_timeout", _) if has(services, Kind::Zookeeper) => {
                 t.session_timeout = *ms.get_ref()
             }
             (_, Some(s)) => t.calls[s] = *ms.get_ref(),
             _ => {
                 let keys = ["compute", "sql"]
                     .into_iter()
-                    .chain(services.iter().map(|k| k.name()));
+                    .chain(services.iter().map(|d| d.name.as_str()));
                 errors.push(src.err(
                     key.span(),
                     format!("unknown timing `{name}` (timing keys: {})", names(keys)),
@@ -232,13 +255,18 @@ fn timing(
 fn setup(
     raw: &RawLesson,
     src: &Source,
-    (services, timing): (&[Kind], &Timing),
+    (services, timing): (&[Decl], &Timing),
     errors: &mut Vec<LessonError>,
 ) -> Vec<Option<ServiceState>> {
     let clients = raw.clients.len();
     let mut out = Vec::new();
-    for kind in services {
-        match kind {
+    for (i, decl) in services.iter().enumerate() {
+        // The setup keys set up the first service of their kind; a second one starts empty.
+        if services.iter().position(|d| d.kind == decl.kind) != Some(i) {
+            out.push(empty(decl.kind, timing, clients));
+            continue;
+        }
+        match decl.kind {
             Kind::Postgres => {
                 let Some(setup) = &raw.setup else {
                     errors.push(src.err(
@@ -285,25 +313,42 @@ fn setup(
             ))),
         }
     }
-    if let (Some(setup), false) = (&raw.cassandra_setup, services.contains(&Kind::Cassandra)) {
+    if let (Some(setup), false) = (&raw.cassandra_setup, has(services, Kind::Cassandra)) {
         errors.push(src.err(
             setup.span(),
             "`cassandra_setup` sets Cassandra up, but the lesson does not use the cassandra service",
         ));
     }
-    if let (Some(setup), false) = (&raw.redis_setup, services.contains(&Kind::Redis)) {
+    if let (Some(setup), false) = (&raw.redis_setup, has(services, Kind::Redis)) {
         errors.push(src.err(
             setup.span(),
             "`redis_setup` sets Redis up, but the lesson does not use the redis service",
         ));
     }
-    if let (Some(setup), false) = (&raw.setup, services.contains(&Kind::Postgres)) {
+    if let (Some(setup), false) = (&raw.setup, has(services, Kind::Postgres)) {
         errors.push(src.err(
             setup.span(),
             "`setup` is PostgreSQL's setup SQL, but the lesson does not use the postgres service",
         ));
     }
     out
+}
+
+fn has(services: &[Decl], kind: Kind) -> bool {
+    services.iter().any(|d| d.kind == kind)
+}
+
+/// A service with nothing set up (a second instance of a kind).
+fn empty(kind: Kind, timing: &Timing, clients: usize) -> Option<ServiceState> {
+    Some(match kind {
+        Kind::Postgres => ServiceState::Postgres(Postgres::from_setup("", clients).ok()?),
+        Kind::Redis => ServiceState::Redis(Default::default()),
+        Kind::Aerospike => ServiceState::Aerospike(Default::default()),
+        Kind::Zookeeper => ServiceState::Zk(Zk::new(timing.session_timeout)),
+        Kind::Cassandra => ServiceState::Cassandra(Default::default()),
+        #[cfg(test)]
+        Kind::Timer => ServiceState::Timer(Default::default()),
+    })
 }
 
 fn clients(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec<ClientDef> {

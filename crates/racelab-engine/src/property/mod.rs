@@ -13,7 +13,7 @@ use crate::lesson::raw::RawAssert;
 use crate::lesson::source::{LessonError, Source};
 use crate::service::api::{Request, ServiceId};
 use crate::service::postgres::sql::{self, SqlError};
-use crate::service::{Kind, ServiceState};
+use crate::service::{Decl, Kind, ServiceState};
 use crate::value::Value;
 use toml::Spanned;
 
@@ -97,7 +97,7 @@ pub struct Property {
 /// What compiling an assertion needs from the rest of the lesson.
 pub(crate) struct Context<'a> {
     pub src: &'a Source<'a>,
-    pub services: &'a [Kind],
+    pub services: &'a [Decl],
     pub initial: &'a [Option<ServiceState>],
     pub client_names: &'a [String],
 }
@@ -194,7 +194,7 @@ impl RawAssert {
             return None;
         };
         let (svc, name) = c.get_ref().split_once('.').unwrap_or(("", ""));
-        let service = cx.services.iter().position(|k| k.name() == svc);
+        let service = cx.services.iter().position(|d| d.name == svc);
         let known = service
             .and_then(|s| cx.initial.get(s).cloned().flatten())
             .and_then(|st| st.counter(name));
@@ -307,7 +307,7 @@ fn prepare(
     errors: &mut Vec<LessonError>,
 ) -> Option<(ServiceId, Request)> {
     let src = cx.src;
-    let Some(service) = cx.services.iter().position(|k| *k == kind) else {
+    let Some(service) = cx.services.iter().position(|d| d.kind == kind) else {
         errors.push(src.err(
             text.span(),
             format!(

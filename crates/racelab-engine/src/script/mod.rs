@@ -34,7 +34,7 @@
 pub mod expr;
 
 use crate::service::api::{Call, ServiceId};
-use crate::service::Kind;
+use crate::service::{Decl, Kind};
 use expr::{parse_expr, Expr, ExprError, RESERVED};
 use std::fmt;
 use std::sync::Arc;
@@ -180,7 +180,7 @@ struct Line<'a> {
 
 /// Compiles a script. `known_vars` are variables set before the script starts (client inputs);
 /// `services` are the lesson's services, in order (a call's [`ServiceId`] indexes it).
-pub fn compile(src: &str, known_vars: &[String], services: &[Kind]) -> Result<Script, ScriptError> {
+pub fn compile(src: &str, known_vars: &[String], services: &[Decl]) -> Result<Script, ScriptError> {
     let lines: Vec<String> = src.lines().map(|l| l.trim_end().to_string()).collect();
     let mut code = Vec::new();
     for (i, raw) in lines.iter().enumerate() {
@@ -239,7 +239,7 @@ struct Compiler<'a> {
     ops: Vec<Op>,
     /// Variables that some earlier line assigns (a cheap check that catches typos).
     assigned: Vec<String>,
-    services: &'a [Kind],
+    services: &'a [Decl],
     handlers: Vec<Handler>,
     /// The `try:` blocks the current line is in: (handler, the op the block starts at), the
     /// innermost last; `in_except` marks lines inside an `except` block of the last one.
@@ -446,12 +446,12 @@ impl<'a> Compiler<'a> {
             && !after.trim().is_empty()
             && !after.trim_start().starts_with('=')
         {
-            if let Some(id) = self.services.iter().position(|k| k.prefix() == word) {
+            if let Some(id) = self.services.iter().position(|d| d.prefix() == word) {
                 let start = at + text.len() - after.trim_start().len();
                 return Ok(Some((id, start)));
             }
         }
-        if let Some(id) = self.services.iter().position(|k| k.claims(text)) {
+        if let Some(id) = self.services.iter().position(|d| d.kind.claims(text)) {
             return Ok(Some((id, at)));
         }
         match Kind::ALL.iter().find(|k| k.claims(text)) {
@@ -478,6 +478,7 @@ impl<'a> Compiler<'a> {
     ) -> Result<(), ScriptError> {
         let src = &line.text[at..];
         let call: Call = self.services[service]
+            .kind
             .parse(src)
             .map_err(|e| self.error(line, at + e.col, e.message))?;
         for p in &call.params {

@@ -1,14 +1,16 @@
 use super::*;
 use crate::service::postgres::extract_params;
 
-const PG: &[Kind] = &[Kind::Postgres];
+fn pg() -> Vec<crate::service::Decl> {
+    vec![crate::service::Decl::new(Kind::Postgres)]
+}
 
 fn ok(src: &str) -> Script {
-    compile(src, &[], PG).unwrap_or_else(|e| panic!("{e}"))
+    compile(src, &[], &pg()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn err(src: &str) -> ScriptError {
-    compile(src, &[], PG).expect_err("should not compile")
+    compile(src, &[], &pg()).expect_err("should not compile")
 }
 
 #[test]
@@ -162,6 +164,6 @@ fn binding_a_statement_without_rows_is_rejected() {
 
 #[test]
 fn known_vars_count_as_assigned() {
-    let s = compile("UPDATE t SET a = :amount\n", &["amount".to_string()], PG);
+    let s = compile("UPDATE t SET a = :amount\n", &["amount".to_string()], &pg());
     assert!(s.is_ok());
 }
