@@ -159,6 +159,10 @@ fn line_view(
                         on:click=move |_| place(Some(Fault::Error))>
                         "error"
                     </button>
+                    <button class="inject-timeout" aria-label=format!("Let the call on line {no} of {name} take effect but lose its reply")
+                        on:click=move |_| place(Some(Fault::Timeout))>
+                        "timeout"
+                    </button>
                 })}
             }
             .into_any()

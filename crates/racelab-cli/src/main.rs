@@ -28,6 +28,7 @@ usage:
       --schedule  clients to step first, in order; then next events until no client can run
       --inject    a fault at a script line: exit@T1:5 (before it), exit-after@T1:5 (after it
                   took effect), error@T1:4 (its call fails with a connection error),
+                  timeout@T1:4 (its call takes effect, its reply is lost),
                   sleep=60000@T1:3 (before it), down=redis@T1:3 / up=redis@T2:1 /
                   slow=redis:50@T1:2 (the service from when the client reaches that line);
                   repeatable

@@ -32,6 +32,10 @@ pub enum Fault {
     /// The line's call never reaches its service: the client gets a connection error instead
     /// (at the time the reply would have come), which its `try:` / `except connection:` meets.
     Error,
+    /// The line's call reaches its service and takes effect, but its reply is lost: the client
+    /// gets a timeout error (`error_code` `timeout`) — did the write happen? (seed 000's
+    /// "Cache?").
+    Timeout,
     /// From this moment (the client reaching the line) the service is down: every call to it
     /// fails with a connection error without reaching it, until an `Up`.
     Down(ServiceId),
@@ -56,6 +60,7 @@ impl Fault {
             Fault::Exit
             | Fault::Sleep(_)
             | Fault::Error
+            | Fault::Timeout
             | Fault::Down(_)
             | Fault::Up(_)
             | Fault::Slow(..) => Placement::Before,
@@ -66,12 +71,12 @@ impl Fault {
     /// Whether the fault takes the line's duration (the line runs, or its call fails when its
     /// reply would have come).
     pub fn takes_the_line_time(self) -> bool {
-        matches!(self, Fault::ExitAfter | Fault::Error)
+        matches!(self, Fault::ExitAfter | Fault::Error | Fault::Timeout)
     }
 
     /// Whether the fault only makes sense on a line that calls a service.
     pub fn needs_a_call(self) -> bool {
-        self == Fault::Error
+        matches!(self, Fault::Error | Fault::Timeout)
     }
 
     /// How the command line and share links write the kind: `exit`, `exit-after`, `error`,
@@ -82,6 +87,7 @@ impl Fault {
             Fault::Exit => "exit".into(),
             Fault::ExitAfter => "exit-after".into(),
             Fault::Error => "error".into(),
+            Fault::Timeout => "timeout".into(),
             Fault::Sleep(ms) => format!("sleep={ms}"),
             Fault::Down(s) => format!("down={}", name(s)),
             Fault::Up(s) => format!("up={}", name(s)),
@@ -107,7 +113,7 @@ pub type FaultPlan = BTreeMap<(usize, usize), Fault>;
 /// Parses a fault as the command line and share links write it: `exit@T1:5`,
 /// `exit-after@T1:4`, `sleep=60000@T2:3`.
 pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault), String> {
-    let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE, error@CLIENT:LINE, sleep=MS@CLIENT:LINE, down=SERVICE@CLIENT:LINE, up=SERVICE@CLIENT:LINE or slow=SERVICE:MS@CLIENT:LINE (e.g. exit@T1:5)";
+    let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE, error@CLIENT:LINE, timeout@CLIENT:LINE, sleep=MS@CLIENT:LINE, down=SERVICE@CLIENT:LINE, up=SERVICE@CLIENT:LINE or slow=SERVICE:MS@CLIENT:LINE (e.g. exit@T1:5)";
     let (kind, place) = spec
         .split_once('@')
         .ok_or_else(|| format!("`{spec}`: {usage}"))?;
@@ -149,6 +155,7 @@ fn parse_kind(lesson: &Lesson, kind: &str) -> Result<Fault, String> {
         None if kind == "exit" => Ok(Fault::Exit),
         None if kind == "exit-after" => Ok(Fault::ExitAfter),
         None if kind == "error" => Ok(Fault::Error),
+        None if kind == "timeout" => Ok(Fault::Timeout),
         Some(("sleep", v)) => Ok(Fault::Sleep(ms(v)?)),
         Some(("down", s)) => Ok(Fault::Down(service(s)?)),
         Some(("up", s)) => Ok(Fault::Up(service(s)?)),

@@ -90,6 +90,7 @@ pub fn fault_label(m: &Model, f: Fault) -> String {
         Fault::Exit => "exit".into(),
         Fault::ExitAfter => "exit after".into(),
         Fault::Error => "error".into(),
+        Fault::Timeout => "timeout".into(),
         Fault::Sleep(ms) => format!("sleep {ms} ms"),
     }
 }
@@ -128,6 +129,10 @@ fn fault_text(m: &Model, fault: Fault, time: u64) -> String {
         }
         Fault::Error => {
             "ERROR injected: the call never reaches its service; the client gets a connection error"
+                .to_string()
+        }
+        Fault::Timeout => {
+            "TIMEOUT injected: the call reaches its service and takes effect, but its reply is lost"
                 .to_string()
         }
         Fault::Down(s) => format!(

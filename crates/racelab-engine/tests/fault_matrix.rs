@@ -40,6 +40,7 @@ fn end(r: &Run) -> &'static str {
         {
             "connection error"
         }
+        Status::Failed { message } if message.starts_with("timeout") => "timed out",
         Status::Failed { .. } => "failed",
         Status::Blocked { .. } => "blocked",
         Status::Ready => "ready",
@@ -58,6 +59,7 @@ fn each_fault_kind_on_each_service() {
             ("exit@C:2", "crashed"),
             ("exit-after@C:2", "crashed"),
             ("error@C:2", "connection error"),
+            ("timeout@C:2", "timed out"),
             ("sleep=500@C:2", "done"),
             (&*format!("down={service}@C:2"), "connection error"),
             (&*format!("slow={service}:500@C:2"), "done"),

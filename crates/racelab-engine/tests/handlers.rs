@@ -202,3 +202,22 @@ fn a_slow_service_makes_every_call_longer() {
         "{err}"
     );
 }
+
+#[test]
+fn a_timeout_lets_the_call_take_effect_but_the_client_never_learns_it() {
+    // The INSERT lands at PostgreSQL; the client sees a timeout, retries, and meets its own row.
+    let mut faults = FaultPlan::new();
+    faults.insert((0, 2), Fault::Timeout);
+    let r = run(
+        "try:\n    INSERT INTO t VALUES (5)\n    x = 'inserted'\nexcept timeout:\n    retry 1\nexcept 23505:\n    x = 'already there'\nreturn x",
+        faults,
+    );
+    assert_eq!(var(&r, "x"), Some(Value::Text("already there".into())));
+    let t = trace(&r);
+    assert!(t.iter().any(|l| l.starts_with("TIMEOUT injected")), "{t:?}");
+    assert!(
+        t.iter()
+            .any(|l| l.contains("timeout (injected): no reply came")),
+        "{t:?}"
+    );
+}

@@ -25,6 +25,19 @@ pub(crate) fn apply(
             let t = w.clients[client].clock.max(w.now);
             crash(m, w, client, line, fault, t, events);
         }
+        Fault::Timeout => {
+            let t = step::step_time(m, w, client);
+            step::push(
+                events,
+                t,
+                client,
+                line,
+                EventKind::Fault { fault },
+                Vec::new(),
+            );
+            w.clients[client].lose_reply = true;
+            step::step(m, w, client, events);
+        }
         Fault::Error => {
             let t = step::step_time(m, w, client);
             step::push(

@@ -46,6 +46,7 @@ impl Model {
                     done_lines: BTreeSet::new(),
                     fired: BTreeSet::new(),
                     retries: BTreeMap::new(),
+                    lose_reply: false,
                     sleeping_until: None,
                     finished_at: None,
                 };

@@ -348,6 +348,14 @@ fn finish_call(
     let OpKind::Call { binds, catch, .. } = &op.kind else {
         return;
     };
+    let reply = if std::mem::take(&mut st.lose_reply) {
+        Reply::Timeout(format!(
+            "timeout (injected): no reply came; the call reached {} and may have taken effect",
+            m.lesson().services[service].title()
+        ))
+    } else {
+        reply
+    };
     if let Some(message) = reply.error() {
         let code = reply.code().unwrap_or_default();
         if let Some(pc) = script.catch(*catch, &code) {

@@ -48,6 +48,8 @@ pub struct ClientState {
     pub fired: BTreeSet<usize>,
     /// How many times each `retry` line (by line number) sent the client back.
     pub retries: BTreeMap<usize, u32>,
+    /// The reply to the client's call in progress will be lost (a timeout fault).
+    pub lose_reply: bool,
     pub sleeping_until: Option<u64>,
     pub finished_at: Option<u64>,
 }

@@ -80,6 +80,8 @@ pub enum Reply {
     Aerospike(AsReply),
     Zk(ZkReply),
     Cql(CqlReply),
+    /// The call reached the service but no reply came in time (a timeout fault).
+    Timeout(String),
     /// The client could not reach the service (or a request went to the wrong service: an
     /// engine bug, reported rather than panicking).
     ConnectionError(String),
@@ -103,7 +105,7 @@ impl Reply {
             Reply::Zk(_) => None,
             Reply::Cql(CqlReply::Error { code, message }) => Some(format!("{code}: {message}")),
             Reply::Cql(_) => None,
-            Reply::ConnectionError(m) => Some(m.clone()),
+            Reply::ConnectionError(m) | Reply::Timeout(m) => Some(m.clone()),
             #[cfg(test)]
             Reply::Timer(_) => None,
         }
@@ -119,6 +121,7 @@ impl Reply {
             Reply::Zk(ZkReply::Error { code, .. }) => Some(code.clone()),
             Reply::Cql(CqlReply::Error { code, .. }) => Some(code.clone()),
             Reply::ConnectionError(_) => Some("connection".into()),
+            Reply::Timeout(_) => Some("timeout".into()),
             _ => None,
         }
     }
@@ -134,7 +137,7 @@ impl Reply {
             Reply::Aerospike(r) => Ok((0..names.len()).map(|i| r.value(i)).collect()),
             Reply::Zk(r) => Ok(vec![r.value(); names.len()]),
             Reply::Cql(r) => Ok((0..names.len()).map(|i| r.value(i)).collect()),
-            Reply::Sql(Err(_)) | Reply::ConnectionError(_) => {
+            Reply::Sql(Err(_)) | Reply::ConnectionError(_) | Reply::Timeout(_) => {
                 Err("an error reply has no values".into())
             }
             #[cfg(test)]
@@ -152,6 +155,7 @@ impl Reply {
             Reply::Zk(r) => r.render(),
             Reply::Cql(r) => r.render(),
             Reply::ConnectionError(m) => format!("connection error: {m}"),
+            Reply::Timeout(m) => m.clone(),
             #[cfg(test)]
             Reply::Timer(t) => format!("woke at {t} ms"),
         }

@@ -4,7 +4,7 @@
 
 use crate::value::Value;
 use sqlparser::ast;
-use sqlparser::dialect::GenericDialect;
+use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 /// A value in a statement: written in it, or a script variable (`:name`, parameter n).
@@ -96,7 +96,7 @@ pub fn parse(text: &str) -> R<(Cql, Vec<String>)> {
     }
     let (sql, params) = crate::service::postgres::extract_params(text.trim());
     let (body, cond) = split_if(&sql);
-    let mut stmts = Parser::parse_sql(&GenericDialect {}, body).map_err(|e| {
+    let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, body).map_err(|e| {
         format!(
             "CQL syntax error: {}",
             e.to_string().trim_start_matches("sql parser error: ")
@@ -129,7 +129,7 @@ fn condition(cond: Option<&str>) -> R<Cond> {
         "EXISTS" => return Ok(Cond::Exists),
         _ => {}
     }
-    let e = Parser::new(&GenericDialect {})
+    let e = Parser::new(&PostgreSqlDialect {})
         .try_with_sql(c)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| format!("CQL syntax error in the IF condition: {e}"))?;
