@@ -5,7 +5,7 @@ use super::world::{Model, Status, World};
 use crate::fault::Fault;
 use crate::trace::{Event, EventKind};
 
-/// Applies `fault` to a runnable `client`.
+/// Applies `fault` to `client` (runnable, or waiting for an exit).
 pub(crate) fn apply(
     m: &Model,
     w: &mut World,
@@ -15,50 +15,40 @@ pub(crate) fn apply(
 ) {
     let line = m.script(client).ops[w.clients[client].pc].line;
     w.clients[client].fired.insert(line);
+    // When the fault happens: when the line's reply would come, or at once.
+    let t = if fault.takes_the_line_time() {
+        step::step_time(m, w, client)
+    } else {
+        w.clients[client].clock.max(w.now)
+    };
+    let announce = |events: &mut Vec<Event>| {
+        step::push(
+            events,
+            t,
+            client,
+            line,
+            EventKind::Fault { fault },
+            Vec::new(),
+        )
+    };
     match fault {
-        Fault::Exit => {
-            let t = w.clients[client].clock.max(w.now);
-            crash(m, w, client, line, fault, t, events);
-        }
+        Fault::Exit => crash(m, w, client, line, fault, t, events),
         Fault::ExitAfter => {
             step::step(m, w, client, events);
             let t = w.clients[client].clock.max(w.now);
             crash(m, w, client, line, fault, t, events);
         }
         Fault::Timeout => {
-            let t = step::step_time(m, w, client);
-            step::push(
-                events,
-                t,
-                client,
-                line,
-                EventKind::Fault { fault },
-                Vec::new(),
-            );
+            announce(events);
             w.clients[client].lose_reply = true;
             step::step(m, w, client, events);
         }
         Fault::Error => {
-            let t = step::step_time(m, w, client);
-            step::push(
-                events,
-                t,
-                client,
-                line,
-                EventKind::Fault { fault },
-                Vec::new(),
-            );
-            step::fail_call(
-                m,
-                w,
-                client,
-                t,
-                "connection refused (injected error)",
-                events,
-            );
+            announce(events);
+            let message = "connection refused (injected error)";
+            step::fail_call(m, w, client, t, message, events);
         }
         Fault::Down(_) | Fault::Up(_) | Fault::Slow(..) => {
-            let t = w.clients[client].clock.max(w.now);
             w.now = t;
             w.clients[client].clock = t;
             if let Some((s, health)) = fault.health() {
@@ -66,17 +56,9 @@ pub(crate) fn apply(
                     *h = health;
                 }
             }
-            step::push(
-                events,
-                t,
-                client,
-                line,
-                EventKind::Fault { fault },
-                Vec::new(),
-            );
+            announce(events);
         }
         Fault::Sleep(ms) => {
-            let t = w.clients[client].clock.max(w.now);
             w.now = t;
             let st = &mut w.clients[client];
             st.clock = t + ms;
@@ -84,14 +66,7 @@ pub(crate) fn apply(
             for s in 0..w.services.len() {
                 w.services[s].pause(s, client, t, t + ms);
             }
-            step::push(
-                events,
-                t,
-                client,
-                line,
-                EventKind::Fault { fault },
-                Vec::new(),
-            );
+            announce(events);
         }
     }
 }

@@ -351,6 +351,31 @@ pub struct Fired {
     pub woken: Vec<Wake>,
 }
 
+impl Fired {
+    /// Items of `space` whose time ran out (`noun`: "key", "record"), as a timer reports them.
+    pub fn expired(id: ServiceId, space: &str, noun: &str, gone: Vec<String>) -> Fired {
+        Fired {
+            what: match gone.as_slice() {
+                [] => String::new(),
+                [k] => format!("{noun} {k} expired"),
+                many => format!("{noun}s {} expired", many.join(", ")),
+            },
+            touches: gone
+                .into_iter()
+                .map(|key| Touch {
+                    service: id,
+                    resource: Resource::Item {
+                        space: space.to_string(),
+                        key,
+                    },
+                    mode: Mode::Write,
+                })
+                .collect(),
+            woken: Vec::new(),
+        }
+    }
+}
+
 /// What a step read or wrote: the footprint vocabulary every service shares.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Touch {
@@ -439,7 +464,9 @@ pub trait Service: Clone + fmt::Debug + PartialEq + Eq + std::hash::Hash {
         Fired::default()
     }
     /// Plan-time check of a request against the service's initial state (tables exist, ...).
-    fn check(&self, request: &Request) -> Result<(), CheckError>;
+    fn check(&self, _request: &Request) -> Result<(), CheckError> {
+        Ok(())
+    }
     /// A read-only request used by an assertion, on the service's current state.
     fn query(&self, request: &Request) -> Reply;
     /// A counter the service keeps (Redis: `hits`, `misses`, `sets`, `deletes`, `expired`).

@@ -3,8 +3,8 @@
 //! themselves, in virtual time, through the same machinery every service uses.
 
 use super::api::{
-    wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
-    Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake,
+    wrong_service, Call, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request, Resource,
+    Service, ServiceId, ServiceView, Touch, Wait, Wake,
 };
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -96,10 +96,6 @@ impl Service for Timer {
             });
         }
         fired
-    }
-
-    fn check(&self, _: &Request) -> Result<(), CheckError> {
-        Ok(())
     }
 
     fn query(&self, _: &Request) -> Reply {

@@ -16,8 +16,8 @@
 pub mod view;
 
 use crate::service::api::{
-    wrong_service, AsReply, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply,
-    Request, Resource, Service, ServiceId, ServiceView, Touch,
+    wrong_service, AsReply, Call, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
+    Resource, Service, ServiceId, ServiceView, Touch,
 };
 use crate::service::redis::command::{Command, Part};
 use crate::value::Value;
@@ -270,30 +270,7 @@ impl Service for Aerospike {
     }
 
     fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
-        let gone = self.expire_due(now);
-        Fired {
-            what: match gone.as_slice() {
-                [] => String::new(),
-                [k] => format!("record {k} expired"),
-                many => format!("records {} expired", many.join(", ")),
-            },
-            touches: gone
-                .into_iter()
-                .map(|key| Touch {
-                    service: id,
-                    resource: Resource::Item {
-                        space: SPACE.into(),
-                        key,
-                    },
-                    mode: Mode::Write,
-                })
-                .collect(),
-            woken: Vec::new(),
-        }
-    }
-
-    fn check(&self, _: &Request) -> Result<(), CheckError> {
-        Ok(())
+        Fired::expired(id, SPACE, "record", self.expire_due(now))
     }
 
     fn query(&self, request: &Request) -> Reply {

@@ -13,8 +13,8 @@ pub mod store;
 pub mod view;
 
 use crate::service::api::{
-    wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
-    Resource, Service, ServiceId, ServiceView, SetupError, Touch, Wait, Wake,
+    wrong_service, Call, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request, Resource,
+    Service, ServiceId, ServiceView, SetupError, Touch, Wait, Wake,
 };
 use crate::value::Value;
 use command::{Command, Part};
@@ -417,30 +417,7 @@ impl Service for Redis {
     }
 
     fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
-        let gone = self.store.expire_due(now);
-        Fired {
-            what: match gone.as_slice() {
-                [] => String::new(),
-                [k] => format!("key {k} expired"),
-                many => format!("keys {} expired", many.join(", ")),
-            },
-            touches: gone
-                .into_iter()
-                .map(|key| Touch {
-                    service: id,
-                    resource: Resource::Item {
-                        space: KEYS.into(),
-                        key,
-                    },
-                    mode: Mode::Write,
-                })
-                .collect(),
-            woken: Vec::new(),
-        }
-    }
-
-    fn check(&self, _: &Request) -> Result<(), CheckError> {
-        Ok(())
+        Fired::expired(id, KEYS, "key", self.store.expire_due(now))
     }
 
     fn query(&self, request: &Request) -> Reply {

@@ -19,8 +19,8 @@ pub mod request;
 pub mod view;
 
 use crate::service::api::{
-    wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
-    Resource, Service, ServiceId, ServiceView, Touch, Wait, Wake, ZkReply,
+    wrong_service, Call, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request, Resource,
+    Service, ServiceId, ServiceView, Touch, Wait, Wake, ZkReply,
 };
 use crate::value::Value;
 use request::{Op, ZkRequest};
@@ -298,10 +298,6 @@ impl Service for Zk {
             ),
         };
         fired
-    }
-
-    fn check(&self, _: &Request) -> Result<(), CheckError> {
-        Ok(())
     }
 
     fn query(&self, _: &Request) -> Reply {
