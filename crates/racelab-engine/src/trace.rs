@@ -80,6 +80,9 @@ pub struct Event {
     pub kind: EventKind,
     /// What the event read or wrote, for explanations and partial-order reduction.
     pub touches: Vec<Touch>,
+    /// The line as it was sent, variables filled in (`redis GET product:phone-z1`), when it
+    /// differs from the script's text.
+    pub sent: Option<String>,
 }
 
 /// Events plus the actions that produced them. Replaying `actions` on the same lesson and

@@ -170,12 +170,13 @@ pub fn describe(m: &Model, e: &Event) -> String {
             _ => who,
         };
     };
-    let text = m
-        .script(client)
-        .lines
-        .get(e.line.wrapping_sub(1))
-        .map(|l| l.trim())
-        .unwrap_or("");
+    let text = e.sent.as_deref().unwrap_or_else(|| {
+        m.script(client)
+            .lines
+            .get(e.line.wrapping_sub(1))
+            .map(|l| l.trim())
+            .unwrap_or("")
+    });
     match &e.kind {
         EventKind::Call {
             outcome: CallOutcome::Reply(r),

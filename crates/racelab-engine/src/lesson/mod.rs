@@ -267,23 +267,7 @@ fn setup(
             continue;
         }
         match decl.kind {
-            Kind::Postgres => {
-                let Some(setup) = &raw.setup else {
-                    errors.push(src.err(
-                        0..0,
-                        "missing field `setup`: the postgres service needs its setup SQL (CREATE TABLE …, INSERT …)",
-                    ));
-                    out.push(None);
-                    continue;
-                };
-                match Postgres::from_setup(setup.get_ref(), clients) {
-                    Ok(pg) => out.push(Some(ServiceState::Postgres(pg))),
-                    Err(e) => {
-                        errors.push(src.inside(&setup.span(), e.line, e.col, e.message));
-                        out.push(None);
-                    }
-                }
-            }
+            Kind::Postgres => out.push(postgres_setup(raw, src, clients, errors)),
             Kind::Aerospike => out.push(Some(ServiceState::Aerospike(Default::default()))),
             Kind::Zookeeper => out.push(Some(ServiceState::Zk(Zk::new(timing.session_timeout)))),
             Kind::Cassandra => {
@@ -332,6 +316,29 @@ fn setup(
         ));
     }
     out
+}
+
+/// PostgreSQL after the lesson's `setup` SQL (None when it is missing or fails, reported).
+fn postgres_setup(
+    raw: &RawLesson,
+    src: &Source,
+    clients: usize,
+    errors: &mut Vec<LessonError>,
+) -> Option<ServiceState> {
+    let Some(setup) = &raw.setup else {
+        errors.push(src.err(
+            0..0,
+            "missing field `setup`: the postgres service needs its setup SQL (CREATE TABLE …, INSERT …)",
+        ));
+        return None;
+    };
+    match Postgres::from_setup(setup.get_ref(), clients) {
+        Ok(pg) => Some(ServiceState::Postgres(pg)),
+        Err(e) => {
+            errors.push(src.inside(&setup.span(), e.line, e.col, e.message));
+            None
+        }
+    }
 }
 
 fn has(services: &[Decl], kind: Kind) -> bool {

@@ -50,6 +50,7 @@ pub(crate) fn push(
         line,
         kind,
         touches,
+        sent: None,
     });
 }
 
@@ -73,6 +74,7 @@ pub(crate) fn fire_due(m: &Model, w: &mut World, t: u64, events: &mut Vec<Event>
                     what: fired.what,
                 },
                 touches: fired.touches,
+                sent: None,
             });
         }
         apply_wakes(m, w, s, now, fired.woken, events);
@@ -99,20 +101,7 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
         st.done_lines.insert(line);
     }
     match &op.kind {
-        OpKind::Call { service, call, .. } => {
-            let values: Result<Vec<Value>, String> = call
-                .params
-                .iter()
-                .map(|p| {
-                    let v = w.clients[client].vars.get(p).cloned();
-                    v.ok_or_else(|| format!("variable `{p}` has no value yet"))
-                })
-                .collect();
-            match values {
-                Ok(values) => send(m, w, client, *service, &call.request, &values, events),
-                Err(message) => script_error(w, t, client, line, message, events),
-            }
-        }
+        OpKind::Call { service, call, .. } => call_op(m, w, client, (*service, call), events),
         OpKind::Assign { var, expr: e } => match eval(w, client, e, t) {
             Ok(value) => {
                 let st = &mut w.clients[client];
@@ -151,6 +140,40 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
         OpKind::Return { value } => finish(w, t, client, line, value.as_ref(), true, events),
         OpKind::Fail { message } => finish(w, t, client, line, Some(message), false, events),
         OpKind::Sleep { .. } | OpKind::Jump { .. } => {}
+    }
+}
+
+/// A call line: the script variables it sends, then the call itself; the trace shows the line
+/// as sent.
+fn call_op(
+    m: &Model,
+    w: &mut World,
+    client: usize,
+    (service, call): (ServiceId, &crate::service::Call),
+    events: &mut Vec<Event>,
+) {
+    let t = w.clients[client].clock;
+    let line = m.script(client).ops[w.clients[client].pc].line;
+    let values: Result<Vec<Value>, String> = call
+        .params
+        .iter()
+        .map(|p| {
+            let v = w.clients[client].vars.get(p).cloned();
+            v.ok_or_else(|| format!("variable `{p}` has no value yet"))
+        })
+        .collect();
+    match values {
+        Ok(values) => {
+            let (sent, _) = sent_text(m, w, client);
+            let mark = events.len();
+            send(m, w, client, service, &call.request, &values, events);
+            for e in &mut events[mark..] {
+                if e.client == Some(client) && e.line == line {
+                    e.sent.clone_from(&sent);
+                }
+            }
+        }
+        Err(message) => script_error(w, t, client, line, message, events),
     }
 }
 
@@ -391,6 +414,27 @@ fn finish_call(
     push(events, t, client, line, kind(reply), touches);
 }
 
+/// The client's current call line with its variables filled in (None when nothing changes),
+/// and the line's number.
+fn sent_text(m: &Model, w: &World, client: usize) -> (Option<String>, usize) {
+    let script = m.script(client);
+    let st = &w.clients[client];
+    let Some(op) = script.ops.get(st.pc) else {
+        return (None, 0);
+    };
+    let OpKind::Call { call, .. } = &op.kind else {
+        return (None, op.line);
+    };
+    let values: Vec<Value> = call
+        .params
+        .iter()
+        .map(|p| st.vars.get(p).cloned().unwrap_or(Value::Null))
+        .collect();
+    let text = script.lines[op.line - 1].trim();
+    let sent = crate::script::fill_in(text, &call.params, &values);
+    ((sent != text).then_some(sent), op.line)
+}
+
 /// Delivers replies to the clients whose calls were waiting on `service`.
 pub(crate) fn apply_wakes(
     m: &Model,
@@ -407,6 +451,8 @@ pub(crate) fn apply_wakes(
             Some(Status::Blocked { service: s, .. }) if *s == service
         );
         if waiting_here {
+            let (sent, line) = sent_text(m, w, client);
+            let mark = events.len();
             finish_call(
                 m,
                 w,
@@ -418,6 +464,11 @@ pub(crate) fn apply_wakes(
                 true,
                 events,
             );
+            for e in &mut events[mark..] {
+                if e.client == Some(client) && e.line == line {
+                    e.sent.clone_from(&sent);
+                }
+            }
         }
     }
 }

@@ -686,6 +686,38 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// A call line with its variables' values filled in, as the trace shows what was sent:
+/// `:name` as an SQL literal (`300`, `'FOOD'`), `{name}` as the text a key-value command gets.
+pub fn fill_in(text: &str, params: &[String], values: &[crate::value::Value]) -> String {
+    let mut out = text.to_string();
+    for (name, v) in params.iter().zip(values) {
+        out = out.replace(&format!("{{{name}}}"), &crate::words::cell(v));
+        out = replace_sql_param(&out, name, &v.to_string());
+    }
+    out
+}
+
+/// Replaces `:name` (not `::name`, not inside a longer name) by `literal`.
+fn replace_sql_param(text: &str, name: &str, literal: &str) -> String {
+    let pat = format!(":{name}");
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(&pat) {
+        let before_colon = i > 0 && rest.as_bytes()[i - 1] == b':';
+        let after = &rest[i + pat.len()..];
+        let longer = after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        out.push_str(&rest[..i]);
+        out.push_str(if before_colon || longer {
+            &pat
+        } else {
+            literal
+        });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 fn visit_vars(e: &Expr, f: &mut impl FnMut(&str)) {
     match e {
         Expr::Var(name) => f(name),
