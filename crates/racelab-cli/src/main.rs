@@ -254,6 +254,9 @@ fn print_run(r: &Run, file: &str) {
 }
 
 fn print_panel(panel: &ServicePanel) {
+    if panel.health != "up" {
+        println!("  ({} is {})", panel.title, panel.health);
+    }
     match &panel.view {
         ServiceView::Postgres(pg) => {
             for t in &pg.tables {

@@ -125,6 +125,31 @@ fn run_with_an_exit_after_commit_keeps_the_commit() {
 }
 
 #[test]
+fn run_prints_every_service_and_its_health() {
+    let stale = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../lessons/stale-cache.toml"
+    );
+    let out = racelab(&[
+        "run",
+        stale,
+        "--variant",
+        "cache-aside",
+        "--inject",
+        "down=redis@READER:5",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Redis DOWN: from now on every call"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(Redis is down)"), "{stdout}");
+    assert!(stdout.contains("  redis\n"), "{stdout}");
+    assert!(stdout.contains("product:laptop-x1"), "{stdout}");
+    assert!(stdout.contains("hits "), "{stdout}");
+}
+
+#[test]
 fn bad_usage_exits_2_with_a_reason() {
     let out = racelab(&["run", &lesson(), "--inject", "explode@T1:1"]);
     assert_eq!(out.status.code(), Some(2));
