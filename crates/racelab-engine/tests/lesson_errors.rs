@@ -100,14 +100,19 @@ fn every_shipped_lesson_parses() {
         if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path).unwrap();
             let slug = path.file_stem().unwrap().to_str().unwrap();
-            if let Err(e) = lesson::parse(slug, &path.display().to_string(), &text) {
-                panic!(
+            match lesson::parse(slug, &path.display().to_string(), &text) {
+                Err(e) => panic!(
                     "{}",
                     e.iter()
                         .map(|e| e.to_string())
                         .collect::<Vec<_>>()
                         .join("\n")
-                );
+                ),
+                // What `racelab check` verifies: each variant's `expect` table still holds.
+                Ok(l) => {
+                    let wrong = racelab_engine::run::check_expectations(&std::sync::Arc::new(l));
+                    assert!(wrong.is_empty(), "{wrong:?}");
+                }
             }
         }
     }
