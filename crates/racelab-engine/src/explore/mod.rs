@@ -21,7 +21,7 @@ mod search;
 mod table;
 
 pub use outcome::Outcome;
-pub use table::{CaseRow, Tally};
+pub use table::{placement_label, CaseRow, Tally};
 
 use crate::fault::Fault;
 use crate::model::Model;
@@ -113,4 +113,3 @@ pub fn explore<'a>(
         stopped,
     }
 }
-
