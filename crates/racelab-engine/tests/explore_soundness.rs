@@ -165,7 +165,7 @@ fn reduced_and_plain_find_the_same_outcomes_with_one_fault() {
     let compared = (0..40)
         .filter(|&seed| compare(seed, 1, &mut totals))
         .count();
-    assert!(compared >= 30, "{compared}");
+    assert!(compared >= 25, "{compared}");
     eprintln!("one fault, {compared} of 40 lessons: executions plain/reduced {}/{}, states {}/{}, steps {}/{}",
         totals[0], totals[1], totals[2], totals[3], totals[4], totals[5]);
 }
