@@ -3,8 +3,14 @@
 //! ```text
 //! racelab check FILE...
 //! racelab run FILE [--variant NAME] [--schedule T1,T2,...] [--inject exit@T1:5]... [--quiet]
+//! racelab run FILE --replay ID
+//! racelab explore FILE [--variant NAME] [--faults exit,error,...] [--max-faults K] [--plain]
+//!                      [--max-executions N] [--max-seconds S] [--json | --markdown]
 //! ```
 
+mod explore;
+
+use racelab_engine::explore::replay_id;
 use racelab_engine::fault::{self, FaultPlan};
 use racelab_engine::lesson::{self, Lesson};
 use racelab_engine::property::Verdict;
@@ -33,6 +39,19 @@ usage:
                   slow=redis:50@T1:2 (the service from when the client reaches that line);
                   repeatable
       --quiet     print only the verdicts
+  racelab run FILE --replay ID [--quiet]
+      Run exactly the execution a replay id names (the counterexamples `explore` prints).
+  racelab explore FILE [--variant NAME] [--faults KINDS] [--max-faults K] [--plain]
+                       [--max-executions N] [--max-seconds S] [--json | --markdown]
+      Every interleaving of the clients and every placement of up to K faults (default 1):
+      a case table with one row per fault placement (and 'no fault'), how many executions
+      end ok (every assertion passes) and bad, their outcomes and the shortest counterexample.
+      --faults          kinds to place, comma-separated (default exit,exit-after,error):
+                        exit, exit-after, error, timeout, sleep=MS, down=SERVICE, up=SERVICE,
+                        slow=SERVICE:MS; none for no faults
+      --plain           walk every execution (no state hashing, no sleep sets)
+      --max-executions  stop after this many executions (results are partial)
+      --max-seconds     stop after this much wall time (default 60)
   Exit status: 0 all good, 1 a lesson problem or a failing assertion, 2 bad usage.";
 
 fn main() -> ExitCode {
@@ -40,6 +59,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("check") if args.len() > 1 => check(&args[1..]),
         Some("run") if args.len() > 1 => run_cmd(&args[1..]),
+        Some("explore") if args.len() > 1 => explore::explore_cmd(&args[1..], USAGE),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -96,6 +116,7 @@ struct RunOpts {
     variant: Option<String>,
     schedule: Vec<String>,
     injects: Vec<String>,
+    replay: Option<String>,
     quiet: bool,
 }
 
@@ -117,17 +138,25 @@ fn parse_run_opts(args: &[String]) -> Result<RunOpts, String> {
                     .filter(|s| !s.is_empty()),
             ),
             "--inject" => o.injects.push(value("--inject")?),
+            "--replay" => o.replay = Some(value("--replay")?),
             "--quiet" => o.quiet = true,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s if o.file.is_none() => o.file = Some(s.to_string()),
             s => return Err(format!("unexpected argument {s}")),
         }
     }
+    let planned = o.variant.is_some() || !o.schedule.is_empty() || !o.injects.is_empty();
+    if o.replay.is_some() && planned {
+        return Err("--replay names the variant and every action: no --variant, --schedule or --inject with it".into());
+    }
     Ok(o)
 }
 
 /// Builds the run the options ask for and takes the `--schedule` steps. Errors are usage errors.
 fn start_run(o: &RunOpts, file: &str, lesson: &Arc<Lesson>) -> Result<Run, String> {
+    if let Some(id) = &o.replay {
+        return replay_id::replay(lesson, id).map_err(|e| format!("--replay {e}"));
+    }
     let v = match &o.variant {
         None => 0,
         Some(name) => lesson.variant_index(name).ok_or_else(|| {

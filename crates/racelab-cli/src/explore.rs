@@ -1,0 +1,298 @@
+//! `racelab explore`: every interleaving and fault placement of a lesson's variants, printed as
+//! a case table (text, Markdown or JSON).
+
+use racelab_engine::explore::{self, placement_label, Config, Report};
+use racelab_engine::fault::{self, Fault};
+use racelab_engine::lesson::Lesson;
+use racelab_engine::model::Model;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+struct Opts {
+    file: Option<String>,
+    variant: Option<String>,
+    faults: String,
+    max_faults: usize,
+    plain: bool,
+    max_executions: Option<u64>,
+    max_seconds: u64,
+    format: Format,
+}
+
+fn parse_opts(args: &[String]) -> Result<Opts, String> {
+    let mut o = Opts {
+        file: None,
+        variant: None,
+        faults: "exit,exit-after,error".into(),
+        max_faults: 1,
+        plain: false,
+        max_executions: None,
+        max_seconds: 60,
+        format: Format::Text,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        let number = |name: &str, v: String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{name} needs a number, not `{v}`"))
+        };
+        match a.as_str() {
+            "--variant" => o.variant = Some(value("--variant")?),
+            "--faults" => o.faults = value("--faults")?,
+            "--max-faults" => {
+                o.max_faults = number("--max-faults", value("--max-faults")?)? as usize
+            }
+            "--max-executions" => {
+                o.max_executions = Some(number("--max-executions", value("--max-executions")?)?)
+            }
+            "--max-seconds" => o.max_seconds = number("--max-seconds", value("--max-seconds")?)?,
+            "--plain" => o.plain = true,
+            "--json" => o.format = Format::Json,
+            "--markdown" => o.format = Format::Markdown,
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            s if o.file.is_none() => o.file = Some(s.to_string()),
+            s => return Err(format!("unexpected argument {s}")),
+        }
+    }
+    Ok(o)
+}
+
+/// The fault kinds of `--faults exit,error,sleep=60000` (`none` or empty: no faults).
+fn parse_faults(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
+    let mut out = Vec::new();
+    for kind in list
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && *k != "none")
+    {
+        // A kind is a fault spec without its place: reuse the spec parser with a dummy place.
+        let first = lesson.clients.first().map_or("?", |c| c.name.as_str());
+        let (_, f) = fault::parse_spec(lesson, &format!("{kind}@{first}:1"))
+            .map_err(|e| format!("--faults: {}", e.replace(&format!("@{first}:1"), "")))?;
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
+    let o = match parse_opts(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("racelab explore: {e}\n{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(file) = o.file.clone() else {
+        eprintln!("{usage}");
+        return ExitCode::from(2);
+    };
+    let lesson = match crate::load(&file) {
+        Ok(l) => l,
+        Err(msgs) => {
+            for m in msgs {
+                eprintln!("{m}");
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let (variants, faults) = match plan(&o, &file, &lesson) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("racelab explore: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cfg = Config {
+        faults,
+        max_faults: o.max_faults,
+        reduce: !o.plain,
+        max_executions: o.max_executions,
+        max_steps: None,
+    };
+    let mut reports = Vec::new();
+    for v in variants {
+        let started = Instant::now();
+        let limit = Duration::from_secs(o.max_seconds);
+        let mut stop = || started.elapsed() >= limit;
+        let m = Model::new(lesson.clone(), v);
+        let r = explore::explore(&m, &cfg, Some(&mut stop));
+        reports.push((r, started.elapsed()));
+    }
+    match o.format {
+        Format::Json => println!("{}", json(&lesson, &cfg, &reports)),
+        Format::Text | Format::Markdown => {
+            for (r, took) in &reports {
+                print_report(&lesson, &file, &cfg, r, *took, o.format == Format::Markdown);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn plan(o: &Opts, file: &str, lesson: &Arc<Lesson>) -> Result<(Vec<usize>, Vec<Fault>), String> {
+    let variants = match &o.variant {
+        None => (0..lesson.variants.len()).collect(),
+        Some(name) => vec![lesson.variant_index(name).ok_or_else(|| {
+            let names: Vec<&str> = lesson.variants.iter().map(|v| v.name.as_str()).collect();
+            format!(
+                "{file} has no variant \"{name}\" (variants: {})",
+                names.join(", ")
+            )
+        })?],
+    };
+    Ok((variants, parse_faults(lesson, &o.faults)?))
+}
+
+fn fault_list(lesson: &Lesson, cfg: &Config) -> String {
+    if cfg.faults.is_empty() {
+        return "none".into();
+    }
+    let kinds: Vec<String> = cfg.faults.iter().map(|f| f.spec(lesson)).collect();
+    format!(
+        "{} (at most {} per execution)",
+        kinds.join(", "),
+        cfg.max_faults
+    )
+}
+
+fn print_report(l: &Lesson, file: &str, cfg: &Config, r: &Report, took: Duration, md: bool) {
+    let s = &r.stats;
+    let mode = if cfg.reduce { "reduced" } else { "plain" };
+    let head = [
+        format!("lesson:   {} ({file})", l.title),
+        format!("variant:  {}", l.variants[r.variant].name),
+        format!("faults:   {}", fault_list(l, cfg)),
+        format!(
+            "explored: {} executions ({} walked), {} states, {} steps, {mode}, {:.2} s",
+            s.executions,
+            s.walked,
+            s.states,
+            s.steps,
+            took.as_secs_f64()
+        ),
+        r.stopped.clone().unwrap_or_else(|| "complete".into()),
+    ];
+    if md {
+        println!("### {}\n", l.variants[r.variant].name);
+        for h in &head {
+            println!("- {h}");
+        }
+        println!(
+            "\n| case | ok | bad | outcomes | counterexample |\n| --- | --- | --- | --- | --- |"
+        );
+    } else {
+        println!("{}\n", head.join("\n"));
+    }
+    for row in &r.rows {
+        let outs: Vec<String> = row.outcomes.iter().map(|o| format!("#{o}")).collect();
+        let cx = row.counterexample.as_deref().unwrap_or("-");
+        let label = row.label(l);
+        if md {
+            println!(
+                "| {label} | {} | {} | {} | `{cx}` |",
+                row.ok,
+                row.bad,
+                outs.join(" ")
+            );
+        } else {
+            let verdict = match (row.ok, row.bad) {
+                (_, 0) => "ok",
+                (0, _) => "BAD",
+                _ => "MIXED",
+            };
+            println!(
+                "  {verdict:<5} {label:<34} {:>6} ok {:>6} bad  {:<12} {cx}",
+                row.ok,
+                row.bad,
+                outs.join(" ")
+            );
+        }
+    }
+    let t = r.tally();
+    let mixed = if t.mixed > 0 {
+        format!(
+            " ({} ok under some interleavings and bad under others)",
+            t.mixed
+        )
+    } else {
+        String::new()
+    };
+    println!("\ntally: {} ok / {} bad{mixed}\n", t.ok, t.bad);
+    println!("outcomes:{}", if md { "\n" } else { "" });
+    for (i, o) in r.outcomes.iter().enumerate() {
+        let tag = if o.ok() { "ok " } else { "bad" };
+        let bullet = if md { "- " } else { "  " };
+        println!("{bullet}#{i} {tag} {}", o.signature());
+    }
+    println!();
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map_or("null".into(), esc)
+}
+
+fn json(l: &Lesson, cfg: &Config, reports: &[(Report, Duration)]) -> String {
+    let variants: Vec<String> = reports
+        .iter()
+        .map(|(r, _)| {
+            let rows: Vec<String> = r.rows.iter().map(|row| {
+                let places: Vec<String> = row.placements.iter().map(|p| esc(&placement_label(l, p))).collect();
+                let outs: Vec<String> = row.outcomes.iter().map(|o| o.to_string()).collect();
+                format!(
+                    "{{\"case\":{},\"faults\":[{}],\"ok\":{},\"bad\":{},\"outcomes\":[{}],\"counterexample\":{},\"example\":{}}}",
+                    esc(&row.label(l)), places.join(","), row.ok, row.bad, outs.join(","),
+                    opt(&row.counterexample), opt(&row.example)
+                )
+            }).collect();
+            let outcomes: Vec<String> = r.outcomes.iter().map(|o| {
+                let v: Vec<String> = o.verdicts.iter().map(|(id, v)| format!("{}:{}", esc(id), esc(v))).collect();
+                let c: Vec<String> = o.clients.iter().map(|c| esc(c)).collect();
+                let s: Vec<String> = o.state.iter().map(|c| esc(c)).collect();
+                format!("{{\"ok\":{},\"verdicts\":{{{}}},\"clients\":[{}],\"state\":[{}]}}", o.ok(), v.join(","), c.join(","), s.join(","))
+            }).collect();
+            let t = r.tally();
+            let s = &r.stats;
+            format!(
+                "{{\"variant\":{},\"faults\":{},\"reduced\":{},\"executions\":{},\"walked\":{},\"states\":{},\"steps\":{},\"stopped\":{},\"tally\":{{\"ok\":{},\"bad\":{},\"mixed\":{}}},\"rows\":[{}],\"outcomes\":[{}]}}",
+                esc(&l.variants[r.variant].slug), esc(&fault_list(l, cfg)), cfg.reduce,
+                s.executions, s.walked, s.states, s.steps, opt(&r.stopped),
+                t.ok, t.bad, t.mixed, rows.join(","), outcomes.join(",")
+            )
+        })
+        .collect();
+    format!(
+        "{{\"lesson\":{},\"variants\":[{}]}}",
+        esc(&l.title),
+        variants.join(",")
+    )
+}

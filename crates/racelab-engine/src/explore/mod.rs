@@ -1,0 +1,115 @@
+//! The explorer: every distinct execution of a lesson variant — every interleaving of the
+//! actions [`Model::actions`] offers and every placement of up to `k` faults of the kinds the
+//! caller selects — with each execution's verdicts and outcome, gathered into a case table (one
+//! row per fault placement, plus "no fault").
+//!
+//! - `choices.rs`: what can happen next in a world, fault placements included, and when two
+//!   actions commute (the same world in either order).
+//! - `search.rs`: the depth-first search over the graph of (world, faults used, sleep set),
+//!   plain (a tree, every execution walked) or reduced (state hashing + sleep sets).
+//! - `outcome.rs`: an execution's outcome signature (verdicts + final state summary).
+//! - `table.rs`: the case table and its tally.
+//! - `replay_id.rs`: replay ids, `for-update:0.1.0x.1…`, that [`crate::Run::replay`] reproduces.
+//!
+//! The engine has no clock: budgets are counts, and wall time comes in through a "stop now?"
+//! callback. See "The explorer" in ARCHITECTURE.md for why the reduction is sound.
+
+mod choices;
+mod outcome;
+pub mod replay_id;
+mod search;
+mod table;
+
+pub use outcome::Outcome;
+pub use table::{placement_label, CaseRow, Tally};
+
+use crate::fault::Fault;
+use crate::model::Model;
+
+/// A fault of a given kind at a client's script line: one "placement".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Placement {
+    pub client: usize,
+    pub line: usize,
+    pub fault: Fault,
+}
+
+/// What to explore.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The fault kinds that may be placed (each with its parameters: `Sleep(60000)`).
+    pub faults: Vec<Fault>,
+    /// At most this many faults per execution.
+    pub max_faults: usize,
+    /// State hashing and sleep sets (true), or every execution walked (false).
+    pub reduce: bool,
+    /// Stop after this many executions reached (leaves walked).
+    pub max_executions: Option<u64>,
+    /// Stop after this many steps (calls of the pure step).
+    pub max_steps: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            faults: Vec::new(),
+            max_faults: 1,
+            reduce: true,
+            max_executions: None,
+            max_steps: None,
+        }
+    }
+}
+
+/// How much work an exploration did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Executions represented by the result (paths to an end; with state hashing, counted
+    /// through shared states rather than walked).
+    pub executions: u64,
+    /// Ends actually reached by the search.
+    pub walked: u64,
+    /// Search nodes (with reduction: distinct (world, faults used, sleep set)).
+    pub states: u64,
+    /// Calls of the pure step.
+    pub steps: u64,
+}
+
+/// The result of an exploration.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub variant: usize,
+    /// One row per combination of fault placements that some execution made; "no fault" first.
+    pub rows: Vec<CaseRow>,
+    /// The distinct outcomes, indexed by [`CaseRow::outcomes`].
+    pub outcomes: Vec<Outcome>,
+    pub stats: Stats,
+    /// Why the search stopped early ("stopped: budget of 10 executions reached; results are
+    /// partial"), or None when it is complete.
+    pub stopped: Option<String>,
+}
+
+impl Report {
+    pub fn tally(&self) -> Tally {
+        table::tally(&self.rows)
+    }
+}
+
+/// Explores `model` under `cfg`. `stop` is asked now and then whether to give up (wall time).
+pub fn explore<'a>(
+    model: &'a Model,
+    cfg: &'a Config,
+    stop: Option<&'a mut dyn FnMut() -> bool>,
+) -> Report {
+    let mut s = search::Search::new(model, cfg, stop);
+    let root = s.run();
+    let stopped = s.stopped.clone();
+    let (rows, outcomes, stats) = table::build(&s, root);
+    Report {
+        variant: model.variant(),
+        rows,
+        outcomes,
+        stats,
+        stopped,
+    }
+}

@@ -1,0 +1,209 @@
+//! The explorer's reduction is sound: on many small generated lessons (2–3 clients, 2–5 lines
+//! of SQL, Redis, computation and sleeps; an end check, an "always" check, a timing check and a
+//! Redis key with a TTL), reduced and plain exploration find exactly the same set of
+//! (fault placements, outcome signature with verdicts).
+
+use racelab_engine::explore::{self, Config, Report};
+use racelab_engine::fault::Fault;
+use racelab_engine::model::Model;
+use racelab_engine::{lesson, Lesson};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::sync::Arc;
+
+/// A small deterministic generator (an LCG): no randomness in tests either.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+const LINES: &[&str] = &[
+    "x = SELECT v FROM t WHERE id = 1",
+    "UPDATE t SET v = v + 1 WHERE id = 1",
+    "UPDATE t SET v = 5 WHERE id = 2",
+    "x = redis GET k1",
+    "redis SET k1 7 PX 10",
+    "redis INCR k2",
+    "y = 1",
+    "sleep 10ms",
+    "redis DEL k1",
+    "UPDATE t SET v = v * 2 WHERE id = 1",
+];
+
+/// The text of generated lesson number `seed`.
+fn lesson_text(seed: u64, small: bool) -> String {
+    let mut g = Gen(seed.wrapping_mul(7919).wrapping_add(17));
+    let clients = if small { 2 } else { 2 + g.next(2) as usize };
+    let max_lines = match (clients, small) {
+        (_, true) => 3,
+        (2, false) => 5,
+        _ => 2,
+    };
+    let mut t = String::new();
+    let _ = write!(
+        t,
+        "title = \"generated {seed}\"\nservices = [\"postgres\", \"redis\"]\n\
+         setup = '''\nCREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);\n\
+         INSERT INTO t VALUES (1, 0);\nINSERT INTO t VALUES (2, 0);\n'''\n\
+         redis_setup = '''\nSET k1 0 PX {}\n'''\n\
+         [timing]\nsql = {}\nredis = {}\ncompute = {}\n[scripts]\n",
+        5 + g.next(20),
+        1 + g.next(5),
+        1 + g.next(3),
+        1 + g.next(3)
+    );
+    for c in 0..clients {
+        let n = 2 + g.next(max_lines as u64 - 1) as usize;
+        let lines: Vec<&str> = (0..n)
+            .map(|_| LINES[g.next(LINES.len() as u64) as usize])
+            .collect();
+        let _ = write!(t, "s{c} = '''\n{}\n'''\n", lines.join("\n"));
+    }
+    for c in 0..clients {
+        let start = [0, 0, 3][g.next(3) as usize];
+        let _ = write!(
+            t,
+            "[[client]]\nname = \"C{c}\"\nscript = \"s{c}\"\nstart = {start}\n"
+        );
+    }
+    let _ = write!(
+        t,
+        "[[assert]]\nid = \"v1\"\nsays = \"v1\"\nsql = \"SELECT v FROM t WHERE id = 1\"\nequals = {}\n\
+         [[assert]]\nid = \"v2-stays\"\nsays = \"v2\"\nat = \"always\"\nsql = \"SELECT v FROM t WHERE id = 2\"\nequals = 0\n\
+         [[assert]]\nid = \"fast\"\nsays = \"fast\"\nfinish_within_ms = {}\n\
+         [[assert]]\nid = \"cache\"\nsays = \"cache\"\nredis = \"GET k1\"\nequals_sql = \"SELECT v FROM t WHERE id = 1\"\nmissing_ok = true\n",
+        g.next(3),
+        10 + g.next(30)
+    );
+    t
+}
+
+fn faults() -> Vec<Fault> {
+    vec![
+        Fault::Exit,
+        Fault::ExitAfter,
+        Fault::Error,
+        Fault::Timeout,
+        Fault::Sleep(20),
+    ]
+}
+
+fn classes(l: &Lesson, r: &Report) -> BTreeSet<(String, String)> {
+    r.rows
+        .iter()
+        .flat_map(|row| {
+            row.outcomes
+                .iter()
+                .map(|o| (row.label(l), r.outcomes[*o].signature()))
+        })
+        .collect()
+}
+
+/// Compares plain and reduced exploration of lesson `seed`; false when the plain walk is too
+/// big for a test (over the budget), in which case nothing is compared.
+fn compare(seed: u64, max_faults: usize, totals: &mut [u64; 6]) -> bool {
+    let text = lesson_text(seed, max_faults > 1);
+    let l = match lesson::parse("gen", "gen.toml", &text) {
+        Ok(l) => Arc::new(l),
+        Err(e) => panic!("seed {seed}: {e:?}\n{text}"),
+    };
+    let m = Model::new(l.clone(), 0);
+    let run = |reduce| {
+        let cfg = Config {
+            faults: if max_faults > 1 {
+                vec![Fault::Exit, Fault::Timeout, Fault::Sleep(20)]
+            } else {
+                faults()
+            },
+            max_faults,
+            reduce,
+            max_executions: Some(20_000),
+            ..Config::default()
+        };
+        explore::explore(&m, &cfg, None)
+    };
+    let plain = run(false);
+    if plain.stopped.is_some() {
+        return false;
+    }
+    let reduced = run(true);
+    assert_eq!(reduced.stopped, None, "seed {seed}");
+    assert_eq!(
+        classes(&l, &plain),
+        classes(&l, &reduced),
+        "seed {seed}:\n{text}"
+    );
+    // State hashing alone keeps exact counts; sleep sets only skip executions.
+    assert!(reduced.stats.executions <= plain.stats.executions);
+    assert!(reduced.stats.states <= plain.stats.states, "seed {seed}");
+    for (i, n) in [
+        plain.stats.executions,
+        reduced.stats.executions,
+        plain.stats.states,
+        reduced.stats.states,
+        plain.stats.steps,
+        reduced.stats.steps,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        totals[i] += n;
+    }
+    true
+}
+
+#[test]
+fn reduced_and_plain_find_the_same_outcomes_with_one_fault() {
+    let mut totals = [0; 6];
+    let compared = (0..40)
+        .filter(|&seed| compare(seed, 1, &mut totals))
+        .count();
+    assert!(compared >= 25, "{compared}");
+    eprintln!("one fault, {compared} of 40 lessons: executions plain/reduced {}/{}, states {}/{}, steps {}/{}",
+        totals[0], totals[1], totals[2], totals[3], totals[4], totals[5]);
+}
+
+#[test]
+fn reduced_and_plain_find_the_same_outcomes_with_two_faults() {
+    let mut totals = [0; 6];
+    let compared = (100..115)
+        .filter(|&seed| compare(seed, 2, &mut totals))
+        .count();
+    assert!(compared >= 8, "{compared}");
+    eprintln!("two faults, {compared} of 15 lessons: executions plain/reduced {}/{}, states {}/{}, steps {}/{}",
+        totals[0], totals[1], totals[2], totals[3], totals[4], totals[5]);
+}
+
+#[test]
+fn generated_lessons_vary() {
+    // The generator covers what the reduction must respect: timers (TTLs), sleeps, the
+    // "always" check and the timing check deciding some outcomes both ways.
+    let mut verdicts = BTreeSet::new();
+    for seed in 0..20 {
+        let l = Arc::new(lesson::parse("gen", "gen.toml", &lesson_text(seed, false)).unwrap());
+        let m = Model::new(l.clone(), 0);
+        let r = explore::explore(&m, &Config::default(), None);
+        for o in &r.outcomes {
+            for (id, v) in &o.verdicts {
+                verdicts.insert((id.clone(), *v));
+            }
+        }
+    }
+    for id in ["v1", "v2-stays", "fast", "cache"] {
+        assert!(
+            verdicts.contains(&(id.to_string(), "pass")),
+            "{id} {verdicts:?}"
+        );
+        assert!(
+            verdicts.contains(&(id.to_string(), "fail")),
+            "{id} {verdicts:?}"
+        );
+    }
+}
