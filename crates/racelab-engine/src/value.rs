@@ -28,6 +28,15 @@ impl Value {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+
+    /// The value as a table cell or a cache shows it: text without quotes, `NULL` for null.
+    pub fn plain(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Null => "NULL".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Displays as a student expects to read it: `500`, `'FOOD'`, `true`, `null`.

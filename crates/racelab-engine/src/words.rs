@@ -241,11 +241,7 @@ pub fn lock_note(row: &PgRow) -> Option<String> {
 
 /// A table cell as students read it: text without quotes, `NULL` for null.
 pub fn cell(v: &Value) -> String {
-    match v {
-        Value::Text(s) => s.clone(),
-        Value::Null => "NULL".to_string(),
-        other => other.to_string(),
-    }
+    v.plain()
 }
 
 /// "T2 waits forever" / "T1, T2 wait forever".

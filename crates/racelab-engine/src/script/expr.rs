@@ -507,7 +507,7 @@ fn call(func: Func, mut vals: Vec<Value>) -> Result<Value, String> {
             .map(Value::Int)
             .map_err(|_| format!("cannot convert '{s}' to an integer")),
         (Func::Str, Value::Text(s)) => Ok(Value::Text(s)),
-        (Func::Str, other) => Ok(Value::Text(crate::words::cell(&other))),
+        (Func::Str, other) => Ok(Value::Text(other.plain())),
         (Func::Field, _) => Err("field() takes two values".into()),
     }
 }

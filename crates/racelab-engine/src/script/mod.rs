@@ -691,7 +691,7 @@ impl<'a> Compiler<'a> {
 pub fn fill_in(text: &str, params: &[String], values: &[crate::value::Value]) -> String {
     let mut out = text.to_string();
     for (name, v) in params.iter().zip(values) {
-        out = out.replace(&format!("{{{name}}}"), &crate::words::cell(v));
+        out = out.replace(&format!("{{{name}}}"), &v.plain());
         out = replace_sql_param(&out, name, &v.to_string());
     }
     out

@@ -301,7 +301,7 @@ impl Service for Aerospike {
                 .iter()
                 .map(|(k, r)| AsRecordView {
                     key: k.clone(),
-                    value: crate::words::cell(&r.value),
+                    value: r.value.plain(),
                     generation: r.generation,
                     ttl_ms: r.expires_at.map(|t| t.saturating_sub(now)),
                 })

@@ -94,7 +94,7 @@ pub fn parse(text: &str) -> R<(Cql, Vec<String>)> {
     if matches!(first.as_str(), "BEGIN" | "APPLY" | "BATCH") {
         return ns("BATCH (one lightweight transaction covers one partition; nothing spans two)");
     }
-    let (sql, params) = crate::service::postgres::extract_params(text.trim());
+    let (sql, params) = crate::service::postgres::params::extract_params(text.trim());
     let (body, cond) = split_if(&sql);
     let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, body).map_err(|e| {
         format!(

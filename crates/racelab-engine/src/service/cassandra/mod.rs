@@ -297,7 +297,7 @@ impl Cassandra {
 }
 
 fn render_key(v: &Value) -> String {
-    crate::words::cell(v)
+    v.plain()
 }
 
 impl Service for Cassandra {
@@ -402,7 +402,7 @@ impl Service for Cassandra {
                         .map(|r| {
                             t.columns
                                 .iter()
-                                .map(|(c, _)| r.get(c).map(crate::words::cell).unwrap_or_default())
+                                .map(|(c, _)| r.get(c).map(Value::plain).unwrap_or_default())
                                 .collect()
                         })
                         .collect(),
