@@ -28,7 +28,7 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="top">
             <a class="brand" href="#/">"Racelab"</a>
-            <span class="tagline">"races between a database and its clients, step by step"</span>
+            <span class="tagline">"races between databases, caches and their clients, step by step"</span>
         </header>
         {move || match route.get() {
             Route::List => view! { <pages::list::LessonList/> }.into_any(),
