@@ -155,3 +155,48 @@ fn no_prefix_or_mangled_line_of_a_lesson_panics() {
         }
     }
 }
+
+#[test]
+fn no_mangled_line_of_a_multi_service_lesson_panics() {
+    // Every script line of the stale-cache lesson replaced by odd text for each service: the
+    // lesson parses or fails with located errors, and what parses runs to its end.
+    let text = include_str!("../../../lessons/stale-cache.toml");
+    let junk = [
+        "redis",
+        "redis GET",
+        "redis GET {",
+        "redis SET k {nope}",
+        "redis EVAL 'return 1' 0",
+        "redis RECEIVE x",
+        "x = redis MGET a b c",
+        "aerospike PUT k",
+        "zk LOCK",
+        "cql SELECT * FROM t WHERE",
+        "cql UPDATE t SET a = 1 WHERE id = 1 IF",
+        "try:",
+        "except 1:",
+        "retry",
+        "x = field('{', 'a')",
+        "x = int(",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    for (n, _) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("price = "))
+    {
+        for j in junk {
+            let mut mangled = lines.clone();
+            mangled[n] = j;
+            let t = mangled.join("\n");
+            match lesson::parse("x", "m.toml", &t) {
+                Err(errs) => assert!(errs[0].at.line >= 1, "{j}: {:?}", errs[0]),
+                Ok(l) => {
+                    let mut r =
+                        racelab_engine::Run::new(std::sync::Arc::new(l), 0, Default::default());
+                    assert!(r.run_to_end().is_ok(), "{j}");
+                }
+            }
+        }
+    }
+}
