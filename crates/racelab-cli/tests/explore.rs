@@ -1,25 +1,8 @@
 //! `racelab explore` and `racelab run --replay`.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn lesson() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../lessons/lost-update.toml")
-        .display()
-        .to_string()
-}
-
-fn racelab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_racelab"))
-        .args(args)
-        .output()
-        .expect("run racelab")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{lesson, racelab, text};
 
 #[test]
 fn explore_prints_the_case_table() {
