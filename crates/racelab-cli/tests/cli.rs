@@ -109,13 +109,10 @@ fn run_with_an_exit_after_commit_keeps_the_commit() {
 
 #[test]
 fn run_prints_every_service_and_its_health() {
-    let stale = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../lessons/stale-cache.toml"
-    );
+    let stale = lesson_path("stale-cache.toml");
     let out = racelab(&[
         "run",
-        stale,
+        &stale,
         "--variant",
         "cache-aside",
         "--inject",
