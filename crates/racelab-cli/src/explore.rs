@@ -101,14 +101,9 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
         eprintln!("{usage}");
         return ExitCode::from(2);
     };
-    let lesson = match crate::load(&file) {
+    let lesson = match crate::load_or_report(&file) {
         Ok(l) => l,
-        Err(msgs) => {
-            for m in msgs {
-                eprintln!("{m}");
-            }
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let (variants, faults) = match plan(&o, &file, &lesson) {
         Ok(p) => p,

@@ -83,6 +83,16 @@ fn load(path: &str) -> Result<Arc<Lesson>, Vec<String>> {
         .map_err(|errs| errs.iter().map(|e| e.to_string()).collect())
 }
 
+/// Loads a lesson for `run` and `explore`; its problems are printed and end the command (exit 1).
+fn load_or_report(path: &str) -> Result<Arc<Lesson>, ExitCode> {
+    load(path).map_err(|msgs| {
+        for m in msgs {
+            eprintln!("{m}");
+        }
+        ExitCode::from(1)
+    })
+}
+
 fn check(files: &[String]) -> ExitCode {
     let mut bad = 0;
     for f in files {
@@ -195,14 +205,9 @@ fn run_cmd(args: &[String]) -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let lesson = match load(&file) {
+    let lesson = match load_or_report(&file) {
         Ok(l) => l,
-        Err(msgs) => {
-            for m in msgs {
-                eprintln!("{m}");
-            }
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let mut r = match start_run(&o, &file, &lesson) {
         Ok(r) => r,

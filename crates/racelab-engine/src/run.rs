@@ -81,7 +81,7 @@ impl Run {
 
     /// Nothing can happen any more: no client can step and no service has a timer.
     pub fn finished(&self) -> bool {
-        self.model.actions(&self.world).is_empty()
+        !self.model.can_act(&self.world)
     }
 
     /// The clients that wait for something that will never come (the run is over).

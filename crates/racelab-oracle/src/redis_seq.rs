@@ -231,20 +231,9 @@ fn parse_time(word: &str) -> Option<Result<Word, String>> {
 
 /// Parses a sequence; errors are `NAME:LINE: message`.
 pub fn parse(name: &str, text: &str) -> Result<Sequence, String> {
-    let mut title = String::new();
+    let (title, lines) = crate::scenario::body_lines(text);
     let mut steps = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let l = raw.trim();
-        if l.is_empty() {
-            continue;
-        }
-        if let Some(c) = l.strip_prefix('#') {
-            if title.is_empty() && steps.is_empty() {
-                title = c.trim().to_string();
-            }
-            continue;
-        }
+    for (line, l) in lines {
         let fail = |msg: String| format!("{name}:{line}: {msg}");
         if let Some(ms) = l.strip_prefix("sleep ") {
             let ms: u64 = ms

@@ -71,22 +71,31 @@ fn valid_session(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The title (the first `#` comment before any other line) and the other non-blank, non-comment
+/// lines with their 1-based numbers, trimmed: what both file formats of the oracle read.
+pub(crate) fn body_lines(text: &str) -> (String, Vec<(usize, &str)>) {
+    let mut title = String::new();
+    let mut lines = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        match l.strip_prefix('#') {
+            _ if l.is_empty() => {}
+            Some(c) => {
+                if title.is_empty() && lines.is_empty() {
+                    title = c.trim().to_string();
+                }
+            }
+            None => lines.push((i + 1, l)),
+        }
+    }
+    (title, lines)
+}
+
 /// Parses a scenario; errors are `NAME:LINE: message`.
 pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
-    let mut title = String::new();
+    let (title, lines) = body_lines(text);
     let mut steps = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        let l = raw.trim();
-        if l.is_empty() {
-            continue;
-        }
-        if let Some(c) = l.strip_prefix('#') {
-            if title.is_empty() && steps.is_empty() {
-                title = c.trim().to_string();
-            }
-            continue;
-        }
+    for (line, l) in lines {
         let fail = |msg: String| format!("{name}:{line}: {msg}");
         let Some((session, rest)) = l.split_once(':') else {
             return Err(fail("expected `SESSION: SQL`".into()));

@@ -86,6 +86,9 @@ fn parse_token(t: &str) -> Result<Action, String> {
     }
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (client, kind) = t.split_at(split);
+    if client.is_empty() {
+        return Err("an action starts with a client number, like `0`, `1x` or `0s60000`".into());
+    }
     let client: usize = number(client)?;
     let fault = match kind {
         "" => return Ok(Action::Step(client)),
@@ -126,7 +129,11 @@ pub fn resolve(lesson: &Lesson, id: &str) -> Result<(usize, Vec<Action>), String
             Action::Step(_) => None,
         };
         if a.client().is_some_and(|c| c >= lesson.clients.len()) {
-            return Err(format!("`{}`: no such client", token(a)));
+            return Err(format!(
+                "`{}`: no such client (the lesson's clients are numbered 0 to {})",
+                token(a),
+                lesson.clients.len().saturating_sub(1)
+            ));
         }
         if service.is_some_and(|s| s >= lesson.services.len()) {
             return Err(format!("`{}`: no such service", token(a)));

@@ -78,12 +78,20 @@ impl Model {
     }
 
     /// Every action possible in `w` without faults: a step of each runnable client, then the
-    /// timer of each service that has a deadline (while some client has not ended). Faults are offered by whoever drives the model
-    /// (the page's fault plan, an explorer's fault budget): any runnable client can be hit by any
-    /// fault kind.
+    /// timer of each service that has a deadline (while some client has not ended). Faults are
+    /// offered by whoever drives the model (the page's fault plan, an explorer's fault budget).
     pub fn actions(&self, w: &World) -> Vec<Action> {
+        self.action_iter(w).collect()
+    }
+
+    /// Whether any action is possible in `w` (the run is not over), without collecting them.
+    pub fn can_act(&self, w: &World) -> bool {
+        self.action_iter(w).next().is_some()
+    }
+
+    fn action_iter<'a>(&'a self, w: &'a World) -> impl Iterator<Item = Action> + 'a {
         let steps = (0..w.clients.len())
-            .filter(|&c| self.is_runnable(w, c))
+            .filter(move |&c| self.is_runnable(w, c))
             .map(Action::Step);
         // Once every client has ended, nothing that a service does by itself can matter to the
         // run any more: the run is over, even if keys are still to expire.
@@ -95,9 +103,9 @@ impl Model {
             .services
             .iter()
             .enumerate()
-            .filter(|(_, s)| live && s.next_deadline().is_some())
+            .filter(move |(_, s)| live && s.next_deadline().is_some())
             .map(|(i, _)| Action::Timer(i));
-        steps.chain(timers).collect()
+        steps.chain(timers)
     }
 
     /// The virtual time at which `action` would take effect in `w` (None if it cannot be taken).
