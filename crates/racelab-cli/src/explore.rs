@@ -22,6 +22,7 @@ struct Opts {
     faults: String,
     max_faults: usize,
     plain: bool,
+    sleep_sets: bool,
     max_executions: Option<u64>,
     max_seconds: u64,
     format: Format,
@@ -34,6 +35,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         faults: "exit,exit-after,error".into(),
         max_faults: 1,
         plain: false,
+        sleep_sets: false,
         max_executions: None,
         max_seconds: 60,
         format: Format::Text,
@@ -60,6 +62,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             }
             "--max-seconds" => o.max_seconds = number("--max-seconds", value("--max-seconds")?)?,
             "--plain" => o.plain = true,
+            "--sleep-sets" => o.sleep_sets = true,
             "--json" => o.format = Format::Json,
             "--markdown" => o.format = Format::Markdown,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
@@ -71,7 +74,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
 }
 
 /// The fault kinds of `--faults exit,error,sleep=60000` (`none` or empty: no faults).
-fn parse_faults(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
+pub(crate) fn parse_faults(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
     let mut out = Vec::new();
     for kind in list
         .split(',')
@@ -116,8 +119,9 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
         faults,
         max_faults: o.max_faults,
         reduce: !o.plain,
+        sleep_sets: o.sleep_sets,
         max_executions: o.max_executions,
-        max_steps: None,
+        ..Config::default()
     };
     let mut reports = Vec::new();
     for v in variants {

@@ -4,10 +4,12 @@
 //! racelab check FILE...
 //! racelab run FILE [--variant NAME] [--schedule T1,T2,...] [--inject exit@T1:5]... [--quiet]
 //! racelab run FILE --replay ID
-//! racelab explore FILE [--variant NAME] [--faults exit,error,...] [--max-faults K] [--plain]
+//! racelab explore FILE [--variant NAME] [--faults exit,error,...] [--max-faults K] [--plain] [--sleep-sets]
 //!                      [--max-executions N] [--max-seconds S] [--json | --markdown]
+//! racelab bench [--quick]
 //! ```
 
+mod bench;
 mod explore;
 
 use racelab_engine::explore::replay_id;
@@ -41,7 +43,7 @@ usage:
       --quiet     print only the verdicts
   racelab run FILE --replay ID [--quiet]
       Run exactly the execution a replay id names (the counterexamples `explore` prints).
-  racelab explore FILE [--variant NAME] [--faults KINDS] [--max-faults K] [--plain]
+  racelab explore FILE [--variant NAME] [--faults KINDS] [--max-faults K] [--plain] [--sleep-sets]
                        [--max-executions N] [--max-seconds S] [--json | --markdown]
       Every interleaving of the clients and every placement of up to K faults (default 1):
       a case table with one row per fault placement (and 'no fault'), how many executions
@@ -49,9 +51,14 @@ usage:
       --faults          kinds to place, comma-separated (default exit,exit-after,error):
                         exit, exit-after, error, timeout, sleep=MS, down=SERVICE, up=SERVICE,
                         slow=SERVICE:MS; none for no faults
-      --plain           walk every execution (no state hashing, no sleep sets)
+      --plain           walk every execution (no state hashing)
+      --sleep-sets      add sleep sets to state hashing (fewer executions walked, more steps)
       --max-executions  stop after this many executions (results are partial)
       --max-seconds     stop after this much wall time (default 60)
+  racelab bench [--quick]
+      The explorer on fixed scenarios (compiled in): executions plain enumeration would walk,
+      executions the reduced search walks, states, steps, time. --quick: one run each, no
+      plain walk. Build it optimised for figures: cargo xtask bench.
   Exit status: 0 all good, 1 a lesson problem or a failing assertion, 2 bad usage.";
 
 fn main() -> ExitCode {
@@ -60,6 +67,7 @@ fn main() -> ExitCode {
         Some("check") if args.len() > 1 => check(&args[1..]),
         Some("run") if args.len() > 1 => run_cmd(&args[1..]),
         Some("explore") if args.len() > 1 => explore::explore_cmd(&args[1..], USAGE),
+        Some("bench") => bench::bench_cmd(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -15,6 +15,7 @@
 //! callback. See "The explorer" in ARCHITECTURE.md for why the reduction is sound.
 
 mod choices;
+mod fingerprint;
 mod outcome;
 pub mod replay_id;
 mod search;
@@ -43,6 +44,9 @@ pub struct Config {
     pub max_faults: usize,
     /// State hashing and sleep sets (true), or every execution walked (false).
     pub reduce: bool,
+    /// With `reduce`: sleep sets too (true), or state hashing alone, which keeps the counts of
+    /// executions exact — what plain enumeration would walk — without walking them (false).
+    pub sleep_sets: bool,
     /// Stop after this many executions reached (leaves walked).
     pub max_executions: Option<u64>,
     /// Stop after this many steps (calls of the pure step).
@@ -55,6 +59,7 @@ impl Default for Config {
             faults: Vec::new(),
             max_faults: 1,
             reduce: true,
+            sleep_sets: false,
             max_executions: None,
             max_steps: None,
         }

@@ -9,6 +9,7 @@
 //! same world in either order — sleeps in the other's subtree (sleep sets).
 
 use super::choices::{options, placement};
+use super::fingerprint::{fingerprint, Fingerprint};
 use super::outcome::Outcome;
 use super::{Config, Placement, Stats};
 use crate::model::{Action, Model, World};
@@ -40,7 +41,8 @@ pub(super) struct Node {
     pub classes: BTreeMap<(Row, usize), Class>,
 }
 
-type Key = (World, usize, Vec<Action>);
+/// (fingerprint of the world, faults used, sleep set).
+type Key = (Fingerprint, usize, Vec<Action>);
 
 pub(super) struct Search<'a> {
     pub m: &'a Model,
@@ -55,6 +57,8 @@ pub(super) struct Search<'a> {
     pub stopped: Option<String>,
     /// The step count when the stop callback was last asked.
     asked_at: u64,
+    /// Worlds are compared without their times ([`Model::timeless`]).
+    timeless: bool,
 }
 
 impl<'a> Search<'a> {
@@ -74,6 +78,7 @@ impl<'a> Search<'a> {
             stats: Stats::default(),
             stopped: None,
             asked_at: 0,
+            timeless: cfg.reduce && m.timeless(),
         }
     }
 
@@ -106,7 +111,7 @@ impl<'a> Search<'a> {
     }
 
     fn visit(&mut self, w: &World, used: usize, sleep: Vec<Action>, depth: usize) -> NodeId {
-        let key = (w.clone(), used, sleep);
+        let key = (fingerprint(w, self.timeless), used, sleep);
         if self.cfg.reduce {
             if let Some(&id) = self.memo.get(&key) {
                 return id;
@@ -155,7 +160,7 @@ impl<'a> Search<'a> {
                 continue;
             };
             let p = placement(self.m, w, &a);
-            let child_sleep = if self.cfg.reduce {
+            let child_sleep = if self.cfg.reduce && self.cfg.sleep_sets {
                 self.child_sleep(w, &a, &next, &mut asleep, &done)
             } else {
                 Vec::new()
@@ -183,7 +188,7 @@ impl<'a> Search<'a> {
     ) -> Vec<Action> {
         let mut out = Vec::new();
         for (b, wb) in asleep.iter_mut() {
-            if wb.is_none() && self.same_time(w, a, b) {
+            if wb.is_none() && (self.timeless || self.same_time(w, a, b)) {
                 *wb = self.step(w, b);
             }
             if let Some(wb) = wb {
@@ -208,9 +213,10 @@ impl<'a> Search<'a> {
     }
 
     /// Whether `a` and `b` commute in `w`: both orders can be taken and reach the same world
-    /// (and a fault lands on the same line in both). Cheap filter first: the same effect time.
+    /// (and a fault lands on the same line in both). Cheap filter first, when time can be
+    /// observed: the same effect time.
     fn commute(&mut self, w: &World, a: &Action, wa: &World, b: &Action, wb: &World) -> bool {
-        if a == b || !self.same_time(w, a, b) {
+        if a == b || (!self.timeless && !self.same_time(w, a, b)) {
             return false;
         }
         if placement(self.m, w, a) != placement(self.m, wb, a) {
@@ -219,7 +225,11 @@ impl<'a> Search<'a> {
         let (Some(ab), Some(ba)) = (self.step(wa, b), self.step(wb, a)) else {
             return false;
         };
-        ab == ba
+        if self.timeless {
+            ab.untimed() == ba.untimed()
+        } else {
+            ab == ba
+        }
     }
 
     fn step(&mut self, w: &World, a: &Action) -> Option<World> {

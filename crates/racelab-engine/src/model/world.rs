@@ -5,9 +5,10 @@
 
 use crate::fault::{Fault, FaultPlan, Health};
 use crate::lesson::Lesson;
+use crate::property::Check;
 use crate::script::{OpKind, Script};
 use crate::service::postgres::Postgres;
-use crate::service::{ServiceId, ServiceState, Wait};
+use crate::service::{Kind, ServiceId, ServiceState, Wait};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -187,5 +188,54 @@ impl Model {
             OpKind::Jump { .. } => 0,
             _ => self.lesson.timing.compute,
         }
+    }
+}
+
+impl Model {
+    /// Whether nothing in the variant can observe virtual time: no assertion about time, no
+    /// request that reads the clock or leaves state that time changes (an expiry, a session),
+    /// and no deadline in the initial state. Then two worlds that differ only in their times
+    /// have the same futures up to time, the same outcomes and the same verdicts — what lets
+    /// the explorer compare worlds without their times.
+    pub fn timeless(&self) -> bool {
+        let lesson = &self.lesson;
+        let services = lesson
+            .initial
+            .iter()
+            .all(|s| s.next_deadline().is_none() && s.kind() != Kind::Zookeeper);
+        let scripts = (0..lesson.clients.len()).all(|c| {
+            self.script(c).ops.iter().all(|op| match &op.kind {
+                OpKind::Call { call, .. } => !call.request.reads_clock(),
+                _ => true,
+            })
+        });
+        let assertions = lesson.assertions.iter().all(|p| match &p.check {
+            Check::FinishWithin { .. } => false,
+            Check::Query { request, .. } => !request.reads_clock(),
+            Check::Var { .. } | Check::Counter { .. } | Check::NoLocksHeld => true,
+        });
+        services && scripts && assertions
+    }
+}
+
+impl World {
+    /// The world with every time set to zero: the clients' clocks and the moments they
+    /// blocked, slept or finished, `now`, and when "always" properties first failed. Service
+    /// states keep theirs (a world that still differs is only compared more finely).
+    pub fn untimed(&self) -> World {
+        let mut w = self.clone();
+        w.now = 0;
+        for c in &mut w.clients {
+            c.clock = 0;
+            c.sleeping_until = c.sleeping_until.map(|_| 0);
+            c.finished_at = c.finished_at.map(|_| 0);
+            if let Status::Blocked { since, .. } = &mut c.status {
+                *since = 0;
+            }
+        }
+        for (at, _) in w.violations.values_mut() {
+            *at = 0;
+        }
+        w
     }
 }

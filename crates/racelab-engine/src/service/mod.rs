@@ -20,6 +20,7 @@
 pub mod aerospike;
 pub mod api;
 pub mod cassandra;
+mod clock;
 pub mod postgres;
 pub mod redis;
 #[cfg(test)]
