@@ -1,7 +1,7 @@
 //! `racelab explore`: every interleaving and fault placement of a lesson's variants, printed as
 //! a case table (text, Markdown or JSON).
 
-use racelab_engine::explore::{self, placement_label, Config, Report};
+use racelab_engine::explore::{self, placement_label, wire, Config, Report};
 use racelab_engine::fault::{self, Fault};
 use racelab_engine::lesson::Lesson;
 use racelab_engine::model::Model;
@@ -75,21 +75,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
 
 /// The fault kinds of `--faults exit,error,sleep=60000` (`none` or empty: no faults).
 pub(crate) fn parse_faults(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
-    let mut out = Vec::new();
-    for kind in list
-        .split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && *k != "none")
-    {
-        // A kind is a fault spec without its place: reuse the spec parser with a dummy place.
-        let first = lesson.clients.first().map_or("?", |c| c.name.as_str());
-        let (_, f) = fault::parse_spec(lesson, &format!("{kind}@{first}:1"))
-            .map_err(|e| format!("--faults: {}", e.replace(&format!("@{first}:1"), "")))?;
-        if !out.contains(&f) {
-            out.push(f);
-        }
-    }
-    Ok(out)
+    fault::parse_kinds(lesson, list).map_err(|e| format!("--faults: {e}"))
 }
 
 pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
@@ -127,7 +113,7 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
     for v in variants {
         let started = Instant::now();
         let limit = Duration::from_secs(o.max_seconds);
-        let mut stop = || started.elapsed() >= limit;
+        let mut stop = |_: &explore::Progress| started.elapsed() >= limit;
         let m = Model::new(lesson.clone(), v);
         let r = explore::explore(&m, &cfg, Some(&mut stop));
         reports.push((r, started.elapsed()));
@@ -158,15 +144,7 @@ fn plan(o: &Opts, file: &str, lesson: &Arc<Lesson>) -> Result<(Vec<usize>, Vec<F
 }
 
 fn fault_list(lesson: &Lesson, cfg: &Config) -> String {
-    if cfg.faults.is_empty() {
-        return "none".into();
-    }
-    let kinds: Vec<String> = cfg.faults.iter().map(|f| f.spec(lesson)).collect();
-    format!(
-        "{} (at most {} per execution)",
-        kinds.join(", "),
-        cfg.max_faults
-    )
+    wire::fault_list(lesson, &cfg.faults, cfg.max_faults)
 }
 
 fn print_report(l: &Lesson, file: &str, cfg: &Config, r: &Report, took: Duration, md: bool) {

@@ -110,6 +110,26 @@ impl Fault {
 /// client is about to run that line.
 pub type FaultPlan = BTreeMap<(usize, usize), Fault>;
 
+/// The fault kinds of a list such as `exit,error,sleep=60000` (`none` or empty: no faults),
+/// each once, in order: what `racelab explore --faults` and the page's explorer take.
+pub fn parse_kinds(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
+    let mut out = Vec::new();
+    for kind in list
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && *k != "none")
+    {
+        // A kind is a fault spec without its place: reuse the spec parser with a dummy place.
+        let first = lesson.clients.first().map_or("?", |c| c.name.as_str());
+        let (_, f) = parse_spec(lesson, &format!("{kind}@{first}:1"))
+            .map_err(|e| e.replace(&format!("@{first}:1"), ""))?;
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
 /// Parses a fault as the command line and share links write it: `exit@T1:5`,
 /// `exit-after@T1:4`, `sleep=60000@T2:3`.
 pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault), String> {

@@ -231,7 +231,7 @@ fn budgets_stop_with_partial_results() {
         let r = explore::explore(&m, &cfg, None);
         assert!(r.stopped.as_deref().unwrap().contains("50 steps"));
         let mut asked = 0;
-        let mut stop = || {
+        let mut stop = |_: &explore::Progress| {
             asked += 1;
             asked > 2
         };
@@ -245,5 +245,31 @@ fn budgets_stop_with_partial_results() {
             r.stopped.as_deref(),
             Some("stopped: out of time; results are partial")
         );
+    }
+}
+
+#[test]
+fn progress_grows_from_zero_towards_one() {
+    let m = Model::new(lesson(), 0);
+    for reduce in [false, true] {
+        let mut seen: Vec<explore::Progress> = Vec::new();
+        let mut stop = |p: &explore::Progress| {
+            seen.push(*p);
+            false
+        };
+        let cfg = Config {
+            faults: faults(),
+            reduce,
+            ..Config::default()
+        };
+        let r = explore::explore(&m, &cfg, Some(&mut stop));
+        assert!(seen.len() > 10, "{}", seen.len());
+        for pair in seen.windows(2) {
+            assert!(pair[0].done <= pair[1].done, "{pair:?}");
+            assert!(pair[0].steps < pair[1].steps);
+        }
+        let last = seen.last().unwrap();
+        assert!(last.done > 0.5 && last.done < 1.0, "{last:?}");
+        assert!(last.steps <= r.stats.steps);
     }
 }

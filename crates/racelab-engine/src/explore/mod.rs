@@ -9,6 +9,8 @@
 //!   plain (a tree, every execution walked) or reduced (state hashing + sleep sets).
 //! - `outcome.rs`: an execution's outcome signature (verdicts + final state summary).
 //! - `table.rs`: the case table and its tally.
+//! - `wire.rs`: the case table in words ([`wire::TableView`]) and its text form, for the page's
+//!   Web Worker and its cache.
 //! - `replay_id.rs`: replay ids, `for-update:0.1.0x.1…`, that [`crate::Run::replay`] reproduces.
 //!
 //! The engine has no clock: budgets are counts, and wall time comes in through a "stop now?"
@@ -20,6 +22,7 @@ mod outcome;
 pub mod replay_id;
 mod search;
 mod table;
+pub mod wire;
 
 pub use outcome::Outcome;
 pub use table::{placement_label, CaseRow, Tally};
@@ -80,6 +83,19 @@ pub struct Stats {
     pub steps: u64,
 }
 
+/// How far an exploration in progress is, for the "stop now?" callback.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progress {
+    /// Ends reached so far.
+    pub walked: u64,
+    /// Search nodes so far.
+    pub states: u64,
+    /// Calls of the pure step so far.
+    pub steps: u64,
+    /// An estimate of the part of the search done, from 0 to 1.
+    pub done: f64,
+}
+
 /// The result of an exploration.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -100,11 +116,12 @@ impl Report {
     }
 }
 
-/// Explores `model` under `cfg`. `stop` is asked now and then whether to give up (wall time).
+/// Explores `model` under `cfg`. `stop` is asked now and then, with the progress so far,
+/// whether to give up (wall time, a user's cancel); it can also report the progress.
 pub fn explore<'a>(
     model: &'a Model,
     cfg: &'a Config,
-    stop: Option<&'a mut dyn FnMut() -> bool>,
+    stop: Option<&'a mut dyn FnMut(&Progress) -> bool>,
 ) -> Report {
     let mut s = search::Search::new(model, cfg, stop);
     let root = s.run();

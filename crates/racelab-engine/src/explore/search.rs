@@ -11,7 +11,7 @@
 use super::choices::{options, placement};
 use super::fingerprint::{fingerprint, Fingerprint};
 use super::outcome::Outcome;
-use super::{Config, Placement, Stats};
+use super::{Config, Placement, Progress, Stats};
 use crate::model::{Action, Model, World};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -47,7 +47,7 @@ type Key = (Fingerprint, usize, Vec<Action>);
 pub(super) struct Search<'a> {
     pub m: &'a Model,
     cfg: &'a Config,
-    stop: Option<&'a mut dyn FnMut() -> bool>,
+    stop: Option<&'a mut dyn FnMut(&Progress) -> bool>,
     pub nodes: Vec<Node>,
     /// Deterministic hasher: lookups only, never iterated.
     memo: HashMap<Key, NodeId, BuildHasherDefault<DefaultHasher>>,
@@ -59,13 +59,15 @@ pub(super) struct Search<'a> {
     asked_at: u64,
     /// Worlds are compared without their times ([`Model::timeless`]).
     timeless: bool,
+    /// For each level of the search in progress: which option it explores, of how many.
+    frames: Vec<(usize, usize)>,
 }
 
 impl<'a> Search<'a> {
     pub fn new(
         m: &'a Model,
         cfg: &'a Config,
-        stop: Option<&'a mut dyn FnMut() -> bool>,
+        stop: Option<&'a mut dyn FnMut(&Progress) -> bool>,
     ) -> Search<'a> {
         Search {
             m,
@@ -79,6 +81,7 @@ impl<'a> Search<'a> {
             stopped: None,
             asked_at: 0,
             timeless: cfg.reduce && m.timeless(),
+            frames: Vec::new(),
         }
     }
 
@@ -152,7 +155,9 @@ impl<'a> Search<'a> {
     ) {
         let mut done: Vec<(Action, World)> = Vec::new();
         let mut asleep: Vec<(Action, Option<World>)> = sleep.iter().map(|a| (*a, None)).collect();
-        for a in options(self.m, w, self.cfg, used) {
+        let all = options(self.m, w, self.cfg, used);
+        let n = all.len();
+        for (i, a) in all.into_iter().enumerate() {
             if sleep.contains(&a) || self.stopped.is_some() {
                 continue;
             }
@@ -165,12 +170,14 @@ impl<'a> Search<'a> {
             } else {
                 Vec::new()
             };
+            self.frames.push((i, n));
             let child = self.visit(
                 &next,
                 used + usize::from(p.is_some()),
                 child_sleep,
                 depth + 1,
             );
+            self.frames.pop();
             merge(classes, &self.nodes[child].classes, a, p, child);
             done.push((a, next));
         }
@@ -249,7 +256,26 @@ impl<'a> Search<'a> {
 
     fn ask_stop(&mut self) -> bool {
         self.asked_at = self.stats.steps;
-        self.stop.as_mut().is_some_and(|f| f())
+        let progress = Progress {
+            walked: self.stats.walked,
+            states: self.nodes.len() as u64,
+            steps: self.stats.steps,
+            done: self.fraction_done(),
+        };
+        self.stop.as_mut().is_some_and(|f| f(&progress))
+    }
+
+    /// How much of the search is behind it, from the options finished at each level (an
+    /// estimate: subtrees differ in size, and shared states are not walked twice).
+    fn fraction_done(&self) -> f64 {
+        let mut share = 1.0;
+        let mut done = 0.0;
+        for &(i, n) in &self.frames {
+            let each = share / n.max(1) as f64;
+            done += each * i as f64;
+            share = each;
+        }
+        done
     }
 
     /// Sets `stopped` when a budget is spent (or the caller says stop).
