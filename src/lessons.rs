@@ -24,3 +24,11 @@ pub fn load(slug: &str) -> Option<Result<Arc<Lesson>, Vec<LessonError>>> {
         .find(|(s, _, _)| *s == slug)
         .map(|(s, file, text)| lesson::parse(s, file, text).map(Arc::new))
 }
+
+/// (file name, text) of a shipped lesson.
+pub fn text(slug: &str) -> Option<(&'static str, &'static str)> {
+    BUILTIN
+        .iter()
+        .find(|(s, _, _)| *s == slug)
+        .map(|(_, file, text)| (*file, *text))
+}

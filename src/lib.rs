@@ -4,18 +4,25 @@
 //! event, back, reset, place a fault); it never re-implements an engine rule. Routing is in the
 //! URL hash (`#/`, `#/lesson/SLUG?variant=VARIANT`) so any static host can serve the app.
 
+pub mod bench;
 pub mod components;
 pub mod lessons;
 pub mod pages;
 pub mod route;
 pub mod run_handle;
+pub mod worker;
 
 use leptos::prelude::*;
 use route::Route;
 
-/// Mounts the app on the page body and removes the static "Loading…" placeholder.
+/// Mounts the app on the page body and removes the static "Loading…" placeholder — or, in the
+/// explorer's Web Worker (the same module, no window), answers exploration jobs.
 pub fn start() {
     console_error_panic_hook::set_once();
+    if worker::in_worker() {
+        worker::serve();
+        return;
+    }
     if let Some(boot) = document().get_element_by_id("boot") {
         boot.remove();
     }

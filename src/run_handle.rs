@@ -50,6 +50,18 @@ impl RunHandle {
         self.error.set(outcome.err());
     }
 
+    /// Replaces the run with the execution a replay id names (a case-table row), at its end.
+    pub fn replay(&self, id: &str) {
+        let lesson = self.run.with_untracked(|r| r.lesson().clone());
+        match racelab_engine::explore::replay_id::replay(&lesson, id) {
+            Ok(run) => {
+                self.run.set(run);
+                self.error.set(None);
+            }
+            Err(e) => self.error.set(Some(format!("Cannot replay {id}: {e}"))),
+        }
+    }
+
     pub fn step(&self, client: usize) {
         self.act(|r| r.step(client).map_err(|e| e.to_string()));
     }

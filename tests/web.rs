@@ -264,3 +264,40 @@ fn parses_routes() {
     };
     assert_eq!(Route::parse(&r.href()), r);
 }
+
+#[wasm_bindgen_test]
+async fn the_explorer_lists_every_case_and_a_row_replays_into_the_lanes() {
+    // No cached table from an earlier run of this test.
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        s.clear().unwrap();
+    }
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    click(&host, "#explore-run");
+    leptos::task::tick().await;
+    // The test page has no module link to start a worker from: the page explores itself.
+    let status = text(&host, "#explore-status");
+    assert_eq!(
+        attr(&host, "#explore-status", "data-state"),
+        "done",
+        "{status}"
+    );
+    assert!(status.contains("explored in the page"), "{status}");
+    assert!(status.contains(" ok / "), "{status}");
+    let row = "tr.case[data-case='exit before T1:5']";
+    assert_eq!(attr(&host, row, "data-verdict"), "bad");
+    assert_eq!(
+        attr(&host, "tr.case[data-case='no fault']", "data-verdict"),
+        "ok"
+    );
+    click(&host, &format!("{row} button.replay"));
+    leptos::task::tick().await;
+    assert_eq!(lane_status(&host, "T1"), "crashed");
+    assert_eq!(lane_status(&host, "T2"), "done");
+    assert_eq!(balance(&host), "300");
+    // A second run of the same job comes from the cache.
+    click(&host, "#explore-run");
+    leptos::task::tick().await;
+    let status = text(&host, "#explore-status");
+    assert!(status.contains("cache"), "{status}");
+}

@@ -4,6 +4,7 @@
 
 use crate::components::{
     assertions::Assertions,
+    explorer::ExplorerPanel,
     lane::Lane,
     services::ServicePanels,
     trace::{trace_lines, TraceView},
@@ -91,6 +92,7 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
     let trace = Memo::new(move |_| handle.with(trace_lines));
 
     let main_slug = slug.clone();
+    let explorer_slug = slug.clone();
     view! {
         <main id="lesson" data-lesson=main_slug data-variant=lesson.variants[v].slug.clone()>
             <h1>{lesson.title.clone()}</h1>
@@ -106,6 +108,7 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
                 <section class="checks" aria-label="Assertions"><h2>"Assertions"</h2><Assertions verdicts=verdicts/></section>
             </div>
             <section class="trace" aria-label="Trace"><h2>"Trace"</h2><TraceView lines=trace/></section>
+            <ExplorerPanel slug=explorer_slug variant=v/>
         </main>
     }
 }

@@ -31,6 +31,7 @@ pub mod sel {
     pub const NEXT_EVENT: &str = "button#next-event";
     pub const RUN_TO_END: &str = "button#run-to-end";
     pub const RESET: &str = "button#reset";
+    pub const BACK: &str = "button#back";
     /// Global virtual time.
     pub const CLOCK: &str = "#clock";
     /// Engine / routing error message (absent or empty when none).
@@ -493,10 +494,13 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     );
     ctx.drain_logs()?;
 
-    // 6. The stale-cache lesson, cache-aside: step the slow reader's schedule by hand.
+    // 6. The explorer: every case of the naive variant in a Web Worker; replay a bad row.
+    explorer(ctx, out_dir)?;
+
+    // 7. The stale-cache lesson, cache-aside: step the slow reader's schedule by hand.
     stale_cache(ctx, out_dir)?;
 
-    // 7. Unknown lesson: a clear message, never a blank page.
+    // 8. Unknown lesson: a clear message, never a blank page.
     ctx.s.navigate(&ctx.url(MISSING_LESSON_PATH))?;
     let snap = ctx.wait("an error message for an unknown lesson", WAIT, |s| {
         !s.error().is_empty()
@@ -507,6 +511,72 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     ));
     ctx.drain_logs()?;
     Ok(())
+}
+
+/// The lost-update lesson's case table (naive; exit, exit-after, error, sleep), explored in a
+/// Web Worker; the row "exit before T1:5" replayed into the lanes; the explorer's figures
+/// measured on the page's thread.
+fn explorer(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
+    ctx.s
+        .navigate(&ctx.url(&format!("/#/lesson/{LESSON}?variant=naive")))?;
+    ctx.wait("the naive variant", WAIT, |s| s.variant() == Some("naive"))?;
+    ctx.click("button#explore-run")?;
+    let deadline = Duration::from_secs(60);
+    let done = r#"#explore-status[data-state="done"]"#;
+    let started = Instant::now();
+    while ctx.s.find(done)?.is_none() {
+        if started.elapsed() > deadline {
+            let status = ctx.wait_text("#explore-status", |_| true)?;
+            bail!("the explorer did not finish within 60 s: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = ctx.wait_text(done, |t| t.contains(" ok / "))?;
+    if !status.contains("Web Worker") {
+        bail!("the case table was not explored in a Web Worker: {status}");
+    }
+    ctx.check(format!("case table explored: {status}"));
+    let row = r#"tr.case[data-case="exit before T1:5"]"#;
+    let verdict = ctx.s.execute(
+        "const r = document.querySelector(arguments[0]); return r && r.dataset.verdict;",
+        vec![json!(row)],
+    )?;
+    if verdict != json!("bad") {
+        bail!("row `exit before T1:5` should be bad, is {verdict}");
+    }
+    ctx.s.execute(
+        "document.querySelector('section.explorer').scrollIntoView({block: 'start'});",
+        vec![],
+    )?;
+    let shot = out_dir.join("case-table.png");
+    ctx.save_screenshot(&shot)?;
+    ctx.check(format!("screenshot saved to {}", rel(&shot)));
+    ctx.click(&format!("{row} button.replay"))?;
+    ctx.wait(
+        "the replayed case: T1 crashed, T2 done, balance 300",
+        WAIT,
+        |s| {
+            s.lane_status("T1") == Some("crashed")
+                && s.lane_status("T2") == Some("done")
+                && s.balance() == Some("300")
+        },
+    )?;
+    ctx.check(
+        "clicked the bad row `exit before T1:5`: the lanes show T1 crashed, T2 done, balance 300",
+    );
+    ctx.click(sel::BACK)?;
+    ctx.wait("one step back from the replayed end", WAIT, |s| {
+        s.lane_status("T2") != Some("done")
+    })?;
+    ctx.check("Back works on the replayed execution");
+    let figures = ctx
+        .s
+        .execute("return window.wasmBindings.racelab_bench();", vec![])?;
+    println!("  explorer in headless Chromium (page thread):");
+    for line in figures.as_str().unwrap_or_default().lines() {
+        println!("    {line}");
+    }
+    ctx.drain_logs()
 }
 
 /// Stale cache (seed 002), cache-aside: READER misses and reads the database, WRITER updates and

@@ -33,6 +33,9 @@ commands:
   oracle              install PostgreSQL 15 and Redis 7, then only the pg-oracle stage
   e2e [--dist DIR]    install, then only: release bundle + sizes, e2e
                       (--dist DIR: only the e2e scenario, against DIR, no build)
+  bench               the explorer's figures, optimised build: `racelab bench`, then the same
+                      small scenario in Racelab and in the stateright model checker
+                      (crates/racelab-peer); browser figures come from the e2e run
   install [--check]   install missing tools only (--check: report, install nothing)
   browser-check       verify Chromium + ChromeDriver + WebDriver on a trivial page
 
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("e2e") => e2e(rest),
         Some("oracle") => oracle(),
+        Some("bench") => bench(),
         Some("install") if rest.iter().any(|a| a == "--check") => {
             if install::check(Scope::Test) {
                 Ok(())
@@ -75,6 +79,26 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask bench`: benchmarks that print numbers (never a pass/fail on time).
+fn bench() -> Result<()> {
+    let cargo = || {
+        let mut c = cmd("cargo");
+        c.current_dir(util::root());
+        c
+    };
+    run(cargo().args([
+        "run",
+        "-q",
+        "-p",
+        "racelab-cli",
+        "--profile",
+        "measure",
+        "--",
+        "bench",
+    ]))?;
+    run(cargo().args(["run", "-q", "-p", "racelab-peer", "--profile", "measure"]))
 }
 
 /// `trunk serve` with binaryen first on PATH; replaces this process.

@@ -31,14 +31,13 @@ pub struct Explored {
     pub balances: BTreeSet<i64>,
 }
 
-/// Explores one variant with no faults (`reduce`: state hashing and sleep sets).
+/// Explores one variant with no faults (`reduce`: state hashing, the explorer's default).
 pub fn explore(model: &Model, reduce: bool) -> Explored {
     let cfg = Config {
         faults: vec![],
         max_faults: 0,
         reduce,
-        max_executions: None,
-        max_steps: None,
+        ..Config::default()
     };
     let r = explore::explore(model, &cfg, None);
     assert!(r.stopped.is_none(), "the exploration stopped early");

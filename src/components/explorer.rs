@@ -1,0 +1,251 @@
+//! The explorer panel: every interleaving and fault placement of the variant, run in a Web
+//! Worker ([`crate::worker`]) with progress and cancel, shown as the case table; a row's
+//! "replay" loads that execution into the lanes. Tables are cached in localStorage per lesson
+//! version (the job's key changes with the lesson's text).
+
+use crate::run_handle::RunHandle;
+use crate::worker::{self, Message, Running};
+use leptos::prelude::*;
+use racelab_engine::explore::wire::{Job, TableView};
+use racelab_engine::explore::Progress;
+
+/// The fault kinds offered, and whether each is on at first.
+const KINDS: &[(&str, &str, bool)] = &[
+    ("exit", "exit (crash before a line)", true),
+    ("exit-after", "exit after a line", true),
+    ("error", "error (a call fails)", true),
+    ("timeout", "timeout (reply lost)", false),
+    ("sleep=60000", "sleep 60 s (a pause)", true),
+];
+
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Idle,
+    Running(Progress),
+    Done { table: TableView, note: String },
+    Failed(String),
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn cached(job: &Job) -> Option<TableView> {
+    let text = storage()?.get_item(&job.cache_key()).ok()??;
+    TableView::decode(&text).ok()
+}
+
+fn remember(job: &Job, table: &TableView) {
+    if table.stopped.is_none() {
+        if let Some(s) = storage() {
+            // A full storage only means no cache.
+            let _ = s.set_item(&job.cache_key(), &table.encode());
+        }
+    }
+}
+
+fn ms_since(t0: f64) -> String {
+    format!("{:.0} ms", js_sys::Date::now() - t0)
+}
+
+#[component]
+pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
+    let handle = RunHandle::use_context();
+    let on: Vec<RwSignal<bool>> = KINDS.iter().map(|k| RwSignal::new(k.2)).collect();
+    let max_faults = RwSignal::new(1usize);
+    let phase = RwSignal::new(Phase::Idle);
+    let running = StoredValue::new_local(None::<Running>);
+    let (file, text) = crate::lessons::text(&slug).unwrap_or(("", ""));
+    let kinds = on.clone();
+    let job = move || Job {
+        slug: slug.clone(),
+        file: file.to_string(),
+        variant,
+        faults: KINDS
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, s)| s.get_untracked())
+            .map(|(k, _)| k.0)
+            .collect::<Vec<_>>()
+            .join(","),
+        max_faults: max_faults.get_untracked(),
+        text: text.to_string(),
+    };
+    let run = move |_| {
+        let job = job();
+        running.set_value(None);
+        if let Some(table) = cached(&job) {
+            let note = "from this browser's cache of this lesson version".into();
+            phase.set(Phase::Done { table, note });
+            return;
+        }
+        phase.set(Phase::Running(Progress::default()));
+        let t0 = js_sys::Date::now();
+        let job2 = job.clone();
+        let started = worker::start(&job, move |m| match m {
+            Message::Progress(p) => phase.set(Phase::Running(p)),
+            Message::Table(table) => {
+                remember(&job2, &table);
+                let note = format!("explored in a Web Worker in {}", ms_since(t0));
+                phase.set(Phase::Done { table, note });
+                running.set_value(None);
+            }
+            Message::Error(e) => phase.set(Phase::Failed(e)),
+            Message::Ready => {}
+        });
+        match started {
+            Ok(r) => running.set_value(Some(r)),
+            Err(why) => {
+                // No worker here: explore in the page (it pauses until done).
+                let result = job.run(|_| js_sys::Date::now() - t0 > 60_000.0);
+                phase.set(match result {
+                    Ok(table) => {
+                        remember(&job, &table);
+                        let note = format!("explored in the page ({why}) in {}", ms_since(t0));
+                        Phase::Done { table, note }
+                    }
+                    Err(e) => Phase::Failed(e),
+                });
+            }
+        }
+    };
+    let cancel = move |_| {
+        running.set_value(None);
+        phase.set(Phase::Failed("Cancelled.".into()));
+    };
+    let is_running = move || matches!(phase.get(), Phase::Running(_));
+    let boxes = KINDS
+        .iter()
+        .zip(on)
+        .map(|((kind, label, _), sig)| {
+            view! {
+                <label class="kind">
+                    <input type="checkbox" data-kind=*kind prop:checked=move || sig.get()
+                        on:change=move |ev| sig.set(event_target_checked(&ev))/>
+                    {*label}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="explorer" aria-label="Explorer">
+            <h2>"Every case"</h2>
+            <p class="explorer-help">"Runs every order of the clients' steps with every placement of the chosen faults, and lists what each placement leads to."</p>
+            <div class="explore-controls">
+                {boxes}
+                <label class="kind">"at most "
+                    <select id="explore-max-faults" on:change=move |ev| {
+                        max_faults.set(event_target_value(&ev).parse().unwrap_or(1))
+                    }>
+                        <option value="1" selected>"1 fault"</option>
+                        <option value="2">"2 faults"</option>
+                    </select>
+                </label>
+                <button id="explore-run" disabled=is_running on:click=run>"Explore every case"</button>
+                <button id="explore-cancel" disabled=move || !is_running() on:click=cancel>"Cancel"</button>
+            </div>
+            <CaseTable phase=phase handle=handle/>
+        </section>
+    }
+}
+
+#[component]
+fn CaseTable(phase: RwSignal<Phase>, handle: RunHandle) -> impl IntoView {
+    move || match phase.get() {
+        Phase::Idle => view! { <p id="explore-status" role="status"></p> }.into_any(),
+        Phase::Running(p) => view! {
+            <p id="explore-status" role="status" data-state="running">
+                <progress max="100" value=format!("{:.0}", p.done * 100.0)></progress>
+                {format!(
+                    " {} executions reached, {} states, about {:.0}% done",
+                    p.walked, p.states, p.done * 100.0
+                )}
+            </p>
+        }
+        .into_any(),
+        Phase::Failed(e) => view! {
+            <p id="explore-status" role="status" data-state="failed">{e}</p>
+        }
+        .into_any(),
+        Phase::Done { table, note } => table_view(table, note, handle).into_any(),
+    }
+}
+
+fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
+    let s = t.stats;
+    let status = format!(
+        "{} ok / {} bad{} — {} executions ({} states), faults: {}; {note}.{}",
+        t.tally.ok,
+        t.tally.bad,
+        if t.tally.mixed > 0 {
+            format!(
+                " ({} ok under some orders, bad under others)",
+                t.tally.mixed
+            )
+        } else {
+            String::new()
+        },
+        s.executions,
+        s.states,
+        t.faults,
+        t.stopped
+            .as_deref()
+            .map(|w| format!(" {w}."))
+            .unwrap_or_default()
+    );
+    let rows = t
+        .rows
+        .iter()
+        .map(|r| {
+            let verdict = match (r.ok, r.bad) {
+                (_, 0) => "ok",
+                (0, _) => "bad",
+                _ => "mixed",
+            };
+            let outcomes = r
+                .outcomes
+                .iter()
+                .filter_map(|o| t.outcomes.get(*o))
+                .map(|o| {
+                    let v = if o.ok { "ok" } else { "bad" };
+                    view! { <li data-verdict=v>{o.signature.clone()}</li> }
+                })
+                .collect_view();
+            let replay = r.counterexample.clone().or_else(|| r.example.clone());
+            let button = replay.map(|id| {
+                let label = if r.bad > 0 {
+                    "replay bad case"
+                } else {
+                    "replay"
+                };
+                let title = format!("Load this execution into the lanes ({id})");
+                let id2 = id.clone();
+                view! {
+                    <button class="replay" data-replay=id title=title
+                        on:click=move |_| handle.replay(&id2)>{label}</button>
+                }
+            });
+            view! {
+                <tr class="case" data-verdict=verdict data-case=r.label.clone()>
+                    <td class="case-label">{r.label.clone()}</td>
+                    <td class="case-verdict">{verdict.to_uppercase()}</td>
+                    <td class="num">{r.ok}</td>
+                    <td class="num">{r.bad}</td>
+                    <td><ul class="outcomes">{outcomes}</ul></td>
+                    <td>{button}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p id="explore-status" role="status" data-state="done">{status}</p>
+        <table id="case-table">
+            <thead><tr>
+                <th scope="col">"case"</th><th scope="col">"verdict"</th>
+                <th scope="col">"ok"</th><th scope="col">"bad"</th>
+                <th scope="col">"outcomes"</th><th scope="col"></th>
+            </tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
