@@ -51,8 +51,28 @@ fn ms_since(t0: f64) -> String {
 #[component]
 pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
     let handle = RunHandle::use_context();
-    let on: Vec<RwSignal<bool>> = KINDS.iter().map(|k| RwSignal::new(k.2)).collect();
-    let max_faults = RwSignal::new(1usize);
+    // The lesson's own case table ([variant.explore]) chooses the faults first.
+    let spec = handle.with_untracked(|r| r.lesson().variants.get(variant)?.explore.clone());
+    let declared: Option<Vec<String>> = spec
+        .as_ref()
+        .map(|s| s.faults.split(',').map(|k| k.trim().to_string()).collect());
+    let on: Vec<RwSignal<bool>> = KINDS
+        .iter()
+        .map(|k| {
+            RwSignal::new(
+                declared
+                    .as_ref()
+                    .map_or(k.2, |d| d.iter().any(|x| x == k.0)),
+            )
+        })
+        .collect();
+    // Kinds the lesson declares that have no checkbox (down=redis, …) are always placed.
+    let extra: Vec<String> = declared
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| !k.is_empty() && !KINDS.iter().any(|c| c.0 == k))
+        .collect();
+    let max_faults = RwSignal::new(spec.as_ref().map_or(1, |s| s.max_faults.clamp(1, 2)));
     let phase = RwSignal::new(Phase::Idle);
     let running = StoredValue::new_local(None::<Running>);
     let (file, text) = crate::lessons::text(&slug).unwrap_or(("", ""));
@@ -65,7 +85,8 @@ pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
             .iter()
             .zip(&kinds)
             .filter(|(_, s)| s.get_untracked())
-            .map(|(k, _)| k.0)
+            .map(|(k, _)| k.0.to_string())
+            .chain(extra.iter().cloned())
             .collect::<Vec<_>>()
             .join(","),
         max_faults: max_faults.get_untracked(),
@@ -137,8 +158,8 @@ pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
                     <select id="explore-max-faults" on:change=move |ev| {
                         max_faults.set(event_target_value(&ev).parse().unwrap_or(1))
                     }>
-                        <option value="1" selected>"1 fault"</option>
-                        <option value="2">"2 faults"</option>
+                        <option value="1" selected=move || max_faults.get_untracked() == 1>"1 fault"</option>
+                        <option value="2" selected=move || max_faults.get_untracked() == 2>"2 faults"</option>
                     </select>
                 </label>
                 <button id="explore-run" disabled=is_running on:click=run>"Explore every case"</button>

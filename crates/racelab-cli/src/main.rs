@@ -12,7 +12,7 @@
 mod bench;
 mod explore;
 
-use racelab_engine::explore::replay_id;
+use racelab_engine::explore::{expect, replay_id};
 use racelab_engine::fault::{self, FaultPlan};
 use racelab_engine::lesson::{self, Lesson};
 use racelab_engine::property::Verdict;
@@ -30,7 +30,8 @@ const USAGE: &str = "\
 usage:
   racelab check FILE...
       Validate lesson files; print file:line:col: message for each problem.
-      Also runs every variant with the default schedule and checks its `expect` table.
+      Also runs every variant with the default schedule and checks its `expect` table, and
+      explores every variant that declares a case-table tally ([variant.explore] tally).
   racelab run FILE [--variant NAME] [--schedule T1,T2,...] [--inject FAULT]... [--quiet]
       Run a lesson headless and print the trace, the final state and each assertion's verdict.
       --schedule  clients to step first, in order; then next events until no client can run
@@ -106,10 +107,13 @@ fn check(files: &[String]) -> ExitCode {
     for f in files {
         let problems = match load(f) {
             Err(msgs) => msgs,
-            Ok(l) => run::check_expectations(&l)
-                .iter()
-                .map(|e| e.to_string())
-                .collect(),
+            Ok(l) => {
+                let started = std::time::Instant::now();
+                let budget = std::time::Duration::from_secs(60);
+                let mut problems = run::check_expectations(&l);
+                problems.extend(expect::check_tallies(&l, |_| started.elapsed() >= budget));
+                problems.iter().map(|e| e.to_string()).collect()
+            }
         };
         if problems.is_empty() {
             println!("{f}: ok");

@@ -139,3 +139,76 @@ fn the_execution_budget_stops_with_partial_results() {
         "{s}"
     );
 }
+
+/// The lost-update lesson with `from` replaced by `to` (once), written to a temporary file.
+fn changed_lesson(tag: &str, from: &str, to: &str) -> (std::path::PathBuf, usize) {
+    let dir = std::env::temp_dir().join(format!("racelab-tally-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string(lesson()).unwrap();
+    assert!(good.contains(from), "{from}");
+    let line = good.lines().position(|l| l.contains(from)).unwrap() + 1;
+    let path = dir.join("lesson.toml");
+    std::fs::write(&path, good.replacen(from, to, 1)).unwrap();
+    (path, line)
+}
+
+#[test]
+fn check_fails_at_the_tally_when_the_case_table_changes() {
+    let (path, line) = changed_lesson(
+        "changed",
+        "tally = \"1 ok / 38 bad\"",
+        "tally = \"2 ok / 37 bad\"",
+    );
+    let out = racelab(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let want = format!(
+        "{}:{line}:9: variant \"for update\": the case table is now \"1 ok / 38 bad, 0 mixed\"",
+        path.display()
+    );
+    assert!(err.contains(&want), "wanted {want:?} in:\n{err}");
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+}
+
+#[test]
+fn check_refuses_a_malformed_tally_and_unknown_fault_kinds_with_their_place() {
+    let (path, line) = changed_lesson("syntax", "tally = \"1 ok / 38 bad\"", "tally = \"most ok\"");
+    let err = text(&racelab(&["check", path.to_str().unwrap()]).stderr);
+    let want = format!(
+        "{}:{line}:9: write a tally as \"3 ok / 4 bad\"",
+        path.display()
+    );
+    assert!(err.contains(&want), "wanted {want:?} in:\n{err}");
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+    let from = "faults = \"exit,exit-after,error,sleep=60000\"";
+    let (path, line) = changed_lesson("kinds", from, "faults = \"exit,explode\"");
+    let out = racelab(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let want = format!(
+        "{}:{line}:10: variant \"naive\": faults: `explode` is not a fault kind",
+        path.display()
+    );
+    assert!(err.contains(&want), "wanted {want:?} in:\n{err}");
+    std::fs::remove_dir_all(path.parent().unwrap()).ok();
+}
+
+#[test]
+fn observations_name_each_outcome_in_the_lessons_words() {
+    let out = racelab(&[
+        "explore",
+        &lesson(),
+        "--variant",
+        "for update",
+        "--faults",
+        "error",
+    ]);
+    let s = text(&out.stdout);
+    // An error inside the transaction leaves it open: its row lock is still held, the other
+    // request waits forever, and nothing was debited.
+    assert!(s.contains("balance: no debit; locks: left held |"), "{s}");
+    assert!(
+        s.contains("balance: two debits; locks: none | balance-is-100=pass"),
+        "{s}"
+    );
+}

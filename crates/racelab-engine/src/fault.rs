@@ -121,8 +121,13 @@ pub fn parse_kinds(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
     {
         // A kind is a fault spec without its place: reuse the spec parser with a dummy place.
         let first = lesson.clients.first().map_or("?", |c| c.name.as_str());
-        let (_, f) = parse_spec(lesson, &format!("{kind}@{first}:1"))
-            .map_err(|e| e.replace(&format!("@{first}:1"), ""))?;
+        let (_, f) = parse_spec(lesson, &format!("{kind}@{first}:1")).map_err(|e| {
+            if e.contains("unknown fault kind") {
+                format!("`{kind}` is not a fault kind; the kinds are exit, exit-after, error, timeout, sleep=MS, down=SERVICE, up=SERVICE, slow=SERVICE:MS")
+            } else {
+                e.replace(&format!("@{first}:1"), "")
+            }
+        })?;
         if !out.contains(&f) {
             out.push(f);
         }

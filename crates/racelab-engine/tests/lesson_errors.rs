@@ -200,3 +200,27 @@ fn no_mangled_line_of_a_multi_service_lesson_panics() {
         }
     }
 }
+
+#[test]
+fn observations_need_exactly_one_source_and_known_names() {
+    let text = GOOD.replacen("locks = true", "locks = true\nsql = \"SELECT 1\"", 1);
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "id = \"locks\""));
+    assert!(msg.contains("exactly one of"), "{msg}");
+    let text = GOOD.replacen("locks = true", "var = \"T9.bal\"", 1);
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "T9.bal"));
+    assert!(msg.contains("CLIENT.name"), "{msg}");
+    let text = GOOD.replacen("locks = true", "locks = true\ncolour = \"red\"", 1);
+    let (line, _, msg) = first_error(&text);
+    assert_eq!(line, line_of(&text, "colour"));
+    assert!(msg.contains("colour"), "{msg}");
+}
+
+#[test]
+fn a_tally_that_is_not_one_is_located() {
+    let text = GOOD.replacen("tally = \"1 ok / 38 bad\"", "tally = \"1 ok\"", 1);
+    let (line, col, msg) = first_error(&text);
+    assert_eq!((line, col), (line_of(&text, "tally = \"1 ok\""), 9));
+    assert!(msg.contains("3 ok / 4 bad"), "{msg}");
+}

@@ -11,12 +11,14 @@
 //! - `table.rs`: the case table and its tally.
 //! - `wire.rs`: the case table in words ([`wire::TableView`]) and its text form, for the page's
 //!   Web Worker and its cache.
+//! - `expect.rs`: the tallies lessons expect, checked by `racelab check`.
 //! - `replay_id.rs`: replay ids, `for-update:0.1.0x.1…`, that [`crate::Run::replay`] reproduces.
 //!
 //! The engine has no clock: budgets are counts, and wall time comes in through a "stop now?"
 //! callback. See "The explorer" in ARCHITECTURE.md for why the reduction is sound.
 
 mod choices;
+pub mod expect;
 mod fingerprint;
 mod outcome;
 pub mod replay_id;

@@ -15,6 +15,8 @@ pub struct Outcome {
     pub clients: Vec<String>,
     /// One line per service: `category_balance: (1, FOOD, 100)`, `redis: k=v`.
     pub state: Vec<String>,
+    /// The lesson's observations (`[[observe]]`), (id, word), in the lesson's order.
+    pub observed: Vec<(String, String)>,
 }
 
 impl Outcome {
@@ -43,10 +45,17 @@ impl Outcome {
             .iter()
             .flat_map(|p| summary(&p.name, &p.view))
             .collect();
+        let observed = m
+            .lesson()
+            .observations
+            .iter()
+            .map(|o| (o.id.clone(), o.word(m, w)))
+            .collect();
         Outcome {
             verdicts,
             clients,
             state,
+            observed,
         }
     }
 
@@ -57,13 +66,28 @@ impl Outcome {
             .all(|(_, v)| *v == Verdict::Pass.as_str())
     }
 
-    /// One line: `balance-is-100=fail within-timeout=pass | T1 done, T2 done | category_balance: (1, FOOD, 300)`.
+    /// One line: `balance-is-100=fail within-timeout=pass | T1 done, T2 done | category_balance:
+    /// (1, FOOD, 300)` — or, when the lesson declares observations, those in its words first
+    /// and no raw state: `db: unchanged; cache: stale | balance-ok=fail | T1 crashed, T2 done`.
     pub fn signature(&self) -> String {
         let verdicts: Vec<String> = self
             .verdicts
             .iter()
             .map(|(id, v)| format!("{id}={v}"))
             .collect();
+        if !self.observed.is_empty() {
+            let observed: Vec<String> = self
+                .observed
+                .iter()
+                .map(|(id, word)| format!("{id}: {word}"))
+                .collect();
+            return format!(
+                "{} | {} | {}",
+                observed.join("; "),
+                verdicts.join(" "),
+                self.clients.join(", ")
+            );
+        }
         format!(
             "{} | {} | {}",
             verdicts.join(" "),

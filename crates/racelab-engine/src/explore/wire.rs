@@ -139,7 +139,24 @@ pub fn fault_list(lesson: &Lesson, faults: &[Fault], max_faults: usize) -> Strin
 }
 
 impl TableView {
+    /// The report in words. Outcomes that read the same (a lesson's observations leave the
+    /// raw state out) are listed once.
     pub fn of(lesson: &Lesson, r: &Report, faults: String) -> TableView {
+        let mut outcomes: Vec<OutcomeView> = Vec::new();
+        let shown: Vec<usize> = r
+            .outcomes
+            .iter()
+            .map(|o| {
+                let view = OutcomeView {
+                    ok: o.ok(),
+                    signature: o.signature(),
+                };
+                outcomes.iter().position(|v| *v == view).unwrap_or_else(|| {
+                    outcomes.push(view);
+                    outcomes.len() - 1
+                })
+            })
+            .collect();
         TableView {
             variant: lesson.variants[r.variant].slug.clone(),
             faults,
@@ -150,19 +167,17 @@ impl TableView {
                     label: row.label(lesson),
                     ok: row.ok,
                     bad: row.bad,
-                    outcomes: row.outcomes.clone(),
+                    outcomes: {
+                        let mut o: Vec<usize> = row.outcomes.iter().map(|&i| shown[i]).collect();
+                        o.sort_unstable();
+                        o.dedup();
+                        o
+                    },
                     counterexample: row.counterexample.clone(),
                     example: row.example.clone(),
                 })
                 .collect(),
-            outcomes: r
-                .outcomes
-                .iter()
-                .map(|o| OutcomeView {
-                    ok: o.ok(),
-                    signature: o.signature(),
-                })
-                .collect(),
+            outcomes,
             tally: r.tally(),
             stats: r.stats,
             stopped: r.stopped.clone(),

@@ -8,6 +8,7 @@
 pub(crate) mod raw;
 pub(crate) mod source;
 
+use crate::property::observe::Observation;
 use crate::property::{self, Property};
 use crate::script::{self, ScriptRef};
 use crate::service::api::ServiceId;
@@ -17,7 +18,7 @@ use crate::service::redis::Redis;
 use crate::service::zookeeper::{Zk, DEFAULT_SESSION_TIMEOUT_MS};
 use crate::service::{Decl, Kind, ServiceState};
 use crate::value::Value;
-use raw::{RawLesson, RawVariant};
+use raw::{RawExplore, RawLesson, RawVariant};
 use source::Source;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -66,7 +67,31 @@ pub struct Variant {
     pub scripts: Vec<ScriptRef>,
     /// What the author says the default schedule shows: (assertion index, passes?, where said).
     pub expect: Vec<(usize, bool, Location)>,
+    /// The variant's case table as the lesson declares it (`[variant.explore]`).
+    pub explore: Option<ExploreSpec>,
 }
+
+/// Which faults a variant's case table places, and the tally its author expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExploreSpec {
+    /// Fault kinds as `racelab explore --faults` takes them (checked by `racelab check`).
+    pub faults: String,
+    pub faults_at: Location,
+    pub max_faults: usize,
+    pub tally: Option<ExpectedTally>,
+}
+
+/// `tally = "3 ok / 4 bad"` or `"3 ok / 4 bad, 1 mixed"`: rows of the case table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedTally {
+    pub ok: usize,
+    pub bad: usize,
+    pub mixed: Option<usize>,
+    pub at: Location,
+}
+
+/// The default fault kinds of a case table: those of the documents' hand analyses.
+pub const DEFAULT_EXPLORE_FAULTS: &str = "exit,exit-after,error,sleep=60000";
 
 #[derive(Clone, Debug)]
 pub struct Lesson {
@@ -85,6 +110,8 @@ pub struct Lesson {
     pub clients: Vec<ClientDef>,
     pub variants: Vec<Variant>,
     pub assertions: Vec<Property>,
+    /// What the case table reports about each execution's end (`[[observe]]`).
+    pub observations: Vec<Observation>,
 }
 
 impl Lesson {
@@ -133,6 +160,7 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
         client_names: &names,
     };
     let assertions = assertions(&raw, &cx, &mut errors);
+    let observations = observations(&raw, &cx, &mut errors);
     let variants = variants(&raw, &cx, &clients, &assertions, &mut errors);
     for k in raw.scripts.keys() {
         if !clients.iter().any(|c| &c.script == k.get_ref()) {
@@ -160,6 +188,7 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
         clients,
         variants,
         assertions,
+        observations,
     })
 }
 
@@ -429,6 +458,26 @@ fn assertions(
     out
 }
 
+fn observations(
+    raw: &RawLesson,
+    cx: &property::Context,
+    errors: &mut Vec<LessonError>,
+) -> Vec<Observation> {
+    let mut out: Vec<Observation> = Vec::new();
+    for o in &raw.observes {
+        if out.iter().any(|b| b.id == *o.id.get_ref()) {
+            errors.push(cx.src.err(
+                o.id.span(),
+                format!("two observations have the id \"{}\"", o.id.get_ref()),
+            ));
+        }
+        if let Some(ob) = o.compile(cx, errors) {
+            out.push(ob);
+        }
+    }
+    out
+}
+
 /// Each variant: the base scripts with some of them replaced.
 fn variants(
     raw: &RawLesson,
@@ -442,6 +491,7 @@ fn variants(
         explain: String::new(),
         scripts: BTreeMap::new(),
         expect: BTreeMap::new(),
+        explore: None,
     }];
     let raw_variants: &[RawVariant] = if raw.variants.is_empty() {
         &implicit
@@ -475,6 +525,10 @@ fn variants(
         out.push(Variant {
             scripts: compile_scripts(raw, v, cx, clients, errors),
             expect: expectations(v, cx.src, assertions, errors),
+            explore: v
+                .explore
+                .as_ref()
+                .map(|e| explore_spec(e, cx.src, &v.name, errors)),
             name,
             slug,
             explain: v.explain.trim().to_string(),
@@ -541,6 +595,61 @@ fn check_calls(
             errors.push(cx.src.inside(&text.span(), op.line, col, e.message));
         }
     }
+}
+
+fn explore_spec(
+    e: &RawExplore,
+    src: &Source,
+    name: &Spanned<String>,
+    errors: &mut Vec<LessonError>,
+) -> ExploreSpec {
+    let tally = e.tally.as_ref().and_then(|t| {
+        let parsed = parse_tally(t.get_ref());
+        if parsed.is_none() {
+            errors.push(src.err(
+                t.span(),
+                format!(
+                    "write a tally as \"3 ok / 4 bad\" or \"3 ok / 4 bad, 1 mixed\", not \"{}\"",
+                    t.get_ref()
+                ),
+            ));
+        }
+        let (ok, bad, mixed) = parsed?;
+        Some(ExpectedTally {
+            ok,
+            bad,
+            mixed,
+            at: src.at(t.span().start),
+        })
+    });
+    let (faults, faults_at) = match &e.faults {
+        Some(f) => (f.get_ref().clone(), src.at(f.span().start)),
+        None => (
+            DEFAULT_EXPLORE_FAULTS.to_string(),
+            src.at(name.span().start),
+        ),
+    };
+    ExploreSpec {
+        faults,
+        faults_at,
+        max_faults: e.max_faults.unwrap_or(1),
+        tally,
+    }
+}
+
+/// "3 ok / 4 bad" or "3 ok / 4 bad, 1 mixed".
+fn parse_tally(t: &str) -> Option<(usize, usize, Option<usize>)> {
+    let (main, mixed) = match t.split_once(',') {
+        Some((m, x)) => (
+            m,
+            Some(x.trim().strip_suffix("mixed")?.trim().parse().ok()?),
+        ),
+        None => (t, None),
+    };
+    let (ok, bad) = main.split_once('/')?;
+    let ok = ok.trim().strip_suffix("ok")?.trim().parse().ok()?;
+    let bad = bad.trim().strip_suffix("bad")?.trim().parse().ok()?;
+    Some((ok, bad, mixed))
 }
 
 fn expectations(

@@ -29,6 +29,8 @@ pub(crate) struct RawLesson {
     pub variants: Vec<RawVariant>,
     #[serde(rename = "assert", default)]
     pub asserts: Vec<RawAssert>,
+    #[serde(rename = "observe", default)]
+    pub observes: Vec<RawObserve>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +54,17 @@ pub(crate) struct RawVariant {
     pub scripts: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     pub expect: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// The variant's case table: which faults, and the tally the author expects.
+    pub explore: Option<RawExplore>,
+}
+
+/// `[variant.explore]`: `faults = "exit,error"`, `max_faults = 1`, `tally = "3 ok / 4 bad"`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExplore {
+    pub faults: Option<Spanned<String>>,
+    pub max_faults: Option<usize>,
+    pub tally: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -89,4 +102,21 @@ pub(crate) struct RawAssert {
     pub finish_within_ms: Option<u64>,
     pub clients: Option<Vec<Spanned<String>>>,
     pub no_locks_held: Option<bool>,
+}
+
+/// An `[[observe]]` entry as written: what the case table reports about each execution's end.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawObserve {
+    pub id: Spanned<String>,
+    pub says: Option<String>,
+    pub sql: Option<Spanned<String>>,
+    pub redis: Option<Spanned<String>>,
+    pub var: Option<Spanned<String>>,
+    pub counter: Option<Spanned<String>>,
+    pub locks: Option<bool>,
+    pub equals_sql: Option<Spanned<String>>,
+    /// What each observed value is called (`"500" = "DB unchanged"`; `"*"` for any other).
+    #[serde(default)]
+    pub words: BTreeMap<String, String>,
 }

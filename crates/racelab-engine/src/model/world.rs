@@ -5,6 +5,7 @@
 
 use crate::fault::{Fault, FaultPlan, Health};
 use crate::lesson::Lesson;
+use crate::property::observe::Observed;
 use crate::property::Check;
 use crate::script::{OpKind, Script};
 use crate::service::postgres::Postgres;
@@ -214,7 +215,13 @@ impl Model {
             Check::Query { request, .. } => !request.reads_clock(),
             Check::Var { .. } | Check::Counter { .. } | Check::NoLocksHeld => true,
         });
-        services && scripts && assertions
+        let observations = lesson.observations.iter().all(|o| match &o.what {
+            Observed::Query {
+                request, against, ..
+            } => !request.reads_clock() && against.as_ref().is_none_or(|(_, r)| !r.reads_clock()),
+            Observed::Var { .. } | Observed::Counter { .. } | Observed::Locks => true,
+        });
+        services && scripts && assertions && observations
     }
 }
 

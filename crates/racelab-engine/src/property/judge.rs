@@ -1,5 +1,6 @@
 //! Judging properties on a world: each check kind's verdict and what was observed.
 
+use super::observe::{Observation, Observed};
 use super::{Check, Expected, Property, Verdict, When};
 use crate::model::world::{Model, Status, World};
 use crate::service::api::{Reply, Request, ServiceId};
@@ -231,5 +232,59 @@ fn finish_within(
             Verdict::Pass,
             format!("slowest finished at {} ms", at.unwrap_or(0)),
         ),
+    }
+}
+
+impl Observation {
+    /// What the observation sees in `w`, in the lesson's words.
+    pub fn word(&self, m: &Model, w: &World) -> String {
+        let value = self.value(m, w);
+        self.words
+            .get(&value)
+            .or_else(|| self.words.get("*"))
+            .cloned()
+            .unwrap_or(value)
+    }
+
+    /// The observed value as text (before `words`).
+    pub fn value(&self, _m: &Model, w: &World) -> String {
+        match &self.what {
+            Observed::Query {
+                service,
+                request,
+                against,
+            } => {
+                let got = one_value(w, *service, request);
+                match (against, got) {
+                    (None, Ok(v)) => v.map_or("missing".into(), |v| words::cell(&v)),
+                    (None, Err(e)) | (Some(_), Err(e)) => format!("error: {e}"),
+                    (Some(_), Ok(None)) => "missing".into(),
+                    (Some((s, r)), Ok(Some(v))) => match one_value(w, *s, r) {
+                        Ok(Some(x)) if words::cell(&x) == words::cell(&v) => "same".into(),
+                        Ok(_) => "different".into(),
+                        Err(e) => format!("error: {e}"),
+                    },
+                }
+            }
+            Observed::Var { client, var } => w.clients[*client]
+                .vars
+                .get(var)
+                .map_or("missing".into(), words::cell),
+            Observed::Counter { service, name } => {
+                w.services[*service].counter(name).unwrap_or(0).to_string()
+            }
+            Observed::Locks => w.locks_held().to_string(),
+        }
+    }
+}
+
+/// The one value a read-only request returns now (None: no value, a nil, no row).
+fn one_value(w: &World, service: ServiceId, request: &Request) -> Result<Option<Value>, String> {
+    match w.services[service].query(request) {
+        Reply::Sql(Ok(r)) => Ok((r.rows.len() == 1 && r.columns.len() == 1)
+            .then(|| r.rows[0][0].clone())
+            .filter(|v| !v.is_null())),
+        Reply::Redis(r) if !r.is_error() => Ok(Some(r.value()).filter(|v| !v.is_null())),
+        other => Err(other.summary()),
     }
 }

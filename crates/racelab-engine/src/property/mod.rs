@@ -8,6 +8,7 @@
 //! then on).
 
 pub mod judge;
+pub mod observe;
 
 use crate::lesson::raw::RawAssert;
 use crate::lesson::source::{LessonError, Source};
