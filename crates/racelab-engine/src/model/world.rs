@@ -218,7 +218,9 @@ impl Model {
         let observations = lesson.observations.iter().all(|o| match &o.what {
             Observed::Query {
                 request, against, ..
-            } => !request.reads_clock() && against.as_ref().is_none_or(|(_, r)| !r.reads_clock()),
+            } => {
+                !request.reads_clock() && against.as_ref().is_none_or(|pair| !pair.1.reads_clock())
+            }
             Observed::Var { .. } | Observed::Counter { .. } | Observed::Locks => true,
         });
         services && scripts && assertions && observations

@@ -259,7 +259,7 @@ impl Observation {
                     (None, Ok(v)) => v.map_or("missing".into(), |v| words::cell(&v)),
                     (None, Err(e)) | (Some(_), Err(e)) => format!("error: {e}"),
                     (Some(_), Ok(None)) => "missing".into(),
-                    (Some((s, r)), Ok(Some(v))) => match one_value(w, *s, r) {
+                    (Some(pair), Ok(Some(v))) => match one_value(w, pair.0, &pair.1) {
                         Ok(Some(x)) if words::cell(&x) == words::cell(&v) => "same".into(),
                         Ok(_) => "different".into(),
                         Err(e) => format!("error: {e}"),

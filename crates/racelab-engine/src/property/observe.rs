@@ -21,7 +21,7 @@ pub enum Observed {
         service: ServiceId,
         request: Request,
         /// Compared with this query's value (`same` / `different` / `missing`).
-        against: Option<(ServiceId, Request)>,
+        against: Option<Box<(ServiceId, Request)>>,
     },
     Var {
         client: usize,
@@ -74,7 +74,7 @@ impl RawObserve {
         {
             let (service, request) = prepare(kind, text, cx, errors)?;
             let against = match &self.equals_sql {
-                Some(q) => Some(prepare(Kind::Postgres, q, cx, errors)?),
+                Some(q) => Some(Box::new(prepare(Kind::Postgres, q, cx, errors)?)),
                 None => None,
             };
             Observed::Query {
