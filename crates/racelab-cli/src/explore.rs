@@ -1,6 +1,7 @@
 //! `racelab explore`: every interleaving and fault placement of a lesson's variants, printed as
 //! a case table (text, Markdown or JSON).
 
+use racelab_engine::explore::sample::{self, SampleConfig, Sampling};
 use racelab_engine::explore::{self, placement_label, wire, Config, Report};
 use racelab_engine::fault::{self, Fault};
 use racelab_engine::lesson::Lesson;
@@ -26,6 +27,10 @@ struct Opts {
     max_executions: Option<u64>,
     max_seconds: u64,
     format: Format,
+    /// `--random N` / `--pct N`: sample N executions instead of exploring every one.
+    sampling: Option<SampleConfig>,
+    depth: usize,
+    seed: u64,
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
@@ -39,6 +44,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         max_executions: None,
         max_seconds: 60,
         format: Format::Text,
+        sampling: None,
+        depth: 3,
+        seed: 1,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -61,6 +69,17 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                 o.max_executions = Some(number("--max-executions", value("--max-executions")?)?)
             }
             "--max-seconds" => o.max_seconds = number("--max-seconds", value("--max-seconds")?)?,
+            "--random" | "--pct" => {
+                let runs = number(a, value(a)?)?;
+                let how = if a == "--pct" {
+                    Sampling::Pct { depth: 0 }
+                } else {
+                    Sampling::Random
+                };
+                o.sampling = Some(SampleConfig { how, runs, seed: 0 });
+            }
+            "--depth" => o.depth = number("--depth", value("--depth")?)? as usize,
+            "--seed" => o.seed = number("--seed", value("--seed")?)?,
             "--plain" => o.plain = true,
             "--sleep-sets" => o.sleep_sets = true,
             "--json" => o.format = Format::Json,
@@ -68,6 +87,12 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s if o.file.is_none() => o.file = Some(s.to_string()),
             s => return Err(format!("unexpected argument {s}")),
+        }
+    }
+    if let Some(sc) = &mut o.sampling {
+        sc.seed = o.seed;
+        if let Sampling::Pct { depth } = &mut sc.how {
+            *depth = o.depth.max(1);
         }
     }
     Ok(o)
@@ -115,7 +140,10 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
         let limit = Duration::from_secs(o.max_seconds);
         let mut stop = |_: &explore::Progress| started.elapsed() >= limit;
         let m = Model::new(lesson.clone(), v);
-        let r = explore::explore(&m, &cfg, Some(&mut stop));
+        let r = match &o.sampling {
+            Some(sc) => sample::sample(&m, &cfg, sc),
+            None => explore::explore(&m, &cfg, Some(&mut stop)),
+        };
         reports.push((r, started.elapsed()));
     }
     match o.format {
@@ -150,6 +178,15 @@ fn fault_list(lesson: &Lesson, cfg: &Config) -> String {
 fn print_report(l: &Lesson, file: &str, cfg: &Config, r: &Report, took: Duration, md: bool) {
     let s = &r.stats;
     let mode = if cfg.reduce { "reduced" } else { "plain" };
+    let mode = if r
+        .stopped
+        .as_deref()
+        .is_some_and(|s| s.starts_with("sampled"))
+    {
+        "sampled"
+    } else {
+        mode
+    };
     let head = [
         format!("lesson:   {} ({file})", l.title),
         format!("variant:  {}", l.variants[r.variant].name),

@@ -6,6 +6,7 @@
 //! racelab run FILE --replay ID
 //! racelab explore FILE [--variant NAME] [--faults exit,error,...] [--max-faults K] [--plain] [--sleep-sets]
 //!                      [--max-executions N] [--max-seconds S] [--json | --markdown]
+//!                      [--random N | --pct N [--depth D]] [--seed S]
 //! racelab bench [--quick]
 //! ```
 
@@ -46,6 +47,7 @@ usage:
       Run exactly the execution a replay id names (the counterexamples `explore` prints).
   racelab explore FILE [--variant NAME] [--faults KINDS] [--max-faults K] [--plain] [--sleep-sets]
                        [--max-executions N] [--max-seconds S] [--json | --markdown]
+                       [--random N | --pct N [--depth D]] [--seed S]
       Every interleaving of the clients and every placement of up to K faults (default 1):
       a case table with one row per fault placement (and 'no fault'), how many executions
       end ok (every assertion passes) and bad, their outcomes and the shortest counterexample.
@@ -56,6 +58,9 @@ usage:
       --sleep-sets      add sleep sets to state hashing (fewer executions walked, more steps)
       --max-executions  stop after this many executions (results are partial)
       --max-seconds     stop after this much wall time (default 60)
+      --random N        sample N executions with random schedules instead (seeded; the table
+                        says \"sampled, not exhaustive\"); --pct N: N PCT schedules of
+                        --depth D (default 3); --seed S (default 1)
   racelab bench [--quick]
       The explorer on fixed scenarios (compiled in): executions plain enumeration would walk,
       executions the reduced search walks, states, steps, time. --quick: one run each, no

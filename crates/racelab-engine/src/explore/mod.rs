@@ -12,6 +12,8 @@
 //! - `wire.rs`: the case table in words ([`wire::TableView`]) and its text form, for the page's
 //!   Web Worker and its cache.
 //! - `expect.rs`: the tallies lessons expect, checked by `racelab check`.
+//! - `sample.rs`: seeded random and PCT sampling beyond exhaustive bounds ("sampled, not
+//!   exhaustive").
 //! - `replay_id.rs`: replay ids, `for-update:0.1.0x.1…`, that [`crate::Run::replay`] reproduces.
 //!
 //! The engine has no clock: budgets are counts, and wall time comes in through a "stop now?"
@@ -22,6 +24,7 @@ pub mod expect;
 mod fingerprint;
 mod outcome;
 pub mod replay_id;
+pub mod sample;
 mod search;
 mod table;
 pub mod wire;
