@@ -48,30 +48,72 @@ fn ms_since(t0: f64) -> String {
     format!("{:.0} ms", js_sys::Date::now() - t0)
 }
 
+/// A checkbox per offered kind, on when the lesson declares it (or by default when it declares
+/// no case table), and the declared kinds without a checkbox (`down=redis`, …): always placed.
+fn initial_kinds(declared: Option<&str>) -> (Vec<RwSignal<bool>>, Vec<String>) {
+    let declared: Option<Vec<&str>> = declared.map(|d| d.split(',').map(str::trim).collect());
+    let on = KINDS
+        .iter()
+        .map(|k| RwSignal::new(declared.as_ref().map_or(k.2, |d| d.contains(&k.0))))
+        .collect();
+    let extra = declared
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| !k.is_empty() && !KINDS.iter().any(|c| c.0 == *k))
+        .map(str::to_string)
+        .collect();
+    (on, extra)
+}
+
+/// Runs a job: from the cache, else in a worker (progress, then the table), else in the page.
+fn start_job(
+    job: Job,
+    phase: RwSignal<Phase>,
+    running: StoredValue<Option<Running>, LocalStorage>,
+) {
+    running.set_value(None);
+    if let Some(table) = cached(&job) {
+        let note = "from this browser's cache of this lesson version".into();
+        phase.set(Phase::Done { table, note });
+        return;
+    }
+    phase.set(Phase::Running(Progress::default()));
+    let t0 = js_sys::Date::now();
+    let job2 = job.clone();
+    let started = worker::start(&job, move |m| match m {
+        Message::Progress(p) => phase.set(Phase::Running(p)),
+        Message::Table(table) => {
+            remember(&job2, &table);
+            let note = format!("explored in a Web Worker in {}", ms_since(t0));
+            phase.set(Phase::Done { table, note });
+            running.set_value(None);
+        }
+        Message::Error(e) => phase.set(Phase::Failed(e)),
+        Message::Ready => {}
+    });
+    match started {
+        Ok(r) => running.set_value(Some(r)),
+        Err(why) => {
+            // No worker here: explore in the page (it pauses until done).
+            let result = job.run(|_| js_sys::Date::now() - t0 > 60_000.0);
+            phase.set(match result {
+                Ok(table) => {
+                    remember(&job, &table);
+                    let note = format!("explored in the page ({why}) in {}", ms_since(t0));
+                    Phase::Done { table, note }
+                }
+                Err(e) => Phase::Failed(e),
+            });
+        }
+    }
+}
+
 #[component]
 pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
     let handle = RunHandle::use_context();
     // The lesson's own case table ([variant.explore]) chooses the faults first.
     let spec = handle.with_untracked(|r| r.lesson().variants.get(variant)?.explore.clone());
-    let declared: Option<Vec<String>> = spec
-        .as_ref()
-        .map(|s| s.faults.split(',').map(|k| k.trim().to_string()).collect());
-    let on: Vec<RwSignal<bool>> = KINDS
-        .iter()
-        .map(|k| {
-            RwSignal::new(
-                declared
-                    .as_ref()
-                    .map_or(k.2, |d| d.iter().any(|x| x == k.0)),
-            )
-        })
-        .collect();
-    // Kinds the lesson declares that have no checkbox (down=redis, …) are always placed.
-    let extra: Vec<String> = declared
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|k| !k.is_empty() && !KINDS.iter().any(|c| c.0 == k))
-        .collect();
+    let (on, extra) = initial_kinds(spec.as_ref().map(|s| s.faults.as_str()));
     let max_faults = RwSignal::new(spec.as_ref().map_or(1, |s| s.max_faults.clamp(1, 2)));
     let phase = RwSignal::new(Phase::Idle);
     let running = StoredValue::new_local(None::<Running>);
@@ -92,44 +134,7 @@ pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
         max_faults: max_faults.get_untracked(),
         text: text.to_string(),
     };
-    let run = move |_| {
-        let job = job();
-        running.set_value(None);
-        if let Some(table) = cached(&job) {
-            let note = "from this browser's cache of this lesson version".into();
-            phase.set(Phase::Done { table, note });
-            return;
-        }
-        phase.set(Phase::Running(Progress::default()));
-        let t0 = js_sys::Date::now();
-        let job2 = job.clone();
-        let started = worker::start(&job, move |m| match m {
-            Message::Progress(p) => phase.set(Phase::Running(p)),
-            Message::Table(table) => {
-                remember(&job2, &table);
-                let note = format!("explored in a Web Worker in {}", ms_since(t0));
-                phase.set(Phase::Done { table, note });
-                running.set_value(None);
-            }
-            Message::Error(e) => phase.set(Phase::Failed(e)),
-            Message::Ready => {}
-        });
-        match started {
-            Ok(r) => running.set_value(Some(r)),
-            Err(why) => {
-                // No worker here: explore in the page (it pauses until done).
-                let result = job.run(|_| js_sys::Date::now() - t0 > 60_000.0);
-                phase.set(match result {
-                    Ok(table) => {
-                        remember(&job, &table);
-                        let note = format!("explored in the page ({why}) in {}", ms_since(t0));
-                        Phase::Done { table, note }
-                    }
-                    Err(e) => Phase::Failed(e),
-                });
-            }
-        }
-    };
+    let run = move |_| start_job(job(), phase, running);
     let cancel = move |_| {
         running.set_value(None);
         phase.set(Phase::Failed("Cancelled.".into()));
