@@ -175,6 +175,21 @@ pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
     }
 }
 
+/// "120 executions reached, 3 400 states, about 40% done (about 8 500 states in all)".
+fn progress_text(p: &Progress) -> String {
+    let estimate = if p.done >= 0.02 {
+        format!(" (about {:.0} states in all)", p.states as f64 / p.done)
+    } else {
+        String::new()
+    };
+    format!(
+        " {} executions reached, {} states, about {:.0}% done{estimate}",
+        p.walked,
+        p.states,
+        p.done * 100.0
+    )
+}
+
 #[component]
 fn CaseTable(phase: RwSignal<Phase>, handle: RunHandle) -> impl IntoView {
     move || match phase.get() {
@@ -182,10 +197,7 @@ fn CaseTable(phase: RwSignal<Phase>, handle: RunHandle) -> impl IntoView {
         Phase::Running(p) => view! {
             <p id="explore-status" role="status" data-state="running">
                 <progress max="100" value=format!("{:.0}", p.done * 100.0)></progress>
-                {format!(
-                    " {} executions reached, {} states, about {:.0}% done",
-                    p.walked, p.states, p.done * 100.0
-                )}
+                {progress_text(&p)}
             </p>
         }
         .into_any(),
