@@ -2,8 +2,10 @@
 //! never reporting a case the exhaustive explorer does not find, and its counterexamples
 //! replay.
 
+mod common;
+use common::cases;
 use racelab_engine::explore::sample::{sample, SampleConfig, Sampling};
-use racelab_engine::explore::{self, replay_id, Config, Report};
+use racelab_engine::explore::{self, replay_id, Config};
 use racelab_engine::fault::Fault;
 use racelab_engine::model::Model;
 use racelab_engine::property::Verdict;
@@ -26,17 +28,6 @@ fn cfg() -> Config {
         ],
         ..Config::default()
     }
-}
-
-fn cases(l: &Lesson, r: &Report) -> BTreeSet<(String, String)> {
-    r.rows
-        .iter()
-        .flat_map(|row| {
-            row.outcomes
-                .iter()
-                .map(|o| (row.label(l), r.outcomes[*o].signature()))
-        })
-        .collect()
 }
 
 const HOWS: [Sampling; 2] = [Sampling::Random, Sampling::Pct { depth: 3 }];

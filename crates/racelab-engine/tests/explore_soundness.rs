@@ -5,10 +5,12 @@
 //! sleep sets too. Timeless lessons (no TTL, no timing check: the explorer then compares worlds
 //! without their times) are generated and compared as well.
 
-use racelab_engine::explore::{self, Config, Report};
+mod common;
+use common::cases;
+use racelab_engine::explore::{self, Config};
 use racelab_engine::fault::Fault;
+use racelab_engine::lesson;
 use racelab_engine::model::Model;
-use racelab_engine::{lesson, Lesson};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -117,17 +119,6 @@ fn faults() -> Vec<Fault> {
     ]
 }
 
-fn classes(l: &Lesson, r: &Report) -> BTreeSet<(String, String)> {
-    r.rows
-        .iter()
-        .flat_map(|row| {
-            row.outcomes
-                .iter()
-                .map(|o| (row.label(l), r.outcomes[*o].signature()))
-        })
-        .collect()
-}
-
 /// Compares plain and reduced exploration (state hashing alone, and with sleep sets) of lesson
 /// `seed`; false when the plain walk is too big for a test (over the budget), in which case
 /// nothing is compared.
@@ -163,8 +154,8 @@ fn compare(seed: u64, max_faults: usize, timeless: bool, totals: &mut [u64; 6]) 
     for reduced in [&hashed, &sleeping] {
         assert_eq!(reduced.stopped, None, "seed {seed}");
         assert_eq!(
-            classes(&l, &plain),
-            classes(&l, reduced),
+            cases(&l, &plain),
+            cases(&l, reduced),
             "seed {seed}:\n{text}"
         );
         assert!(reduced.stats.states <= plain.stats.states, "seed {seed}");
