@@ -181,7 +181,8 @@ mod tests {
 
     #[test]
     fn refusals_and_prepare_errors_are_outcomes() {
-        let obs = run("a: CREATE TABLE t (id int)\na: SELECT * FROM t FOR SHARE\na: SELEC 1\n");
+        let obs =
+            run("a: CREATE TABLE t (id int)\na: SELECT * FROM t FOR UPDATE OF t\na: SELEC 1\n");
         assert!(obs[1].outcome.is_refusal(), "{}", obs[1].outcome);
         assert!(
             matches!(&obs[2].outcome, Outcome::Error { code, status: None, .. } if code == "42601"),

@@ -88,7 +88,7 @@ impl Db {
         params: &[Value],
     ) -> Result<QueryResult, SqlError> {
         match stmt.stmt() {
-            Stmt::Select(sel) if !sel.for_update => {
+            Stmt::Select(sel) if sel.lock.is_none() => {
                 check_params(stmt, params)?;
                 let mut touches = BTreeSet::new();
                 let out = self.select_rows(sel, Some(params), None, &mut touches)?;

@@ -9,24 +9,38 @@ use crate::sql::api::{SessionId, Touch};
 use crate::sql::bind::assign;
 use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, truthy, B};
-use crate::sql::prepare::{Delete, Update};
+use crate::sql::prepare::{Delete, LockWait, Update};
 use crate::sql::state::{Db, KeyedRow, LockMode, Progress};
 use crate::sql::types::store;
 use crate::value::Value;
 
 /// What a row-by-row scan does to each row it reaches.
 pub(in crate::service::postgres::sql) enum RowAction<'a> {
-    Lock,
+    /// SELECT … FOR UPDATE / FOR SHARE: lock the row in `mode`; at a row another transaction
+    /// holds, wait, fail (NOWAIT) or skip it (SKIP LOCKED).
+    Lock {
+        mode: LockMode,
+        wait: LockWait,
+    },
     Update(&'a [(usize, B)]),
     Delete,
 }
 
 impl RowAction<'_> {
-    /// The row-lock mode the action takes: `Update` for all three today (PostgreSQL takes only
-    /// `NoKeyUpdate` for an UPDATE that changes no key column; not modelled).
+    /// The row-lock mode the action takes: an UPDATE takes FOR NO KEY UPDATE (it never changes
+    /// a key column: the simulator refuses that), a DELETE FOR UPDATE.
     pub(in crate::service::postgres::sql) fn mode(&self) -> LockMode {
         match self {
-            RowAction::Lock | RowAction::Update(_) | RowAction::Delete => LockMode::Update,
+            RowAction::Lock { mode, .. } => *mode,
+            RowAction::Update(_) => LockMode::NoKeyUpdate,
+            RowAction::Delete => LockMode::Update,
+        }
+    }
+
+    fn wait(&self) -> LockWait {
+        match self {
+            RowAction::Lock { wait, .. } => *wait,
+            RowAction::Update(_) | RowAction::Delete => LockWait::Wait,
         }
     }
 }
@@ -144,7 +158,23 @@ impl Db {
                 .and_then(|sl| sl.lock.as_ref())
                 .and_then(|l| l.blocker(s, action.mode()))
             {
-                return Ok(Some((key, holder)));
+                match action.wait() {
+                    LockWait::Wait => return Ok(Some((key, holder))),
+                    LockWait::SkipLocked => {
+                        prog.todo.pop_front();
+                        continue;
+                    }
+                    LockWait::NoWait => {
+                        self.undo(table, &prog.undo);
+                        return Err(SqlError::error(
+                            "55P03",
+                            format!(
+                                "could not obtain lock on row in relation \"{}\"",
+                                self.tables[table].name
+                            ),
+                        ));
+                    }
+                }
             }
             let current = slot.and_then(|sl| sl.visible(Some(s))).cloned();
             prog.todo.pop_front();
@@ -184,7 +214,7 @@ impl Db {
             }
         }
         match action {
-            RowAction::Lock => {
+            RowAction::Lock { .. } => {
                 if let Some(items) = output {
                     prog.out.push(project(items, &row)?);
                 }

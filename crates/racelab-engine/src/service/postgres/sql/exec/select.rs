@@ -9,8 +9,8 @@ use crate::sql::api::{QueryResult, SessionId, Touch};
 use crate::sql::bind::OrderTarget;
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy, B};
-use crate::sql::prepare::{Select, SelectItem};
-use crate::sql::state::{Db, KeyedRow, Progress};
+use crate::sql::prepare::{Select, SelectItem, Strength};
+use crate::sql::state::{Db, KeyedRow, LockMode, Progress};
 use crate::sql::types::compare_sort;
 use crate::value::Value;
 
@@ -186,7 +186,7 @@ impl Db {
         resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_select(sel, Some(params), touches)?;
-        let (true, Some(ti), false) = (sel.for_update, plan.table, plan.count) else {
+        let (Some(lock), Some(ti), false) = (sel.lock, plan.table, plan.count) else {
             let out = self.select_rows(sel, Some(params), Some(s), touches)?;
             return Ok(Outcome::Rows(QueryResult {
                 tag: format!("SELECT {}", out.rows.len()),
@@ -195,8 +195,16 @@ impl Db {
                 notices: Vec::new(),
             }));
         };
-        // FOR UPDATE: rows are locked one at a time in output order, below LIMIT (rows skipped
-        // after a re-check do not count), as PostgreSQL's LockRows node does.
+        // FOR UPDATE / FOR SHARE: rows are locked one at a time in output order, below LIMIT
+        // (rows skipped after a re-check or by SKIP LOCKED do not count), as PostgreSQL's
+        // LockRows node does.
+        let action = RowAction::Lock {
+            mode: match lock.strength {
+                Strength::Share => LockMode::Share,
+                Strength::Update => LockMode::Update,
+            },
+            wait: lock.wait,
+        };
         let mut prog = match resume {
             Some(p) => p,
             None => {
@@ -216,7 +224,7 @@ impl Db {
             s,
             ti,
             plan.filter.as_ref(),
-            &RowAction::Lock,
+            &action,
             Some(&plan.outputs),
             end,
             &mut prog,
@@ -225,7 +233,7 @@ impl Db {
             return Ok(Outcome::Wait {
                 table: ti,
                 key,
-                mode: RowAction::Lock.mode(),
+                mode: action.mode(),
                 holder,
                 progress: Some(prog),
             });

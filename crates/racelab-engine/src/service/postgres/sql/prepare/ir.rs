@@ -31,7 +31,7 @@ impl Prepared {
 
     /// A plain SELECT without FOR UPDATE.
     pub fn is_read_only(&self) -> bool {
-        matches!(&self.inner.stmt, Stmt::Select(s) if !s.for_update)
+        matches!(&self.inner.stmt, Stmt::Select(s) if s.lock.is_none())
     }
 
     /// "SELECT", "UPDATE", "BEGIN", ... for display.
@@ -155,7 +155,33 @@ pub(crate) struct Select {
     pub order_by: Vec<OrderItem>,
     pub limit: Option<Expr>,
     pub offset: Option<Expr>,
-    pub for_update: bool,
+    /// `FOR UPDATE` / `FOR SHARE`, with `NOWAIT` or `SKIP LOCKED`.
+    pub lock: Option<RowLock>,
+}
+
+/// A SELECT's locking clause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct RowLock {
+    pub strength: Strength,
+    pub wait: LockWait,
+}
+
+/// The row-lock strengths a SELECT can ask for (FOR KEY SHARE and FOR NO KEY UPDATE are refused
+/// when parsed: sqlparser does not read them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Strength {
+    Share,
+    Update,
+}
+
+/// What a locking SELECT does at a row another transaction has locked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum LockWait {
+    Wait,
+    /// `NOWAIT`: fail with 55P03.
+    NoWait,
+    /// `SKIP LOCKED`: leave the row out.
+    SkipLocked,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

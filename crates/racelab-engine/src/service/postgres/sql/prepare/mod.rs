@@ -30,8 +30,8 @@ use parse::parse_all;
 
 pub use ir::Prepared;
 pub(crate) use ir::{
-    BinOp, CreateTable, Delete, Expr, Insert, OrderItem, Select, SelectItem, SqlType, Stmt,
-    TableRef, UnOp, Update,
+    BinOp, CreateTable, Delete, Expr, Insert, LockWait, OrderItem, Select, SelectItem, SqlType,
+    Stmt, Strength, TableRef, UnOp, Update,
 };
 
 /// Parses exactly one statement (a trailing `;` is fine). Placeholders are `$1`, `$2`, ...

@@ -5,7 +5,7 @@ use sqlparser::ast;
 
 use super::common::{ident, ns, object_name, syntax_error_near};
 use super::expr::expr;
-use super::ir::{Expr, OrderItem, Select, SelectItem, TableRef};
+use super::ir::{Expr, LockWait, OrderItem, RowLock, Select, SelectItem, Strength, TableRef};
 use crate::sql::error::SqlError;
 
 pub(super) fn table_factor(t: &ast::TableWithJoins) -> Result<TableRef, SqlError> {
@@ -146,8 +146,8 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
     }
     let order_by = order_by(q)?;
     let (limit, offset) = limit_offset(q)?;
-    let for_update = for_update(q, from.is_some())?;
-    check_count(&items, for_update, &order_by)?;
+    let lock = locking(q, from.is_some())?;
+    check_count(&items, lock, &order_by)?;
     Ok(Select {
         from,
         items,
@@ -155,7 +155,7 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
         order_by,
         limit,
         offset,
-        for_update,
+        lock,
     })
 }
 
@@ -267,27 +267,27 @@ fn limit_offset(q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>), SqlError
     })
 }
 
-/// Whether the query ends with FOR UPDATE (the only locking clause modelled).
-fn for_update(q: &ast::Query, has_from: bool) -> Result<bool, SqlError> {
+/// The query's locking clause: FOR UPDATE or FOR SHARE, waiting, NOWAIT or SKIP LOCKED.
+fn locking(q: &ast::Query, has_from: bool) -> Result<Option<RowLock>, SqlError> {
     match q.locks.as_slice() {
-        [] => Ok(false),
+        [] => Ok(None),
         [lock] => {
-            match lock.lock_type {
-                ast::LockType::Share => return ns("SELECT … FOR SHARE"),
-                ast::LockType::Update => {}
-            }
+            let strength = match lock.lock_type {
+                ast::LockType::Share => Strength::Share,
+                ast::LockType::Update => Strength::Update,
+            };
             if lock.of.is_some() {
-                return ns("FOR UPDATE OF");
+                return ns("FOR UPDATE OF / FOR SHARE OF");
             }
-            match lock.nonblock {
-                None => {}
-                Some(ast::NonBlock::Nowait) => return ns("FOR UPDATE NOWAIT"),
-                Some(ast::NonBlock::SkipLocked) => return ns("FOR UPDATE SKIP LOCKED"),
-            }
+            let wait = match lock.nonblock {
+                None => LockWait::Wait,
+                Some(ast::NonBlock::Nowait) => LockWait::NoWait,
+                Some(ast::NonBlock::SkipLocked) => LockWait::SkipLocked,
+            };
             if !has_from {
-                return ns("FOR UPDATE without FROM");
+                return ns("a locking clause on a SELECT without FROM");
             }
-            Ok(true)
+            Ok(Some(RowLock { strength, wait }))
         }
         _ => ns("several locking clauses"),
     }
@@ -296,7 +296,7 @@ fn for_update(q: &ast::Query, has_from: bool) -> Result<bool, SqlError> {
 /// count(*) is modelled alone: not with other items, ORDER BY or FOR UPDATE.
 fn check_count(
     items: &[SelectItem],
-    for_update: bool,
+    lock: Option<RowLock>,
     order_by: &[OrderItem],
 ) -> Result<(), SqlError> {
     let has_count = items.iter().any(|i| match i {
@@ -304,10 +304,14 @@ fn check_count(
         _ => false,
     });
     if has_count {
-        if for_update {
+        if let Some(l) = lock {
+            let clause = match l.strength {
+                Strength::Share => "FOR SHARE",
+                Strength::Update => "FOR UPDATE",
+            };
             return Err(SqlError::error(
                 "0A000",
-                "FOR UPDATE is not allowed with aggregate functions",
+                format!("{clause} is not allowed with aggregate functions"),
             ));
         }
         for item in items {

@@ -409,3 +409,39 @@ fn wait_for_graph_has_an_edge_from_each_waiter_to_its_holder() {
     assert_eq!(r.woken.len(), 1);
     assert!(db.wait_for_graph().is_empty());
 }
+
+#[test]
+fn sharers_hold_together_and_a_writer_waits_for_them() {
+    let (mut db, a, b) = bank();
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, b, "BEGIN");
+    let share = "SELECT balance FROM accounts WHERE id = 1 FOR SHARE";
+    assert_eq!(ok(&mut db, a, share).rows, vec![vec![int(500)]]);
+    assert_eq!(ok(&mut db, b, share).rows, vec![vec![int(500)]]);
+    let upd = p("UPDATE accounts SET balance = 1 WHERE id = 1");
+    assert!(matches!(db.execute(a, &upd, &[]), Exec::Blocked(_)));
+    // b's COMMIT releases the last other sharer: a's UPDATE goes on.
+    let commit = done(db.execute(b, &p("COMMIT"), &[]));
+    assert_eq!(commit.woken.len(), 1);
+    assert_eq!(commit.woken[0].result.as_ref().unwrap().tag, "UPDATE 1");
+}
+
+#[test]
+fn nowait_fails_with_55p03_and_skip_locked_leaves_the_row_out() {
+    let (mut db, a, b) = bank();
+    ok(&mut db, b, "INSERT INTO accounts VALUES (2, 7)");
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
+    let e = fails(
+        &mut db,
+        b,
+        "SELECT * FROM accounts WHERE id = 1 FOR SHARE NOWAIT",
+    );
+    assert_eq!(e.code, "55P03");
+    assert_eq!(
+        e.message,
+        "could not obtain lock on row in relation \"accounts\""
+    );
+    let r = ok(&mut db, b, "SELECT id FROM accounts FOR UPDATE SKIP LOCKED");
+    assert_eq!((r.tag.as_str(), r.rows), ("SELECT 1", vec![vec![int(2)]]));
+}

@@ -10,11 +10,14 @@ fn not_supported_constructs_are_named() {
             "JOIN",
         ),
         ("SELECT * FROM accounts, accounts", "JOIN"),
-        ("SELECT * FROM accounts FOR SHARE", "FOR SHARE"),
-        ("SELECT * FROM accounts FOR UPDATE NOWAIT", "NOWAIT"),
         (
-            "SELECT * FROM accounts FOR UPDATE SKIP LOCKED",
-            "SKIP LOCKED",
+            "SELECT * FROM accounts FOR UPDATE OF accounts",
+            "FOR UPDATE OF",
+        ),
+        ("SELECT * FROM accounts FOR KEY SHARE", "FOR KEY SHARE"),
+        (
+            "SELECT * FROM accounts FOR NO KEY UPDATE",
+            "FOR NO KEY UPDATE",
         ),
         ("SELECT * FROM (SELECT 1) AS x", "subqueries"),
         ("SELECT id FROM accounts GROUP BY id", "GROUP BY"),
