@@ -52,12 +52,10 @@ pub(super) struct Pending {
 pub(super) type KeyedRow = (Vec<Value>, Vec<Value>);
 
 /// PostgreSQL's four row-lock strengths, weakest first: FOR KEY SHARE, FOR SHARE,
-/// FOR NO KEY UPDATE, FOR UPDATE. Every lock the simulator takes today is `Update`
-/// (SELECT … FOR UPDATE, UPDATE, DELETE, and the inserter's lock on its new row).
+/// FOR NO KEY UPDATE, FOR UPDATE. A locking SELECT takes the one it names; UPDATE takes
+/// FOR NO KEY UPDATE (it never changes a key column), DELETE and the inserter of a new row
+/// FOR UPDATE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-// The three weaker modes are only named by the conflict table and its tests until statements
-// that take them (FOR SHARE, FOR KEY SHARE, FOR NO KEY UPDATE) are modelled.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(super) enum LockMode {
     KeyShare,
     Share,

@@ -200,7 +200,9 @@ impl Db {
         // LockRows node does.
         let action = RowAction::Lock {
             mode: match lock.strength {
+                Strength::KeyShare => LockMode::KeyShare,
                 Strength::Share => LockMode::Share,
+                Strength::NoKeyUpdate => LockMode::NoKeyUpdate,
                 Strength::Update => LockMode::Update,
             },
             wait: lock.wait,

@@ -166,12 +166,26 @@ pub(crate) struct RowLock {
     pub wait: LockWait,
 }
 
-/// The row-lock strengths a SELECT can ask for (FOR KEY SHARE and FOR NO KEY UPDATE are refused
-/// when parsed: sqlparser does not read them).
+/// The row-lock strengths a SELECT can ask for, weakest first (FOR KEY SHARE and FOR NO KEY
+/// UPDATE are read around sqlparser, in `parse.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Strength {
+    KeyShare,
     Share,
+    NoKeyUpdate,
     Update,
+}
+
+impl Strength {
+    /// `FOR NO KEY UPDATE`.
+    pub(crate) fn clause(self) -> &'static str {
+        match self {
+            Strength::KeyShare => "FOR KEY SHARE",
+            Strength::Share => "FOR SHARE",
+            Strength::NoKeyUpdate => "FOR NO KEY UPDATE",
+            Strength::Update => "FOR UPDATE",
+        }
+    }
 }
 
 /// What a locking SELECT does at a row another transaction has locked.

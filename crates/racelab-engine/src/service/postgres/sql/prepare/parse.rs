@@ -8,16 +8,17 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token};
 
 use super::common::syntax_error_near;
-use super::ir::{stmt_params, Inner, Prepared};
+use super::ir::{stmt_params, Inner, Prepared, Stmt, Strength};
 use super::translate::translate;
 use crate::sql::error::SqlError;
 
 pub(super) fn parse_all(sql: &str) -> Result<Vec<(usize, Prepared)>, SqlError> {
     let dialect = PostgreSqlDialect {};
-    let mut parser = Parser::new(&dialect)
-        .try_with_sql(sql)
-        .map_err(syntax_error)?;
     let offsets = LineOffsets::new(sql);
+    let (readable, weaker) = weaker_strengths(&dialect, sql, &offsets);
+    let mut parser = Parser::new(&dialect)
+        .try_with_sql(&readable)
+        .map_err(syntax_error)?;
     let mut out = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
@@ -27,8 +28,8 @@ pub(super) fn parse_all(sql: &str) -> Result<Vec<(usize, Prepared)>, SqlError> {
         }
         let start = first.span.start;
         let refine = |e: SqlError| {
-            locking_clause_gap(&dialect, sql, e.position)
-                .or_else(|| star_alias_error(&dialect, sql, start, e.position))
+            locking_clause_gap(&dialect, &readable, e.position)
+                .or_else(|| star_alias_error(&dialect, &readable, start, e.position))
                 .unwrap_or(e)
         };
         let stmt = parser
@@ -60,6 +61,7 @@ pub(super) fn parse_all(sql: &str) -> Result<Vec<(usize, Prepared)>, SqlError> {
                 e
             }
         })?;
+        let ir = with_weaker_strength(ir, &weaker, begin..end);
         let params = stmt_params(&ir);
         out.push((
             line,
@@ -73,6 +75,79 @@ pub(super) fn parse_all(sql: &str) -> Result<Vec<(usize, Prepared)>, SqlError> {
         ));
     }
     Ok(out)
+}
+
+/// sqlparser reads `FOR UPDATE` and `FOR SHARE` but not PostgreSQL's two other row-lock
+/// strengths. This blanks out `NO KEY` of `FOR NO KEY UPDATE` and `KEY` of `FOR KEY SHARE`
+/// with spaces — every position stays where it was — and returns the text sqlparser reads,
+/// with the byte offset of each `FOR` whose strength it weakened.
+fn weaker_strengths(
+    dialect: &PostgreSqlDialect,
+    sql: &str,
+    offsets: &LineOffsets,
+) -> (String, Vec<(usize, Strength)>) {
+    use sqlparser::keywords::Keyword as K;
+    let Some(tokens) = significant_tokens(dialect, sql) else {
+        return (sql.to_string(), Vec::new());
+    };
+    let keyword = |t: &sqlparser::tokenizer::TokenWithSpan| match &t.token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    };
+    let mut bytes = sql.as_bytes().to_vec();
+    let mut weaker = Vec::new();
+    let mut blank = |t: &sqlparser::tokenizer::TokenWithSpan| {
+        if let (Some(a), Some(b)) = (offsets.byte(t.span.start), offsets.byte(t.span.end)) {
+            bytes[a..b].fill(b' ');
+        }
+    };
+    for (i, t) in tokens.iter().enumerate() {
+        if keyword(t) != Some(K::FOR) {
+            continue;
+        }
+        let next: Vec<Option<K>> = (1..4)
+            .map(|k| tokens.get(i + k).and_then(keyword))
+            .collect();
+        let strength = match next.as_slice() {
+            [Some(K::NO), Some(K::KEY), Some(K::UPDATE)] => {
+                blank(&tokens[i + 1]);
+                blank(&tokens[i + 2]);
+                Strength::NoKeyUpdate
+            }
+            [Some(K::KEY), Some(K::SHARE), _] => {
+                blank(&tokens[i + 1]);
+                Strength::KeyShare
+            }
+            _ => continue,
+        };
+        if let Some(at) = offsets.byte(t.span.start) {
+            weaker.push((at, strength));
+        }
+    }
+    // Only ASCII letters were replaced by spaces: still UTF-8.
+    let text = String::from_utf8(bytes).unwrap_or_else(|_| sql.to_string());
+    (text, weaker)
+}
+
+/// The statement at bytes `range` with the strength [`weaker_strengths`] read for its locking
+/// clause.
+fn with_weaker_strength(
+    ir: Stmt,
+    weaker: &[(usize, Strength)],
+    range: std::ops::Range<usize>,
+) -> Stmt {
+    let Some(&(_, strength)) = weaker.iter().find(|(at, _)| range.contains(at)) else {
+        return ir;
+    };
+    match ir {
+        Stmt::Select(mut sel) => {
+            if let Some(lock) = sel.lock.as_mut() {
+                lock.strength = strength;
+            }
+            Stmt::Select(sel)
+        }
+        other => other,
+    }
 }
 
 /// Maps sqlparser's (line, column) locations (1-based, columns in characters) to byte offsets.

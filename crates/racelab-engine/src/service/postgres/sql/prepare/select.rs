@@ -305,13 +305,12 @@ fn check_count(
     });
     if has_count {
         if let Some(l) = lock {
-            let clause = match l.strength {
-                Strength::Share => "FOR SHARE",
-                Strength::Update => "FOR UPDATE",
-            };
             return Err(SqlError::error(
                 "0A000",
-                format!("{clause} is not allowed with aggregate functions"),
+                format!(
+                    "{} is not allowed with aggregate functions",
+                    l.strength.clause()
+                ),
             ));
         }
         for item in items {

@@ -14,11 +14,6 @@ fn not_supported_constructs_are_named() {
             "SELECT * FROM accounts FOR UPDATE OF accounts",
             "FOR UPDATE OF",
         ),
-        ("SELECT * FROM accounts FOR KEY SHARE", "FOR KEY SHARE"),
-        (
-            "SELECT * FROM accounts FOR NO KEY UPDATE",
-            "FOR NO KEY UPDATE",
-        ),
         ("SELECT * FROM (SELECT 1) AS x", "subqueries"),
         ("SELECT id FROM accounts GROUP BY id", "GROUP BY"),
         ("SELECT sum(balance) FROM accounts", "sum()"),
@@ -172,12 +167,8 @@ fn odd_inputs_never_panic() {
 #[test]
 fn locking_clauses_sqlparser_cannot_read_are_refused_not_called_syntax_errors() {
     for (sql, what) in [
-        (
-            "SELECT * FROM t WHERE id = 1 FOR KEY SHARE",
-            "FOR KEY SHARE",
-        ),
-        ("SELECT * FROM t FOR NO KEY UPDATE", "FOR NO KEY UPDATE"),
         ("SELECT 1 FOR UPDATE", "without FROM"),
+        ("SELECT 1 FOR KEY SHARE", "without FROM"),
         ("SELECT 1 FOR SHARE", "without FROM"),
     ] {
         let e = prepare(sql).expect_err(sql);
@@ -187,4 +178,45 @@ fn locking_clauses_sqlparser_cannot_read_are_refused_not_called_syntax_errors() 
     // A real syntax error right after FOR is still PostgreSQL's 42601.
     let e = prepare("SELECT * FROM t FOR BANANA").unwrap_err();
     assert_eq!(e.code, "42601");
+}
+
+#[test]
+fn the_two_strengths_sqlparser_cannot_read_are_read_around_it() {
+    use crate::sql::prepare::{LockWait, Stmt, Strength};
+    for (sql, strength, wait) in [
+        (
+            "SELECT * FROM t FOR KEY SHARE",
+            Strength::KeyShare,
+            LockWait::Wait,
+        ),
+        (
+            "SELECT * FROM t\n  FOR  NO\tKEY UPDATE SKIP LOCKED",
+            Strength::NoKeyUpdate,
+            LockWait::SkipLocked,
+        ),
+        (
+            "SELECT * FROM t FOR no key update nowait",
+            Strength::NoKeyUpdate,
+            LockWait::NoWait,
+        ),
+        ("SELECT * FROM t FOR SHARE", Strength::Share, LockWait::Wait),
+    ] {
+        let p = prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let Stmt::Select(sel) = p.stmt() else {
+            panic!("{sql}")
+        };
+        let lock = sel.lock.expect("a locking clause");
+        assert_eq!((lock.strength, lock.wait), (strength, wait), "{sql}");
+        // The statement keeps its text as written.
+        assert_eq!(p.text(), sql);
+    }
+    // A statement after one with such a clause keeps its own (absent) clause, and positions
+    // of later errors are unchanged.
+    let all = prepare_script("SELECT * FROM t FOR KEY SHARE;\nSELECT * FROM t;").expect("script");
+    let Stmt::Select(second) = all[1].1.stmt() else {
+        panic!()
+    };
+    assert!(second.lock.is_none());
+    let e = prepare("SELECT * FROM t FOR KEY SHARE WHERE").unwrap_err();
+    assert_eq!((e.code.as_str(), e.position), ("42601", Some((1, 31))));
 }
