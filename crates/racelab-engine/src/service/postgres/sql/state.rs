@@ -83,6 +83,8 @@ pub(super) enum Tx {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub(super) struct Session {
     pub(super) tx: Tx,
+    /// The open block was started READ ONLY.
+    pub(super) read_only: bool,
     pub(super) closed: bool,
     pub(super) waiting: Option<Waiting>,
 }

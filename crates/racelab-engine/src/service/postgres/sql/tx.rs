@@ -139,6 +139,7 @@ impl Db {
             Tx::Aborted => (tag_only("ROLLBACK"), self.end_tx(s, false, touches)),
         };
         self.sessions[s].tx = Tx::None;
+        self.sessions[s].read_only = false;
         (result, released)
     }
 
@@ -146,7 +147,7 @@ impl Db {
     pub(super) fn begin(
         &mut self,
         s: SessionId,
-        start: bool,
+        (start, read_only): (bool, bool),
         touches: &mut BTreeSet<Touch>,
     ) -> QueryResult {
         touches.insert(Touch::Transaction { session: s });
@@ -156,6 +157,8 @@ impl Db {
                 "25001",
                 "there is already a transaction in progress",
             ));
+        } else {
+            self.sessions[s].read_only = read_only;
         }
         self.sessions[s].tx = Tx::Active;
         r

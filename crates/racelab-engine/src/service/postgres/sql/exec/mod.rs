@@ -90,8 +90,11 @@ impl Db {
         resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         check_params(prepared, params)?;
+        self.refuse_if_read_only(s, prepared.stmt())?;
         match prepared.stmt() {
-            Stmt::Begin { start } => Ok(Outcome::Rows(self.begin(s, *start, touches))),
+            Stmt::Begin { start, read_only } => {
+                Ok(Outcome::Rows(self.begin(s, (*start, *read_only), touches)))
+            }
             Stmt::CreateTable(ct) => {
                 if self.sessions[s].tx == Tx::Active {
                     Err(SqlError::not_supported(
@@ -107,6 +110,31 @@ impl Db {
             Stmt::Delete(del) => self.exec_delete(s, del, params, touches, resume),
             Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
         }
+    }
+}
+
+impl Db {
+    /// In a READ ONLY block, a statement that writes or locks rows fails with 25006, naming
+    /// the command as PostgreSQL does.
+    fn refuse_if_read_only(&self, s: SessionId, stmt: &Stmt) -> Result<(), SqlError> {
+        if !self.sessions[s].read_only || self.sessions[s].tx != Tx::Active {
+            return Ok(());
+        }
+        let command = match stmt {
+            Stmt::Insert(_) => "INSERT".to_string(),
+            Stmt::Update(_) => "UPDATE".to_string(),
+            Stmt::Delete(_) => "DELETE".to_string(),
+            Stmt::CreateTable(_) => "CREATE TABLE".to_string(),
+            Stmt::Select(sel) => match sel.lock {
+                Some(l) => format!("SELECT {}", l.strength.clause()),
+                None => return Ok(()),
+            },
+            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => return Ok(()),
+        };
+        Err(err(
+            "25006",
+            format!("cannot execute {command} in a read-only transaction"),
+        ))
     }
 }
 

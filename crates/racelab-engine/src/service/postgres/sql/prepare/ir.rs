@@ -42,8 +42,8 @@ impl Prepared {
             Stmt::Select(_) => "SELECT",
             Stmt::Update(_) => "UPDATE",
             Stmt::Delete(_) => "DELETE",
-            Stmt::Begin { start: false } => "BEGIN",
-            Stmt::Begin { start: true } => "START TRANSACTION",
+            Stmt::Begin { start: false, .. } => "BEGIN",
+            Stmt::Begin { start: true, .. } => "START TRANSACTION",
             Stmt::Commit => "COMMIT",
             Stmt::Rollback => "ROLLBACK",
         }
@@ -73,6 +73,8 @@ pub(crate) enum Stmt {
     /// BEGIN (`start: false`) or START TRANSACTION (`start: true`); they differ only in the tag.
     Begin {
         start: bool,
+        /// `BEGIN READ ONLY`: the block refuses writes with 25006.
+        read_only: bool,
     },
     /// COMMIT or END.
     Commit,

@@ -33,6 +33,7 @@ pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
             {
                 return ns("this form of BEGIN");
             }
+            let mut read_only = false;
             for mode in &modes {
                 match mode {
                     ast::TransactionMode::IsolationLevel(
@@ -43,13 +44,18 @@ pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
                             "ISOLATION LEVEL {level} (only READ COMMITTED is modelled)"
                         ))
                     }
-                    ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => {}
+                    ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadWrite) => {
+                        read_only = false
+                    }
                     ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly) => {
-                        return ns("READ ONLY transactions")
+                        read_only = true
                     }
                 }
             }
-            Ok(Stmt::Begin { start: !begin })
+            Ok(Stmt::Begin {
+                start: !begin,
+                read_only,
+            })
         }
         S::Commit {
             chain, modifier, ..

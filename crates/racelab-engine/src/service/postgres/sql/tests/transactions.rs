@@ -185,3 +185,30 @@ fn db_clone_equality_and_hash_are_stable() {
         vec![vec![int(2)]]
     );
 }
+
+#[test]
+fn a_read_only_block_refuses_writes_and_row_locks_with_25006() {
+    let (mut db, a, _) = bank();
+    ok(&mut db, a, "BEGIN READ ONLY");
+    assert_eq!(
+        ok(&mut db, a, "SELECT balance FROM accounts WHERE id = 1").rows,
+        vec![vec![int(500)]]
+    );
+    let e = fails(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("25006", "cannot execute UPDATE in a read-only transaction")
+    );
+    ok(&mut db, a, "ROLLBACK");
+    ok(&mut db, a, "START TRANSACTION READ ONLY");
+    let e = fails(&mut db, a, "SELECT * FROM accounts FOR NO KEY UPDATE");
+    assert_eq!(
+        e.message,
+        "cannot execute SELECT FOR NO KEY UPDATE in a read-only transaction"
+    );
+    ok(&mut db, a, "ROLLBACK");
+    // The next block is read-write again.
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
+    ok(&mut db, a, "COMMIT");
+}
