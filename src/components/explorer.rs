@@ -8,14 +8,15 @@ use crate::worker::{self, Message, Running};
 use leptos::prelude::*;
 use racelab_engine::explore::wire::{Job, TableView};
 use racelab_engine::explore::Progress;
+use racelab_engine::lesson::DEFAULT_EXPLORE_FAULTS;
 
-/// The fault kinds offered, and whether each is on at first.
-const KINDS: &[(&str, &str, bool)] = &[
-    ("exit", "exit (crash before a line)", true),
-    ("exit-after", "exit after a line", true),
-    ("error", "error (a call fails)", true),
-    ("timeout", "timeout (reply lost)", false),
-    ("sleep=60000", "sleep 60 s (a pause)", true),
+/// The fault kinds offered with a checkbox.
+const KINDS: &[(&str, &str)] = &[
+    ("exit", "exit (crash before a line)"),
+    ("exit-after", "exit after a line"),
+    ("error", "error (a call fails)"),
+    ("timeout", "timeout (reply lost)"),
+    ("sleep=60000", "sleep 60 s (a pause)"),
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,16 +49,20 @@ fn ms_since(t0: f64) -> String {
     format!("{:.0} ms", js_sys::Date::now() - t0)
 }
 
-/// A checkbox per offered kind, on when the lesson declares it (or by default when it declares
-/// no case table), and the declared kinds without a checkbox (`down=redis`, …): always placed.
+/// A checkbox per offered kind, on when the lesson's case table declares it (else when the
+/// default kinds have it, as `racelab explore` does), and the declared kinds without a
+/// checkbox (`down=redis`, …): always placed.
 fn initial_kinds(declared: Option<&str>) -> (Vec<RwSignal<bool>>, Vec<String>) {
-    let declared: Option<Vec<&str>> = declared.map(|d| d.split(',').map(str::trim).collect());
+    let declared: Vec<&str> = declared
+        .unwrap_or(DEFAULT_EXPLORE_FAULTS)
+        .split(',')
+        .map(str::trim)
+        .collect();
     let on = KINDS
         .iter()
-        .map(|k| RwSignal::new(declared.as_ref().map_or(k.2, |d| d.contains(&k.0))))
+        .map(|k| RwSignal::new(declared.contains(&k.0)))
         .collect();
     let extra = declared
-        .unwrap_or_default()
         .into_iter()
         .filter(|k| !k.is_empty() && !KINDS.iter().any(|c| c.0 == *k))
         .map(str::to_string)
@@ -143,7 +148,7 @@ pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
     let boxes = KINDS
         .iter()
         .zip(on)
-        .map(|((kind, label, _), sig)| {
+        .map(|((kind, label), sig)| {
             view! {
                 <label class="kind">
                     <input type="checkbox" data-kind=*kind prop:checked=move || sig.get()

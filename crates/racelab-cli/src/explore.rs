@@ -4,7 +4,7 @@
 use racelab_engine::explore::sample::{self, SampleConfig, Sampling};
 use racelab_engine::explore::{self, placement_label, wire, Config, Report};
 use racelab_engine::fault::{self, Fault};
-use racelab_engine::lesson::Lesson;
+use racelab_engine::lesson::{Lesson, DEFAULT_EXPLORE_FAULTS};
 use racelab_engine::model::Model;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,8 +20,9 @@ enum Format {
 struct Opts {
     file: Option<String>,
     variant: Option<String>,
-    faults: String,
-    max_faults: usize,
+    /// None: the variant's declared case table (`[variant.explore]`), else the default kinds.
+    faults: Option<String>,
+    max_faults: Option<usize>,
     plain: bool,
     sleep_sets: bool,
     max_executions: Option<u64>,
@@ -37,8 +38,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     let mut o = Opts {
         file: None,
         variant: None,
-        faults: "exit,exit-after,error".into(),
-        max_faults: 1,
+        faults: None,
+        max_faults: None,
         plain: false,
         sleep_sets: false,
         max_executions: None,
@@ -61,9 +62,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         };
         match a.as_str() {
             "--variant" => o.variant = Some(value("--variant")?),
-            "--faults" => o.faults = value("--faults")?,
+            "--faults" => o.faults = Some(value("--faults")?),
             "--max-faults" => {
-                o.max_faults = number("--max-faults", value("--max-faults")?)? as usize
+                o.max_faults = Some(number("--max-faults", value("--max-faults")?)? as usize)
             }
             "--max-executions" => {
                 o.max_executions = Some(number("--max-executions", value("--max-executions")?)?)
@@ -119,23 +120,15 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let (variants, faults) = match plan(&o, &file, &lesson) {
+    let plans = match plan(&o, &file, &lesson) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("racelab explore: {e}");
             return ExitCode::from(2);
         }
     };
-    let cfg = Config {
-        faults,
-        max_faults: o.max_faults,
-        reduce: !o.plain,
-        sleep_sets: o.sleep_sets,
-        max_executions: o.max_executions,
-        ..Config::default()
-    };
     let mut reports = Vec::new();
-    for v in variants {
+    for (v, cfg) in plans {
         let started = Instant::now();
         let limit = Duration::from_secs(o.max_seconds);
         let mut stop = |_: &explore::Progress| started.elapsed() >= limit;
@@ -144,20 +137,28 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
             Some(sc) => sample::sample(&m, &cfg, sc),
             None => explore::explore(&m, &cfg, Some(&mut stop)),
         };
-        reports.push((r, started.elapsed()));
+        reports.push((r, started.elapsed(), cfg));
     }
     match o.format {
-        Format::Json => println!("{}", json(&lesson, &cfg, &reports)),
+        Format::Json => println!("{}", json(&lesson, &reports)),
         Format::Text | Format::Markdown => {
-            for (r, took) in &reports {
-                print_report(&lesson, &file, &cfg, r, *took, o.format == Format::Markdown);
+            let md = o.format == Format::Markdown;
+            let mode = match (&o.sampling, o.plain) {
+                (Some(_), _) => "sampled",
+                (None, true) => "plain",
+                (None, false) => "reduced",
+            };
+            for (r, took, cfg) in &reports {
+                print_report(&lesson, (&file, mode), cfg, r, *took, md);
             }
         }
     }
     ExitCode::SUCCESS
 }
 
-fn plan(o: &Opts, file: &str, lesson: &Arc<Lesson>) -> Result<(Vec<usize>, Vec<Fault>), String> {
+/// The variants to explore, each with its configuration: the fault kinds and budget of the
+/// command line, else those the variant declares (`[variant.explore]`), else the defaults.
+fn plan(o: &Opts, file: &str, lesson: &Arc<Lesson>) -> Result<Vec<(usize, Config)>, String> {
     let variants = match &o.variant {
         None => (0..lesson.variants.len()).collect(),
         Some(name) => vec![lesson.variant_index(name).ok_or_else(|| {
@@ -168,25 +169,41 @@ fn plan(o: &Opts, file: &str, lesson: &Arc<Lesson>) -> Result<(Vec<usize>, Vec<F
             )
         })?],
     };
-    Ok((variants, parse_faults(lesson, &o.faults)?))
+    variants
+        .into_iter()
+        .map(|v| {
+            let spec = lesson.variants[v].explore.as_ref();
+            let kinds = o
+                .faults
+                .as_deref()
+                .or(spec.map(|s| s.faults.as_str()))
+                .unwrap_or(DEFAULT_EXPLORE_FAULTS);
+            let cfg = Config {
+                faults: parse_faults(lesson, kinds)?,
+                max_faults: o.max_faults.or(spec.map(|s| s.max_faults)).unwrap_or(1),
+                reduce: !o.plain,
+                sleep_sets: o.sleep_sets,
+                max_executions: o.max_executions,
+                ..Config::default()
+            };
+            Ok((v, cfg))
+        })
+        .collect()
 }
 
 fn fault_list(lesson: &Lesson, cfg: &Config) -> String {
     wire::fault_list(lesson, &cfg.faults, cfg.max_faults)
 }
 
-fn print_report(l: &Lesson, file: &str, cfg: &Config, r: &Report, took: Duration, md: bool) {
+fn print_report(
+    l: &Lesson,
+    (file, mode): (&str, &str),
+    cfg: &Config,
+    r: &Report,
+    took: Duration,
+    md: bool,
+) {
     let s = &r.stats;
-    let mode = if cfg.reduce { "reduced" } else { "plain" };
-    let mode = if r
-        .stopped
-        .as_deref()
-        .is_some_and(|s| s.starts_with("sampled"))
-    {
-        "sampled"
-    } else {
-        mode
-    };
     let head = [
         format!("lesson:   {} ({file})", l.title),
         format!("variant:  {}", l.variants[r.variant].name),
@@ -275,10 +292,10 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map_or("null".into(), esc)
 }
 
-fn json(l: &Lesson, cfg: &Config, reports: &[(Report, Duration)]) -> String {
+fn json(l: &Lesson, reports: &[(Report, Duration, Config)]) -> String {
     let variants: Vec<String> = reports
         .iter()
-        .map(|(r, _)| {
+        .map(|(r, _, cfg)| {
             let rows: Vec<String> = r.rows.iter().map(|row| {
                 let places: Vec<String> = row.placements.iter().map(|p| esc(&placement_label(l, p))).collect();
                 let outs: Vec<String> = row.outcomes.iter().map(|o| o.to_string()).collect();

@@ -51,9 +51,10 @@ usage:
       Every interleaving of the clients and every placement of up to K faults (default 1):
       a case table with one row per fault placement (and 'no fault'), how many executions
       end ok (every assertion passes) and bad, their outcomes and the shortest counterexample.
-      --faults          kinds to place, comma-separated (default exit,exit-after,error):
-                        exit, exit-after, error, timeout, sleep=MS, down=SERVICE, up=SERVICE,
-                        slow=SERVICE:MS; none for no faults
+      --faults          kinds to place, comma-separated: exit, exit-after, error, timeout,
+                        sleep=MS, down=SERVICE, up=SERVICE, slow=SERVICE:MS; none for no faults.
+                        Default: the variant's [variant.explore] faults (and max_faults), else
+                        exit,exit-after,error,sleep=60000
       --plain           walk every execution (no state hashing)
       --sleep-sets      add sleep sets to state hashing (fewer executions walked, more steps)
       --max-executions  stop after this many executions (results are partial)
@@ -67,7 +68,26 @@ usage:
       plain walk. Build it optimised for figures: cargo xtask bench.
   Exit status: 0 all good, 1 a lesson problem or a failing assertion, 2 bad usage.";
 
+/// Output piped into a reader that stops early (`racelab explore … | head`) ends the process
+/// quietly, as for other command-line tools, instead of a panic in `println!`.
+#[cfg(unix)]
+fn quiet_on_closed_pipe() {
+    extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    // SAFETY: restores the default action of one signal before any thread starts.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quiet_on_closed_pipe() {}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("check") if args.len() > 1 => check(&args[1..]),

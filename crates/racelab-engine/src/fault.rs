@@ -119,15 +119,7 @@ pub fn parse_kinds(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
         .map(str::trim)
         .filter(|k| !k.is_empty() && *k != "none")
     {
-        // A kind is a fault spec without its place: reuse the spec parser with a dummy place.
-        let first = lesson.clients.first().map_or("?", |c| c.name.as_str());
-        let (_, f) = parse_spec(lesson, &format!("{kind}@{first}:1")).map_err(|e| {
-            if e.contains("unknown fault kind") {
-                format!("`{kind}` is not a fault kind; the kinds are exit, exit-after, error, timeout, sleep=MS, down=SERVICE, up=SERVICE, slow=SERVICE:MS")
-            } else {
-                e.replace(&format!("@{first}:1"), "")
-            }
-        })?;
+        let f = parse_kind(lesson, kind).map_err(|why| format!("`{kind}` {why}"))?;
         if !out.contains(&f) {
             out.push(f);
         }
@@ -145,7 +137,8 @@ pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault)
     let (client, line) = place
         .split_once(':')
         .ok_or_else(|| format!("`{spec}`: {usage}"))?;
-    let fault = parse_kind(lesson, kind).map_err(|why| format!("`{spec}`: {why}; {usage}"))?;
+    let fault =
+        parse_kind(lesson, kind).map_err(|why| format!("`{spec}`: `{kind}` {why}; {usage}"))?;
     let c = lesson.client_index(client).ok_or_else(|| {
         let names: Vec<&str> = lesson.clients.iter().map(|c| c.name.as_str()).collect();
         format!(
@@ -159,7 +152,10 @@ pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault)
     Ok(((c, line), fault))
 }
 
-/// A fault kind as `--inject` writes it (before the `@`).
+const NOT_A_KIND: &str = "is not a fault kind; the kinds are exit, exit-after, error, timeout, sleep=MS, down=SERVICE, up=SERVICE, slow=SERVICE:MS";
+
+/// A fault kind as `--inject` writes it (before the `@`). Errors read after the kind: "`x` is
+/// not a fault kind; …", "`down=db` has no service named db (services: …)".
 fn parse_kind(lesson: &Lesson, kind: &str) -> Result<Fault, String> {
     let service = |name: &str| {
         lesson
@@ -168,13 +164,16 @@ fn parse_kind(lesson: &Lesson, kind: &str) -> Result<Fault, String> {
             .position(|d| d.name == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = lesson.services.iter().map(|d| d.name.as_str()).collect();
-                format!("no service named {name} (services: {})", names.join(", "))
+                format!(
+                    "has no service named {name} (services: {})",
+                    names.join(", ")
+                )
             })
     };
     let ms = |s: &str| {
         s.trim_end_matches("ms")
             .parse::<u64>()
-            .map_err(|_| "the length must be a number of milliseconds".to_string())
+            .map_err(|_| "needs a length in milliseconds".to_string())
     };
     match kind.split_once('=') {
         None if kind == "exit" => Ok(Fault::Exit),
@@ -187,9 +186,9 @@ fn parse_kind(lesson: &Lesson, kind: &str) -> Result<Fault, String> {
         Some(("slow", v)) => {
             let (s, t) = v
                 .split_once(':')
-                .ok_or("write a slow service as slow=SERVICE:MS")?;
+                .ok_or("needs a service and a length: slow=SERVICE:MS")?;
             Ok(Fault::Slow(service(s)?, ms(t)?))
         }
-        _ => Err("unknown fault kind".into()),
+        _ => Err(NOT_A_KIND.into()),
     }
 }
