@@ -44,7 +44,7 @@ fn outcome(result: &Result<QueryResult, SqlError>, status: Option<TxStatus>) -> 
         Err(e) => Outcome::Error {
             code: e.code.clone(),
             message: e.message.clone(),
-            notices: Vec::new(),
+            notices: e.notices().iter().map(notice).collect(),
             status,
         },
     }

@@ -31,7 +31,7 @@ use super::error::{err, SqlError};
 use super::exec::check_params;
 use super::exec::outcome::Step;
 use super::prepare::{Prepared, Stmt};
-use super::state::{Db, Lock, Session, Tx};
+use super::state::{Db, Lock, Now, Session, Tx, View};
 use crate::value::Value;
 
 impl Db {
@@ -42,7 +42,7 @@ impl Db {
     /// Moves the server's virtual clock to `now` (ms; it never goes back) and fires what is due
     /// by then, in deadline order. Returns the outcomes of the waiting statements that ended.
     pub fn advance(&mut self, now: u64) -> Vec<Wake> {
-        self.clock = self.clock.max(now);
+        self.clock = Now(self.clock.0.max(now));
         Vec::new()
     }
 
@@ -76,7 +76,7 @@ impl Db {
             }
             Some(_) => {}
         }
-        match self.run(session, stmt, params, None) {
+        let exec = match self.run(session, stmt, params, None) {
             Step::Blocked(b) => Exec::Blocked(b),
             Step::Done {
                 result,
@@ -90,7 +90,9 @@ impl Db {
                     woken,
                 })
             }
-        }
+        };
+        self.normalize();
+        exec
     }
 
     /// Read-only query on the latest committed state (no session, no locks, no effects).
@@ -103,7 +105,7 @@ impl Db {
             Stmt::Select(sel) if sel.lock.is_none() => {
                 check_params(stmt, params)?;
                 let mut touches = BTreeSet::new();
-                let out = self.select_rows(sel, Some(params), None, &mut touches)?;
+                let out = self.select_rows(sel, Some(params), View::COMMITTED, &mut touches)?;
                 Ok(QueryResult {
                     tag: format!("SELECT {}", out.rows.len()),
                     columns: out.columns,
@@ -129,7 +131,12 @@ impl Db {
             Stmt::Update(upd) => self.plan_update(upd, None).map(|_| ()),
             Stmt::Delete(del) => self.plan_delete(del, None).map(|_| ()),
             Stmt::CreateTable(ct) => self.plan_create(ct).map(|_| ()),
-            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => Ok(()),
+            Stmt::Begin { .. }
+            | Stmt::Commit
+            | Stmt::Rollback
+            | Stmt::SetTransaction { .. }
+            | Stmt::Set { .. }
+            | Stmt::Show(_) => Ok(()),
         }
     }
 
@@ -159,13 +166,25 @@ impl Db {
                     .iter()
                     .map(|(key, slot)| RowView {
                         key: t.key_string(key),
-                        committed: slot.committed.clone(),
+                        committed: slot.committed().cloned(),
                         pending: slot.pending.as_ref().map(|p| (p.session, p.values.clone())),
                         lock: slot.lock.as_ref().and_then(Lock::view),
                     })
                     .collect(),
             })
             .collect()
+    }
+
+    /// The committed versions of one row (table and row by position), oldest first: None for a
+    /// deletion. For tests.
+    #[cfg(test)]
+    pub(super) fn slot_versions(&self, table: usize, row: usize) -> Vec<Option<Vec<Value>>> {
+        self.tables[table]
+            .rows
+            .values()
+            .nth(row)
+            .map(|slot| slot.versions.iter().map(|v| v.values.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Number of row locks currently held.

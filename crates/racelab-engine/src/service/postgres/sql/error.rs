@@ -17,6 +17,16 @@ pub struct SqlError {
     pub message: String,
     /// 1-based (line, column) inside the statement text, where known (syntax errors).
     pub position: Option<(usize, usize)>,
+    /// What few errors carry (boxed: errors travel in every `Result`).
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct Extra {
+    /// PostgreSQL's DETAIL line (e.g. `Key (id)=(1) already exists.`).
+    detail: Option<String>,
+    /// Warnings the server sent before the error (e.g. a nested BEGIN's 25001 warning).
+    notices: Vec<SqlError>,
 }
 
 impl SqlError {
@@ -26,6 +36,7 @@ impl SqlError {
             code: code.to_string(),
             message: message.into(),
             position: None,
+            extra: None,
         }
     }
 
@@ -35,6 +46,7 @@ impl SqlError {
             code: code.to_string(),
             message: message.into(),
             position: None,
+            extra: None,
         }
     }
 
@@ -49,6 +61,32 @@ impl SqlError {
     pub fn at(mut self, line: usize, column: usize) -> Self {
         self.position = Some((line, column));
         self
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.extra.get_or_insert_with(Box::default).detail = Some(detail.into());
+        self
+    }
+
+    /// The error, with `notices` sent before it.
+    pub fn after(mut self, mut notices: Vec<SqlError>) -> Self {
+        if notices.is_empty() {
+            return self;
+        }
+        let extra = self.extra.get_or_insert_with(Box::default);
+        notices.append(&mut extra.notices);
+        extra.notices = notices;
+        self
+    }
+
+    /// PostgreSQL's DETAIL line, where it sends one.
+    pub fn detail(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.detail.as_deref())
+    }
+
+    /// Warnings sent before the error.
+    pub fn notices(&self) -> &[SqlError] {
+        self.extra.as_ref().map_or(&[], |e| e.notices.as_slice())
     }
 
     pub fn is_not_supported(&self) -> bool {

@@ -13,8 +13,14 @@
 //! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean;
 //! PRIMARY KEY, NOT NULL), INSERT … VALUES [RETURNING], SELECT (one table, WHERE, ORDER BY,
 //! LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
-//! BEGIN/START TRANSACTION/COMMIT/END/ROLLBACK, autocommit outside a transaction block,
-//! READ COMMITTED (a fresh snapshot per statement), row locks with FIFO wait queues.
+//! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SET TRANSACTION,
+//! SET SESSION CHARACTERISTICS, SET/SHOW of transaction_isolation, default_transaction_isolation
+//! and transaction_read_only, autocommit outside a transaction block, READ COMMITTED (a fresh
+//! snapshot per statement; READ UNCOMMITTED behaves the same), REPEATABLE READ (one snapshot,
+//! taken at the transaction's first query; writing or locking a row a later commit changed
+//! fails with 40001), row versions (`storage`), row locks of four strengths with FIFO wait
+//! queues. SERIALIZABLE is refused (not supported) until serializable snapshot isolation is
+//! modelled.
 //! UPDATE, DELETE and SELECT … FOR UPDATE process their rows one at a time in scan order, as
 //! PostgreSQL does: each row is locked (and changed) when reached; a row locked by another
 //! transaction makes the statement wait there, keeping the rows it already did. The rows it
@@ -38,6 +44,7 @@ mod eval;
 mod exec;
 mod locks;
 mod prepare;
+mod settings;
 mod state;
 mod storage;
 mod tx;
@@ -48,7 +55,7 @@ pub use api::{
     Touch, Wake,
 };
 pub use error::{SqlError, NOT_SUPPORTED};
-pub use prepare::{prepare, prepare_script, Prepared};
+pub use prepare::{prepare, prepare_script, Isolation, Prepared};
 pub use state::Db;
 
 #[cfg(test)]

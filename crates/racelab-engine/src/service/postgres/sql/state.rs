@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::api::{SessionId, Touch};
-use super::prepare::{Prepared, SqlType};
+use super::prepare::{Isolation, Prepared, SqlType};
 use crate::value::Value;
 
 /// The simulated server. Clone + Hash + Eq so that an explorer can branch on world states.
@@ -15,9 +15,11 @@ use crate::value::Value;
 pub struct Db {
     pub(super) tables: Vec<Table>,
     pub(super) sessions: Vec<Session>,
-    /// The virtual time, in ms, of the statement being run (set by [`Db::advance`]): what
-    /// timeouts and deadlock checks count from.
-    pub(super) clock: u64,
+    /// The virtual time of the call being served (set by [`Db::advance`]): what timeouts and
+    /// deadlock checks count from. Not part of the server's state (see [`Now`]).
+    pub(super) clock: Now,
+    /// The stamp of the newest commit that wrote rows (see [`Version`]).
+    pub(super) commits: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -38,11 +40,45 @@ pub(super) struct Column {
     pub(super) not_null: bool,
 }
 
+/// The current virtual time, in ms. It belongs to the world, not to the server: two servers
+/// that differ only in the time of their last call are equal and hash alike (what the server
+/// keeps of time, such as when a wait began, is stored in its own fields).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Now(pub(super) u64);
+
+impl PartialEq for Now {
+    fn eq(&self, _: &Now) -> bool {
+        true
+    }
+}
+
+impl Eq for Now {}
+
+impl std::hash::Hash for Now {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+/// One row: its committed versions, at most one uncommitted one, and its lock.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub(super) struct Slot {
-    pub(super) committed: Option<Vec<Value>>,
+    /// The committed versions some snapshot may still see, oldest first; the last is the
+    /// newest. Empty: the row was never committed (an uncommitted insert).
+    pub(super) versions: Vec<Version>,
     pub(super) pending: Option<Pending>,
     pub(super) lock: Option<Lock>,
+}
+
+/// A committed version of a row: what PostgreSQL's xmin/xmax say, told as "written by this
+/// session's transaction, the n-th commit". A snapshot taken at stamp `s` sees the newest
+/// version with `stamp <= s`. Stamps are renumbered after every call (`Db::normalize`) so that
+/// two servers that differ only in how many commits happened compare equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Version {
+    /// None: the commit deleted the row.
+    pub(super) values: Option<Vec<Value>>,
+    pub(super) stamp: u64,
+    /// The session whose transaction committed it.
+    pub(super) by: SessionId,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -86,10 +122,46 @@ pub(super) enum Tx {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub(super) struct Session {
     pub(super) tx: Tx,
-    /// The open block was started READ ONLY.
+    /// The open block is READ ONLY.
     pub(super) read_only: bool,
     pub(super) closed: bool,
     pub(super) waiting: Option<Waiting>,
+    /// The isolation level of the open transaction; outside a block, of the next statement's
+    /// implicit transaction (the default).
+    pub(super) isolation: Isolation,
+    /// `default_transaction_isolation`, set by SET SESSION CHARACTERISTICS.
+    pub(super) default_isolation: Isolation,
+    /// The default before the open block changed it: restored if the block rolls back.
+    pub(super) saved_default: Option<Isolation>,
+    /// The transaction's snapshot.
+    pub(super) snapshot: Snap,
+}
+
+/// A transaction's snapshot: none taken yet (SET TRANSACTION may still change the level), taken
+/// per statement (READ COMMITTED: every statement sees the newest commits), or kept for the
+/// whole transaction at a commit stamp (REPEATABLE READ).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) enum Snap {
+    #[default]
+    None,
+    PerStatement,
+    At(u64),
+}
+
+/// What one statement sees: its session's uncommitted writes, and the committed versions of
+/// a snapshot (None: the newest ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct View {
+    pub(super) session: Option<SessionId>,
+    pub(super) snap: Option<u64>,
+}
+
+impl View {
+    /// The newest committed state, nobody's uncommitted writes (assertions, the UI).
+    pub(super) const COMMITTED: View = View {
+        session: None,
+        snap: None,
+    };
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

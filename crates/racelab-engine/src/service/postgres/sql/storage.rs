@@ -11,26 +11,49 @@
 use std::collections::BTreeSet;
 
 use super::api::{SessionId, Touch};
-use super::state::{Db, LockMode, Pending, Slot, Table};
+use super::state::{Db, LockMode, Pending, Slot, Snap, Table, Version, View};
 use crate::value::Value;
 
 impl Table {
+    /// The rows `view` sees, in key order.
     pub(super) fn visible(
         &self,
-        viewer: Option<SessionId>,
+        view: View,
     ) -> impl Iterator<Item = (&Vec<Value>, &Vec<Value>)> + '_ {
         self.rows
             .iter()
-            .filter_map(move |(k, slot)| slot.visible(viewer).map(|v| (k, v)))
+            .filter_map(move |(k, slot)| slot.visible(view).map(|v| (k, v)))
     }
 }
 
 impl Slot {
-    pub(super) fn visible(&self, viewer: Option<SessionId>) -> Option<&Vec<Value>> {
+    /// The version `view` sees: its session's uncommitted one, else the newest committed one
+    /// its snapshot includes. None: no row (not yet inserted, or deleted, for this view).
+    pub(super) fn visible(&self, view: View) -> Option<&Vec<Value>> {
         match &self.pending {
-            Some(p) if Some(p.session) == viewer => p.values.as_ref(),
-            _ => self.committed.as_ref(),
+            Some(p) if Some(p.session) == view.session => p.values.as_ref(),
+            _ => {
+                let v = match view.snap {
+                    None => self.versions.last(),
+                    Some(s) => self.versions.iter().rev().find(|v| v.stamp <= s),
+                };
+                v.and_then(|v| v.values.as_ref())
+            }
         }
+    }
+
+    /// The newest committed values (None: never committed, or deleted).
+    pub(super) fn committed(&self) -> Option<&Vec<Value>> {
+        self.versions.last().and_then(|v| v.values.as_ref())
+    }
+
+    /// Whether a transaction committed after snapshot `snap` changed the row: Some(true) if it
+    /// deleted it, Some(false) if it updated (or inserted) it, None if not.
+    pub(super) fn changed_since(&self, snap: u64) -> Option<bool> {
+        self.versions
+            .iter()
+            .find(|v| v.stamp > snap)
+            .map(|v| v.values.is_none())
     }
 }
 
@@ -67,5 +90,100 @@ impl Db {
         if let Some(slot) = t.rows.get_mut(key) {
             slot.pending = Some(Pending { session: s, values });
         }
+    }
+}
+
+impl Db {
+    /// What session `s`'s next statement sees.
+    pub(super) fn view(&self, s: SessionId) -> View {
+        View {
+            session: Some(s),
+            snap: match self.sessions.get(s).map(|x| x.snapshot) {
+                Some(Snap::At(stamp)) => Some(stamp),
+                _ => None,
+            },
+        }
+    }
+
+    /// Takes `s`'s snapshot if its transaction has none yet: REPEATABLE READ keeps the commit
+    /// stamp of now for the whole transaction; READ COMMITTED only notes that a statement ran.
+    pub(super) fn take_snapshot(&mut self, s: SessionId) {
+        let commits = self.commits;
+        let session = &mut self.sessions[s];
+        if session.snapshot == Snap::None {
+            session.snapshot = if session.isolation.keeps_snapshot() {
+                Snap::At(commits)
+            } else {
+                Snap::PerStatement
+            };
+        }
+    }
+
+    /// Forgets what no snapshot can see any more and renumbers the commit stamps, keeping only
+    /// what visibility depends on: versions that every live snapshot sees the same way
+    /// collapse into the newest of them, a deletion every snapshot sees goes away, an empty
+    /// slot is removed, and stamps and snapshots are renumbered densely. Two servers that
+    /// differ only in their history then compare (and hash) equal.
+    pub(super) fn normalize(&mut self) {
+        let mut snaps: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter_map(|s| match s.snapshot {
+                Snap::At(x) => Some(x),
+                _ => None,
+            })
+            .collect();
+        snaps.sort_unstable();
+        snaps.dedup();
+        // A stamp's class: how many live snapshots are older than it. Version `c` is visible
+        // to snapshot `s_j` (the j-th, from 0) exactly when class(c) <= j.
+        let class = |c: u64| snaps.partition_point(|&s| s < c) as u64;
+        for t in &mut self.tables {
+            t.rows.retain(|_, slot| {
+                let mut kept: Vec<Version> = Vec::new();
+                for mut v in std::mem::take(&mut slot.versions) {
+                    v.stamp = class(v.stamp);
+                    if kept.last().is_some_and(|k| k.stamp == v.stamp) {
+                        kept.pop();
+                    }
+                    kept.push(v);
+                }
+                if kept
+                    .first()
+                    .is_some_and(|v| v.stamp == 0 && v.values.is_none())
+                {
+                    kept.remove(0);
+                }
+                slot.versions = kept;
+                !(slot.versions.is_empty() && slot.pending.is_none() && slot.lock.is_none())
+            });
+        }
+        for s in &mut self.sessions {
+            if let Snap::At(x) = &mut s.snapshot {
+                *x = snaps.partition_point(|&y| y < *x) as u64;
+            }
+        }
+        // Then number the stamps that remain 1, 2, ... and move each snapshot to the number of
+        // stamps it sees: snapshots that see the same versions become equal.
+        let mut stamps: Vec<u64> = self
+            .tables
+            .iter()
+            .flat_map(|t| t.rows.values())
+            .flat_map(|slot| slot.versions.iter().map(|v| v.stamp))
+            .collect();
+        stamps.sort_unstable();
+        stamps.dedup();
+        let seen = |x: u64| stamps.partition_point(|&w| w <= x) as u64;
+        for slot in self.tables.iter_mut().flat_map(|t| t.rows.values_mut()) {
+            for v in &mut slot.versions {
+                v.stamp = seen(v.stamp);
+            }
+        }
+        for s in &mut self.sessions {
+            if let Snap::At(x) = &mut s.snapshot {
+                *x = seen(*x);
+            }
+        }
+        self.commits = stamps.len() as u64;
     }
 }

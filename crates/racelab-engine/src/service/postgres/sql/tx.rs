@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::api::{tag_only, Done, QueryResult, SessionId, Touch};
-use super::error::SqlError;
-use super::state::{Db, Tx};
+use super::error::{err, SqlError};
+use super::prepare::TxModes;
+use super::state::{Db, Snap, Tx, Version};
 use crate::value::Value;
 
 impl Db {
@@ -61,6 +62,7 @@ impl Db {
             "ROLLBACK"
         };
         let woken = self.wake(released);
+        self.normalize();
         Done {
             result: Ok(tag_only(tag)),
             touches: touches.into_iter().collect(),
@@ -77,6 +79,8 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) -> Vec<SessionId> {
         let mut released = Vec::new();
+        let stamp = self.commits + 1;
+        let mut wrote = false;
         for t in &mut self.tables {
             let keys: Vec<Vec<Value>> = t
                 .rows
@@ -98,7 +102,12 @@ impl Db {
                 if slot.pending.as_ref().is_some_and(|p| p.session == s) {
                     if let Some(p) = slot.pending.take() {
                         if commit {
-                            slot.committed = p.values;
+                            slot.versions.push(Version {
+                                values: p.values,
+                                stamp,
+                                by: s,
+                            });
+                            wrote = true;
                         }
                     }
                 }
@@ -108,10 +117,23 @@ impl Db {
                         slot.lock = None;
                     }
                 }
-                if slot.committed.is_none() && slot.pending.is_none() && slot.lock.is_none() {
+                if slot.versions.is_empty() && slot.pending.is_none() && slot.lock.is_none() {
                     t.rows.remove(&key);
                 }
             }
+        }
+        if wrote {
+            self.commits = stamp;
+        }
+        if let Some(session) = self.sessions.get_mut(s) {
+            session.snapshot = Snap::None;
+            let saved = session.saved_default.take();
+            if !commit {
+                if let Some(level) = saved {
+                    session.default_isolation = level;
+                }
+            }
+            session.isolation = session.default_isolation;
         }
         released
     }
@@ -143,13 +165,15 @@ impl Db {
         (result, released)
     }
 
-    /// BEGIN / START TRANSACTION (inside a block: a warning, the block goes on).
+    /// BEGIN / START TRANSACTION with its modes (inside a block: a warning, and the modes
+    /// apply to the open block as SET TRANSACTION would, as in PostgreSQL).
     pub(super) fn begin(
         &mut self,
         s: SessionId,
-        (start, read_only): (bool, bool),
+        start: bool,
+        modes: TxModes,
         touches: &mut BTreeSet<Touch>,
-    ) -> QueryResult {
+    ) -> Result<QueryResult, SqlError> {
         touches.insert(Touch::Transaction { session: s });
         let mut r = tag_only(if start { "START TRANSACTION" } else { "BEGIN" });
         if self.sessions[s].tx == Tx::Active {
@@ -158,10 +182,70 @@ impl Db {
                 "there is already a transaction in progress",
             ));
         } else {
-            self.sessions[s].read_only = read_only;
+            let session = &mut self.sessions[s];
+            session.tx = Tx::Active;
+            session.read_only = false;
+            session.isolation = session.default_isolation;
         }
-        self.sessions[s].tx = Tx::Active;
-        r
+        match self.set_modes(s, modes) {
+            Ok(()) => Ok(r),
+            Err(e) => Err(e.after(r.notices)),
+        }
+    }
+
+    /// SET TRANSACTION: changes the open block's modes (outside a block: a warning, no
+    /// effect); with SESSION CHARACTERISTICS, the defaults of the transactions to come.
+    pub(super) fn set_transaction(
+        &mut self,
+        s: SessionId,
+        modes: TxModes,
+        session: bool,
+    ) -> Result<QueryResult, SqlError> {
+        let mut r = tag_only("SET");
+        if session {
+            if let Some(level) = modes.isolation {
+                self.set_default_isolation(s, level);
+            }
+            if modes.read_only == Some(true) {
+                return Err(SqlError::not_supported(
+                    "default_transaction_read_only (SET SESSION CHARACTERISTICS … READ ONLY)",
+                ));
+            }
+        } else if self.sessions[s].tx == Tx::None {
+            r.notices.push(SqlError::warning(
+                "25P01",
+                "SET TRANSACTION can only be used in transaction blocks",
+            ));
+        } else {
+            self.set_modes(s, modes)?;
+        }
+        Ok(r)
+    }
+
+    /// Applies a block's modes with PostgreSQL's checks: the level cannot change, and a READ
+    /// ONLY block cannot become read-write, once a query has run (25001).
+    pub(super) fn set_modes(&mut self, s: SessionId, modes: TxModes) -> Result<(), SqlError> {
+        let x = &mut self.sessions[s];
+        let queried = x.snapshot != Snap::None;
+        if let Some(level) = modes.isolation {
+            if level != x.isolation && queried {
+                return Err(err(
+                    "25001",
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                ));
+            }
+            x.isolation = level;
+        }
+        if let Some(read_only) = modes.read_only {
+            if !read_only && x.read_only && queried {
+                return Err(err(
+                    "25001",
+                    "transaction read-write mode must be set before any query",
+                ));
+            }
+            x.read_only = read_only;
+        }
+        Ok(())
     }
 
     /// After a statement succeeded: outside a block, its implicit transaction commits.

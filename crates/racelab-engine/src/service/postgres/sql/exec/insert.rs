@@ -9,7 +9,7 @@ use crate::sql::bind::assign;
 use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, B};
 use crate::sql::prepare::Insert;
-use crate::sql::state::{Db, Lock, LockMode, Pending, Table};
+use crate::sql::state::{Db, Lock, LockMode, Pending, Table, View};
 use crate::sql::types::store;
 use crate::value::Value;
 
@@ -158,7 +158,15 @@ impl Db {
                 if let Some(p) = slot.pending.as_ref().filter(|p| p.session != s) {
                     return wait(p.session);
                 }
-                if slot.visible(Some(s)).is_some() {
+                // The key is taken when the newest committed version (or this session's own
+                // write) has it, whatever the snapshot sees: PostgreSQL's unique index checks
+                // against every committed row, so a REPEATABLE READ inserter gets 23505 for a
+                // row its snapshot does not show.
+                let newest = View {
+                    session: Some(s),
+                    snap: None,
+                };
+                if slot.visible(newest).is_some() {
                     touches.insert(Touch::ReadRow {
                         table: t.name.clone(),
                         key: t.key_string(key),

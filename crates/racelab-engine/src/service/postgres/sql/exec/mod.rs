@@ -91,10 +91,18 @@ impl Db {
     ) -> Result<Outcome, SqlError> {
         check_params(prepared, params)?;
         self.refuse_if_read_only(s, prepared.stmt())?;
+        if resume.is_none() && prepared.stmt().takes_snapshot() {
+            self.take_snapshot(s);
+        }
         match prepared.stmt() {
-            Stmt::Begin { start, read_only } => {
-                Ok(Outcome::Rows(self.begin(s, (*start, *read_only), touches)))
+            Stmt::Begin { start, modes } => {
+                self.begin(s, *start, *modes, touches).map(Outcome::Rows)
             }
+            Stmt::SetTransaction { modes, session } => {
+                self.set_transaction(s, *modes, *session).map(Outcome::Rows)
+            }
+            Stmt::Set { name, value } => self.set(s, *name, *value).map(Outcome::Rows),
+            Stmt::Show(name) => Ok(Outcome::Rows(self.show(s, *name))),
             Stmt::CreateTable(ct) => {
                 if self.sessions[s].tx == Tx::Active {
                     Err(SqlError::not_supported(
@@ -129,7 +137,12 @@ impl Db {
                 Some(l) => format!("SELECT {}", l.strength.clause()),
                 None => return Ok(()),
             },
-            Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => return Ok(()),
+            Stmt::Begin { .. }
+            | Stmt::Commit
+            | Stmt::Rollback
+            | Stmt::SetTransaction { .. }
+            | Stmt::Set { .. }
+            | Stmt::Show(_) => return Ok(()),
         };
         Err(err(
             "25006",

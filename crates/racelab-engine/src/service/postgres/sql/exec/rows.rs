@@ -10,7 +10,7 @@ use crate::sql::bind::assign;
 use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, truthy, B};
 use crate::sql::prepare::{Delete, LockWait, Update};
-use crate::sql::state::{Db, KeyedRow, LockMode, Progress};
+use crate::sql::state::{Db, KeyedRow, LockMode, Progress, View};
 use crate::sql::types::store;
 use crate::value::Value;
 
@@ -35,6 +35,20 @@ impl RowAction<'_> {
             RowAction::Update(_) => LockMode::NoKeyUpdate,
             RowAction::Delete => LockMode::Update,
         }
+    }
+
+    /// REPEATABLE READ's error for a row changed (`deleted`: deleted) by a transaction that
+    /// committed after the snapshot. Worded as PostgreSQL 15 words it: a locking SELECT always
+    /// says "update".
+    fn serialization_failure(&self, deleted: bool) -> SqlError {
+        let what = match self {
+            RowAction::Update(_) | RowAction::Delete if deleted => "delete",
+            _ => "update",
+        };
+        err(
+            "40001",
+            format!("could not serialize access due to concurrent {what}"),
+        )
     }
 
     fn wait(&self) -> LockWait {
@@ -154,6 +168,20 @@ impl Db {
                 break;
             };
             let slot = self.tables[table].rows.get(&key);
+            // REPEATABLE READ: a row a transaction committed after our snapshot changed cannot
+            // be written or locked (40001), except FOR KEY SHARE past an update (the key did
+            // not change), which locks it and returns the snapshot's version.
+            let mut keep_snapshot_version = false;
+            if let (Some(stamp), Some(sl)) = (self.view(s).snap, slot) {
+                if let Some(deleted) = sl.changed_since(stamp) {
+                    if !deleted && action.mode() == LockMode::KeyShare {
+                        keep_snapshot_version = true;
+                    } else {
+                        self.undo(table, &prog.undo);
+                        return Err(action.serialization_failure(deleted));
+                    }
+                }
+            }
             if let Some(holder) = slot
                 .and_then(|sl| sl.lock.as_ref())
                 .and_then(|l| l.blocker(s, action.mode()))
@@ -176,7 +204,15 @@ impl Db {
                     }
                 }
             }
-            let current = slot.and_then(|sl| sl.visible(Some(s))).cloned();
+            let newest = View {
+                session: Some(s),
+                snap: None,
+            };
+            let current = if keep_snapshot_version {
+                Some(snap.clone())
+            } else {
+                slot.and_then(|sl| sl.visible(newest)).cloned()
+            };
             prog.todo.pop_front();
             if let Err(e) = self.scan_row(
                 s, table, filter, action, output, key, snap, current, prog, touches,
@@ -266,7 +302,7 @@ impl Db {
             table: t.name.clone(),
         });
         let mut out = Vec::new();
-        for (k, row) in t.visible(Some(s)) {
+        for (k, row) in t.visible(self.view(s)) {
             if let Some(f) = filter {
                 if !truthy(&eval(f, row)?) {
                     continue;

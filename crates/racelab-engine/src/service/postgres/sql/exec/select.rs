@@ -10,7 +10,7 @@ use crate::sql::bind::OrderTarget;
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy, B};
 use crate::sql::prepare::{Select, SelectItem, Strength};
-use crate::sql::state::{Db, KeyedRow, LockMode, Progress};
+use crate::sql::state::{Db, KeyedRow, LockMode, Progress, View};
 use crate::sql::types::compare_sort;
 use crate::value::Value;
 
@@ -88,17 +88,17 @@ impl Db {
         })
     }
 
-    /// Runs a SELECT on the snapshot of `viewer` (None = committed state only). Returns the
-    /// output and every matching row in output order (for FOR UPDATE).
+    /// Runs a SELECT on what `view` sees. Returns the output and every matching row in output
+    /// order (for FOR UPDATE).
     pub(in crate::service::postgres::sql) fn select_rows(
         &self,
         sel: &Select,
         params: Option<&[Value]>,
-        viewer: Option<SessionId>,
+        view: View,
         touches: &mut BTreeSet<Touch>,
     ) -> Result<SelectOut, SqlError> {
         let plan = self.plan_select(sel, params, touches)?;
-        let matched = self.select_matching(&plan, viewer, touches)?;
+        let matched = self.select_matching(&plan, view, touches)?;
         let columns: Vec<String> = plan.outputs.iter().map(|(n, _)| n.clone()).collect();
         if plan.count {
             let n = i64::try_from(matched.len()).unwrap_or(i64::MAX);
@@ -139,17 +139,17 @@ impl Db {
         })
     }
 
-    /// The rows `viewer` sees that pass the WHERE, in key order, recording them as read
+    /// The rows `view` sees that pass the WHERE, in key order, recording them as read
     /// (without FROM: one empty row).
     fn select_matching(
         &self,
         plan: &SelectPlan,
-        viewer: Option<SessionId>,
+        view: View,
         touches: &mut BTreeSet<Touch>,
     ) -> Result<Vec<MaybeKeyedRow>, SqlError> {
         let source: Vec<MaybeKeyedRow> = match plan.table {
             Some(t) => self.tables[t]
-                .visible(viewer)
+                .visible(view)
                 .map(|(k, v)| (Some(k.clone()), v.clone()))
                 .collect(),
             None => vec![(None, Vec::new())],
@@ -187,7 +187,7 @@ impl Db {
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_select(sel, Some(params), touches)?;
         let (Some(lock), Some(ti), false) = (sel.lock, plan.table, plan.count) else {
-            let out = self.select_rows(sel, Some(params), Some(s), touches)?;
+            let out = self.select_rows(sel, Some(params), self.view(s), touches)?;
             return Ok(Outcome::Rows(QueryResult {
                 tag: format!("SELECT {}", out.rows.len()),
                 columns: out.columns,
@@ -210,7 +210,7 @@ impl Db {
         let mut prog = match resume {
             Some(p) => p,
             None => {
-                let out = self.select_rows(sel, Some(params), Some(s), touches)?;
+                let out = self.select_rows(sel, Some(params), self.view(s), touches)?;
                 Progress {
                     todo: out.cands.into(),
                     ..Progress::default()

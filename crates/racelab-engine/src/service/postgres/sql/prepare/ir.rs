@@ -46,6 +46,8 @@ impl Prepared {
             Stmt::Begin { start: true, .. } => "START TRANSACTION",
             Stmt::Commit => "COMMIT",
             Stmt::Rollback => "ROLLBACK",
+            Stmt::SetTransaction { .. } | Stmt::Set { .. } => "SET",
+            Stmt::Show(_) => "SHOW",
         }
     }
 
@@ -63,6 +65,22 @@ impl Prepared {
 // The IR
 // ---------------------------------------------------------------------------------------------
 
+impl Stmt {
+    /// Whether running it takes the transaction's snapshot (after which SET TRANSACTION can no
+    /// longer change the level): queries and DML do; transaction control, SET and SHOW do not
+    /// (PostgreSQL's `PlannedStmtRequiresSnapshot`).
+    pub(crate) fn takes_snapshot(&self) -> bool {
+        matches!(
+            self,
+            Stmt::Select(_)
+                | Stmt::Insert(_)
+                | Stmt::Update(_)
+                | Stmt::Delete(_)
+                | Stmt::CreateTable(_)
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Stmt {
     CreateTable(CreateTable),
@@ -73,12 +91,104 @@ pub(crate) enum Stmt {
     /// BEGIN (`start: false`) or START TRANSACTION (`start: true`); they differ only in the tag.
     Begin {
         start: bool,
-        /// `BEGIN READ ONLY`: the block refuses writes with 25006.
-        read_only: bool,
+        modes: TxModes,
     },
     /// COMMIT or END.
     Commit,
     Rollback,
+    /// `SET TRANSACTION …` (`session: false`) or `SET SESSION CHARACTERISTICS AS TRANSACTION …`
+    /// (`session: true`: the defaults of later transactions).
+    SetTransaction {
+        modes: TxModes,
+        session: bool,
+    },
+    /// `SET name = value` / `SET name TO value` for a setting the simulator models.
+    Set {
+        name: Setting,
+        value: SettingValue,
+    },
+    /// `SHOW name`.
+    Show(Setting),
+}
+
+/// The modes a BEGIN or SET TRANSACTION names (None: not named, unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(crate) struct TxModes {
+    pub isolation: Option<Isolation>,
+    /// `READ ONLY` (true) or `READ WRITE` (false).
+    pub read_only: Option<bool>,
+}
+
+/// PostgreSQL's isolation levels. READ UNCOMMITTED behaves as READ COMMITTED (as in
+/// PostgreSQL) but is shown under its own name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub enum Isolation {
+    ReadUncommitted,
+    #[default]
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+impl Isolation {
+    /// The name `SHOW transaction_isolation` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isolation::ReadUncommitted => "read uncommitted",
+            Isolation::ReadCommitted => "read committed",
+            Isolation::RepeatableRead => "repeatable read",
+            Isolation::Serializable => "serializable",
+        }
+    }
+
+    /// The level named by `name` as SET accepts it (`'repeatable read'`), if any.
+    pub(crate) fn from_name(name: &str) -> Option<Isolation> {
+        [
+            Isolation::ReadUncommitted,
+            Isolation::ReadCommitted,
+            Isolation::RepeatableRead,
+            Isolation::Serializable,
+        ]
+        .into_iter()
+        .find(|i| i.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// REPEATABLE READ and SERIALIZABLE keep one snapshot for the whole transaction.
+    pub(crate) fn keeps_snapshot(self) -> bool {
+        self >= Isolation::RepeatableRead
+    }
+}
+
+/// The run-time settings the simulator models (what `SET` and `SHOW` accept).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Setting {
+    TransactionIsolation,
+    DefaultTransactionIsolation,
+    TransactionReadOnly,
+}
+
+impl Setting {
+    pub(crate) const ALL: [Setting; 3] = [
+        Setting::TransactionIsolation,
+        Setting::DefaultTransactionIsolation,
+        Setting::TransactionReadOnly,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Setting::TransactionIsolation => "transaction_isolation",
+            Setting::DefaultTransactionIsolation => "default_transaction_isolation",
+            Setting::TransactionReadOnly => "transaction_read_only",
+        }
+    }
+}
+
+/// A value given to SET: an isolation level, a boolean, or DEFAULT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum SettingValue {
+    Isolation(Isolation),
+    Bool(bool),
+    Default,
 }
 
 /// A column type of the modelled subset.
@@ -445,7 +555,13 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
             }
             items(&d.returning, &mut out);
         }
-        Stmt::CreateTable(_) | Stmt::Begin { .. } | Stmt::Commit | Stmt::Rollback => {}
+        Stmt::CreateTable(_)
+        | Stmt::Begin { .. }
+        | Stmt::Commit
+        | Stmt::Rollback
+        | Stmt::SetTransaction { .. }
+        | Stmt::Set { .. }
+        | Stmt::Show(_) => {}
     }
     out.into_iter().collect()
 }

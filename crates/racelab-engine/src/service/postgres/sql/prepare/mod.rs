@@ -28,11 +28,11 @@ use super::error::SqlError;
 use ir::Inner;
 use parse::parse_all;
 
-pub use ir::Prepared;
 pub(crate) use ir::{
-    BinOp, CreateTable, Delete, Expr, Insert, LockWait, OrderItem, Select, SelectItem, SqlType,
-    Stmt, Strength, TableRef, UnOp, Update,
+    BinOp, CreateTable, Delete, Expr, Insert, LockWait, OrderItem, Select, SelectItem, Setting,
+    SettingValue, SqlType, Stmt, Strength, TableRef, TxModes, UnOp, Update,
 };
+pub use ir::{Isolation, Prepared};
 
 /// Parses exactly one statement (a trailing `;` is fine). Placeholders are `$1`, `$2`, ...
 pub fn prepare(sql: &str) -> Result<Prepared, SqlError> {
