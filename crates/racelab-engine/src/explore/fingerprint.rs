@@ -55,7 +55,16 @@ fn hash_untimed(w: &World, h: &mut impl Hasher) {
         c.sleeping_until.is_some().hash(h);
         c.finished_at.is_some().hash(h);
     }
-    w.services.hash(h);
+    w.services.len().hash(h);
+    for s in &w.services {
+        if s.keeps_times() {
+            let mut s = s.clone();
+            s.forget_times();
+            s.hash(h);
+        } else {
+            s.hash(h);
+        }
+    }
     w.health.hash(h);
     w.violations.len().hash(h);
     for (i, (_, detail)) in &w.violations {

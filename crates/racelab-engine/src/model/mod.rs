@@ -17,6 +17,7 @@
 //! the time an action takes effect fire first, in deadline order: nothing a service promised to
 //! do by itself is skipped because a client was chosen.
 
+mod deadlock;
 mod faults;
 pub(crate) mod step;
 pub mod world;

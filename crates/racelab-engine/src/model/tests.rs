@@ -96,3 +96,88 @@ fn next_state_is_pure() {
     assert_eq!((a, ea), (b, eb), "same world and action, same result");
     assert!(m.next_state(&w, &Action::Timer(0)).is_err(), "no timer yet");
 }
+
+const TRANSFERS: &str = r#"
+title = "Two transfers in opposite directions"
+services = ["postgres"]
+setup = '''
+CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL);
+INSERT INTO accounts VALUES (1, 100), (2, 100);
+'''
+[timing]
+sql = 5
+compute = 1
+[scripts]
+one_to_two = '''
+BEGIN
+UPDATE accounts SET balance = balance - 10 WHERE id = 1
+UPDATE accounts SET balance = balance + 10 WHERE id = 2
+COMMIT
+'''
+two_to_one = '''
+BEGIN
+UPDATE accounts SET balance = balance - 10 WHERE id = 2
+UPDATE accounts SET balance = balance + 10 WHERE id = 1
+COMMIT
+'''
+[[client]]
+name = "A"
+script = "one_to_two"
+[[client]]
+name = "B"
+script = "two_to_one"
+[[variant]]
+name = "opposite"
+[[variant]]
+name = "same-row"
+[variant.scripts]
+one_to_two = '''
+BEGIN
+b = SELECT balance FROM accounts WHERE id = 1 FOR UPDATE
+UPDATE accounts SET balance = :b - 10 WHERE id = 1
+COMMIT
+'''
+two_to_one = '''
+BEGIN
+b = SELECT balance FROM accounts WHERE id = 1 FOR UPDATE
+UPDATE accounts SET balance = :b + 10 WHERE id = 1
+COMMIT
+'''
+"#;
+
+#[test]
+fn opposite_transfers_deadlock_after_deadlock_timeout_and_the_first_waiter_is_the_victim() {
+    let l = Arc::new(lesson::parse("t", "t.toml", TRANSFERS).unwrap_or_else(|e| panic!("{e:?}")));
+    let m = Model::new(l.clone(), 0);
+    assert!(m.may_deadlock());
+    assert!(!m.timeless(), "a deadlock's victim depends on time");
+    assert!(!Model::new(l.clone(), 1).may_deadlock());
+    assert!(Model::new(l.clone(), 1).timeless());
+    let mut r = Run::new(l, 0, Default::default());
+    for c in [0, 1, 0, 1, 0, 1] {
+        r.step(c).unwrap(); // BEGIN, BEGIN, first UPDATEs, then each waits for the other
+    }
+    assert!(r
+        .world()
+        .clients
+        .iter()
+        .all(|c| matches!(c.status, Status::Blocked { .. })));
+    // A began waiting at 15 ms: its deadlock check at 1015 ms finds the cycle.
+    assert_eq!(r.next_event_preview(), Some((Action::Timer(0), 1015)));
+    r.next_event().unwrap();
+    let a = &r.world().clients[0];
+    assert!(matches!(a.status, Status::Failed { .. }), "{:?}", a.status);
+    assert_eq!(r.world().clients[1].status, Status::Ready);
+    r.run_to_end().unwrap();
+    let pg = r.world().postgres().unwrap();
+    let rows = pg
+        .db()
+        .query_committed(
+            &crate::service::postgres::sql::prepare("SELECT balance FROM accounts ORDER BY id")
+                .unwrap(),
+            &[],
+        )
+        .unwrap()
+        .rows;
+    assert_eq!(rows, vec![vec![Value::Int(110)], vec![Value::Int(90)]]);
+}

@@ -194,8 +194,9 @@ impl Model {
 
 impl Model {
     /// Whether nothing in the variant can observe virtual time: no assertion about time, no
-    /// request that reads the clock or leaves state that time changes (an expiry, a session),
-    /// and no deadline in the initial state. Then two worlds that differ only in their times
+    /// request that reads the clock or leaves state that time changes (an expiry, a session,
+    /// a lock or statement timeout), no deadline in the initial state, and no possible
+    /// PostgreSQL deadlock (whose victim depends on time: [`Model::may_deadlock`]). Then two worlds that differ only in their times
     /// have the same futures up to time, the same outcomes and the same verdicts — what lets
     /// the explorer compare worlds without their times.
     pub fn timeless(&self) -> bool {
@@ -223,7 +224,7 @@ impl Model {
             }
             Observed::Var { .. } | Observed::Counter { .. } | Observed::Locks => true,
         });
-        services && scripts && assertions && observations
+        services && scripts && assertions && observations && !self.may_deadlock()
     }
 }
 
@@ -244,6 +245,9 @@ impl World {
         }
         for (at, _) in w.violations.values_mut() {
             *at = 0;
+        }
+        for s in &mut w.services {
+            s.forget_times();
         }
         w
     }

@@ -459,6 +459,14 @@ pub trait Service: Clone + fmt::Debug + PartialEq + Eq + std::hash::Hash {
     /// The client behind `conn` is paused (a sleep fault) from `from` to `until`: its process
     /// does nothing, heartbeats included.
     fn pause(&mut self, _id: ServiceId, _conn: ConnId, _from: u64, _until: u64) {}
+    /// Whether the state keeps virtual times of its own that [`Service::forget_times`] would
+    /// clear.
+    fn keeps_times(&self) -> bool {
+        false
+    }
+    /// Clears the virtual times the state keeps (when waits began), for comparing worlds
+    /// without their times (see `Model::timeless`).
+    fn forget_times(&mut self) {}
     /// Acts at `now` (a deadline ≤ `now` was reached).
     fn fire(&mut self, _id: ServiceId, _now: u64) -> Fired {
         Fired::default()

@@ -248,6 +248,12 @@ impl ServiceState {
     pub fn pause(&mut self, id: ServiceId, conn: ConnId, from: u64, until: u64) {
         dispatch!(self, s => s.pause(id, conn, from, until))
     }
+    pub fn keeps_times(&self) -> bool {
+        dispatch!(self, s => s.keeps_times())
+    }
+    pub fn forget_times(&mut self) {
+        dispatch!(self, s => s.forget_times())
+    }
     pub fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
         dispatch!(self, s => s.fire(id, now))
     }

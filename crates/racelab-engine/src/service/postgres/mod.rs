@@ -251,6 +251,14 @@ impl Service for Postgres {
         self.db.next_deadline()
     }
 
+    fn keeps_times(&self) -> bool {
+        self.db.keeps_times()
+    }
+
+    fn forget_times(&mut self) {
+        self.db.forget_times();
+    }
+
     fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
         let wakes = self.db.advance(now);
         let what = wakes

@@ -26,29 +26,17 @@
 
 use std::collections::BTreeSet;
 
-use super::api::{Done, Exec, QueryResult, RowView, SessionId, SessionState, TableView, Wake};
+use super::api::{Done, Exec, QueryResult, RowView, SessionId, SessionState, TableView};
 use super::error::{err, SqlError};
 use super::exec::check_params;
 use super::exec::outcome::Step;
 use super::prepare::{Prepared, Stmt};
-use super::state::{Db, Lock, Now, Session, Tx, View};
+use super::state::{Db, Lock, Session, Tx, View};
 use crate::value::Value;
 
 impl Db {
     pub fn new() -> Db {
         Db::default()
-    }
-
-    /// Moves the server's virtual clock to `now` (ms; it never goes back) and fires what is due
-    /// by then, in deadline order. Returns the outcomes of the waiting statements that ended.
-    pub fn advance(&mut self, now: u64) -> Vec<Wake> {
-        self.clock = Now(self.clock.0.max(now));
-        Vec::new()
-    }
-
-    /// The virtual time of the next thing the server does by itself, if any.
-    pub fn next_deadline(&self) -> Option<u64> {
-        None
     }
 
     /// Opens a connection; ids are 0, 1, 2, ... in order.
@@ -76,7 +64,7 @@ impl Db {
             }
             Some(_) => {}
         }
-        let exec = match self.run(session, stmt, params, None) {
+        let exec = match self.run(session, stmt, params, (None, self.clock.0)) {
             Step::Blocked(b) => Exec::Blocked(b),
             Step::Done {
                 result,

@@ -27,6 +27,8 @@ struct Extra {
     detail: Option<String>,
     /// Warnings the server sent before the error (e.g. a nested BEGIN's 25001 warning).
     notices: Vec<SqlError>,
+    /// PostgreSQL's HINT line.
+    hint: Option<String>,
 }
 
 impl SqlError {
@@ -66,6 +68,16 @@ impl SqlError {
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.extra.get_or_insert_with(Box::default).detail = Some(detail.into());
         self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.extra.get_or_insert_with(Box::default).hint = Some(hint.into());
+        self
+    }
+
+    /// PostgreSQL's HINT line, where it sends one.
+    pub fn hint(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.hint.as_deref())
     }
 
     /// The error, with `notices` sent before it.

@@ -5,10 +5,32 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::api::{BlockedOn, LockView, SessionId, Wake};
-use super::error::SqlError;
-use super::exec::outcome::{Outcome, Step};
+use super::exec::outcome::Step;
 use super::state::{Db, Lock, LockMode, Tx, Waiting};
 use crate::value::Value;
+
+/// Whether session `s` is on a cycle of the wait-for graph `graph` (a deadlock).
+pub(super) fn on_cycle(graph: &[(SessionId, SessionId)], s: SessionId) -> bool {
+    graph
+        .iter()
+        .filter(|&&(w, _)| w == s)
+        .any(|&(_, h)| reaches(graph, h, s))
+}
+
+/// Whether `from` reaches `target` along the edges of `graph`.
+fn reaches(graph: &[(SessionId, SessionId)], from: SessionId, target: SessionId) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![from];
+    while let Some(cur) = stack.pop() {
+        if cur == target {
+            return true;
+        }
+        if seen.insert(cur) {
+            stack.extend(graph.iter().filter(|&&(w, _)| w == cur).map(|&(_, h)| h));
+        }
+    }
+    false
+}
 
 /// Whether locks in modes `a` and `b` on one row, held by different transactions, conflict:
 /// PostgreSQL's table of conflicting row-level locks (PostgreSQL 15 documentation, 13.3.2
@@ -79,9 +101,6 @@ impl Lock {
     }
 }
 
-pub(super) const DEADLOCK: &str =
-    "deadlock detection (PostgreSQL would abort one transaction with 40P01 after deadlock_timeout)";
-
 impl Db {
     /// Takes (or keeps) `s`'s lock on the row in `mode` (the caller checked that no other
     /// holder blocks it).
@@ -119,22 +138,6 @@ impl Db {
         edges.into_iter().collect()
     }
 
-    /// Whether `from` (transitively) waits for a lock held by `target`, in the wait-for graph.
-    pub(super) fn waits_for(&self, from: SessionId, target: SessionId) -> bool {
-        let graph = self.wait_for_graph();
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![from];
-        while let Some(cur) = stack.pop() {
-            if cur == target {
-                return true;
-            }
-            if seen.insert(cur) {
-                stack.extend(graph.iter().filter(|&&(w, _)| w == cur).map(|&(_, h)| h));
-            }
-        }
-        false
-    }
-
     /// Retries waiting statements in order; statements they release are retried after them.
     pub(super) fn wake(&mut self, released: Vec<SessionId>) -> Vec<Wake> {
         let mut queue: VecDeque<SessionId> = released.into();
@@ -143,7 +146,12 @@ impl Db {
             let Some(waiting) = self.sessions.get_mut(w).and_then(|s| s.waiting.take()) else {
                 continue;
             };
-            match self.run(w, &waiting.stmt, &waiting.params, waiting.progress) {
+            match self.run(
+                w,
+                &waiting.stmt,
+                &waiting.params,
+                (waiting.progress, waiting.started),
+            ) {
                 Step::Blocked(_) => {}
                 Step::Done {
                     result,
@@ -173,29 +181,6 @@ impl Db {
         woken
     }
 
-    /// A wait that would close a cycle in the wait-for graph is refused (the statement fails
-    /// as a whole: the rows it changed before are undone).
-    pub(super) fn refuse_deadlock(
-        &mut self,
-        s: SessionId,
-        outcome: Result<Outcome, SqlError>,
-    ) -> Result<Outcome, SqlError> {
-        match outcome {
-            Ok(Outcome::Wait {
-                table,
-                holder,
-                progress,
-                ..
-            }) if self.waits_for(holder, s) => {
-                if let Some(p) = progress {
-                    self.undo(table, &p.undo);
-                }
-                Err(SqlError::not_supported(DEADLOCK))
-            }
-            other => other,
-        }
-    }
-
     /// Queues `s` on the row's lock, keeping its statement (and progress) to retry when woken.
     pub(super) fn enqueue(
         &mut self,
@@ -214,6 +199,7 @@ impl Db {
             lock.waiters.push((s, waiting.mode));
         }
         self.sessions[s].waiting = Some(waiting);
+        self.note_checks_before_cycle();
         BlockedOn {
             table: name,
             key: shown,

@@ -42,11 +42,13 @@ mod db;
 mod error;
 mod eval;
 mod exec;
+mod footprint;
 mod locks;
 mod prepare;
 mod settings;
 mod state;
 mod storage;
+mod timeouts;
 mod tx;
 mod types;
 
@@ -55,6 +57,7 @@ pub use api::{
     Touch, Wake,
 };
 pub use error::{SqlError, NOT_SUPPORTED};
+pub use footprint::{KeyPart, RowLocks};
 pub use prepare::{prepare, prepare_script, Isolation, Prepared};
 pub use state::Db;
 

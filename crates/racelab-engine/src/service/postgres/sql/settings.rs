@@ -1,11 +1,11 @@
 //! Run-time settings: `SET name = value` and `SHOW name` for the settings the simulator models
-//! (the transaction's isolation level and access mode, and the default level). A SET inside a
-//! transaction block is undone when the block rolls back, as PostgreSQL does.
+//! (the transaction's isolation level and access mode, the default level, and the timeouts).
+//! A SET inside a transaction block is undone when the block rolls back, as PostgreSQL does.
 
 use super::api::{tag_only, QueryResult, SessionId};
 use super::error::SqlError;
-use super::prepare::{Isolation, Setting, SettingValue, TxModes};
-use super::state::{Db, Tx};
+use super::prepare::{show_millis, Isolation, Setting, SettingValue, TxModes};
+use super::state::{Db, Settings, Tx};
 use crate::value::Value;
 
 impl Db {
@@ -15,30 +15,40 @@ impl Db {
         name: Setting,
         value: SettingValue,
     ) -> Result<QueryResult, SqlError> {
-        let session = &self.sessions[s];
+        let defaults = Settings::default();
         let modes = match (name, value) {
-            (Setting::TransactionIsolation, SettingValue::Isolation(level)) => TxModes {
-                isolation: Some(level),
+            (Setting::TransactionIsolation, v) => TxModes {
+                isolation: Some(match v {
+                    SettingValue::Isolation(level) => level,
+                    _ => self.sessions[s].settings.default_isolation,
+                }),
                 read_only: None,
             },
-            (Setting::TransactionIsolation, _) => TxModes {
-                isolation: Some(session.default_isolation),
-                read_only: None,
-            },
-            (Setting::TransactionReadOnly, SettingValue::Bool(b)) => TxModes {
+            (Setting::TransactionReadOnly, v) => TxModes {
                 isolation: None,
-                read_only: Some(b),
-            },
-            (Setting::TransactionReadOnly, _) => TxModes {
-                isolation: None,
-                read_only: Some(false),
+                read_only: Some(v == SettingValue::Bool(true)),
             },
             (Setting::DefaultTransactionIsolation, v) => {
                 let level = match v {
                     SettingValue::Isolation(level) => level,
                     _ => Isolation::ReadCommitted,
                 };
-                self.set_default_isolation(s, level);
+                self.change_settings(s, |x| x.default_isolation = level);
+                return Ok(tag_only("SET"));
+            }
+            (duration, v) => {
+                let ms = match v {
+                    SettingValue::Millis(ms) => ms,
+                    _ => match duration {
+                        Setting::DeadlockTimeout => defaults.deadlock_timeout,
+                        _ => 0,
+                    },
+                };
+                self.change_settings(s, |x| match duration {
+                    Setting::DeadlockTimeout => x.deadlock_timeout = ms.max(1),
+                    Setting::LockTimeout => x.lock_timeout = ms,
+                    _ => x.statement_timeout = ms,
+                });
                 return Ok(tag_only("SET"));
             }
         };
@@ -48,36 +58,33 @@ impl Db {
         Ok(tag_only("SET"))
     }
 
-    /// `default_transaction_isolation`: the level of the transactions to come (and of the next
-    /// statement outside a block). Inside a block, the old value comes back if it rolls back.
-    pub(super) fn set_default_isolation(&mut self, s: SessionId, level: Isolation) {
+    /// Changes the session's settings; inside a block, the old ones come back if it rolls
+    /// back. A new default level is also the next statement's level outside a block.
+    pub(super) fn change_settings(&mut self, s: SessionId, change: impl FnOnce(&mut Settings)) {
         let x = &mut self.sessions[s];
-        if x.tx != Tx::None && x.saved_default.is_none() {
-            x.saved_default = Some(x.default_isolation);
+        if x.tx != Tx::None && x.saved.is_none() {
+            x.saved = Some(x.settings);
         }
-        x.default_isolation = level;
+        change(&mut x.settings);
         if x.tx == Tx::None {
-            x.isolation = level;
+            x.isolation = x.settings.default_isolation;
         }
     }
 
     pub(super) fn show(&self, s: SessionId, name: Setting) -> QueryResult {
         let x = &self.sessions[s];
         let value = match name {
-            Setting::TransactionIsolation => x.isolation.name(),
-            Setting::DefaultTransactionIsolation => x.default_isolation.name(),
-            Setting::TransactionReadOnly => {
-                if x.read_only {
-                    "on"
-                } else {
-                    "off"
-                }
-            }
+            Setting::TransactionIsolation => x.isolation.name().to_string(),
+            Setting::DefaultTransactionIsolation => x.settings.default_isolation.name().to_string(),
+            Setting::TransactionReadOnly => if x.read_only { "on" } else { "off" }.to_string(),
+            Setting::DeadlockTimeout => show_millis(x.settings.deadlock_timeout),
+            Setting::LockTimeout => show_millis(x.settings.lock_timeout),
+            Setting::StatementTimeout => show_millis(x.settings.statement_timeout),
         };
         QueryResult {
             tag: "SHOW".to_string(),
             columns: vec![name.name().to_string()],
-            rows: vec![vec![Value::Text(value.to_string())]],
+            rows: vec![vec![Value::Text(value)]],
             notices: Vec::new(),
         }
     }

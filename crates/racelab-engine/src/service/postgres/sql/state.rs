@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::api::{SessionId, Touch};
-use super::prepare::{Isolation, Prepared, SqlType};
+use super::prepare::{Isolation, Prepared, SqlType, Strength};
 use crate::value::Value;
 
 /// The simulated server. Clone + Hash + Eq so that an explorer can branch on world states.
@@ -20,6 +20,8 @@ pub struct Db {
     pub(super) clock: Now,
     /// The stamp of the newest commit that wrote rows (see [`Version`]).
     pub(super) commits: u64,
+    /// The order number the next lock wait gets (see [`Waiting::order`]).
+    pub(super) waits: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -102,6 +104,18 @@ pub(super) enum LockMode {
     Update,
 }
 
+impl LockMode {
+    /// The mode a locking SELECT's strength takes.
+    pub(super) fn of(strength: Strength) -> LockMode {
+        match strength {
+            Strength::KeyShare => LockMode::KeyShare,
+            Strength::Share => LockMode::Share,
+            Strength::NoKeyUpdate => LockMode::NoKeyUpdate,
+            Strength::Update => LockMode::Update,
+        }
+    }
+}
+
 /// A row lock: the transactions holding it, in the order they took it, each with its mode
 /// (never empty: a lock nobody holds is removed), and the FIFO queue of the sessions waiting
 /// for it, each with the mode it wants.
@@ -129,12 +143,34 @@ pub(super) struct Session {
     /// The isolation level of the open transaction; outside a block, of the next statement's
     /// implicit transaction (the default).
     pub(super) isolation: Isolation,
-    /// `default_transaction_isolation`, set by SET SESSION CHARACTERISTICS.
-    pub(super) default_isolation: Isolation,
-    /// The default before the open block changed it: restored if the block rolls back.
-    pub(super) saved_default: Option<Isolation>,
+    /// The session's settings (SET).
+    pub(super) settings: Settings,
+    /// The settings before the open block changed them: restored if the block rolls back.
+    pub(super) saved: Option<Settings>,
     /// The transaction's snapshot.
     pub(super) snapshot: Snap,
+}
+
+/// A session's run-time settings (SET …), times in virtual ms (0: off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Settings {
+    /// `default_transaction_isolation` (also SET SESSION CHARACTERISTICS).
+    pub(super) default_isolation: Isolation,
+    /// How long a lock wait lasts before the deadlock check runs (PostgreSQL: 1 s).
+    pub(super) deadlock_timeout: u64,
+    pub(super) lock_timeout: u64,
+    pub(super) statement_timeout: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            default_isolation: Isolation::ReadCommitted,
+            deadlock_timeout: 1000,
+            lock_timeout: 0,
+            statement_timeout: 0,
+        }
+    }
 }
 
 /// A transaction's snapshot: none taken yet (SET TRANSACTION may still change the level), taken
@@ -174,6 +210,15 @@ pub(super) struct Waiting {
     pub(super) mode: LockMode,
     /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch).
     pub(super) progress: Option<Progress>,
+    /// When this wait began (lock_timeout and the deadlock check count from it).
+    pub(super) since: u64,
+    /// When the statement began (statement_timeout counts from it, across waits).
+    pub(super) started: u64,
+    /// The deadlock check of this wait has run (it runs once, deadlock_timeout after `since`).
+    pub(super) checked: bool,
+    /// Which waits began first, among those that began at the same virtual time (renumbered
+    /// 0, 1, ... after every call, like commit stamps).
+    pub(super) order: u64,
 }
 
 /// A row-by-row statement's progress, kept across a lock wait.

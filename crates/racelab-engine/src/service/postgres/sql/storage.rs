@@ -185,5 +185,15 @@ impl Db {
             }
         }
         self.commits = stamps.len() as u64;
+        let mut orders: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter_map(|x| x.waiting.as_ref().map(|w| w.order))
+            .collect();
+        orders.sort_unstable();
+        for w in self.sessions.iter_mut().filter_map(|x| x.waiting.as_mut()) {
+            w.order = orders.partition_point(|&o| o < w.order) as u64;
+        }
+        self.waits = orders.len() as u64;
     }
 }

@@ -127,13 +127,13 @@ impl Db {
         }
         if let Some(session) = self.sessions.get_mut(s) {
             session.snapshot = Snap::None;
-            let saved = session.saved_default.take();
+            let saved = session.saved.take();
             if !commit {
-                if let Some(level) = saved {
-                    session.default_isolation = level;
+                if let Some(settings) = saved {
+                    session.settings = settings;
                 }
             }
-            session.isolation = session.default_isolation;
+            session.isolation = session.settings.default_isolation;
         }
         released
     }
@@ -185,7 +185,7 @@ impl Db {
             let session = &mut self.sessions[s];
             session.tx = Tx::Active;
             session.read_only = false;
-            session.isolation = session.default_isolation;
+            session.isolation = session.settings.default_isolation;
         }
         match self.set_modes(s, modes) {
             Ok(()) => Ok(r),
@@ -204,7 +204,7 @@ impl Db {
         let mut r = tag_only("SET");
         if session {
             if let Some(level) = modes.isolation {
-                self.set_default_isolation(s, level);
+                self.change_settings(s, |x| x.default_isolation = level);
             }
             if modes.read_only == Some(true) {
                 return Err(SqlError::not_supported(

@@ -18,15 +18,16 @@ use crate::value::Value;
 use outcome::{Outcome, Step};
 
 impl Db {
-    /// Runs one statement once for `s` (a woken one with its saved `resume` progress): ends
-    /// the transaction block, refuses commands in an aborted one, or executes the statement,
-    /// then commits (autocommit), aborts (error) or enters the row's wait queue.
+    /// Runs one statement once for `s` (a woken one with its saved `resume` progress; it
+    /// began at virtual time `started`): ends the transaction block, refuses commands in an
+    /// aborted one, or executes the statement, then commits (autocommit), aborts (error) or
+    /// enters the row's wait queue.
     pub(in crate::service::postgres::sql) fn run(
         &mut self,
         s: SessionId,
         prepared: &Prepared,
         params: &[Value],
-        resume: Option<Progress>,
+        (resume, started): (Option<Progress>, u64),
     ) -> Step {
         let mut touches = resume
             .as_ref()
@@ -48,7 +49,7 @@ impl Db {
             );
         }
         let outcome = self.dispatch(s, prepared, params, &mut touches, resume);
-        match self.refuse_deadlock(s, outcome) {
+        match outcome {
             Ok(Outcome::Wait {
                 table,
                 key,
@@ -66,7 +67,12 @@ impl Db {
                     key,
                     mode,
                     progress,
+                    since: self.clock.0,
+                    started,
+                    checked: false,
+                    order: self.waits,
                 };
+                self.waits += 1;
                 Step::Blocked(self.enqueue(s, waiting, holder))
             }
             Ok(Outcome::Rows(result)) => {

@@ -9,7 +9,7 @@ use crate::sql::api::{QueryResult, SessionId, Touch};
 use crate::sql::bind::OrderTarget;
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy, B};
-use crate::sql::prepare::{Select, SelectItem, Strength};
+use crate::sql::prepare::{Select, SelectItem};
 use crate::sql::state::{Db, KeyedRow, LockMode, Progress, View};
 use crate::sql::types::compare_sort;
 use crate::value::Value;
@@ -199,12 +199,7 @@ impl Db {
         // (rows skipped after a re-check or by SKIP LOCKED do not count), as PostgreSQL's
         // LockRows node does.
         let action = RowAction::Lock {
-            mode: match lock.strength {
-                Strength::KeyShare => LockMode::KeyShare,
-                Strength::Share => LockMode::Share,
-                Strength::NoKeyUpdate => LockMode::NoKeyUpdate,
-                Strength::Update => LockMode::Update,
-            },
+            mode: LockMode::of(lock.strength),
             wait: lock.wait,
         };
         let mut prog = match resume {

@@ -34,6 +34,11 @@ impl Prepared {
         matches!(&self.inner.stmt, Stmt::Select(s) if s.lock.is_none())
     }
 
+    /// BEGIN or START TRANSACTION: opens a block (in which locks are held across statements).
+    pub fn is_begin(&self) -> bool {
+        matches!(&self.inner.stmt, Stmt::Begin { .. })
+    }
+
     /// "SELECT", "UPDATE", "BEGIN", ... for display.
     pub fn kind(&self) -> &'static str {
         match &self.inner.stmt {
@@ -165,13 +170,19 @@ pub(crate) enum Setting {
     TransactionIsolation,
     DefaultTransactionIsolation,
     TransactionReadOnly,
+    DeadlockTimeout,
+    LockTimeout,
+    StatementTimeout,
 }
 
 impl Setting {
-    pub(crate) const ALL: [Setting; 3] = [
+    pub(crate) const ALL: [Setting; 6] = [
         Setting::TransactionIsolation,
         Setting::DefaultTransactionIsolation,
         Setting::TransactionReadOnly,
+        Setting::DeadlockTimeout,
+        Setting::LockTimeout,
+        Setting::StatementTimeout,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -179,16 +190,40 @@ impl Setting {
             Setting::TransactionIsolation => "transaction_isolation",
             Setting::DefaultTransactionIsolation => "default_transaction_isolation",
             Setting::TransactionReadOnly => "transaction_read_only",
+            Setting::DeadlockTimeout => "deadlock_timeout",
+            Setting::LockTimeout => "lock_timeout",
+            Setting::StatementTimeout => "statement_timeout",
         }
     }
 }
 
-/// A value given to SET: an isolation level, a boolean, or DEFAULT.
+/// A value given to SET: an isolation level, a boolean, a duration in ms, or DEFAULT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum SettingValue {
     Isolation(Isolation),
     Bool(bool),
+    Millis(u64),
     Default,
+}
+
+/// A duration as PostgreSQL prints a time setting: in the largest unit that divides it
+/// (`0`, `500ms`, `1s`, `2min`, `1h`, `1d`).
+pub(crate) fn show_millis(ms: u64) -> String {
+    if ms == 0 {
+        return "0".to_string();
+    }
+    let units = [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1000, "s"),
+    ];
+    for (size, unit) in units {
+        if ms.is_multiple_of(size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }
 
 /// A column type of the modelled subset.

@@ -29,8 +29,8 @@ use ir::Inner;
 use parse::parse_all;
 
 pub(crate) use ir::{
-    BinOp, CreateTable, Delete, Expr, Insert, LockWait, OrderItem, Select, SelectItem, Setting,
-    SettingValue, SqlType, Stmt, Strength, TableRef, TxModes, UnOp, Update,
+    show_millis, BinOp, CreateTable, Delete, Expr, Insert, LockWait, OrderItem, Select, SelectItem,
+    Setting, SettingValue, SqlType, Stmt, Strength, TableRef, TxModes, UnOp, Update,
 };
 pub use ir::{Isolation, Prepared};
 

@@ -190,10 +190,61 @@ fn setting_value(setting: Setting, text: &str) -> Result<SettingValue, SqlError>
                 None => invalid(),
             }
         }
+        Setting::DeadlockTimeout | Setting::LockTimeout | Setting::StatementTimeout => {
+            millis(setting, text).map(SettingValue::Millis)
+        }
         Setting::TransactionReadOnly => match text.to_ascii_lowercase().as_str() {
             "on" | "true" | "yes" | "1" => Ok(SettingValue::Bool(true)),
             "off" | "false" | "no" | "0" => Ok(SettingValue::Bool(false)),
             _ => invalid(),
         },
     }
+}
+
+/// A time setting's value as PostgreSQL reads it: a number, optionally followed by a unit
+/// (`us`, `ms`, `s`, `min`, `h`, `d`; none: milliseconds), rounded to whole milliseconds.
+fn millis(setting: Setting, text: &str) -> Result<u64, SqlError> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(t.len());
+    let (number, unit) = (&t[..split], t[split..].trim());
+    let invalid = |hint: bool| {
+        let e = SqlError::error(
+            "22023",
+            format!(
+                "invalid value for parameter \"{}\": \"{text}\"",
+                setting.name()
+            ),
+        );
+        if hint {
+            e.with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".")
+        } else {
+            e
+        }
+    };
+    let Ok(n) = number.parse::<f64>() else {
+        return Err(invalid(false));
+    };
+    let scale = match unit {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return Err(invalid(true)),
+    };
+    let ms = (n * scale).round();
+    if !(0.0..=2_147_483_647.0).contains(&ms) {
+        return Err(SqlError::error(
+            "22023",
+            format!(
+                "{} ms is outside the valid range for parameter \"{}\" (0 .. 2147483647)",
+                ms,
+                setting.name()
+            ),
+        ));
+    }
+    Ok(ms as u64)
 }

@@ -294,7 +294,45 @@ fn insert_waits_for_an_uncommitted_insert_of_the_same_key() {
 }
 
 #[test]
-fn deadlock_is_refused_not_hung() {
+fn a_deadlock_is_found_by_the_first_check_after_the_cycle_closes() {
+    let (mut db, a, b) = bank();
+    ok(&mut db, a, "INSERT INTO accounts VALUES (2, 0)");
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, b, "BEGIN");
+    ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
+    ok(&mut db, b, "UPDATE accounts SET balance = 1 WHERE id = 2");
+    assert_eq!(db.next_deadline(), None);
+    db.advance(100);
+    blocked(db.execute(a, &p("UPDATE accounts SET balance = 2 WHERE id = 2"), &[]));
+    // No cycle yet: a's check would find nothing, so nothing is due.
+    assert_eq!(db.next_deadline(), None);
+    db.advance(300);
+    blocked(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    // a began waiting first (at 100): its check, at 1100, is the first since the cycle closed.
+    assert_eq!(db.next_deadline(), Some(1100));
+    assert!(db.advance(1099).is_empty());
+    let woken = db.advance(1100);
+    assert_eq!(woken.len(), 2);
+    assert_eq!(woken[0].session, a);
+    let e = woken[0].result.clone().unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("40P01", "deadlock detected")
+    );
+    assert_eq!(db.session_state(a), SessionState::Aborted);
+    // a's abort releases row 1: b goes on.
+    assert_eq!(woken[1].session, b);
+    assert_eq!(woken[1].result.as_ref().unwrap().tag, "UPDATE 1");
+    assert_eq!(db.next_deadline(), None);
+    ok(&mut db, b, "COMMIT");
+    assert_eq!(
+        committed(&db, "SELECT balance FROM accounts ORDER BY id"),
+        vec![vec![int(2)], vec![int(1)]]
+    );
+}
+
+#[test]
+fn a_wait_whose_check_already_ran_is_not_the_victim() {
     let (mut db, a, b) = bank();
     ok(&mut db, a, "INSERT INTO accounts VALUES (2, 0)");
     ok(&mut db, a, "BEGIN");
@@ -302,20 +340,55 @@ fn deadlock_is_refused_not_hung() {
     ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
     ok(&mut db, b, "UPDATE accounts SET balance = 1 WHERE id = 2");
     blocked(db.execute(a, &p("UPDATE accounts SET balance = 2 WHERE id = 2"), &[]));
-    let refused = done(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
-    let e = refused.result.expect_err("deadlock refused");
-    assert!(e.is_not_supported());
-    assert!(e.message.contains("deadlock"));
-    assert_eq!(db.session_state(b), SessionState::Aborted);
-    // Like any error, the refusal aborts b's transaction at once, which lets a go on.
-    assert_eq!(refused.woken.len(), 1);
-    assert_eq!(refused.woken[0].session, a);
+    // a's check ran at 1000 and found no cycle; b closes it at 5000: b's check, at 6000, finds it.
+    db.advance(5000);
+    blocked(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    assert_eq!(db.next_deadline(), Some(6000));
+    let woken = db.advance(6000);
+    assert_eq!(woken[0].session, b);
+    assert_eq!(woken[0].result.clone().unwrap_err().code, "40P01");
+    assert_eq!(woken[1].session, a);
+    assert!(woken[1].result.is_ok());
+}
+
+#[test]
+fn lock_and_statement_timeouts_cancel_the_waiting_statement() {
+    let (mut db, a, b) = bank();
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
+    ok(&mut db, b, "SET lock_timeout = '1s'");
     assert_eq!(
-        refused.woken[0].result.as_ref().map(|r| r.tag.as_str()),
-        Ok("UPDATE 1")
+        ok(&mut db, b, "SHOW lock_timeout").rows,
+        vec![vec![text("1s")]]
     );
-    let r = done(db.execute(b, &p("ROLLBACK"), &[]));
-    assert!(r.woken.is_empty());
+    ok(&mut db, b, "BEGIN");
+    blocked(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    assert_eq!(db.next_deadline(), Some(1000));
+    let woken = db.advance(2000);
+    let e = woken[0].result.clone().unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("55P03", "canceling statement due to lock timeout")
+    );
+    assert_eq!(db.session_state(b), SessionState::Aborted);
+    // The SET inside no block stays; the one inside the rolled-back block goes.
+    ok(&mut db, b, "ROLLBACK");
+    ok(&mut db, b, "BEGIN");
+    ok(&mut db, b, "SET statement_timeout = 500");
+    ok(&mut db, b, "SET lock_timeout = 0");
+    blocked(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    assert_eq!(db.next_deadline(), Some(2500));
+    let e = db.advance(2500)[0].result.clone().unwrap_err();
+    assert_eq!(e.code, "57014");
+    ok(&mut db, b, "ROLLBACK");
+    assert_eq!(
+        ok(&mut db, b, "SHOW statement_timeout").rows,
+        vec![vec![text("0")]]
+    );
+    assert_eq!(
+        ok(&mut db, b, "SHOW lock_timeout").rows,
+        vec![vec![text("1s")]]
+    );
 }
 
 #[test]
@@ -400,13 +473,16 @@ fn wait_for_graph_has_an_edge_from_each_waiter_to_its_holder() {
     assert_eq!(db.wait_for_graph(), vec![(c, b)]);
     blocked(db.execute(b, &p("SELECT * FROM t WHERE id = 1 FOR UPDATE"), &[]));
     assert_eq!(db.wait_for_graph(), vec![(b, a), (c, b)]);
-    // a closing the cycle (a → b → a) is refused; the refusal aborts a's transaction, which
-    // releases row 1, so b's wait ends.
-    let refused = done(db.execute(a, &p("UPDATE t SET v = 11 WHERE id = 2"), &[]));
-    assert!(refused.result.expect_err("deadlock").is_not_supported());
-    assert_eq!(db.wait_for_graph(), vec![(c, b)]);
-    let r = done(db.execute(b, &p("COMMIT"), &[]));
-    assert_eq!(r.woken.len(), 1);
+    // a closes the cycle (a → b → a) and waits too; c waits for b but is on no cycle.
+    blocked(db.execute(a, &p("UPDATE t SET v = 11 WHERE id = 2"), &[]));
+    assert_eq!(db.wait_for_graph(), vec![(a, b), (b, a), (c, b)]);
+    // All began waiting at time 0, b before a: b's check comes first and b is the victim,
+    // which releases row 2 to c (first in its queue; autocommit: it commits at once), then a.
+    let woken = db.advance(1000);
+    let sessions: Vec<SessionId> = woken.iter().map(|w| w.session).collect();
+    assert_eq!(sessions, vec![b, c, a]);
+    assert_eq!(woken[0].result.clone().unwrap_err().code, "40P01");
+    assert!(woken[1].result.is_ok() && woken[2].result.is_ok());
     assert!(db.wait_for_graph().is_empty());
 }
 

@@ -75,20 +75,22 @@ fn multi_row_delete_and_for_update_lock_row_by_row() {
     assert_eq!(on.key, "(id)=(2)");
     assert_eq!(on.holder, a);
     assert_eq!(lock_of(&db, 2).map(|l| l.holder), Some(c));
-    // b now waits on row 2 and holds row 1; c waits on row 2 and holds row 3: b's turn comes
-    // first, then it needs row 3 held by c, which waits for row 2 held by b: a cycle, refused.
+    // a's rollback frees row 2: b (first in the queue) locks it and waits for row 3, which c
+    // holds; c then waits for row 2, which b holds: a cycle. Both began these waits at the
+    // same time, b first, so b's deadlock check comes first: b is the victim.
     let r = done(db.execute(a, &p("ROLLBACK"), &[]));
-    assert_eq!(r.woken.len(), 2);
-    assert_eq!(r.woken[0].session, b);
-    let e = r.woken[0].result.clone().expect_err("deadlock refused");
-    assert!(e.is_not_supported() && e.message.contains("deadlock"));
+    assert!(r.woken.is_empty());
+    assert_eq!(db.wait_for_graph(), vec![(b, c), (c, b)]);
+    let woken = db.advance(1000);
+    assert_eq!(woken[0].session, b);
+    assert_eq!(woken[0].result.clone().unwrap_err().code, "40P01");
     assert_eq!(db.session_state(b), SessionState::Aborted);
-    // The refusal aborts b's transaction at once: the DELETE's changes are undone and its locks
-    // released, so c's SELECT … FOR UPDATE goes on in the same call.
+    // The abort undoes the DELETE's changes and releases its locks, so c's SELECT … FOR
+    // UPDATE goes on in the same call.
     assert_eq!(pending_of(&db, 0), None);
     assert_eq!(pending_of(&db, 1), None);
-    assert_eq!(r.woken[1].session, c);
-    let rc = r.woken[1].result.as_ref().expect("c's SELECT");
+    assert_eq!(woken[1].session, c);
+    let rc = woken[1].result.as_ref().expect("c's SELECT");
     assert_eq!(rc.tag, "SELECT 3");
     let r = done(db.execute(b, &p("ROLLBACK"), &[]));
     assert!(r.woken.is_empty());

@@ -1,0 +1,189 @@
+//! Time in the server, in virtual milliseconds: the deadlock check, `lock_timeout` and
+//! `statement_timeout`.
+//!
+//! As in PostgreSQL, a session that waits for a lock runs the deadlock check once,
+//! `deadlock_timeout` after its wait began; if it is then on a cycle of the wait-for graph it is
+//! the victim: its statement fails with 40P01 and its transaction aborts, which releases its
+//! locks, and the others go on. A wait whose check already ran (found no cycle) does not check
+//! again, so when a cycle closes, the victim is the member whose check comes first from then
+//! on. The server only keeps a deadline for checks that can find something: while there is no
+//! cycle, a waiter's check would find nothing, and whether it has run is worked out from the
+//! times when a cycle closes ([`Db::note_checks_before_cycle`]). Lock and statement timeouts
+//! cancel the waiting statement (55P03, 57014), which aborts its transaction too.
+
+use super::api::{SessionId, Wake};
+use super::error::{err, SqlError};
+use super::locks::on_cycle;
+use super::state::{Db, Now, Tx, Waiting};
+
+/// What is due for a waiting session, in the order PostgreSQL's handlers would act at one
+/// instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    DeadlockCheck,
+    LockTimeout,
+    StatementTimeout,
+}
+
+/// How many deadlines one `advance` fires at most (each fires once, so this is never reached
+/// by a correct server; it bounds a bug instead of hanging the page).
+const MAX_FIRES: usize = 10_000;
+
+impl Db {
+    /// The virtual time of the next thing the server does by itself, if any.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.next_due().map(|(t, _, _)| t)
+    }
+
+    /// Moves the server's virtual clock to `now` (it never goes back) and fires, in time
+    /// order, every deadline up to then. Returns the outcomes of the waiting statements that
+    /// ended (and of those their end released).
+    pub fn advance(&mut self, now: u64) -> Vec<Wake> {
+        let mut woken = Vec::new();
+        for _ in 0..MAX_FIRES {
+            let Some((t, s, due)) = self.next_due().filter(|&(t, _, _)| t <= now) else {
+                break;
+            };
+            self.clock = Now(self.clock.0.max(t));
+            woken.extend(self.fire(s, due, t));
+        }
+        self.clock = Now(self.clock.0.max(now));
+        self.normalize();
+        woken
+    }
+
+    /// The earliest deadline: its time, session and kind (ties: the earlier wait first).
+    fn next_due(&self) -> Option<(u64, SessionId, Due)> {
+        let graph = self.wait_for_graph();
+        self.sessions
+            .iter()
+            .enumerate()
+            .filter_map(|(s, x)| Some((s, x.waiting.as_ref()?)))
+            .flat_map(|(s, w)| {
+                self.deadlines(s, w, &graph)
+                    .into_iter()
+                    .map(move |(t, due)| ((t, w.since, w.order, due), (t, s, due)))
+            })
+            .min_by_key(|(order, _)| *order)
+            .map(|(_, due)| due)
+    }
+
+    fn deadlines(
+        &self,
+        s: SessionId,
+        w: &Waiting,
+        graph: &[(SessionId, SessionId)],
+    ) -> Vec<(u64, Due)> {
+        let set = &self.sessions[s].settings;
+        let mut out = Vec::new();
+        if !w.checked && on_cycle(graph, s) {
+            out.push((w.since + set.deadlock_timeout, Due::DeadlockCheck));
+        }
+        if set.lock_timeout > 0 {
+            out.push((w.since + set.lock_timeout, Due::LockTimeout));
+        }
+        if set.statement_timeout > 0 {
+            out.push((w.started + set.statement_timeout, Due::StatementTimeout));
+        }
+        out
+    }
+
+    fn fire(&mut self, s: SessionId, due: Due, t: u64) -> Vec<Wake> {
+        match due {
+            Due::DeadlockCheck => {
+                let victim = on_cycle(&self.wait_for_graph(), s);
+                self.note_checks_up_to(t);
+                if victim {
+                    self.fail_waiter(s, err("40P01", "deadlock detected"))
+                } else {
+                    Vec::new()
+                }
+            }
+            Due::LockTimeout => {
+                self.fail_waiter(s, err("55P03", "canceling statement due to lock timeout"))
+            }
+            Due::StatementTimeout => self.fail_waiter(
+                s,
+                err("57014", "canceling statement due to statement timeout"),
+            ),
+        }
+    }
+
+    /// Marks as run the deadlock check of every wait that began `deadlock_timeout` or more
+    /// before `t`.
+    fn note_checks_up_to(&mut self, t: u64) {
+        for x in &mut self.sessions {
+            let timeout = x.settings.deadlock_timeout;
+            if let Some(w) = x.waiting.as_mut() {
+                if w.since + timeout <= t {
+                    w.checked = true;
+                }
+            }
+        }
+    }
+
+    /// When a wait closes a cycle: the checks of waits that began long enough ago have run by
+    /// now (and found nothing, there was no cycle yet).
+    pub(super) fn note_checks_before_cycle(&mut self) {
+        let graph = self.wait_for_graph();
+        if (0..self.sessions.len()).any(|s| on_cycle(&graph, s)) {
+            self.note_checks_up_to(self.clock.0);
+        }
+    }
+
+    /// Ends `s`'s wait with error `e`: it leaves the queue, the rows its statement changed are
+    /// undone, its transaction aborts (releasing its locks). Returns its outcome (unless its
+    /// client is gone) and those of the waiters that then ran.
+    fn fail_waiter(&mut self, s: SessionId, e: SqlError) -> Vec<Wake> {
+        let Some(w) = self.sessions.get_mut(s).and_then(|x| x.waiting.take()) else {
+            return Vec::new();
+        };
+        if let Some(lock) = self
+            .tables
+            .get_mut(w.table)
+            .and_then(|t| t.rows.get_mut(&w.key))
+            .and_then(|slot| slot.lock.as_mut())
+        {
+            lock.waiters.retain(|&(x, _)| x != s);
+        }
+        let touches = match w.progress {
+            Some(p) => {
+                self.undo(w.table, &p.undo);
+                p.touches.into_iter().collect()
+            }
+            None => Vec::new(),
+        };
+        let released = self.abort_on_error(s);
+        let mut out = Vec::new();
+        if self.sessions[s].closed {
+            // Its client died while it waited: the backend now finds the connection gone.
+            self.sessions[s].tx = Tx::None;
+        } else {
+            out.push(Wake {
+                session: s,
+                result: Err(e),
+                touches,
+            });
+        }
+        out.extend(self.wake(released));
+        out
+    }
+
+    /// Forgets when the waits began, for comparing worlds without their times (only sound
+    /// where no deadlock and no timeout can happen: see `Model::timeless`).
+    pub fn forget_times(&mut self) {
+        for w in self.sessions.iter_mut().filter_map(|x| x.waiting.as_mut()) {
+            w.since = 0;
+            w.started = 0;
+        }
+    }
+
+    /// Whether some wait keeps a time ([`Db::forget_times`] would change the server).
+    pub fn keeps_times(&self) -> bool {
+        self.sessions.iter().any(|x| {
+            x.waiting
+                .as_ref()
+                .is_some_and(|w| w.since != 0 || w.started != 0)
+        })
+    }
+}
