@@ -35,6 +35,8 @@ pub enum Outcome {
     Blocked,
     /// The client crashed (`!close`): only the wake-ups it causes are compared.
     Closed,
+    /// Time passed (`!wait MS`): only the wake-ups it causes are compared.
+    Waited,
 }
 
 /// The message every refusal of the simulator ends with.
@@ -50,7 +52,7 @@ impl Outcome {
     fn status(&self) -> Option<TxStatus> {
         match self {
             Outcome::Ok { status, .. } | Outcome::Error { status, .. } => *status,
-            Outcome::Blocked | Outcome::Closed => None,
+            Outcome::Blocked | Outcome::Closed | Outcome::Waited => None,
         }
     }
 
@@ -126,6 +128,7 @@ impl fmt::Display for Outcome {
             }
             Outcome::Blocked => f.write_str("blocked"),
             Outcome::Closed => f.write_str("closed"),
+            Outcome::Waited => f.write_str("waited"),
         }
     }
 }

@@ -7,7 +7,9 @@
 //! report then shows it is not a lock wait). After every step the previously blocked sessions
 //! are polled until each one has either finished (a wake-up) or is again waiting on a lock, and
 //! every crashed client's backend has exited or waits on a lock. Lock releases happen before
-//! the releasing statement's ReadyForQuery, so this settles deterministically.
+//! the releasing statement's ReadyForQuery, so this settles deterministically. `!wait MS`
+//! sleeps MS ms of real time and then settles the same way (deadlock checks and timeouts fire
+//! on the server's own clock).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -149,6 +151,10 @@ impl<'a> PgScenario<'a> {
                     self.ghosts.push(pid);
                 }
                 Outcome::Closed
+            }
+            Action::Wait(ms) => {
+                std::thread::sleep(Duration::from_millis(*ms));
+                Outcome::Waited
             }
         };
         let woken = self.settle(name)?;

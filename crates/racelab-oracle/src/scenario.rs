@@ -18,6 +18,14 @@
 //! `!known-diff REASON` (an accepted difference: reported apart, neither passed nor failed; if
 //! both sides agree the marker is stale and the scenario fails). `SESSION: !close` is a client
 //! crash: the simulator's `Db::close_session`, and on the server Terminate + a closed socket.
+//!
+//! `!wait MS` (a line of its own, no session, no marker) lets time pass: PostgreSQL sleeps MS
+//! milliseconds of real time, then the blocked sessions that finished meanwhile are collected as
+//! after any step; the simulator moves its virtual clock (which starts at 0) MS further
+//! (`Db::advance`) and reports the waiting statements that ended. The step's own outcome is
+//! `waited` on both sides; what is compared is what it woke. Deadlocks need it: PostgreSQL looks
+//! for a wait cycle only after `deadlock_timeout` (1 s), so `!wait 1500` follows the step that
+//! closes a cycle.
 
 use std::fmt;
 
@@ -26,6 +34,8 @@ pub enum Action {
     Sql(String),
     /// The client process dies: its connection drops.
     Close,
+    /// `!wait MS`: time passes (the step's session is empty).
+    Wait(u64),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +49,7 @@ pub enum Mark {
 pub struct Step {
     /// 1-based line in the file.
     pub line: usize,
+    /// Empty for `!wait`.
     pub session: String,
     pub action: Action,
     pub mark: Mark,
@@ -49,6 +60,7 @@ impl fmt::Display for Step {
         match &self.action {
             Action::Sql(sql) => write!(f, "{}: {sql}", self.session),
             Action::Close => write!(f, "{}: !close", self.session),
+            Action::Wait(ms) => write!(f, "{WAIT} {ms}"),
         }
     }
 }
@@ -64,6 +76,7 @@ pub struct Scenario {
 
 const UNSUPPORTED: &str = "!unsupported";
 const KNOWN_DIFF: &str = "!known-diff";
+const WAIT: &str = "!wait";
 
 fn valid_session(name: &str) -> bool {
     let mut chars = name.chars();
@@ -91,12 +104,38 @@ pub(crate) fn body_lines(text: &str) -> (String, Vec<(usize, &str)>) {
     (title, lines)
 }
 
+/// The milliseconds after `!wait`: one whole number, nothing else.
+fn parse_wait(rest: &str) -> Result<u64, String> {
+    let ms = rest.trim();
+    if ms.is_empty() {
+        return Err("`!wait` needs a time in milliseconds (`!wait 1500`)".into());
+    }
+    if !ms.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`!wait {ms}`: the time is a whole number of milliseconds, and `!wait` takes no marker"
+        ));
+    }
+    ms.parse()
+        .map_err(|_| format!("`!wait {ms}`: the time is too large"))
+}
+
 /// Parses a scenario; errors are `NAME:LINE: message`.
 pub fn parse(name: &str, text: &str) -> Result<Scenario, String> {
     let (title, lines) = body_lines(text);
     let mut steps = Vec::new();
     for (line, l) in lines {
         let fail = |msg: String| format!("{name}:{line}: {msg}");
+        if let Some(rest) = l.strip_prefix(WAIT) {
+            if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+                steps.push(Step {
+                    line,
+                    session: String::new(),
+                    action: Action::Wait(parse_wait(rest).map_err(fail)?),
+                    mark: Mark::None,
+                });
+                continue;
+            }
+        }
         let Some((session, rest)) = l.split_once(':') else {
             return Err(fail("expected `SESSION: SQL`".into()));
         };
@@ -172,6 +211,48 @@ mod tests {
         );
         assert_eq!(s.steps[3].action, Action::Close);
         assert_eq!(s.steps[3].to_string(), "a: !close");
+    }
+
+    #[test]
+    fn parses_wait_steps() {
+        let s = parse(
+            "x",
+            "a: BEGIN\n!wait 1500\n  !wait   20  \nb: SELECT '!wait 5'\n",
+        )
+        .unwrap();
+        assert_eq!(s.steps.len(), 4);
+        assert_eq!(s.steps[1].action, Action::Wait(1500));
+        assert_eq!(s.steps[1].session, "");
+        assert_eq!(s.steps[1].line, 2);
+        assert_eq!(s.steps[1].mark, Mark::None);
+        assert_eq!(s.steps[1].to_string(), "!wait 1500");
+        assert_eq!(s.steps[2].action, Action::Wait(20));
+        assert_eq!(s.steps[3].action, Action::Sql("SELECT '!wait 5'".into()));
+        // Display and parse round-trip.
+        let again = parse("x", &s.steps[1].to_string()).unwrap();
+        assert_eq!(again.steps[0].action, Action::Wait(1500));
+    }
+
+    #[test]
+    fn rejects_bad_waits() {
+        assert!(parse("x", "!wait").unwrap_err().contains("needs a time"));
+        assert!(parse("x", "!wait 1.5")
+            .unwrap_err()
+            .contains("whole number"));
+        assert!(parse("x", "!wait -3").unwrap_err().contains("whole number"));
+        assert!(parse("x", "!wait 10 !known-diff slow")
+            .unwrap_err()
+            .contains("no marker"));
+        assert!(parse("x", "!wait 99999999999999999999999")
+            .unwrap_err()
+            .contains("too large"));
+        assert_eq!(
+            parse("x", "!waiting 5").unwrap_err(),
+            "x:1: expected `SESSION: SQL`"
+        );
+        assert!(parse("x", "a: !wait 5")
+            .unwrap_err()
+            .contains("unknown directive"));
     }
 
     #[test]

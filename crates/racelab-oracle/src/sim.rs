@@ -1,9 +1,10 @@
-//! The simulator side: a fresh [`Db`] per scenario, one session per scenario session name.
+//! The simulator side: a fresh [`Db`] per scenario, one session per scenario session name, and
+//! a virtual clock that starts at 0 ms and moves only on `!wait`.
 
 use std::collections::BTreeMap;
 
 use racelab_engine::sql::{
-    prepare, Db, Done, Exec, QueryResult, SessionId, SessionState, SqlError,
+    prepare, Db, Exec, QueryResult, SessionId, SessionState, SqlError, Wake,
 };
 use racelab_engine::Value;
 
@@ -54,6 +55,8 @@ fn outcome(result: &Result<QueryResult, SqlError>, status: Option<TxStatus>) -> 
 pub struct Sim {
     db: Db,
     sessions: BTreeMap<String, SessionId>,
+    /// The virtual time in ms: the sum of the scenario's `!wait`s so far.
+    clock: u64,
 }
 
 impl Sim {
@@ -94,9 +97,8 @@ impl Sim {
             .is_some_and(|&id| self.db.session_state(id) == SessionState::Waiting)
     }
 
-    fn woken(&self, done: &Done) -> Vec<(String, Outcome)> {
-        let mut w: Vec<(String, Outcome)> = done
-            .woken
+    fn woken(&self, wakes: &[Wake]) -> Vec<(String, Outcome)> {
+        let mut w: Vec<(String, Outcome)> = wakes
             .iter()
             .map(|w| {
                 (
@@ -109,33 +111,49 @@ impl Sim {
         w
     }
 
-    /// Runs one step: `prepare` then `Db::execute` (or `Db::close_session` for `!close`).
+    /// Runs one step: `prepare` then `Db::execute` (`Db::close_session` for `!close`,
+    /// `Db::advance` for `!wait`).
     pub fn step(&mut self, step: &Step) -> Observed {
-        let id = self.session(&step.session);
         match &step.action {
+            Action::Wait(ms) => {
+                self.clock += ms;
+                let wakes = self.db.advance(self.clock);
+                Observed {
+                    outcome: Outcome::Waited,
+                    woken: self.woken(&wakes),
+                }
+            }
             Action::Close => {
+                let id = self.session(&step.session);
                 let done = self.db.close_session(id);
                 Observed {
                     outcome: Outcome::Closed,
-                    woken: self.woken(&done),
+                    woken: self.woken(&done.woken),
                 }
             }
-            Action::Sql(sql) => match prepare(sql) {
-                // A statement that does not prepare never reaches the database (a lesson with
-                // it does not load), so the session's transaction state is not compared.
-                Err(e) => Observed {
-                    outcome: outcome(&Err(e), None),
+            Action::Sql(sql) => {
+                let id = self.session(&step.session);
+                self.execute(id, sql)
+            }
+        }
+    }
+
+    fn execute(&mut self, id: SessionId, sql: &str) -> Observed {
+        match prepare(sql) {
+            // A statement that does not prepare never reaches the database (a lesson with it
+            // does not load), so the session's transaction state is not compared.
+            Err(e) => Observed {
+                outcome: outcome(&Err(e), None),
+                woken: Vec::new(),
+            },
+            Ok(p) => match self.db.execute(id, &p, &[]) {
+                Exec::Blocked(_) => Observed {
+                    outcome: Outcome::Blocked,
                     woken: Vec::new(),
                 },
-                Ok(p) => match self.db.execute(id, &p, &[]) {
-                    Exec::Blocked(_) => Observed {
-                        outcome: Outcome::Blocked,
-                        woken: Vec::new(),
-                    },
-                    Exec::Done(done) => Observed {
-                        outcome: outcome(&done.result, self.status(id)),
-                        woken: self.woken(&done),
-                    },
+                Exec::Done(done) => Observed {
+                    outcome: outcome(&done.result, self.status(id)),
+                    woken: self.woken(&done.woken),
                 },
             },
         }
@@ -177,6 +195,14 @@ mod tests {
             obs[5].woken[0].1.to_string(),
             "ok \"UPDATE 1\" [v] (21) (tx I)"
         );
+    }
+
+    #[test]
+    fn wait_moves_the_clock_and_reports_waited() {
+        let obs = run("a: CREATE TABLE t (id int)\n!wait 1500\n!wait 20\n");
+        assert_eq!(obs[1].outcome, Outcome::Waited);
+        assert!(obs[1].woken.is_empty());
+        assert_eq!(obs[2].outcome.to_string(), "waited");
     }
 
     #[test]
