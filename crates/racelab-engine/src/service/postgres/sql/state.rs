@@ -81,16 +81,22 @@ pub(super) struct Version {
     pub(super) stamp: u64,
     /// The session whose transaction committed it.
     pub(super) by: SessionId,
+    /// Which tuple of the key it belongs to: an UPDATE keeps the generation, an INSERT after a
+    /// DELETE starts the next one. A statement that read generation g and meets another one
+    /// finds its row deleted (PostgreSQL follows the update chain, and a re-insert is not on it).
+    pub(super) gen: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) struct Pending {
     pub(super) session: SessionId,
     pub(super) values: Option<Vec<Value>>,
+    /// The tuple generation (see [`Version::gen`]).
+    pub(super) gen: u32,
 }
 
-/// A row's key and its values.
-pub(super) type KeyedRow = (Vec<Value>, Vec<Value>);
+/// A row's key, its values and its tuple generation, as a statement read them.
+pub(super) type KeyedRow = (Vec<Value>, Vec<Value>, u32);
 
 /// PostgreSQL's four row-lock strengths, weakest first: FOR KEY SHARE, FOR SHARE,
 /// FOR NO KEY UPDATE, FOR UPDATE. A locking SELECT takes the one it names; UPDATE takes

@@ -19,10 +19,10 @@ impl Table {
     pub(super) fn visible(
         &self,
         view: View,
-    ) -> impl Iterator<Item = (&Vec<Value>, &Vec<Value>)> + '_ {
+    ) -> impl Iterator<Item = (&Vec<Value>, &Vec<Value>, u32)> + '_ {
         self.rows
             .iter()
-            .filter_map(move |(k, slot)| slot.visible(view).map(|v| (k, v)))
+            .filter_map(move |(k, slot)| slot.visible_gen(view).map(|(v, g)| (k, v, g)))
     }
 }
 
@@ -30,16 +30,37 @@ impl Slot {
     /// The version `view` sees: its session's uncommitted one, else the newest committed one
     /// its snapshot includes. None: no row (not yet inserted, or deleted, for this view).
     pub(super) fn visible(&self, view: View) -> Option<&Vec<Value>> {
+        self.visible_gen(view).map(|(v, _)| v)
+    }
+
+    /// [`Slot::visible`] with the version's tuple generation.
+    pub(super) fn visible_gen(&self, view: View) -> Option<(&Vec<Value>, u32)> {
         match &self.pending {
-            Some(p) if Some(p.session) == view.session => p.values.as_ref(),
-            _ => {
-                let v = match view.snap {
-                    None => self.versions.last(),
-                    Some(s) => self.versions.iter().rev().find(|v| v.stamp <= s),
-                };
-                v.and_then(|v| v.values.as_ref())
-            }
+            Some(p) if Some(p.session) == view.session => p.values.as_ref().map(|v| (v, p.gen)),
+            _ => self
+                .version_at(view.snap)
+                .and_then(|v| v.values.as_ref().map(|x| (x, v.gen))),
         }
+    }
+
+    /// The committed version a snapshot sees (None: the newest).
+    fn version_at(&self, snap: Option<u64>) -> Option<&Version> {
+        match snap {
+            None => self.versions.last(),
+            Some(s) => self.versions.iter().rev().find(|v| v.stamp <= s),
+        }
+    }
+
+    /// The generation an INSERT of this key starts: the next one after any the slot has.
+    pub(super) fn next_gen(&self) -> u32 {
+        let latest = self
+            .pending
+            .as_ref()
+            .map(|p| p.gen)
+            .into_iter()
+            .chain(self.versions.iter().map(|v| v.gen))
+            .max();
+        latest.map_or(0, |g| g + 1)
     }
 
     /// The newest committed values (None: never committed, or deleted).
@@ -50,10 +71,11 @@ impl Slot {
     /// Whether a transaction committed after snapshot `snap` changed the row: Some(true) if it
     /// deleted it, Some(false) if it updated (or inserted) it, None if not.
     pub(super) fn changed_since(&self, snap: u64) -> Option<bool> {
+        let seen = self.version_at(Some(snap)).map(|v| v.gen);
         self.versions
             .iter()
             .find(|v| v.stamp > snap)
-            .map(|v| v.values.is_none())
+            .map(|v| v.values.is_none() || Some(v.gen) != seen)
     }
 }
 
@@ -88,7 +110,16 @@ impl Db {
             key: t.key_string(key),
         });
         if let Some(slot) = t.rows.get_mut(key) {
-            slot.pending = Some(Pending { session: s, values });
+            let own = View {
+                session: Some(s),
+                snap: None,
+            };
+            let gen = slot.visible_gen(own).map_or(0, |(_, g)| g);
+            slot.pending = Some(Pending {
+                session: s,
+                values,
+                gen,
+            });
         }
     }
 }

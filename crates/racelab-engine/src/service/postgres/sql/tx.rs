@@ -106,6 +106,7 @@ impl Db {
                                 values: p.values,
                                 stamp,
                                 by: s,
+                                gen: p.gen,
                             });
                             wrote = true;
                         }

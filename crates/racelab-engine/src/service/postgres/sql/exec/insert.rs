@@ -205,9 +205,11 @@ impl Db {
                 key: t.key_string(key),
             });
             let slot = t.rows.entry(key.clone()).or_default();
+            let gen = slot.next_gen();
             slot.pending = Some(Pending {
                 session: s,
                 values: Some(row),
+                gen,
             });
             if slot.lock.is_none() {
                 slot.lock = Some(Lock::new(s, LockMode::Update));

@@ -164,7 +164,7 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) -> Result<Option<(Vec<Value>, SessionId)>, SqlError> {
         while prog.done < limit {
-            let Some((key, snap)) = prog.todo.front().cloned() else {
+            let Some((key, snap, gen)) = prog.todo.front().cloned() else {
                 break;
             };
             let slot = self.tables[table].rows.get(&key);
@@ -208,10 +208,14 @@ impl Db {
                 session: Some(s),
                 snap: None,
             };
+            // The row's newest version, if it is still the tuple the statement read (an
+            // INSERT after a DELETE is another tuple: the row read is gone).
             let current = if keep_snapshot_version {
                 Some(snap.clone())
             } else {
-                slot.and_then(|sl| sl.visible(newest)).cloned()
+                slot.and_then(|sl| sl.visible_gen(newest))
+                    .filter(|&(_, g)| g == gen)
+                    .map(|(v, _)| v.clone())
             };
             prog.todo.pop_front();
             if let Err(e) = self.scan_row(
@@ -302,7 +306,7 @@ impl Db {
             table: t.name.clone(),
         });
         let mut out = Vec::new();
-        for (k, row) in t.visible(self.view(s)) {
+        for (k, row, gen) in t.visible(self.view(s)) {
             if let Some(f) = filter {
                 if !truthy(&eval(f, row)?) {
                     continue;
@@ -312,7 +316,7 @@ impl Db {
                 table: t.name.clone(),
                 key: t.key_string(k),
             });
-            out.push((k.clone(), row.clone()));
+            out.push((k.clone(), row.clone(), gen));
         }
         Ok(out)
     }

@@ -126,7 +126,12 @@ impl Db {
         let mut rows = Vec::new();
         for (i, (key, out, _, row)) in produced.into_iter().enumerate() {
             if let Some(k) = key {
-                cands.push((k, row));
+                let gen = plan
+                    .table
+                    .and_then(|t| self.tables[t].rows.get(&k))
+                    .and_then(|slot| slot.visible_gen(view))
+                    .map_or(0, |(_, g)| g);
+                cands.push((k, row, gen));
             }
             if i >= offset && i < end {
                 rows.push(out);
@@ -150,7 +155,7 @@ impl Db {
         let source: Vec<MaybeKeyedRow> = match plan.table {
             Some(t) => self.tables[t]
                 .visible(view)
-                .map(|(k, v)| (Some(k.clone()), v.clone()))
+                .map(|(k, v, _)| (Some(k.clone()), v.clone()))
                 .collect(),
             None => vec![(None, Vec::new())],
         };
