@@ -19,8 +19,9 @@
 //! snapshot per statement; READ UNCOMMITTED behaves the same), REPEATABLE READ (one snapshot,
 //! taken at the transaction's first query; writing or locking a row a later commit changed
 //! fails with 40001), row versions (`storage`), row locks of four strengths with FIFO wait
-//! queues. SERIALIZABLE is refused (not supported) until serializable snapshot isolation is
-//! modelled.
+//! queues, and SERIALIZABLE: REPEATABLE READ plus PostgreSQL's serializable snapshot isolation
+//! (`ssi`: SIREAD locks as PostgreSQL's plans take them, rw-dependencies, 40001 where
+//! PostgreSQL raises it).
 //! UPDATE, DELETE and SELECT … FOR UPDATE process their rows one at a time in scan order, as
 //! PostgreSQL does: each row is locked (and changed) when reached; a row locked by another
 //! transaction makes the statement wait there, keeping the rows it already did. The rows it
@@ -46,6 +47,7 @@ mod footprint;
 mod locks;
 mod prepare;
 mod settings;
+mod ssi;
 mod state;
 mod storage;
 mod timeouts;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::api::{SessionId, Touch};
 use super::prepare::{Isolation, Prepared, SqlType, Strength};
+use super::ssi::{Ssi, SxId};
 use crate::value::Value;
 
 /// The simulated server. Clone + Hash + Eq so that an explorer can branch on world states.
@@ -22,6 +23,8 @@ pub struct Db {
     pub(super) commits: u64,
     /// The order number the next lock wait gets (see [`Waiting::order`]).
     pub(super) waits: u64,
+    /// SERIALIZABLE transactions: their SIREAD locks and read/write dependencies.
+    pub(super) ssi: Ssi,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -85,6 +88,9 @@ pub(super) struct Version {
     /// DELETE starts the next one. A statement that read generation g and meets another one
     /// finds its row deleted (PostgreSQL follows the update chain, and a re-insert is not on it).
     pub(super) gen: u32,
+    /// The SERIALIZABLE transactions that wrote it (several when versions no snapshot tells
+    /// apart were merged), for their read/write dependencies.
+    pub(super) sx: Vec<SxId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -93,6 +99,8 @@ pub(super) struct Pending {
     pub(super) values: Option<Vec<Value>>,
     /// The tuple generation (see [`Version::gen`]).
     pub(super) gen: u32,
+    /// The writer's SERIALIZABLE transaction, if it is one.
+    pub(super) sx: Option<SxId>,
 }
 
 /// A row's key, its values and its tuple generation, as a statement read them.
@@ -155,6 +163,8 @@ pub(super) struct Session {
     pub(super) saved: Option<Settings>,
     /// The transaction's snapshot.
     pub(super) snapshot: Snap,
+    /// The transaction's SERIALIZABLE record, while it is tracked.
+    pub(super) sx: Option<SxId>,
 }
 
 /// A session's run-time settings (SET …), times in virtual ms (0: off).

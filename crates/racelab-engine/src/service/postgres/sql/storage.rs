@@ -11,6 +11,8 @@
 use std::collections::BTreeSet;
 
 use super::api::{SessionId, Touch};
+use super::prepare::Isolation;
+use super::ssi::SxId;
 use super::state::{Db, LockMode, Pending, Slot, Snap, Table, Version, View};
 use crate::value::Value;
 
@@ -49,6 +51,23 @@ impl Slot {
             None => self.versions.last(),
             Some(s) => self.versions.iter().rev().find(|v| v.stamp <= s),
         }
+    }
+
+    /// The SERIALIZABLE transactions whose writes of this row a reader (session `me`, snapshot
+    /// `snap`) does not see: the writers of committed versions newer than its snapshot, and
+    /// another session's uncommitted writer.
+    pub(super) fn concurrent_writers(&self, snap: Option<u64>, me: SessionId) -> Vec<SxId> {
+        let newer = self
+            .versions
+            .iter()
+            .filter(|v| snap.is_some_and(|s| v.stamp > s))
+            .flat_map(|v| v.sx.iter().copied());
+        let pending = self
+            .pending
+            .as_ref()
+            .filter(|p| p.session != me)
+            .and_then(|p| p.sx);
+        newer.chain(pending).collect()
     }
 
     /// The generation an INSERT of this key starts: the next one after any the slot has.
@@ -104,6 +123,7 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) {
         self.lock_row(s, table, key, mode);
+        let sx = self.sessions[s].sx;
         let t = &mut self.tables[table];
         touches.insert(Touch::WriteRow {
             table: t.name.clone(),
@@ -119,6 +139,7 @@ impl Db {
                 session: s,
                 values,
                 gen,
+                sx,
             });
         }
     }
@@ -147,6 +168,10 @@ impl Db {
             } else {
                 Snap::PerStatement
             };
+            if session.isolation == Isolation::Serializable {
+                let read_only = session.read_only;
+                self.ssi_begin(s, read_only);
+            }
         }
     }
 
@@ -174,8 +199,11 @@ impl Db {
                 let mut kept: Vec<Version> = Vec::new();
                 for mut v in std::mem::take(&mut slot.versions) {
                     v.stamp = class(v.stamp);
-                    if kept.last().is_some_and(|k| k.stamp == v.stamp) {
-                        kept.pop();
+                    if let Some(k) = kept.pop_if(|k| k.stamp == v.stamp) {
+                        // Merged: the writers of both stay known (for conflicts out).
+                        v.sx.extend(k.sx);
+                        v.sx.sort_unstable();
+                        v.sx.dedup();
                     }
                     kept.push(v);
                 }
@@ -226,5 +254,6 @@ impl Db {
             w.order = orders.partition_point(|&o| o < w.order) as u64;
         }
         self.waits = orders.len() as u64;
+        self.normalize_ssi();
     }
 }

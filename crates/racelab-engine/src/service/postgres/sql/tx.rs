@@ -81,7 +81,14 @@ impl Db {
         let mut released = Vec::new();
         let stamp = self.commits + 1;
         let mut wrote = false;
-        for t in &mut self.tables {
+        let sx: Vec<_> = self
+            .sessions
+            .get(s)
+            .and_then(|x| x.sx)
+            .into_iter()
+            .collect();
+        let mut new_versions = Vec::new();
+        for (ti, t) in self.tables.iter_mut().enumerate() {
             let keys: Vec<Vec<Value>> = t
                 .rows
                 .iter()
@@ -107,8 +114,10 @@ impl Db {
                                 stamp,
                                 by: s,
                                 gen: p.gen,
+                                sx: sx.clone(),
                             });
                             wrote = true;
+                            new_versions.push((ti, key.clone()));
                         }
                     }
                 }
@@ -126,6 +135,10 @@ impl Db {
         if wrote {
             self.commits = stamp;
         }
+        for (ti, key) in new_versions {
+            self.ssi_new_version(ti, &key);
+        }
+        self.ssi_end(s, commit);
         if let Some(session) = self.sessions.get_mut(s) {
             session.snapshot = Snap::None;
             let saved = session.saved.take();

@@ -9,6 +9,7 @@ use crate::sql::bind::assign;
 use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, B};
 use crate::sql::prepare::Insert;
+use crate::sql::ssi::WriteTarget;
 use crate::sql::state::{Db, Lock, LockMode, Pending, Table, View};
 use crate::sql::types::store;
 use crate::value::Value;
@@ -100,8 +101,21 @@ impl Db {
             new_rows.push(row);
         }
         let keys = row_keys(t, &new_rows);
-        if let Some(wait) = self.check_unique(s, ti, &keys, touches)? {
-            return Ok(wait);
+        // SERIALIZABLE: the heap insert checks the table's SIREAD locks, the index insert (or,
+        // before a unique violation, the unique check) the index page's.
+        self.ssi_write(s, ti, WriteTarget::Relation)?;
+        let has_index = !self.tables[ti].pk.is_empty();
+        match self.check_unique(s, ti, &keys, touches) {
+            Ok(Some(wait)) => return Ok(wait),
+            Ok(None) => {}
+            Err(e) if e.code == "23505" => {
+                self.ssi_write(s, ti, WriteTarget::IndexPage)?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
+        if has_index {
+            self.ssi_write(s, ti, WriteTarget::IndexPage)?;
         }
         let returned = match &plan.returning {
             Some(items) => Some(
@@ -194,6 +208,7 @@ impl Db {
         new_rows: Vec<Vec<Value>>,
         touches: &mut BTreeSet<Touch>,
     ) {
+        let sx = self.sessions[s].sx;
         let t = &mut self.tables[ti];
         if t.pk.is_empty() {
             let n = i64::try_from(new_rows.len()).unwrap_or(i64::MAX);
@@ -210,6 +225,7 @@ impl Db {
                 session: s,
                 values: Some(row),
                 gen,
+                sx,
             });
             if slot.lock.is_none() {
                 slot.lock = Some(Lock::new(s, LockMode::Update));

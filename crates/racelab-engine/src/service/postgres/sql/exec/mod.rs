@@ -35,6 +35,13 @@ impl Db {
             .unwrap_or_default();
         if let Stmt::Commit | Stmt::Rollback = prepared.stmt() {
             let commit = matches!(prepared.stmt(), Stmt::Commit);
+            if commit && self.sessions[s].tx == Tx::Active {
+                // SERIALIZABLE: the commit-time check can fail the COMMIT, which rolls back.
+                if let Err(e) = self.ssi_precommit(s) {
+                    let (_, released) = self.end_block(s, false, &mut touches);
+                    return Step::done(Err(e), touches, released);
+                }
+            }
             let (result, released) = self.end_block(s, commit, &mut touches);
             return Step::done(Ok(result), touches, released);
         }
@@ -76,6 +83,12 @@ impl Db {
                 Step::Blocked(self.enqueue(s, waiting, holder))
             }
             Ok(Outcome::Rows(result)) => {
+                if self.sessions[s].tx == Tx::None {
+                    if let Err(e) = self.ssi_precommit(s) {
+                        let released = self.abort_on_error(s);
+                        return Step::done(Err(e), touches, released);
+                    }
+                }
                 let released = self.autocommit(s);
                 Step::done(Ok(result), touches, released)
             }

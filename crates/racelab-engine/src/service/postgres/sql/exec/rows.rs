@@ -10,6 +10,7 @@ use crate::sql::bind::assign;
 use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, truthy, B};
 use crate::sql::prepare::{Delete, LockWait, Update};
+use crate::sql::ssi::{access, WriteTarget};
 use crate::sql::state::{Db, KeyedRow, LockMode, Progress, View};
 use crate::sql::types::store;
 use crate::value::Value;
@@ -266,6 +267,7 @@ impl Db {
                 });
             }
             RowAction::Update(sets) => {
+                self.ssi_write(s, table, WriteTarget::Tuple(&key))?;
                 let t = &self.tables[table];
                 let mut new = row.clone();
                 for (c, b) in sets.iter() {
@@ -280,6 +282,7 @@ impl Db {
                 self.write(s, table, &key, Some(new), action.mode(), touches);
             }
             RowAction::Delete => {
+                self.ssi_write(s, table, WriteTarget::Tuple(&key))?;
                 if let Some(items) = output {
                     prog.out.push(project(items, &row)?);
                 }
@@ -373,10 +376,13 @@ impl Db {
     ) -> Result<Outcome, SqlError> {
         let mut prog = match resume {
             Some(p) => p,
-            None => Progress {
-                todo: self.matching(s, ti, filter, touches)?.into(),
-                ..Progress::default()
-            },
+            None => {
+                self.ssi_read(s, ti, access(&self.tables[ti], filter, false))?;
+                Progress {
+                    todo: self.matching(s, ti, filter, touches)?.into(),
+                    ..Progress::default()
+                }
+            }
         };
         if let Some((key, holder)) = self.scan_rows(
             s,

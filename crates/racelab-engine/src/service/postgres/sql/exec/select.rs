@@ -10,7 +10,8 @@ use crate::sql::bind::OrderTarget;
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy, B};
 use crate::sql::prepare::{Select, SelectItem};
-use crate::sql::state::{Db, KeyedRow, LockMode, Progress, View};
+use crate::sql::ssi::access;
+use crate::sql::state::{Db, KeyedRow, LockMode, Progress, Table, View};
 use crate::sql::types::compare_sort;
 use crate::value::Value;
 
@@ -29,6 +30,22 @@ pub(in crate::service::postgres::sql) struct SelectOut {
     pub(in crate::service::postgres::sql) rows: Vec<Vec<Value>>,
     /// Every matching row with a key, in output order, with its input values (FOR UPDATE).
     pub(in crate::service::postgres::sql) cands: Vec<KeyedRow>,
+}
+
+impl SelectPlan {
+    /// ORDER BY starts with the primary key's leading column (an index can give that order).
+    fn ordered_by_pk(&self, t: &Table) -> bool {
+        let Some(&lead) = t.pk.first() else {
+            return false;
+        };
+        match self.order.first() {
+            Some((OrderTarget::Input(B::Col(c)), _, _)) => *c == lead,
+            Some((OrderTarget::Output(i), _, _)) => {
+                matches!(self.outputs.get(*i), Some((_, B::Col(c))) if *c == lead)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Db {
@@ -191,6 +208,16 @@ impl Db {
         resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_select(sel, Some(params), touches)?;
+        if resume.is_none() {
+            if let Some(ti) = plan.table {
+                let how = access(
+                    &self.tables[ti],
+                    plan.filter.as_ref(),
+                    plan.ordered_by_pk(&self.tables[ti]),
+                );
+                self.ssi_read(s, ti, how)?;
+            }
+        }
         let (Some(lock), Some(ti), false) = (sel.lock, plan.table, plan.count) else {
             let out = self.select_rows(sel, Some(params), self.view(s), touches)?;
             return Ok(Outcome::Rows(QueryResult {

@@ -127,15 +127,9 @@ fn isolation(level: &ast::TransactionIsolationLevel) -> Result<Isolation, SqlErr
         L::ReadUncommitted => Ok(Isolation::ReadUncommitted),
         L::ReadCommitted => Ok(Isolation::ReadCommitted),
         L::RepeatableRead => Ok(Isolation::RepeatableRead),
-        L::Serializable => serializable(),
+        L::Serializable => Ok(Isolation::Serializable),
         other => ns(format!("ISOLATION LEVEL {other}")),
     }
-}
-
-/// SERIALIZABLE needs serializable snapshot isolation (SSI), not modelled yet: refused rather
-/// than run as REPEATABLE READ, which would miss its serialization failures.
-fn serializable() -> Result<Isolation, SqlError> {
-    ns("ISOLATION LEVEL SERIALIZABLE (serializable snapshot isolation)")
 }
 
 fn setting(name: &str) -> Option<Setting> {
@@ -185,7 +179,6 @@ fn setting_value(setting: Setting, text: &str) -> Result<SettingValue, SqlError>
     match setting {
         Setting::TransactionIsolation | Setting::DefaultTransactionIsolation => {
             match Isolation::from_name(text) {
-                Some(Isolation::Serializable) => serializable().map(SettingValue::Isolation),
                 Some(i) => Ok(SettingValue::Isolation(i)),
                 None => invalid(),
             }

@@ -144,7 +144,7 @@ fn transaction_warnings() {
         "BEGIN"
     );
     ok(&mut db, a, "ROLLBACK");
-    assert!(prepare("BEGIN ISOLATION LEVEL SERIALIZABLE").is_err_and(|e| e.is_not_supported()));
+    assert!(prepare("COMMIT AND CHAIN").is_err_and(|e| e.is_not_supported()));
     assert_eq!(
         ok(
             &mut db,
