@@ -110,7 +110,11 @@ pub struct RowView {
 /// A row lock: who holds it and who queues for it, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockView {
+    /// The first holder (the only one, unless sharers hold the row together).
     pub holder: SessionId,
+    /// Every holder with its lock mode as SQL names it (`FOR UPDATE`, `FOR NO KEY UPDATE`,
+    /// `FOR SHARE`, `FOR KEY SHARE`), in the order they took the lock.
+    pub modes: Vec<(SessionId, &'static str)>,
     pub waiters: Vec<SessionId>,
 }
 

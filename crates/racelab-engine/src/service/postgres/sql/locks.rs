@@ -96,6 +96,7 @@ impl Lock {
     pub(super) fn view(&self) -> Option<LockView> {
         Some(LockView {
             holder: self.holders.first()?.0,
+            modes: self.holders.iter().map(|&(h, m)| (h, m.clause())).collect(),
             waiters: self.waiters.iter().map(|&(w, _)| w).collect(),
         })
     }

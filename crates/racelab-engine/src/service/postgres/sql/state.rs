@@ -119,6 +119,16 @@ pub(super) enum LockMode {
 }
 
 impl LockMode {
+    /// The mode as SQL names it.
+    pub(super) fn clause(self) -> &'static str {
+        match self {
+            LockMode::KeyShare => "FOR KEY SHARE",
+            LockMode::Share => "FOR SHARE",
+            LockMode::NoKeyUpdate => "FOR NO KEY UPDATE",
+            LockMode::Update => "FOR UPDATE",
+        }
+    }
+
     /// The mode a locking SELECT's strength takes.
     pub(super) fn of(strength: Strength) -> LockMode {
         match strength {

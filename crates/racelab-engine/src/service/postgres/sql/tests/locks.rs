@@ -36,6 +36,7 @@ fn lost_update_second_update_waits_and_completes_on_commit() {
         view[0].rows[0].lock,
         Some(LockView {
             holder: a,
+            modes: vec![(a, "FOR NO KEY UPDATE")],
             waiters: vec![b]
         })
     );
@@ -146,6 +147,7 @@ fn a_client_dying_while_it_waits_still_runs_its_autocommit_statement() {
         db.tables()[0].rows[0].lock,
         Some(LockView {
             holder: a,
+            modes: vec![(a, "FOR NO KEY UPDATE")],
             waiters: vec![b]
         }),
         "the dead client's backend is still in the queue"
@@ -252,6 +254,7 @@ fn waiters_are_retried_in_fifo_order_and_requeue() {
         db.tables()[0].rows[0].lock,
         Some(LockView {
             holder: b,
+            modes: vec![(b, "FOR NO KEY UPDATE")],
             waiters: vec![c]
         })
     );
