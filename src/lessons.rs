@@ -15,6 +15,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "lessons/stale-cache.toml",
         include_str!("../lessons/stale-cache.toml"),
     ),
+    (
+        "isolation-levels",
+        "lessons/isolation-levels.toml",
+        include_str!("../lessons/isolation-levels.toml"),
+    ),
 ];
 
 /// Parses a shipped lesson. `None`: no lesson has that slug.

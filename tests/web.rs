@@ -116,7 +116,7 @@ async fn for_update_blocks_then_passes() {
     assert_eq!(lane_status(&host, "T2"), "blocked");
     let lock = text(&host, ".row-lock");
     assert!(
-        lock.contains("locked by T1") && lock.contains("T2"),
+        lock.contains("locked by T1 (FOR UPDATE)") && lock.contains("waiting: T2"),
         "{lock}"
     );
     click(&host, "#run-to-end");
@@ -128,6 +128,25 @@ async fn for_update_blocks_then_passes() {
         "40 ms"
     );
     assert_eq!(text(&host, ".next-hint"), "the run is over");
+}
+
+#[wasm_bindgen_test]
+async fn sessions_show_their_isolation_level_snapshot_and_lock_modes() {
+    let (host, _keep) = mount("isolation-levels", Some("serializable"));
+    leptos::task::tick().await;
+    let sessions = text(&host, ".pg-sessions");
+    assert!(
+        sessions.contains("ALICE") && sessions.contains("serializable"),
+        "{sessions}"
+    );
+    // BEGIN for everyone, then the first query takes each transaction's snapshot.
+    for _ in 0..6 {
+        click(&host, "#next-event");
+        leptos::task::tick().await;
+    }
+    let sessions = text(&host, ".pg-sessions");
+    assert!(sessions.contains("in transaction"), "{sessions}");
+    assert!(sessions.contains("snapshot at commit #"), "{sessions}");
 }
 
 #[wasm_bindgen_test]

@@ -8,7 +8,7 @@ use racelab_engine::service::redis::view::RedisView;
 use racelab_engine::service::zookeeper::view::ZkView;
 use racelab_engine::service::ServiceView;
 use racelab_engine::view::ServicePanel;
-use racelab_engine::words::{cell, lock_note, pending_note, redis_stats, redis_ttl};
+use racelab_engine::words::{cell, lock_note, older_note, pending_note, redis_stats, redis_ttl};
 
 #[component]
 pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl IntoView {
@@ -37,10 +37,34 @@ pub fn ServicePanels(#[prop(into)] panels: Signal<Vec<ServicePanel>>) -> impl In
     }
 }
 
-/// PostgreSQL: committed rows, uncommitted writes, row locks and their waiters.
+/// PostgreSQL: committed rows, uncommitted writes, row locks with their modes and waiters,
+/// older versions kept for snapshots; then each client's session (state, isolation level,
+/// snapshot) and who waits for whom.
 #[component]
 fn PostgresView(pg: PgView) -> impl IntoView {
-    pg.tables
+    let sessions = pg
+        .sessions
+        .into_iter()
+        .map(|s| {
+            let who = s.who.clone();
+            view! {
+                <li class="pg-session" data-who=who data-state=s.state>
+                    <b>{s.who}</b>" "{s.state}" · "{s.isolation}" · snapshot "{s.snapshot}
+                </li>
+            }
+        })
+        .collect_view();
+    let waits = (!pg.waits.is_empty()).then(|| {
+        let edges = pg
+            .waits
+            .iter()
+            .map(|(w, h)| format!("{w} → {h}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        view! { <p class="pg-waits">"waits for: "{edges}</p> }
+    });
+    let tables = pg
+        .tables
         .into_iter()
         .map(|t| {
             let head = t.columns.iter().map(|c| view! { <th>{c.clone()}</th> }).collect_view();
@@ -61,10 +85,11 @@ fn PostgresView(pg: PgView) -> impl IntoView {
                     };
                     let pending = pending_note(&row).map(|p| view! { <div class="pending-write">{p}</div> });
                     let lock = lock_note(&row).map(|l| view! { <div class="row-lock">{l}</div> });
+                    let older = older_note(&row).map(|o| view! { <div class="row-older">{o}</div> });
                     view! {
                         <tr class="db-row" data-key=row.key>
                             {cells}
-                            <td class="row-notes">{pending}{lock}</td>
+                            <td class="row-notes">{pending}{lock}{older}</td>
                         </tr>
                     }
                 })
@@ -77,7 +102,12 @@ fn PostgresView(pg: PgView) -> impl IntoView {
                 </table>
             }
         })
-        .collect_view()
+        .collect_view();
+    view! {
+        {tables}
+        <ul class="pg-sessions">{sessions}</ul>
+        {waits}
+    }
 }
 
 /// Redis: every key with its value and the time it has left, the open transactions, counters.

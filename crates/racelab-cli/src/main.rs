@@ -22,7 +22,7 @@ use racelab_engine::service::postgres::view::PgTable;
 use racelab_engine::service::redis::view::RedisView;
 use racelab_engine::service::ServiceView;
 use racelab_engine::view::ServicePanel;
-use racelab_engine::words::{lock_note, pending_note, redis_stats, redis_ttl};
+use racelab_engine::words::{lock_note, older_note, pending_note, redis_stats, redis_ttl};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -402,7 +402,11 @@ fn print_table(t: &PgTable) {
             Some(vals) => rows.push(vals.iter().map(|v| v.to_string()).collect()),
             None => notes.push(format!("row {} inserted, not committed", row.key)),
         }
-        for note in pending_note(row).into_iter().chain(lock_note(row)) {
+        for note in pending_note(row)
+            .into_iter()
+            .chain(lock_note(row))
+            .chain(older_note(row))
+        {
             notes.push(format!("row {}: {note}", row.key));
         }
     }

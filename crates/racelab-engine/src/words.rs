@@ -229,14 +229,43 @@ pub fn pending_note(row: &PgRow) -> Option<String> {
     Some(format!("uncommitted by {who}: {what}"))
 }
 
-/// A row's lock: "locked by T1" or "locked by T1 · waiting: T2, T3".
+/// A row's lock: "locked by T1 (FOR UPDATE)", "locked by T1 (FOR SHARE), T2 (FOR SHARE) ·
+/// waiting: T3".
 pub fn lock_note(row: &PgRow) -> Option<String> {
     let (holder, waiters) = row.lock.as_ref()?;
-    Some(if waiters.is_empty() {
-        format!("locked by {holder}")
+    let holders = if row.modes.is_empty() {
+        holder.clone()
     } else {
-        format!("locked by {holder} · waiting: {}", waiters.join(", "))
+        row.modes
+            .iter()
+            .map(|(who, mode)| format!("{who} ({mode})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(if waiters.is_empty() {
+        format!("locked by {holders}")
+    } else {
+        format!("locked by {holders} · waiting: {}", waiters.join(", "))
     })
+}
+
+/// A row's older versions kept for snapshots: "kept for snapshots: (1, 500) by setup".
+pub fn older_note(row: &PgRow) -> Option<String> {
+    if row.older.is_empty() {
+        return None;
+    }
+    let versions: Vec<String> = row
+        .older
+        .iter()
+        .map(|(values, who)| match values {
+            Some(v) => format!(
+                "({}) by {who}",
+                v.iter().map(cell).collect::<Vec<_>>().join(", ")
+            ),
+            None => format!("deleted by {who}"),
+        })
+        .collect();
+    Some(format!("kept for snapshots: {}", versions.join("; ")))
 }
 
 /// A table cell as students read it: text without quotes, `NULL` for null.

@@ -13,6 +13,7 @@ use crate::property::{self, Property};
 use crate::script::{self, ScriptRef};
 use crate::service::api::ServiceId;
 use crate::service::cassandra::Cassandra;
+use crate::service::postgres::sql::Isolation;
 use crate::service::postgres::Postgres;
 use crate::service::redis::Redis;
 use crate::service::zookeeper::{Zk, DEFAULT_SESSION_TIMEOUT_MS};
@@ -55,6 +56,8 @@ pub struct ClientDef {
     pub vars: Vec<(String, Value)>,
     /// Virtual time at which the client starts.
     pub start: u64,
+    /// The default isolation level of the client's PostgreSQL session (None: READ COMMITTED).
+    pub isolation: Option<Isolation>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +72,37 @@ pub struct Variant {
     pub expect: Vec<(usize, bool, Location)>,
     /// The variant's case table as the lesson declares it (`[variant.explore]`).
     pub explore: Option<ExploreSpec>,
+    /// Every client's PostgreSQL isolation level in this variant (over the clients' own).
+    pub isolation: Option<Isolation>,
+}
+
+impl Variant {
+    /// The isolation level client `c` of `lesson` runs at in this variant.
+    pub fn isolation_of(&self, lesson: &Lesson, c: usize) -> Isolation {
+        self.isolation
+            .or_else(|| lesson.clients.get(c).and_then(|x| x.isolation))
+            .unwrap_or_default()
+    }
+}
+
+/// An `isolation = "repeatable read"` value, or an error naming the levels.
+fn isolation(
+    raw: Option<&Spanned<String>>,
+    src: &source::Source,
+    errors: &mut Vec<LessonError>,
+) -> Option<Isolation> {
+    let raw = raw?;
+    let level = Isolation::from_name(raw.get_ref());
+    if level.is_none() {
+        errors.push(src.err(
+            raw.span(),
+            format!(
+                "`{}` is not an isolation level (read uncommitted, read committed, repeatable read, serializable)",
+                raw.get_ref()
+            ),
+        ));
+    }
+    level
 }
 
 /// Which faults a variant's case table places, and the tally its author expects.
@@ -420,6 +454,7 @@ fn clients(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec<
                 .map(|(k, v)| (k.clone(), Value::from(v.clone())))
                 .collect(),
             start: c.start,
+            isolation: isolation(c.isolation.as_ref(), src, errors),
         });
     }
     if raw.clients.is_empty() {
@@ -488,6 +523,7 @@ fn variants(
 ) -> Vec<Variant> {
     let implicit = [RawVariant {
         name: Spanned::new(0..0, "default".to_string()),
+        isolation: None,
         explain: String::new(),
         scripts: BTreeMap::new(),
         expect: BTreeMap::new(),
@@ -529,6 +565,7 @@ fn variants(
                 .explore
                 .as_ref()
                 .map(|e| explore_spec(e, cx.src, &v.name, errors)),
+            isolation: isolation(v.isolation.as_ref(), cx.src, errors),
             name,
             slug,
             explain: v.explain.trim().to_string(),

@@ -42,12 +42,16 @@ pub(crate) struct RawClient {
     pub vars: BTreeMap<String, RawValue>,
     #[serde(default)]
     pub start: u64,
+    /// The client's PostgreSQL isolation level (its session's default).
+    pub isolation: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawVariant {
     pub name: Spanned<String>,
+    /// Every client's PostgreSQL isolation level in this variant.
+    pub isolation: Option<Spanned<String>>,
     #[serde(default)]
     pub explain: String,
     #[serde(default)]

@@ -26,6 +26,8 @@ pub use world::{Action, ClientState, Model, Status, StepError, World, MAX_STEPS}
 
 use crate::fault::Fault;
 use crate::property::When;
+use crate::service::postgres::sql::Isolation;
+use crate::service::ServiceState;
 use crate::trace::Event;
 use crate::words;
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,9 +57,21 @@ impl Model {
                 st
             })
             .collect();
+        let mut services = self.lesson.initial.clone();
+        let variant = &self.lesson.variants[self.variant];
+        for c in 0..self.lesson.clients.len() {
+            let level = variant.isolation_of(&self.lesson, c);
+            if level != Isolation::default() {
+                for s in &mut services {
+                    if let ServiceState::Postgres(pg) = s {
+                        pg.set_isolation(c, level);
+                    }
+                }
+            }
+        }
         let mut w = World {
             clients,
-            services: self.lesson.initial.clone(),
+            services,
             health: vec![Default::default(); self.lesson.initial.len()],
             now: 0,
             violations: BTreeMap::new(),

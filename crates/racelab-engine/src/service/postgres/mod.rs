@@ -13,7 +13,7 @@ use crate::service::api::{
 };
 use crate::value::Value;
 use sql::{Db, SessionId};
-use view::{table_view, PgView};
+use view::{session_view, table_view, PgView};
 
 pub use params::extract_params;
 
@@ -129,6 +129,13 @@ impl Postgres {
     /// The simulated server itself (tables, sessions), for tests and views.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Makes `level` the default isolation level of a connection's session.
+    pub fn set_isolation(&mut self, conn: ConnId, level: sql::Isolation) {
+        if let Some(s) = self.session(conn) {
+            self.db.set_default_isolation(s, level);
+        }
     }
 
     /// The session a connection uses.
@@ -312,6 +319,8 @@ impl Service for Postgres {
     fn view(&self, name: &dyn Fn(ConnId) -> String, _now: u64) -> ServiceView {
         let who = |s: SessionId| match self.conn_of(s) {
             Some(c) => name(c),
+            // Session 0 runs the lesson's setup, before any client.
+            None if s == 0 => "setup".to_string(),
             None => format!("session {s}"),
         };
         ServiceView::Postgres(PgView {
@@ -320,6 +329,18 @@ impl Service for Postgres {
                 .tables()
                 .into_iter()
                 .map(|t| table_view(t, &who))
+                .collect(),
+            sessions: self
+                .db
+                .sessions_view()
+                .into_iter()
+                .map(|s| session_view(s, &who))
+                .collect(),
+            waits: self
+                .db
+                .wait_for_graph()
+                .into_iter()
+                .map(|(w, h)| (who(w), who(h)))
                 .collect(),
         })
     }

@@ -1,13 +1,17 @@
 //! PostgreSQL's state as the page and the command line show it. A leaf of the postgres service.
 
-use super::sql::{SessionId, TableView};
+use super::sql::{SessionId, SessionState, SessionView, TableView};
 use crate::value::Value;
 
-/// PostgreSQL's state as students see it: every table with its rows, uncommitted writes and
-/// row locks, with sessions named by their clients.
+/// PostgreSQL's state as students see it: every table with its rows, uncommitted writes, row
+/// locks and older versions kept for snapshots; the sessions with their isolation levels and
+/// snapshots; who waits for whom. Sessions are named by their clients.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PgView {
     pub tables: Vec<PgTable>,
+    pub sessions: Vec<PgSession>,
+    /// The wait-for graph: (waiter, holder) for each lock wait.
+    pub waits: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +31,22 @@ pub struct PgRow {
     pub pending: Option<(String, Option<Vec<Value>>)>,
     /// A row lock: who holds it, and who waits for it in order.
     pub lock: Option<(String, Vec<String>)>,
+    /// Every holder of the row lock with its mode (`FOR UPDATE`, …).
+    pub modes: Vec<(String, &'static str)>,
+    /// Older committed versions kept for a snapshot, oldest first, with who committed them
+    /// (None values: a deletion).
+    pub older: Vec<(Option<Vec<Value>>, String)>,
+}
+
+/// One client's session: what it is doing, its isolation level and snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgSession {
+    pub who: String,
+    /// `idle`, `in transaction`, `aborted`, `waiting`.
+    pub state: &'static str,
+    pub isolation: &'static str,
+    /// `none yet`, `per statement`, or `at commit #n`.
+    pub snapshot: String,
 }
 
 /// A table of the simulator as students see it, sessions named by `who`.
@@ -36,9 +56,15 @@ pub fn table_view(t: TableView, who: &dyn Fn(SessionId) -> String) -> PgTable {
         .into_iter()
         .map(|row| PgRow {
             pending: row.pending.map(|(s, vals)| (who(s), vals)),
+            modes: row
+                .lock
+                .as_ref()
+                .map(|l| l.modes.iter().map(|&(s, m)| (who(s), m)).collect())
+                .unwrap_or_default(),
             lock: row
                 .lock
                 .map(|l| (who(l.holder), l.waiters.iter().map(|s| who(*s)).collect())),
+            older: row.older.into_iter().map(|(v, s)| (v, who(s))).collect(),
             key: row.key,
             committed: row.committed,
         })
@@ -47,5 +73,25 @@ pub fn table_view(t: TableView, who: &dyn Fn(SessionId) -> String) -> PgTable {
         name: t.name,
         columns: t.columns,
         rows,
+    }
+}
+
+/// A session as students see it.
+pub fn session_view(s: SessionView, who: &dyn Fn(SessionId) -> String) -> PgSession {
+    PgSession {
+        who: who(s.session),
+        state: match s.state {
+            SessionState::Idle => "idle",
+            SessionState::InTransaction => "in transaction",
+            SessionState::Aborted => "aborted",
+            SessionState::Waiting => "waiting",
+            SessionState::Closed => "closed",
+        },
+        isolation: s.isolation,
+        snapshot: match s.snapshot {
+            None => "none yet".to_string(),
+            Some(None) => "per statement".to_string(),
+            Some(Some(n)) => format!("at commit #{n}"),
+        },
     }
 }

@@ -105,6 +105,23 @@ pub struct RowView {
     /// An uncommitted write: new values, or None = deleted.
     pub pending: Option<(SessionId, Option<Vec<Value>>)>,
     pub lock: Option<LockView>,
+    /// Older committed versions still kept because a snapshot sees them (REPEATABLE READ,
+    /// SERIALIZABLE), oldest first, each with the session whose commit wrote it (None values: a
+    /// deletion).
+    pub older: Vec<(Option<Vec<Value>>, SessionId)>,
+}
+
+/// A session as the page shows it: its state, isolation level and snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    pub session: SessionId,
+    pub state: SessionState,
+    /// `read committed`, `repeatable read`, ...
+    pub isolation: &'static str,
+    /// `None`: no snapshot yet; `Some(None)`: a new one per statement (READ COMMITTED);
+    /// `Some(Some(n))`: one kept for the transaction, seeing the first n commits still told
+    /// apart.
+    pub snapshot: Option<Option<u64>>,
 }
 
 /// A row lock: who holds it and who queues for it, in order.

@@ -26,12 +26,14 @@
 
 use std::collections::BTreeSet;
 
-use super::api::{Done, Exec, QueryResult, RowView, SessionId, SessionState, TableView};
+use super::api::{
+    Done, Exec, QueryResult, RowView, SessionId, SessionState, SessionView, TableView,
+};
 use super::error::{err, SqlError};
 use super::exec::check_params;
 use super::exec::outcome::Step;
 use super::prepare::{Prepared, Stmt};
-use super::state::{Db, Lock, Session, Tx, View};
+use super::state::{Db, Lock, Session, Snap, Tx, View};
 use crate::value::Value;
 
 impl Db {
@@ -157,6 +159,14 @@ impl Db {
                         committed: slot.committed().cloned(),
                         pending: slot.pending.as_ref().map(|p| (p.session, p.values.clone())),
                         lock: slot.lock.as_ref().and_then(Lock::view),
+                        older: slot
+                            .versions
+                            .iter()
+                            .rev()
+                            .skip(1)
+                            .rev()
+                            .map(|v| (v.values.clone(), v.by))
+                            .collect(),
                     })
                     .collect(),
             })
@@ -173,6 +183,26 @@ impl Db {
             .nth(row)
             .map(|slot| slot.versions.iter().map(|v| v.values.clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// Every open session (the setup's is closed) with its state, level and snapshot.
+    pub fn sessions_view(&self) -> Vec<SessionView> {
+        (0..self.sessions.len())
+            .filter(|&s| self.session_state(s) != SessionState::Closed)
+            .map(|s| {
+                let x = &self.sessions[s];
+                SessionView {
+                    session: s,
+                    state: self.session_state(s),
+                    isolation: x.isolation.name(),
+                    snapshot: match x.snapshot {
+                        Snap::None => None,
+                        Snap::PerStatement => Some(None),
+                        Snap::At(n) => Some(Some(n)),
+                    },
+                }
+            })
+            .collect()
     }
 
     /// Number of row locks currently held.

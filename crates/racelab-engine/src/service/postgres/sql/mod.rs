@@ -55,8 +55,8 @@ mod tx;
 mod types;
 
 pub use api::{
-    BlockedOn, Done, Exec, LockView, QueryResult, RowView, SessionId, SessionState, TableView,
-    Touch, Wake,
+    BlockedOn, Done, Exec, LockView, QueryResult, RowView, SessionId, SessionState, SessionView,
+    TableView, Touch, Wake,
 };
 pub use error::{SqlError, NOT_SUPPORTED};
 pub use footprint::{KeyPart, RowLocks};

@@ -58,6 +58,19 @@ impl Db {
         Ok(tag_only("SET"))
     }
 
+    /// Sets a session's `default_transaction_isolation`, as `SET SESSION CHARACTERISTICS AS
+    /// TRANSACTION ISOLATION LEVEL …` would (a lesson's client isolation level).
+    pub fn set_default_isolation(&mut self, s: SessionId, level: Isolation) {
+        if s < self.sessions.len() {
+            self.change_settings(s, |x| x.default_isolation = level);
+        }
+    }
+
+    /// The isolation level `s`'s open transaction runs at (outside a block: the next one's).
+    pub fn isolation_of(&self, s: SessionId) -> Option<Isolation> {
+        self.sessions.get(s).map(|x| x.isolation)
+    }
+
     /// Changes the session's settings; inside a block, the old ones come back if it rolls
     /// back. A new default level is also the next statement's level outside a block.
     pub(super) fn change_settings(&mut self, s: SessionId, change: impl FnOnce(&mut Settings)) {

@@ -147,7 +147,7 @@ impl Isolation {
     }
 
     /// The level named by `name` as SET accepts it (`'repeatable read'`), if any.
-    pub(crate) fn from_name(name: &str) -> Option<Isolation> {
+    pub fn from_name(name: &str) -> Option<Isolation> {
         [
             Isolation::ReadUncommitted,
             Isolation::ReadCommitted,
