@@ -19,9 +19,9 @@
 
 pub mod outcome;
 pub mod pg;
+pub mod random;
 pub mod redis_run;
 pub mod redis_seq;
-pub mod random;
 pub mod resp;
 pub mod runner;
 pub mod scenario;

@@ -18,14 +18,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use racelab_oracle::pg::Server;
+use racelab_oracle::random;
 use racelab_oracle::redis_run;
 use racelab_oracle::redis_seq::{self, Sequence};
 use racelab_oracle::resp::RedisConn;
-use racelab_oracle::random;
-use racelab_oracle::wire::Conn;
 use racelab_oracle::runner::{self, Verdict};
 use racelab_oracle::scenario::{self, Scenario};
 use racelab_oracle::schedule::Level;
+use racelab_oracle::wire::Conn;
 
 /// Where `--random` keeps disagreeing schedules by default (relative to the current directory).
 const FOUND: &str = "crates/racelab-oracle/found";

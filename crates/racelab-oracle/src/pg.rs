@@ -29,7 +29,7 @@ pub const STATEMENT_BOUND: Duration = Duration::from_secs(2);
 /// How long the runner waits for woken statements and exiting backends to settle.
 const SETTLE_BOUND: Duration = Duration::from_secs(5);
 /// One poll slice.
-const SLICE: Duration = Duration::from_millis(3);
+const SLICE: Duration = Duration::from_millis(1);
 
 /// Where the server is.
 #[derive(Clone, Debug)]

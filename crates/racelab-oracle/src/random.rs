@@ -10,21 +10,23 @@
 //! fresh connections.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use crate::schedule::{self, Generated, Level};
 use crate::pg::{PgScenario, Server};
 use crate::runner::{compare, Failure};
 use crate::scenario::{self, Action, Scenario, Step};
+use crate::schedule::{self, Generated, Level};
 use crate::shrink::shrink;
 use crate::wire::Conn;
 
 /// The database every schedule runs in.
 pub const DATABASE: &str = "racelab_random";
+/// A disagreeing schedule is run this many times more before it is shrunk (see [`keep`]).
+pub const CONFIRM_RUNS: usize = 3;
 /// At most this many runs to shrink one disagreeing schedule.
 pub const SHRINK_RUNS: usize = 60;
 /// How often a progress line is printed.
@@ -118,6 +120,8 @@ enum Verdict {
     Agreed,
     /// The text of the first difference and the kept file.
     Disagreed(String, PathBuf),
+    /// A difference that PostgreSQL did not repeat on another run: not counted as a failure.
+    Unstable(String, PathBuf),
     Error(String),
 }
 
@@ -126,6 +130,7 @@ struct Tally {
     agreed: u64,
     disagreed: u64,
     refused: u64,
+    unstable: u64,
     errors: u64,
     with_wait: u64,
     /// The agreeing schedules without `!wait`, and the time they took: the plain rate.
@@ -151,6 +156,7 @@ pub fn run(server: &Server, admin: &mut Conn, opts: &Options) -> io::Result<bool
         agreed: 0,
         disagreed: 0,
         refused: 0,
+        unstable: 0,
         errors: 0,
         with_wait: 0,
         plain: 0,
@@ -174,6 +180,10 @@ pub fn run(server: &Server, admin: &mut Conn, opts: &Options) -> io::Result<bool
                 t.refused += u64::from(text.contains("the simulator refuses"));
                 println!("DIFFERS  {}: {text}", file.display());
             }
+            Verdict::Unstable(text, file) => {
+                t.unstable += 1;
+                println!("UNSTABLE {}: {text}", file.display());
+            }
             Verdict::Error(e) => {
                 t.errors += 1;
                 println!("ERROR    seed {} index {index}: {e}", opts.seed);
@@ -181,7 +191,12 @@ pub fn run(server: &Server, admin: &mut Conn, opts: &Options) -> io::Result<bool
         }
         if last_progress.elapsed() >= PROGRESS_EVERY && index + 1 < opts.count {
             last_progress = Instant::now();
-            println!("random: {}/{} … {}", t.run, opts.count, summary(&t, started));
+            println!(
+                "random: {}/{} … {}",
+                t.run,
+                opts.count,
+                summary(&t, started)
+            );
         }
     }
     bench.close(admin)?;
@@ -195,13 +210,14 @@ fn summary(t: &Tally, started: Instant) -> String {
     format!(
         "{} schedules in {secs:.1}s ({:.1}/s; {} with !wait; agreeing ones without !wait: \
          {plain:.1}/s): {} agreed, {} disagreed ({} where the simulator refuses a statement), \
-         {} errors",
+         {} unstable (PostgreSQL itself answered both ways), {} errors",
         t.run,
         t.run as f64 / secs.max(1e-9),
         t.with_wait,
         t.agreed,
         t.disagreed,
         t.refused,
+        t.unstable,
         t.errors
     )
 }
@@ -233,40 +249,98 @@ fn run_one(bench: &mut Bench, opts: &Options, index: u64) -> (Verdict, bool) {
     (verdict, waited)
 }
 
-/// Runs the disagreeing schedule again, shrinks it and writes it to the keep directory.
+/// Runs the disagreeing schedule again ([`CONFIRM_RUNS`] times), shrinks it and writes it to the
+/// keep directory. When PostgreSQL answers as the simulator did on one of the runs, the
+/// difference is a race inside PostgreSQL: the schedule is kept unshrunk, as unstable.
 fn keep(bench: &mut Bench, opts: &Options, index: u64, steps: Vec<Step>, first: String) -> Verdict {
     let seed = opts.seed;
+    for run in 1..=CONFIRM_RUNS {
+        match bench.judge(&scenario(seed, index, &steps), false) {
+            Err(Failure::Differs(_)) => {}
+            Err(Failure::Broken(e)) => return Verdict::Error(e),
+            Ok(_) => {
+                let note = format!(
+                    "unstable: {first} — on run {} of the same schedule PostgreSQL answered as \
+                     the simulator does (a race inside PostgreSQL)",
+                    run + 1
+                );
+                return write(opts, index, &steps, note, Verdict::Unstable);
+            }
+        }
+    }
     let before = steps.len();
     let mut last = None;
-    let mut fails = |s: &[Step]| match bench.judge(&scenario(seed, index, s), false) {
+    let fails = |s: &[Step]| match bench.judge(&scenario(seed, index, s), false) {
         Err(Failure::Differs(text)) => {
             last = Some(text);
             true
         }
         _ => false,
     };
-    let (steps, note) = if fails(&steps) {
-        let shrunk = shrink(steps, removable, &mut fails, SHRINK_RUNS);
-        let note = format!(
-            "first disagreement: {} (shrunk from {before} to {} steps in {} runs)",
-            last.take().unwrap_or(first),
-            shrunk.steps.len(),
-            shrunk.runs
-        );
-        (shrunk.steps, note)
-    } else {
-        let note = format!("first disagreement: {first} (did not come back on a second run)");
-        (steps, note)
-    };
-    let file = opts.keep.join(format!("random-{seed}-{index}.txt"));
-    let text = scenario_text(seed, index, &note, &steps);
-    match write(&opts.keep, &file, &text) {
-        Ok(()) => Verdict::Disagreed(note, file),
+    let shrunk = shrink(steps, removable, fails, SHRINK_RUNS);
+    let note = format!(
+        "first disagreement: {} (shrunk from {before} to {} steps in {} runs)",
+        last.unwrap_or(first),
+        shrunk.steps.len(),
+        shrunk.runs
+    );
+    write(opts, index, &shrunk.steps, note, Verdict::Disagreed)
+}
+
+/// Writes `random-S-I.txt` with `note` as its second comment line.
+fn write(
+    opts: &Options,
+    index: u64,
+    steps: &[Step],
+    note: String,
+    verdict: fn(String, PathBuf) -> Verdict,
+) -> Verdict {
+    let file = opts.keep.join(format!("random-{}-{index}.txt", opts.seed));
+    let text = scenario_text(opts.seed, index, &note, steps);
+    let written = std::fs::create_dir_all(&opts.keep).and_then(|()| std::fs::write(&file, text));
+    match written {
+        Ok(()) => verdict(note, file),
         Err(e) => Verdict::Error(format!("{}: {e} ({note})", file.display())),
     }
 }
 
-fn write(dir: &Path, file: &Path, text: &str) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(file, text)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Sim;
+
+    fn text(seed: u64, index: u64) -> String {
+        let mut rng = rng_for(seed, index);
+        let g = schedule::generate(&mut rng, &[Level::ReadCommitted], &mut Sim::new()).unwrap();
+        scenario_text(seed, index, "-", &g.steps)
+    }
+
+    #[test]
+    fn a_schedule_depends_on_its_seed_and_index_only() {
+        assert_eq!(text(5, 17), text(5, 17));
+        assert_ne!(text(5, 17), text(5, 18));
+        assert_ne!(text(5, 17), text(6, 17));
+    }
+
+    #[test]
+    fn the_steps_start_on_line_three_whatever_the_note() {
+        let steps = scenario(1, 2, &[schedule::step("a", Action::Close)]).steps;
+        let long = "first disagreement: line 9 `a: SELECT 1`: postgres: x\n| simulator: y";
+        let text = scenario_text(1, 2, long, &steps);
+        let s = scenario::parse("f", &text).unwrap();
+        assert_eq!(s.title, "random schedule, seed 1 index 2");
+        assert_eq!(s.steps[0].line, 3);
+        assert_eq!(text.lines().count(), 3);
+    }
+
+    #[test]
+    fn setup_check_and_waits_stay_when_shrinking() {
+        let s = scenario::parse(
+            "f",
+            "setup: SELECT 1\na: SELECT 1\n!wait 1500\ncheck: SELECT 1",
+        )
+        .unwrap();
+        let kept: Vec<bool> = s.steps.iter().map(removable).collect();
+        assert_eq!(kept, [false, true, false, false]);
+    }
 }

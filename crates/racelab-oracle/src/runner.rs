@@ -110,7 +110,10 @@ pub fn compare(
     let mut known = Vec::new();
     for step in &scenario.steps {
         if matches!(step.action, Action::Sql(_)) {
-            let (p, s) = (pg_blocked.contains(&step.session), sim.blocked(&step.session));
+            let (p, s) = (
+                pg_blocked.contains(&step.session),
+                sim.blocked(&step.session),
+            );
             if p || s {
                 let side = match (p, s) {
                     (true, true) => "",

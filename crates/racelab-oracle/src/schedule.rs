@@ -52,7 +52,10 @@ pub const MENU: &[(u32, &str)] = &[
     (1, "SELECT v FROM t WHERE id = {k} FOR NO KEY UPDATE"),
     (1, "SELECT v FROM t WHERE id = {k} FOR SHARE"),
     (1, "SELECT v FROM t WHERE id = {k} FOR KEY SHARE"),
-    (1, "SELECT id, v FROM t WHERE v > {x} ORDER BY id FOR UPDATE"),
+    (
+        1,
+        "SELECT id, v FROM t WHERE v > {x} ORDER BY id FOR UPDATE",
+    ),
     (4, "UPDATE t SET v = v + 1 WHERE id = {k}"),
     (2, "UPDATE t SET v = {x} WHERE id = {k}"),
     (2, "UPDATE t SET v = v + 1 WHERE v > {x}"),
@@ -215,7 +218,10 @@ impl Plan {
             .collect();
         let setup = vec![
             sql("setup", SETUP_TABLE.to_string()),
-            sql("setup", format!("INSERT INTO t VALUES {}", values.join(", "))),
+            sql(
+                "setup",
+                format!("INSERT INTO t VALUES {}", values.join(", ")),
+            ),
         ];
         let count = rng.random_range(SESSIONS);
         let sessions = ["a", "b", "c"][..count]
@@ -289,7 +295,9 @@ pub fn generate(
             break;
         }
         let i = runnable[rng.random_range(0..runnable.len())];
-        let next = queues[i].pop_front().expect("runnable queues are not empty");
+        let next = queues[i]
+            .pop_front()
+            .expect("runnable queues are not empty");
         g.run(driver, next)?;
         fruitless_wait = false;
     }
@@ -310,4 +318,153 @@ pub fn render(comments: &[String], steps: &[Step]) -> String {
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse;
+    use rand::SeedableRng;
+
+    fn text(seed: u64) -> String {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let levels = [Level::ReadCommitted];
+        let g = generate(&mut rng, &levels, &mut Sim::new()).unwrap();
+        render(&[format!("seed {seed}")], &g.steps)
+    }
+
+    #[test]
+    fn a_seed_gives_the_same_schedule_every_time() {
+        for seed in 0..20 {
+            assert_eq!(text(seed), text(seed));
+        }
+        assert_ne!(text(1), text(2));
+    }
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!(
+            Level::parse_list("rc,ser").unwrap(),
+            [Level::ReadCommitted, Level::Serializable]
+        );
+        assert_eq!(
+            Level::parse_list("rr, rr").unwrap(),
+            [Level::RepeatableRead]
+        );
+        assert!(Level::parse_list("rc,snapshot").is_err());
+        assert!(Level::parse_list("").is_err());
+    }
+
+    /// The ids a statement names: after `id = `, and first in each `(…)` of VALUES.
+    fn ids(sql: &str) -> Vec<i64> {
+        let mut out = Vec::new();
+        for key in ["id = ", "("] {
+            for (at, _) in sql.match_indices(key) {
+                let rest = &sql[at + key.len()..];
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                out.extend(digits.parse::<i64>().ok());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn plans_respect_the_bounds() {
+        let levels = [
+            Level::ReadCommitted,
+            Level::RepeatableRead,
+            Level::Serializable,
+        ];
+        let mut seen_levels = std::collections::BTreeSet::new();
+        for seed in 0..300 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let plan = Plan::draw(&mut rng, &levels);
+            let Action::Sql(insert) = &plan.setup[1].action else {
+                panic!("the setup inserts")
+            };
+            let rows = insert.matches('(').count() as i64;
+            assert!(ROWS.contains(&rows), "{insert}");
+            assert_eq!(ids(insert), (1..=rows).collect::<Vec<_>>(), "{insert}");
+            assert!(SESSIONS.contains(&plan.sessions.len()));
+            for steps in &plan.sessions {
+                assert!(STATEMENTS.contains(&(steps.len() - 2)));
+                let Action::Sql(begin) = &steps[0].action else {
+                    panic!("a session begins")
+                };
+                assert!(begin.starts_with("BEGIN"), "{begin}");
+                seen_levels.insert(begin.clone());
+                for s in &steps[1..steps.len() - 1] {
+                    let Action::Sql(sql) = &s.action else {
+                        panic!("statements in between")
+                    };
+                    assert!(
+                        ids(sql).iter().all(|id| (1..=rows + 1).contains(id)),
+                        "{sql}"
+                    );
+                }
+                let end = steps.last().unwrap().to_string();
+                assert!(
+                    end.ends_with(": COMMIT")
+                        || end.ends_with(": ROLLBACK")
+                        || end.ends_with(": !close"),
+                    "{end}"
+                );
+            }
+        }
+        // Plain BEGIN and the three explicit levels all occur.
+        assert_eq!(seen_levels.len(), 4, "{seen_levels:?}");
+    }
+
+    #[test]
+    fn generated_schedules_parse_and_stay_within_the_plan() {
+        for seed in 0..200 {
+            let text = text(seed);
+            let s = parse("g", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let names: std::collections::BTreeSet<&str> = s
+                .steps
+                .iter()
+                .map(|st| st.session.as_str())
+                .filter(|n| !["setup", "check", ""].contains(n))
+                .collect();
+            assert!(names.len() <= *SESSIONS.end(), "{text}");
+            for n in &names {
+                let count = s.steps.iter().filter(|st| st.session == *n).count();
+                assert!(count <= STATEMENTS.end() + 2, "{text}");
+            }
+            assert_eq!(
+                s.steps.last().unwrap().to_string(),
+                format!("check: {CHECK}")
+            );
+            let waits = s
+                .steps
+                .iter()
+                .filter(|st| matches!(st.action, Action::Wait(_)))
+                .count();
+            assert!(waits <= MAX_WAITS, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_menu_only_holds_what_the_simulator_answers() {
+        let mut rng = StdRng::seed_from_u64(7);
+        for (_, template) in MENU {
+            let sql = template
+                .replace("{k}", "1")
+                .replace("{n}", "3")
+                .replace("{x}", "0");
+            let text = format!(
+                "setup: {SETUP_TABLE}\nsetup: INSERT INTO t VALUES (1, 0), (2, 1)\na: BEGIN\na: {sql}\n"
+            );
+            let s = parse("m", &text).unwrap();
+            let mut sim = Sim::new();
+            for st in &s.steps {
+                let o = sim.step(st).outcome;
+                assert!(!o.is_refusal(), "{sql}: {o}");
+            }
+        }
+        // Every placeholder is filled.
+        for _ in 0..100 {
+            assert!(!statement(&mut rng, 3).contains('{'));
+        }
+    }
 }

@@ -115,8 +115,12 @@ mod tests {
         // "Fails" while a's UPDATE comes before b's UPDATE and a has not committed in between.
         let fails = |s: &[Step]| {
             let t = texts(s);
-            let a = t.iter().position(|l| l == "a: UPDATE t SET v = 1 WHERE id = 1");
-            let b = t.iter().position(|l| l == "b: UPDATE t SET v = 2 WHERE id = 1");
+            let a = t
+                .iter()
+                .position(|l| l == "a: UPDATE t SET v = 1 WHERE id = 1");
+            let b = t
+                .iter()
+                .position(|l| l == "b: UPDATE t SET v = 2 WHERE id = 1");
             let commit = t.iter().position(|l| l == "a: COMMIT");
             matches!((a, b), (Some(a), Some(b)) if a < b && commit.is_none_or(|c| c > b))
         };
