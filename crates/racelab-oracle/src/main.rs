@@ -2,8 +2,8 @@
 //! (directories: their `*.txt`, sorted) on PostgreSQL and on the simulator, prints one line per
 //! scenario and ends with `N passed, M failed`. Exits 1 when a scenario fails, 2 on bad usage.
 //!
-//! `racelab-oracle [--host H] [--port P] [--user U] [-v] --random N [--seed S] [--keep DIR]
-//! [--levels rc,rr,ser]`: N random schedules instead of files (see `random`); one line per
+//! `racelab-oracle [--host H] [--port P] [--user U] [-v] --random N [--seed S] [--first I]
+//! [--keep DIR] [--levels rc,rr,ser]`: N random schedules instead of files (see `random`); one line per
 //! disagreement (each is shrunk and kept as a scenario file in DIR, by default
 //! `crates/racelab-oracle/found`), progress every 10 s, a summary with the rate. Exits 1 when a
 //! schedule disagreed.
@@ -36,9 +36,11 @@ const USAGE: &str =
   PATH: a scenario file or a directory of *.txt scenarios (with --redis-port: Redis
         sequences; the server is FLUSHALLed before each one)
   -v:   print both sides' outcome of every step
-       racelab-oracle [--port 5432 …] --random N [--seed S] [--keep DIR] [--levels rc,rr,ser]
+       racelab-oracle [--port 5432 …] --random N [--seed S] [--first I] [--keep DIR]
+                      [--levels rc,rr,ser]
   --random N: run N random schedules (2-3 sessions over a 2-3 row table) instead of files
   --seed S:   their seed (default: from the clock, printed)
+  --first I:  start at schedule I of the seed (default 0; `--random 1 --first I`: that one)
   --keep DIR: where disagreeing schedules are written, shrunk (default crates/racelab-oracle/found)
   --levels:   the isolation levels sessions draw from (default rc,rr,ser)";
 
@@ -53,6 +55,7 @@ struct Args {
     /// `--random N`: random schedules instead of files.
     random: Option<u64>,
     seed: Option<u64>,
+    first: u64,
     keep: PathBuf,
     levels: Vec<Level>,
 }
@@ -71,6 +74,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         paths: Vec::new(),
         random: None,
         seed: None,
+        first: 0,
         keep: PathBuf::from(FOUND),
         levels: Level::parse_list("rc,rr,ser")?,
     };
@@ -97,6 +101,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--user" => a.user = value("--user")?,
             "--random" => a.random = Some(number("--random", &value("--random")?)?),
             "--seed" => a.seed = Some(number("--seed", &value("--seed")?)?),
+            "--first" => a.first = number("--first", &value("--first")?)?,
             "--keep" => a.keep = PathBuf::from(value("--keep")?),
             "--levels" => a.levels = Level::parse_list(&value("--levels")?)?,
             "-v" | "--verbose" => a.verbose = true,
@@ -258,6 +263,7 @@ fn run_random(server: &Server, mut admin: Conn, args: &Args, count: u64) -> Exit
     });
     let opts = random::Options {
         count,
+        first: args.first,
         seed,
         levels: args.levels.clone(),
         keep: args.keep.clone(),

@@ -74,15 +74,17 @@ pub enum Failure {
     /// A step differs without a marker (or its marker is wrong): the judge's text, naming the
     /// line.
     Differs(String),
-    /// The scenario could not run: a blocked session was given a statement, or the server
-    /// failed.
+    /// A blocked session is given a statement: an error in a scenario file; in a random
+    /// schedule run again, PostgreSQL took another path than on the run that wrote it.
+    StillBlocked(String),
+    /// The server failed.
     Broken(String),
 }
 
 impl Failure {
     pub fn text(&self) -> &str {
         match self {
-            Failure::Differs(t) | Failure::Broken(t) => t,
+            Failure::Differs(t) | Failure::StillBlocked(t) | Failure::Broken(t) => t,
         }
     }
 }
@@ -120,7 +122,7 @@ pub fn compare(
                     (true, false) => " on postgres",
                     _ => " in the simulator",
                 };
-                return Err(Failure::Broken(format!(
+                return Err(Failure::StillBlocked(format!(
                     "{}: session `{}` is still blocked{side} — a blocked session cannot take \
                      another statement (error in the scenario file)",
                     at(step),
