@@ -6,8 +6,8 @@
 //! next step goes to a random session that is not blocked and has steps left. When every
 //! session with steps left is blocked, or the blocked ones wait for each other in a cycle, the
 //! schedule says `!wait 1500` (PostgreSQL's deadlock detector runs after `deadlock_timeout`,
-//! 1 s); when that wakes nothing and nothing else can run, the schedule ends. Every schedule
-//! ends with `check: SELECT * FROM t ORDER BY id`.
+//! 1 s); when that wakes nothing, the other sessions go on, and if none can, the schedule ends
+//! (at most [`MAX_WAITS`] waits). Every schedule ends with `check: SELECT * FROM t ORDER BY id`.
 //!
 //! Everything random comes from the `StdRng` the caller seeds, so a seed and what the driver
 //! observes fix the schedule.
@@ -35,7 +35,7 @@ pub const VALUES: RangeInclusive<i64> = 0..=4;
 /// How long `!wait` lets pass: beyond PostgreSQL's deadlock_timeout (1 s).
 pub const WAIT_MS: u64 = 1500;
 /// At most this many `!wait`s per schedule.
-const MAX_WAITS: usize = 3;
+pub const MAX_WAITS: usize = 3;
 
 pub const SETUP_TABLE: &str = "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)";
 pub const CHECK: &str = "SELECT * FROM t ORDER BY id";
@@ -282,10 +282,9 @@ pub fn generate(
         let runnable: Vec<usize> = (0..queues.len())
             .filter(|&i| !queues[i].is_empty() && !blocked(&queues[i]))
             .collect();
-        if any_blocked && (runnable.is_empty() || driver.wait_cycle()?) {
-            if fruitless_wait || waits == MAX_WAITS {
-                break;
-            }
+        // A wait that woke nothing is not repeated until another step ran.
+        let may_wait = any_blocked && !fruitless_wait && waits < MAX_WAITS;
+        if may_wait && (runnable.is_empty() || driver.wait_cycle()?) {
             g.run(driver, step("", Action::Wait(WAIT_MS)))?;
             waits += 1;
             fruitless_wait = g.observed.last().is_some_and(|o| o.woken.is_empty());
