@@ -3,7 +3,7 @@
 //! - `serve`   install what is missing, then `trunk serve` on http://127.0.0.1:8080
 //! - `test`    install, then fmt → clippy → native tests → pg-oracle → wasm → bundle → e2e
 //! - `oracle`  install PostgreSQL 15 and Redis 7, then only the pg-oracle stage (simulators vs
-//!   PostgreSQL and Redis)
+//!   PostgreSQL and Redis); `oracle --random N --seed S`: N random schedules instead
 //! - `e2e`     install, then release bundle → e2e only (`--dist DIR`: scenario only)
 //! - `install` install only (`install --check` only reports)
 //! - `browser-check` check Chromium/ChromeDriver/WebDriver plumbing on a trivial page
@@ -31,6 +31,10 @@ commands:
                       pg-oracle (simulators vs PostgreSQL 15 and Redis 7), wasm tests in headless
                       Chromium, release bundle + sizes, e2e
   oracle              install PostgreSQL 15 and Redis 7, then only the pg-oracle stage
+  oracle --random N [--seed S] [--levels rc,rr,ser] [--keep DIR]
+                      a throw-away PostgreSQL 15 and N random schedules on it and on the
+                      simulator; disagreements are shrunk and kept in DIR
+                      (default crates/racelab-oracle/found)
   e2e [--dist DIR]    install, then only: release bundle + sizes, e2e
                       (--dist DIR: only the e2e scenario, against DIR, no build)
   bench               the explorer's figures, optimised build: `racelab bench`, then the same
@@ -48,7 +52,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(rest),
         Some("test") => test(),
         Some("e2e") => e2e(rest),
-        Some("oracle") => oracle(),
+        Some("oracle") => oracle(rest),
         Some("bench") => bench(),
         Some("install") if rest.iter().any(|a| a == "--check") => {
             if install::check(Scope::Test) {
@@ -296,12 +300,24 @@ fn bundle_and_e2e(s: &mut Stages) -> Result<()> {
 fn pg_oracle(s: &mut Stages) -> Result<()> {
     s.run(
         "pg-oracle",
-        "simulators vs PostgreSQL 15 and Redis 7 on loopback (crates/racelab-oracle/{scenarios,redis})",
+        "simulators vs PostgreSQL 15 and Redis 7 on loopback (crates/racelab-oracle/{scenarios,redis}, random schedules)",
         oracle::run_stage,
     )
 }
 
-fn oracle() -> Result<()> {
+fn oracle(args: &[String]) -> Result<()> {
+    if !args.is_empty() {
+        if !args.iter().any(|a| a == "--random") {
+            return Err(format!("`oracle` takes no arguments but --random N …\n\n{USAGE}").into());
+        }
+        return run_stages(&["random-oracle"], |s| {
+            s.run(
+                "random-oracle",
+                "random schedules on PostgreSQL 15 and on the simulator",
+                || oracle::run_random(args),
+            )
+        });
+    }
     run_stages(&["install", "pg-oracle"], |s| {
         s.run(
             "install",

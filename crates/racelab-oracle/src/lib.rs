@@ -10,16 +10,22 @@
 //! every reply is compared exactly ([`redis_seq`] describes the file format, [`redis_run`] the
 //! comparison).
 //!
+//! Beside the files, random small schedules ([`schedule`]) run on both sides the same way; a
+//! disagreement is shrunk ([`shrink`]) and kept as a new scenario file ([`random`]).
+//!
 //! Run it with `cargo xtask oracle` (starts a throw-away server), or against a running server:
 //! `cargo run -p racelab-oracle -- --port PORT crates/racelab-oracle/scenarios`, and
 //! `cargo run -p racelab-oracle -- --redis-port PORT crates/racelab-oracle/redis`.
 
 pub mod outcome;
 pub mod pg;
+pub mod random;
 pub mod redis_run;
 pub mod redis_seq;
 pub mod resp;
 pub mod runner;
 pub mod scenario;
+pub mod schedule;
+pub mod shrink;
 pub mod sim;
 pub mod wire;

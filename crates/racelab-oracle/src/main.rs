@@ -2,6 +2,12 @@
 //! (directories: their `*.txt`, sorted) on PostgreSQL and on the simulator, prints one line per
 //! scenario and ends with `N passed, M failed`. Exits 1 when a scenario fails, 2 on bad usage.
 //!
+//! `racelab-oracle [--host H] [--port P] [--user U] [-v] --random N [--seed S] [--first I]
+//! [--keep DIR] [--levels rc,rr,ser]`: N random schedules instead of files (see `random`); one line per
+//! disagreement (each is shrunk and kept as a scenario file in DIR, by default
+//! `crates/racelab-oracle/found`), progress every 10 s, a summary with the rate. Exits 1 when a
+//! schedule disagreed.
+//!
 //! `racelab-oracle --redis-port P [--host H] [-v] PATH...`: the same for Redis sequence files
 //! (`redis/*.txt`) against a Redis server (it is FLUSHALLed before every sequence); ends with
 //! `redis: N sequences, M agree` and exits 1 on any disagreement.
@@ -12,18 +18,31 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use racelab_oracle::pg::Server;
+use racelab_oracle::random;
 use racelab_oracle::redis_run;
 use racelab_oracle::redis_seq::{self, Sequence};
 use racelab_oracle::resp::RedisConn;
 use racelab_oracle::runner::{self, Verdict};
 use racelab_oracle::scenario::{self, Scenario};
+use racelab_oracle::schedule::Level;
+use racelab_oracle::wire::Conn;
+
+/// Where `--random` keeps disagreeing schedules by default (relative to the current directory).
+const FOUND: &str = "crates/racelab-oracle/found";
 
 const USAGE: &str =
     "usage: racelab-oracle [--host 127.0.0.1] [--port 5432] [--user postgres] [-v] PATH...
        racelab-oracle --redis-port PORT [--host 127.0.0.1] [-v] PATH...
   PATH: a scenario file or a directory of *.txt scenarios (with --redis-port: Redis
         sequences; the server is FLUSHALLed before each one)
-  -v:   print both sides' outcome of every step";
+  -v:   print both sides' outcome of every step
+       racelab-oracle [--port 5432 …] --random N [--seed S] [--first I] [--keep DIR]
+                      [--levels rc,rr,ser]
+  --random N: run N random schedules (2-3 sessions over a 2-3 row table) instead of files
+  --seed S:   their seed (default: from the clock, printed)
+  --first I:  start at schedule I of the seed (default 0; `--random 1 --first I`: that one)
+  --keep DIR: where disagreeing schedules are written, shrunk (default crates/racelab-oracle/found)
+  --levels:   the isolation levels sessions draw from (default rc,rr,ser)";
 
 struct Args {
     host: IpAddr,
@@ -33,6 +52,16 @@ struct Args {
     user: String,
     verbose: bool,
     paths: Vec<PathBuf>,
+    /// `--random N`: random schedules instead of files.
+    random: Option<u64>,
+    seed: Option<u64>,
+    first: u64,
+    keep: PathBuf,
+    levels: Vec<Level>,
+}
+
+fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    v.parse().map_err(|_| format!("bad {flag} {v}"))
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
@@ -43,6 +72,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         user: "postgres".to_string(),
         verbose: false,
         paths: Vec::new(),
+        random: None,
+        seed: None,
+        first: 0,
+        keep: PathBuf::from(FOUND),
+        levels: Level::parse_list("rc,rr,ser")?,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -65,16 +99,23 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 a.redis_port = Some(v.parse().map_err(|_| format!("bad --redis-port {v}"))?);
             }
             "--user" => a.user = value("--user")?,
+            "--random" => a.random = Some(number("--random", &value("--random")?)?),
+            "--seed" => a.seed = Some(number("--seed", &value("--seed")?)?),
+            "--first" => a.first = number("--first", &value("--first")?)?,
+            "--keep" => a.keep = PathBuf::from(value("--keep")?),
+            "--levels" => a.levels = Level::parse_list(&value("--levels")?)?,
             "-v" | "--verbose" => a.verbose = true,
             "-h" | "--help" => return Err(String::new()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}")),
             p => a.paths.push(PathBuf::from(p)),
         }
     }
-    if a.paths.is_empty() {
-        return Err("no scenario path given".into());
+    match (a.random.is_some(), a.paths.is_empty()) {
+        (false, true) => Err("no scenario path given".into()),
+        (true, false) => Err("--random takes no scenario path".into()),
+        (true, true) if a.redis_port.is_some() => Err("--random is for PostgreSQL only".into()),
+        _ => Ok(a),
     }
-    Ok(a)
 }
 
 /// The scenario files under `paths`, in order (a directory's `*.txt` sorted by name).
@@ -146,6 +187,10 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|r| r.rows.first().and_then(|row| row[0].clone()))
         .unwrap_or_else(|| "?".into());
+    if let Some(count) = args.random {
+        println!("oracle: PostgreSQL {version} at {}", server.addr);
+        return run_random(&server, admin, &args, count);
+    }
     println!(
         "oracle: {} scenario file(s) against PostgreSQL {version} at {}",
         files.len(),
@@ -205,6 +250,34 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The random mode: `count` schedules from the seed (or one from the clock).
+fn run_random(server: &Server, mut admin: Conn, args: &Args, count: u64) -> ExitCode {
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    });
+    let opts = random::Options {
+        count,
+        first: args.first,
+        seed,
+        levels: args.levels.clone(),
+        keep: args.keep.clone(),
+        verbose: args.verbose,
+    };
+    let result = random::run(server, &mut admin, &opts);
+    admin.terminate();
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: postgres: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

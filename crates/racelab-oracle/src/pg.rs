@@ -1,4 +1,5 @@
-//! The PostgreSQL side: a fresh database per scenario, one connection per scenario session.
+//! The PostgreSQL side: a fresh database per scenario (or, for the random schedules, one
+//! database reused), one connection per scenario session.
 //!
 //! Lock waits are detected, not guessed: after sending a statement the runner polls the
 //! connection in short slices and asks an admin connection whether the backend has a lock
@@ -28,7 +29,7 @@ pub const STATEMENT_BOUND: Duration = Duration::from_secs(2);
 /// How long the runner waits for woken statements and exiting backends to settle.
 const SETTLE_BOUND: Duration = Duration::from_secs(5);
 /// One poll slice.
-const SLICE: Duration = Duration::from_millis(3);
+const SLICE: Duration = Duration::from_millis(1);
 
 /// Where the server is.
 #[derive(Clone, Debug)]
@@ -49,6 +50,35 @@ fn notice(e: &ErrorFields) -> Notice {
         code: e.code.clone(),
         message: e.message.clone(),
     }
+}
+
+/// Whether the wait-for graph (backend → the backends it waits for) has a cycle.
+pub fn has_cycle(edges: &BTreeMap<i32, Vec<i32>>) -> bool {
+    // Depth-first search; `on_path` holds the current path, `done` the nodes fully explored.
+    fn visit(
+        n: i32,
+        edges: &BTreeMap<i32, Vec<i32>>,
+        on_path: &mut Vec<i32>,
+        done: &mut Vec<i32>,
+    ) -> bool {
+        if on_path.contains(&n) {
+            return true;
+        }
+        if done.contains(&n) {
+            return false;
+        }
+        on_path.push(n);
+        let cycle = edges
+            .get(&n)
+            .is_some_and(|next| next.iter().any(|&m| visit(m, edges, on_path, done)));
+        on_path.pop();
+        done.push(n);
+        cycle
+    }
+    let mut done = Vec::new();
+    edges
+        .keys()
+        .any(|&n| visit(n, edges, &mut Vec::new(), &mut done))
 }
 
 /// A reply reduced to an [`Outcome`].
@@ -88,6 +118,10 @@ pub struct PgScenario<'a> {
     /// Backends of crashed clients that may still run (a backend waiting on a lock does not
     /// notice its client is gone until it gets the lock).
     ghosts: Vec<i32>,
+    /// Created by [`PgScenario::new`], dropped by [`PgScenario::finish`].
+    owned: bool,
+    /// `!wait` sleeps only while the blocked sessions wait in a cycle ([`PgScenario::reuse`]).
+    cycles_only: bool,
 }
 
 impl<'a> PgScenario<'a> {
@@ -104,11 +138,67 @@ impl<'a> PgScenario<'a> {
             database: database.to_string(),
             sessions: BTreeMap::new(),
             ghosts: Vec::new(),
+            owned: true,
+            cycles_only: false,
         })
+    }
+
+    /// Runs in the existing database `database` (the caller resets its tables); `finish`
+    /// leaves the database in place. For schedules that set no timeouts (the random ones):
+    /// `!wait` then sleeps only while blocked sessions wait for each other in a cycle, since
+    /// otherwise nothing on the server changes with time (the deadlock detector finds nothing).
+    pub fn reuse(server: &'a Server, admin: &'a mut Conn, database: &str) -> Self {
+        PgScenario {
+            server,
+            admin,
+            database: database.to_string(),
+            sessions: BTreeMap::new(),
+            ghosts: Vec::new(),
+            owned: false,
+            cycles_only: true,
+        }
     }
 
     pub fn blocked(&self, name: &str) -> bool {
         self.sessions.get(name).is_some_and(|s| s.blocked)
+    }
+
+    /// Whether the backends of the blocked sessions (and of crashed clients still waiting) wait
+    /// for each other in a cycle, after `pg_blocking_pids` (which counts a waiter queued ahead
+    /// for a conflicting lock as blocking too, as the deadlock detector does).
+    pub fn wait_cycle(&mut self) -> io::Result<bool> {
+        let mut pids: Vec<i32> = self
+            .sessions
+            .values()
+            .filter(|s| s.blocked)
+            .map(|s| s.conn.pid)
+            .collect();
+        pids.extend(&self.ghosts);
+        if pids.len() < 2 {
+            return Ok(false);
+        }
+        let list: Vec<String> = pids.iter().map(i32::to_string).collect();
+        let reply = self.admin.exec(
+            &format!(
+                "SELECT pid, pg_blocking_pids(pid) FROM unnest(ARRAY[{}]::int[]) AS pid",
+                list.join(",")
+            ),
+            ADMIN_TIMEOUT,
+        )?;
+        let mut edges = BTreeMap::new();
+        for row in &reply.rows {
+            let (Some(pid), Some(blockers)) = (&row[0], &row[1]) else {
+                continue;
+            };
+            let pid: i32 = pid.parse().map_err(io::Error::other)?;
+            let blockers: Vec<i32> = blockers
+                .trim_matches(|c| c == '{' || c == '}')
+                .split(',')
+                .filter_map(|p| p.trim().parse().ok())
+                .collect();
+            edges.insert(pid, blockers);
+        }
+        Ok(has_cycle(&edges))
     }
 
     fn probe(&mut self, sql: &str) -> io::Result<bool> {
@@ -153,7 +243,9 @@ impl<'a> PgScenario<'a> {
                 Outcome::Closed
             }
             Action::Wait(ms) => {
-                std::thread::sleep(Duration::from_millis(*ms));
+                if !self.cycles_only || self.wait_cycle()? {
+                    std::thread::sleep(Duration::from_millis(*ms));
+                }
                 Outcome::Waited
             }
         };
@@ -226,15 +318,54 @@ impl<'a> PgScenario<'a> {
         Ok(woken)
     }
 
-    /// Closes every connection and drops the database.
-    pub fn finish(self) -> io::Result<()> {
-        for (_, s) in self.sessions {
+    /// Closes every connection and drops the database (a reused one stays; the backends of
+    /// statements still waiting are terminated, since they would only notice the closed
+    /// connection once they get their lock).
+    pub fn finish(mut self) -> io::Result<()> {
+        let mut stuck: Vec<i32> = std::mem::take(&mut self.ghosts);
+        for (_, s) in std::mem::take(&mut self.sessions) {
+            if s.blocked {
+                stuck.push(s.conn.pid);
+            }
             s.conn.terminate();
+        }
+        if !self.owned {
+            if !stuck.is_empty() {
+                let list: Vec<String> = stuck.iter().map(i32::to_string).collect();
+                self.admin.exec(
+                    &format!(
+                        "SELECT pg_terminate_backend(pid) FROM unnest(ARRAY[{}]::int[]) AS pid",
+                        list.join(",")
+                    ),
+                    ADMIN_TIMEOUT,
+                )?;
+            }
+            return Ok(());
         }
         self.admin.exec(
             &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
             ADMIN_TIMEOUT,
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(edges: &[(i32, &[i32])]) -> BTreeMap<i32, Vec<i32>> {
+        edges.iter().map(|(n, to)| (*n, to.to_vec())).collect()
+    }
+
+    #[test]
+    fn finds_wait_cycles() {
+        assert!(!has_cycle(&graph(&[])));
+        assert!(!has_cycle(&graph(&[(1, &[2]), (2, &[])])));
+        assert!(!has_cycle(&graph(&[(1, &[2, 3]), (2, &[3]), (3, &[4])])));
+        assert!(has_cycle(&graph(&[(1, &[2]), (2, &[1])])));
+        assert!(has_cycle(&graph(&[(1, &[2]), (2, &[3]), (3, &[1])])));
+        assert!(has_cycle(&graph(&[(5, &[1]), (1, &[2]), (2, &[1])])));
+        assert!(has_cycle(&graph(&[(1, &[1])])));
     }
 }

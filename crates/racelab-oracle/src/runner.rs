@@ -1,6 +1,6 @@
 //! Runs a scenario on both sides, step by step, and judges it.
 
-use crate::outcome::{diff, Observed};
+use crate::outcome::{diff, Observed, Outcome};
 use crate::pg::{PgScenario, Server};
 use crate::scenario::{Action, Mark, Scenario, Step};
 use crate::sim::Sim;
@@ -68,6 +68,92 @@ fn judge(step: &Step, pg: &Observed, sim: &Observed) -> Result<Option<String>, S
     }
 }
 
+/// Why a comparison stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// A step differs without a marker (or its marker is wrong): the judge's text, naming the
+    /// line.
+    Differs(String),
+    /// A blocked session is given a statement: an error in a scenario file; in a random
+    /// schedule run again, PostgreSQL took another path than on the run that wrote it.
+    StillBlocked(String),
+    /// The server failed.
+    Broken(String),
+}
+
+impl Failure {
+    pub fn text(&self) -> &str {
+        match self {
+            Failure::Differs(t) | Failure::StillBlocked(t) | Failure::Broken(t) => t,
+        }
+    }
+}
+
+fn print_step(step: &Step, pg: &Observed, sim: &Observed) {
+    println!("    {}", at(step));
+    for (side, o) in [("postgres: ", pg), ("simulator:", sim)] {
+        println!("        {side} {}", o.outcome);
+        for (n, w) in &o.woken {
+            println!("          woke {n}: {w}");
+        }
+    }
+}
+
+/// Runs `scenario` on a fresh simulator and compares it, step by step, with what `pg_step`
+/// reports for the same steps (PostgreSQL run live, or recorded). Which PostgreSQL sessions are
+/// blocked is followed from those reports. `Ok`: the known differences (empty: all agree).
+pub fn compare(
+    scenario: &Scenario,
+    mut pg_step: impl FnMut(&Step) -> std::io::Result<Observed>,
+    log: bool,
+) -> Result<Vec<String>, Failure> {
+    let mut sim = Sim::new();
+    let mut pg_blocked = std::collections::BTreeSet::new();
+    let mut known = Vec::new();
+    for step in &scenario.steps {
+        if matches!(step.action, Action::Sql(_)) {
+            let (p, s) = (
+                pg_blocked.contains(&step.session),
+                sim.blocked(&step.session),
+            );
+            if p || s {
+                let side = match (p, s) {
+                    (true, true) => "",
+                    (true, false) => " on postgres",
+                    _ => " in the simulator",
+                };
+                return Err(Failure::StillBlocked(format!(
+                    "{}: session `{}` is still blocked{side} — a blocked session cannot take \
+                     another statement (error in the scenario file)",
+                    at(step),
+                    step.session
+                )));
+            }
+        }
+        let pg_obs = pg_step(step)
+            .map_err(|e| Failure::Broken(format!("{}: postgres connection: {e}", at(step))))?;
+        if pg_obs.outcome == Outcome::Blocked {
+            pg_blocked.insert(step.session.clone());
+        }
+        if step.action == Action::Close {
+            pg_blocked.remove(&step.session);
+        }
+        for (n, _) in &pg_obs.woken {
+            pg_blocked.remove(n);
+        }
+        let sim_obs = sim.step(step);
+        if log {
+            print_step(step, &pg_obs, &sim_obs);
+        }
+        match judge(step, &pg_obs, &sim_obs) {
+            Ok(None) => {}
+            Ok(Some(k)) => known.push(k),
+            Err(f) => return Err(Failure::Differs(f)),
+        }
+    }
+    Ok(known)
+}
+
 /// Runs `scenario` in the fresh database `database`. `log`: print every step's two outcomes.
 pub fn run(
     server: &Server,
@@ -80,71 +166,19 @@ pub fn run(
         Ok(pg) => pg,
         Err(e) => return Verdict::Fail(format!("postgres: cannot create {database}: {e}")),
     };
-    let mut sim = Sim::new();
-    let mut known = Vec::new();
-    let mut failure = None;
-    for step in &scenario.steps {
-        if matches!(step.action, Action::Sql(_)) {
-            let (p, s) = (pg.blocked(&step.session), sim.blocked(&step.session));
-            if p || s {
-                let side = match (p, s) {
-                    (true, true) => "",
-                    (true, false) => " on postgres",
-                    _ => " in the simulator",
-                };
-                failure = Some(format!(
-                    "{}: session `{}` is still blocked{side} — a blocked session cannot take \
-                     another statement (error in the scenario file)",
-                    at(step),
-                    step.session
-                ));
-                break;
-            }
-        }
-        let pg_obs = match pg.step(step) {
-            Ok(o) => o,
-            Err(e) => {
-                failure = Some(format!("{}: postgres connection: {e}", at(step)));
-                break;
-            }
-        };
-        let sim_obs = sim.step(step);
-        if log {
-            println!("    {}", at(step));
-            println!("        postgres:  {}", pg_obs.outcome);
-            for (n, o) in &pg_obs.woken {
-                println!("          woke {n}: {o}");
-            }
-            println!("        simulator: {}", sim_obs.outcome);
-            for (n, o) in &sim_obs.woken {
-                println!("          woke {n}: {o}");
-            }
-        }
-        match judge(step, &pg_obs, &sim_obs) {
-            Ok(None) => {}
-            Ok(Some(k)) => known.push(k),
-            Err(f) => {
-                failure = Some(f);
-                break;
-            }
-        }
-    }
-    if let Err(e) = pg.finish() {
-        if failure.is_none() {
-            failure = Some(format!("postgres: cleanup of {database}: {e}"));
-        }
-    }
-    match failure {
-        Some(f) => Verdict::Fail(f),
-        None if known.is_empty() => Verdict::Pass,
-        None => Verdict::KnownDiff(known),
+    let result = compare(scenario, |step| pg.step(step), log);
+    let cleanup = pg.finish();
+    match (result, cleanup) {
+        (Err(f), _) => Verdict::Fail(f.text().to_string()),
+        (Ok(_), Err(e)) => Verdict::Fail(format!("postgres: cleanup of {database}: {e}")),
+        (Ok(known), Ok(())) if known.is_empty() => Verdict::Pass,
+        (Ok(known), Ok(())) => Verdict::KnownDiff(known),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::Outcome;
     use crate::scenario::parse;
 
     fn obs(o: Outcome) -> Observed {

@@ -16,6 +16,11 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
+/// Waits shorter than this end in non-blocking reads ([`Conn::read_within`]).
+const PRECISE: Duration = Duration::from_millis(10);
+/// The pause between two of those reads.
+const TICK: Duration = Duration::from_micros(100);
+
 /// Protocol 3.0 in the StartupMessage: major 3 in the high 16 bits, minor 0 in the low ones.
 pub const PROTOCOL_VERSION: i32 = 3 << 16;
 
@@ -373,6 +378,24 @@ impl Conn {
         }
     }
 
+    /// One read that waits about `left` at most. A socket read timeout counts in scheduler ticks
+    /// (4 ms and more), far too coarse for the oracle's few-millisecond polls of a statement
+    /// that may be waiting for a lock, so the last [`PRECISE`] before a deadline are spent in
+    /// non-blocking reads [`TICK`] apart.
+    fn read_within(&mut self, chunk: &mut [u8], left: Duration) -> io::Result<usize> {
+        if left > PRECISE {
+            self.stream.set_read_timeout(Some(left - PRECISE))?;
+            return self.stream.read(chunk);
+        }
+        self.stream.set_nonblocking(true)?;
+        let r = self.stream.read(chunk);
+        self.stream.set_nonblocking(false)?;
+        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            std::thread::sleep(TICK.min(left));
+        }
+        r
+    }
+
     /// Reads one message, waiting until `deadline` at most (`None`: nothing complete by then).
     fn read_message(&mut self, deadline: Instant) -> io::Result<Option<Backend>> {
         loop {
@@ -383,10 +406,8 @@ impl Conn {
             if left.is_zero() {
                 return Ok(None);
             }
-            self.stream
-                .set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
             let mut chunk = [0u8; 8192];
-            match self.stream.read(&mut chunk) {
+            match self.read_within(&mut chunk, left) {
                 Ok(0) => {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -394,15 +415,14 @@ impl Conn {
                     ))
                 }
                 Ok(n) => self.framer.push(&chunk[..n]),
+                // Not yet: the loop looks at the deadline again.
                 Err(e)
                     if matches!(
                         e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return Ok(None)
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) => {}
                 Err(e) => return Err(e),
             }
         }
