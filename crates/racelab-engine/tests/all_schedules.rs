@@ -236,6 +236,14 @@ fn hash(w: &World) -> u64 {
     h.finish()
 }
 
+/// The variants whose requests are transactions that start with BEGIN (the atomic-update
+/// variant's requests are one UPDATE of the same row each: no two first steps commute).
+fn transaction_variants(l: &Lesson) -> Vec<usize> {
+    (0..l.variants.len())
+        .filter(|&v| l.variants[v].slug != "atomic-update")
+        .collect()
+}
+
 #[test]
 fn steps_declared_independent_really_commute() {
     // For every reachable world of both variants and every pair of runnable clients whose next
@@ -283,7 +291,7 @@ fn steps_declared_independent_really_commute() {
         }
     }
     let l = lesson();
-    for v in 0..l.variants.len() {
+    for v in transaction_variants(&l) {
         let mut pairs = (0, 0);
         let m = Model::new(l.clone(), v);
         check(&m, &m.init(), &mut pairs);
@@ -295,7 +303,7 @@ fn steps_declared_independent_really_commute() {
 #[test]
 fn a_world_reached_by_two_orders_of_independent_actions_hashes_equal() {
     let l = lesson();
-    for v in 0..l.variants.len() {
+    for v in transaction_variants(&l) {
         let m = Model::new(l.clone(), v);
         let w = m.init();
         // Both BEGINs take effect at 5 ms, whichever goes first; they touch only their own

@@ -122,6 +122,10 @@ impl Db {
             let Some(waiting) = &session.waiting else {
                 continue;
             };
+            if let Some(tx) = waiting.on_tx {
+                edges.insert((w, tx));
+                continue;
+            }
             let Some(lock) = self
                 .tables
                 .get(waiting.table)
@@ -189,10 +193,14 @@ impl Db {
         waiting: Waiting,
         holder: SessionId,
     ) -> BlockedOn {
+        let mut waiting = waiting;
         let t = &mut self.tables[waiting.table];
         let shown = t.blocked_key_string(&waiting.key);
         let name = t.name.clone();
-        if let Some(lock) = t
+        if waiting.progress.is_none() {
+            // An INSERT waits for the other writer's transaction itself.
+            waiting.on_tx = Some(holder);
+        } else if let Some(lock) = t
             .rows
             .get_mut(&waiting.key)
             .and_then(|slot| slot.lock.as_mut())

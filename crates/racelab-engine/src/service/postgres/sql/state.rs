@@ -91,6 +91,9 @@ pub(super) struct Version {
     /// The SERIALIZABLE transactions that wrote it (several when versions no snapshot tells
     /// apart were merged), for their read/write dependencies.
     pub(super) sx: Vec<SxId>,
+    /// The previous version was updated into this one (even if the same transaction then
+    /// deleted it): a writer that meets the previous version reports a concurrent *update*.
+    pub(super) updated: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -101,6 +104,8 @@ pub(super) struct Pending {
     pub(super) gen: u32,
     /// The writer's SERIALIZABLE transaction, if it is one.
     pub(super) sx: Option<SxId>,
+    /// The writer updated the committed version (before any later delete of its own).
+    pub(super) updated: bool,
 }
 
 /// A row's key, its values and its tuple generation, as a statement read them.
@@ -245,6 +250,9 @@ pub(super) struct Waiting {
     /// Which waits began first, among those that began at the same virtual time (renumbered
     /// 0, 1, ... after every call, like commit stamps).
     pub(super) order: u64,
+    /// An INSERT waits for the transaction writing the same key to end (PostgreSQL waits on
+    /// its transaction id, not on a row lock: lockers of the row do not hold it up).
+    pub(super) on_tx: Option<SessionId>,
 }
 
 /// A row-by-row statement's progress, kept across a lock wait.
@@ -262,4 +270,6 @@ pub(super) struct Progress {
     pub(super) undo: Vec<(Vec<Value>, Option<Pending>)>,
     /// What the statement touched before the wait.
     pub(super) touches: BTreeSet<Touch>,
+    /// The statement waited at the row first in `todo` (it resumes there).
+    pub(super) waited: bool,
 }

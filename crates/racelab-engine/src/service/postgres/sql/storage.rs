@@ -88,13 +88,15 @@ impl Slot {
     }
 
     /// Whether a transaction committed after snapshot `snap` changed the row: Some(true) if it
-    /// deleted it, Some(false) if it updated (or inserted) it, None if not.
+    /// deleted it, Some(false) if it updated it, None if not.
     pub(super) fn changed_since(&self, snap: u64) -> Option<bool> {
-        let seen = self.version_at(Some(snap)).map(|v| v.gen);
+        // The first change after the snapshot decides: an update (even one its transaction
+        // then deleted), or a deletion (a re-insert of the key is a new tuple: for the version
+        // the snapshot saw, a deletion).
         self.versions
             .iter()
             .find(|v| v.stamp > snap)
-            .map(|v| v.values.is_none() || Some(v.gen) != seen)
+            .map(|v| !v.updated)
     }
 }
 
@@ -135,11 +137,18 @@ impl Db {
                 snap: None,
             };
             let gen = slot.visible_gen(own).map_or(0, |(_, g)| g);
+            // An UPDATE, or a DELETE after this transaction's own UPDATE, replaces the committed
+            // version by an update (what PostgreSQL's update chain says to later writers).
+            let updated = match &slot.pending {
+                Some(p) if p.session == s => p.updated,
+                _ => values.is_some(),
+            };
             slot.pending = Some(Pending {
                 session: s,
                 values,
                 gen,
                 sx,
+                updated,
             });
         }
     }
@@ -200,7 +209,9 @@ impl Db {
                 for mut v in std::mem::take(&mut slot.versions) {
                     v.stamp = class(v.stamp);
                     if let Some(k) = kept.pop_if(|k| k.stamp == v.stamp) {
-                        // Merged: the writers of both stay known (for conflicts out).
+                        // Merged: the writers of both stay known (for conflicts out), and
+                        // how the first of them replaced the version before.
+                        v.updated = k.updated;
                         v.sx.extend(k.sx);
                         v.sx.sort_unstable();
                         v.sx.dedup();

@@ -115,6 +115,7 @@ impl Db {
                                 by: s,
                                 gen: p.gen,
                                 sx: sx.clone(),
+                                updated: p.updated,
                             });
                             wrote = true;
                             new_versions.push((ti, key.clone()));
@@ -139,6 +140,18 @@ impl Db {
             self.ssi_new_version(ti, &key);
         }
         self.ssi_end(s, commit);
+        // INSERTs that waited for this transaction, in the order they began waiting.
+        let mut on_tx: Vec<(u64, SessionId)> = self
+            .sessions
+            .iter()
+            .enumerate()
+            .filter_map(|(w, x)| {
+                let wt = x.waiting.as_ref()?;
+                (wt.on_tx == Some(s)).then_some((wt.order, w))
+            })
+            .collect();
+        on_tx.sort_unstable();
+        released.extend(on_tx.into_iter().map(|(_, w)| w));
         if let Some(session) = self.sessions.get_mut(s) {
             session.snapshot = Snap::None;
             let saved = session.saved.take();

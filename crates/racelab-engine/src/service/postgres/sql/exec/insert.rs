@@ -226,6 +226,7 @@ impl Db {
                 values: Some(row),
                 gen,
                 sx,
+                updated: false,
             });
             if slot.lock.is_none() {
                 slot.lock = Some(Lock::new(s, LockMode::Update));

@@ -78,6 +78,7 @@ impl Db {
                     started,
                     checked: false,
                     order: self.waits,
+                    on_tx: None,
                 };
                 self.waits += 1;
                 Step::Blocked(self.enqueue(s, waiting, holder))

@@ -168,6 +168,7 @@ impl Db {
             let Some((key, snap, gen)) = prog.todo.front().cloned() else {
                 break;
             };
+            let waited = std::mem::take(&mut prog.waited);
             let slot = self.tables[table].rows.get(&key);
             // REPEATABLE READ: a row a transaction committed after our snapshot changed cannot
             // be written or locked (40001), except FOR KEY SHARE past an update (the key did
@@ -175,7 +176,9 @@ impl Db {
             let mut keep_snapshot_version = false;
             if let (Some(stamp), Some(sl)) = (self.view(s).snap, slot) {
                 if let Some(deleted) = sl.changed_since(stamp) {
-                    if !deleted && action.mode() == LockMode::KeyShare {
+                    // (Only without a wait: after waiting for the updater, PostgreSQL reports
+                    // the update.)
+                    if !deleted && !waited && action.mode() == LockMode::KeyShare {
                         keep_snapshot_version = true;
                     } else {
                         self.undo(table, &prog.undo);
@@ -188,7 +191,10 @@ impl Db {
                 .and_then(|l| l.blocker(s, action.mode()))
             {
                 match action.wait() {
-                    LockWait::Wait => return Ok(Some((key, holder))),
+                    LockWait::Wait => {
+                        prog.waited = true;
+                        return Ok(Some((key, holder)));
+                    }
                     LockWait::SkipLocked => {
                         prog.todo.pop_front();
                         continue;
@@ -248,8 +254,17 @@ impl Db {
             return Ok(());
         };
         if row != snap {
+            // EvalPlanQual: PostgreSQL locks the newest version first, then re-checks the
+            // WHERE on it; a row that no longer matches is skipped but stays locked until the
+            // transaction ends.
+            self.lock_row(s, table, &key, action.mode());
             if let Some(f) = filter {
                 if !truthy(&eval(f, &row)?) {
+                    let t = &self.tables[table];
+                    touches.insert(Touch::WriteRow {
+                        table: t.name.clone(),
+                        key: t.key_string(&key),
+                    });
                     return Ok(());
                 }
             }
