@@ -3,8 +3,8 @@
 //! PostgreSQL's rules for the modelled types.
 
 use super::error::{err, SqlError};
-use super::eval::{eval, B};
-use super::prepare::{BinOp, Expr, OrderItem, SelectItem, SqlType, TableRef, UnOp};
+use super::eval::{eval, internal, B};
+use super::prepare::{BinOp, Expr, Func, OrderItem, SelectItem, SqlType, TableRef, UnOp};
 use super::state::{Column, Db, Table};
 use super::types::{cast_value, category, wider, Ty};
 use crate::value::Value;
@@ -19,6 +19,8 @@ pub(super) struct Scope<'a> {
     pub(super) table: Option<(&'a Table, &'a TableRef)>,
     /// None: `check` mode, parameters are untyped NULLs.
     pub(super) params: Option<&'a [Value]>,
+    /// The types of a grouped query's group row (`Expr::Slot`); empty elsewhere.
+    pub(super) slots: Vec<Ty>,
 }
 
 pub(super) fn no_operator(l: Ty, op: &str, r: Ty) -> SqlError {
@@ -41,6 +43,7 @@ impl Db {
         Scope {
             table: table.map(|(i, r)| (&self.tables[i], r)),
             params,
+            slots: Vec::new(),
         }
     }
 }
@@ -195,7 +198,12 @@ impl Scope<'_> {
             Expr::Str(s) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
             Expr::Param(n) => self.param(*n)?,
             Expr::Column { table, name } => self.column(table.as_deref(), name)?,
-            Expr::CountStar => (B::Const(Value::Null), Ty::Int8),
+            Expr::Slot(i) => match self.slots.get(*i) {
+                Some(t) => (B::Col(*i), *t),
+                None => return Err(internal("group row slot")),
+            },
+            Expr::Agg { .. } => return Err(internal("aggregate outside a grouped query")),
+            Expr::Func { func, args } => self.func(*func, args)?,
             Expr::Unary { op, expr } => self.unary(*op, expr)?,
             Expr::Binary { op, left, right } => {
                 let l = self.bind(left)?;
@@ -320,6 +328,24 @@ impl Scope<'_> {
         })
     }
 
+    /// A call of a modelled function.
+    fn func(&self, func: Func, args: &[Expr]) -> Result<(B, Ty), SqlError> {
+        let bound = args
+            .iter()
+            .map(|e| self.bind(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        match func {
+            Func::Coalesce => {
+                let ty = common_type(&bound, "COALESCE")?;
+                let args = bound
+                    .into_iter()
+                    .map(|(b, t)| coerce(b, t, ty))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((B::Coalesce(args), ty))
+            }
+        }
+    }
+
     /// An explicit cast `x::t`; an untyped literal is parsed as `t` now.
     fn cast(&self, expr: &Expr, target: SqlType) -> Result<(B, Ty), SqlError> {
         let (b, ty) = self.bind(expr)?;
@@ -341,6 +367,38 @@ impl Scope<'_> {
             _ => (B::Cast(bx(b), target, true), to),
         })
     }
+}
+
+/// The common type of the arguments of COALESCE (and the like), by PostgreSQL's rules for the
+/// modelled types: one category; integers widen; all unknown is text.
+pub(super) fn common_type(args: &[(B, Ty)], what: &str) -> Result<Ty, SqlError> {
+    let mut common = Ty::Unknown;
+    for (_, t) in args {
+        if *t == Ty::Unknown {
+            continue;
+        }
+        if common == Ty::Unknown {
+            common = *t;
+        } else if category(*t) != category(common) {
+            return Err(err(
+                "42804",
+                format!(
+                    "{what} types {} and {} cannot be matched",
+                    common.name(),
+                    t.name()
+                ),
+            ));
+        } else if common.is_int() {
+            common = wider(common, *t);
+        } else if common != *t && common.is_str() {
+            common = Ty::Text;
+        }
+    }
+    Ok(if common == Ty::Unknown {
+        Ty::Text
+    } else {
+        common
+    })
 }
 
 /// Gives an untyped literal the type `to` (parsing it now, as PostgreSQL does at plan time).

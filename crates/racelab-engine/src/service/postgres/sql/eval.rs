@@ -21,6 +21,8 @@ pub(super) enum B {
     IsNull(Box<B>, bool),
     /// An explicit (`::t`) or assignment cast; `explicit` truncates varchar(n) silently.
     Cast(Box<B>, SqlType, bool),
+    /// The first non-NULL argument.
+    Coalesce(Vec<B>),
 }
 
 pub(super) fn truthy(v: &Value) -> bool {
@@ -104,5 +106,14 @@ pub(super) fn eval(b: &B, row: &[Value]) -> Result<Value, SqlError> {
         },
         B::IsNull(x, negated) => Value::Bool(eval(x, row)?.is_null() != *negated),
         B::Cast(x, to, explicit) => cast_value(eval(x, row)?, *to, *explicit)?,
+        B::Coalesce(args) => {
+            for a in args {
+                let v = eval(a, row)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            Value::Null
+        }
     })
 }

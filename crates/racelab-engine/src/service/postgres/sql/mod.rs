@@ -11,8 +11,8 @@
 //! fails as a whole: the rows it changed are undone.
 //!
 //! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean;
-//! PRIMARY KEY, NOT NULL), INSERT … VALUES [RETURNING], SELECT (one table, WHERE, ORDER BY,
-//! LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
+//! PRIMARY KEY, NOT NULL), INSERT … VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
+//! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
 //! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SET TRANSACTION,
 //! SET SESSION CHARACTERISTICS, SET/SHOW of transaction_isolation, default_transaction_isolation
 //! and transaction_read_only, autocommit outside a transaction block, READ COMMITTED (a fresh
@@ -44,6 +44,7 @@ mod error;
 mod eval;
 mod exec;
 mod footprint;
+mod group;
 mod locks;
 mod prepare;
 mod settings;

@@ -88,7 +88,7 @@ fn values_rows(body: &ast::SetExpr) -> Result<Vec<Vec<Expr>>, SqlError> {
                     "VALUES lists must all be the same length",
                 ));
             }
-            if rows.iter().flatten().any(Expr::contains_count) {
+            if rows.iter().flatten().any(Expr::contains_agg) {
                 return Err(SqlError::error(
                     "42803",
                     "aggregate functions are not allowed in VALUES",
@@ -124,7 +124,7 @@ pub(super) fn update(u: &ast::Update) -> Result<Update, SqlError> {
             }
         }
         let e = expr(&a.value)?;
-        if e.contains_count() {
+        if e.contains_agg() {
             return Err(SqlError::error(
                 "42803",
                 "aggregate functions are not allowed in UPDATE",
@@ -133,7 +133,7 @@ pub(super) fn update(u: &ast::Update) -> Result<Update, SqlError> {
         sets.push((col, e));
     }
     let filter = u.selection.as_ref().map(expr).transpose()?;
-    if filter.as_ref().is_some_and(Expr::contains_count) {
+    if filter.as_ref().is_some_and(Expr::contains_agg) {
         return Err(SqlError::error(
             "42803",
             "aggregate functions are not allowed in WHERE",
@@ -162,7 +162,7 @@ pub(super) fn delete(d: &ast::Delete) -> Result<Delete, SqlError> {
         _ => return ns("DELETE from several tables"),
     };
     let filter = d.selection.as_ref().map(expr).transpose()?;
-    if filter.as_ref().is_some_and(Expr::contains_count) {
+    if filter.as_ref().is_some_and(Expr::contains_agg) {
         return Err(SqlError::error(
             "42803",
             "aggregate functions are not allowed in WHERE",

@@ -1,11 +1,11 @@
 //! AST → IR for expressions: literals, columns, operators, casts, and the functions modelled
-//! (count(*)).
+//! (aggregates, coalesce).
 
 use sqlparser::ast;
 
 use super::common::{ident, ns};
 use super::ddl::data_type;
-use super::ir::{BinOp, Expr, UnOp};
+use super::ir::{AggFunc, BinOp, Expr, Func, UnOp};
 use crate::sql::error::SqlError;
 
 fn number(s: &str, negate: bool) -> Result<Expr, SqlError> {
@@ -176,43 +176,82 @@ fn refused<T>(e: &ast::Expr) -> Result<T, SqlError> {
 
 fn function(f: &ast::Function) -> Result<Expr, SqlError> {
     let name = f.name.to_string().to_lowercase();
-    let is_star = match &f.args {
-        ast::FunctionArguments::List(l) => {
-            l.duplicate_treatment.is_none()
-                && l.clauses.is_empty()
-                && matches!(
-                    l.args.as_slice(),
-                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
-                )
-        }
-        _ => false,
-    };
-    let plain = f.filter.is_none()
-        && f.null_treatment.is_none()
-        && f.over.is_none()
-        && f.within_group.is_empty()
-        && matches!(f.parameters, ast::FunctionArguments::None);
-    if name == "count" && is_star && plain {
-        return Ok(Expr::CountStar);
-    }
     if f.over.is_some() {
         return ns("window functions");
     }
-    let aggregate = [
-        "count",
-        "sum",
-        "avg",
-        "min",
-        "max",
-        "array_agg",
-        "string_agg",
-    ];
-    if aggregate.contains(&name.as_str()) {
-        return ns(format!(
-            "the aggregate function {name}() (only count(*) is modelled)"
-        ));
+    if f.filter.is_some()
+        || f.null_treatment.is_some()
+        || !f.within_group.is_empty()
+        || !matches!(f.parameters, ast::FunctionArguments::None)
+    {
+        return ns(format!("this call of {name}()"));
     }
-    ns(format!("the function {name}()"))
+    let (args, distinct, star) = match &f.args {
+        ast::FunctionArguments::None => (Vec::new(), false, false),
+        ast::FunctionArguments::Subquery(_) => return ns("subqueries"),
+        ast::FunctionArguments::List(l) => {
+            if !l.clauses.is_empty() {
+                return ns(format!("ORDER BY or other clauses in {name}()"));
+            }
+            let distinct = matches!(
+                l.duplicate_treatment,
+                Some(ast::DuplicateTreatment::Distinct)
+            );
+            let mut args = Vec::new();
+            let mut star = false;
+            for a in &l.args {
+                match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(expr(e)?),
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                    _ => return ns(format!("this argument of {name}()")),
+                }
+            }
+            (args, distinct, star)
+        }
+    };
+    let agg = match name.as_str() {
+        "count" => Some(AggFunc::Count),
+        "sum" => Some(AggFunc::Sum),
+        "avg" => Some(AggFunc::Avg),
+        "min" => Some(AggFunc::Min),
+        "max" => Some(AggFunc::Max),
+        _ => None,
+    };
+    if let Some(func) = agg {
+        return match (func, star, distinct, args.len()) {
+            (AggFunc::Count, true, false, 0) => Ok(Expr::Agg {
+                func,
+                arg: None,
+                distinct: false,
+            }),
+            (_, false, _, 1) => {
+                let arg = args.into_iter().next().map(Box::new);
+                if arg.as_ref().is_some_and(|a| a.contains_agg()) {
+                    return Err(SqlError::error(
+                        "42803",
+                        "aggregate function calls cannot be nested",
+                    ));
+                }
+                Ok(Expr::Agg {
+                    func,
+                    arg,
+                    distinct,
+                })
+            }
+            _ => ns(format!("this call of {name}()")),
+        };
+    }
+    if star || distinct {
+        return ns(format!("this call of {name}()"));
+    }
+    let func = match name.as_str() {
+        "coalesce" if !args.is_empty() => Func::Coalesce,
+        "array_agg" | "string_agg" | "bool_and" | "bool_or" | "every" => {
+            return ns(format!("the aggregate function {name}()"))
+        }
+        _ => return ns(format!("the function {name}()")),
+    };
+    Ok(Expr::Func { func, args })
 }
 
 fn value(v: &ast::Value) -> Result<Expr, SqlError> {

@@ -7,6 +7,7 @@
 //! preparation, syntax errors, what is not modelled) and `types` (types, casts, NULLs,
 //! parameters, DDL details).
 
+mod aggregates;
 mod isolation;
 mod locks;
 mod parse;
