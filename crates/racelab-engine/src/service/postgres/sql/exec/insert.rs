@@ -98,6 +98,7 @@ impl Db {
                 row[*c] = store(eval(b, &[])?, &t.columns[*c])?;
             }
             t.check_not_null(&row)?;
+            t.check_constraints(&row)?;
             new_rows.push(row);
         }
         let keys = row_keys(t, &new_rows);

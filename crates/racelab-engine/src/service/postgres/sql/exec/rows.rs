@@ -274,6 +274,7 @@ impl Db {
                     new[*c] = store(eval(b, &row)?, &t.columns[*c])?;
                 }
                 t.check_not_null(&new)?;
+                t.check_constraints(&new)?;
                 if let Some(items) = output {
                     prog.out.push(project(items, &new)?);
                 }

@@ -1,9 +1,10 @@
-//! AST → IR for CREATE TABLE and column types.
+//! AST → IR for CREATE TABLE (columns, PRIMARY KEY, NOT NULL, CHECK) and column types.
 
 use sqlparser::ast;
 
 use super::common::{ident, ns, object_name};
-use super::ir::{ColumnDef, CreateTable, SqlType};
+use super::expr::expr;
+use super::ir::{CheckDef, ColumnDef, CreateTable, SqlType};
 use crate::sql::error::SqlError;
 
 pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
@@ -59,8 +60,9 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
     let name = object_name(&c.name)?;
     let mut columns = Vec::new();
     let mut primary_key: Option<(Vec<String>, Option<String>)> = None;
+    let mut checks = Vec::new();
     for col in &c.columns {
-        columns.push(column_def(col, &name, &mut primary_key)?);
+        columns.push(column_def(col, &name, &mut primary_key, &mut checks)?);
     }
     for constraint in &c.constraints {
         match constraint {
@@ -79,7 +81,7 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
             }
             ast::TableConstraint::Unique(_) => return ns("UNIQUE constraints"),
             ast::TableConstraint::ForeignKey(_) => return ns("FOREIGN KEY constraints"),
-            ast::TableConstraint::Check(_) => return ns("CHECK constraints"),
+            ast::TableConstraint::Check(ck) => checks.push(check(ck)?),
             other => return ns(format!("the table constraint {other}")),
         }
     }
@@ -88,6 +90,24 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
         if_not_exists: c.if_not_exists,
         columns,
         primary_key,
+        checks,
+    })
+}
+
+fn check(c: &ast::CheckConstraint) -> Result<CheckDef, SqlError> {
+    if c.no_inherit || c.enforced.is_some() {
+        return ns("CHECK … NO INHERIT");
+    }
+    let e = expr(&c.expr)?;
+    if e.contains_agg() {
+        return Err(SqlError::error(
+            "42803",
+            "aggregate functions are not allowed in check constraints",
+        ));
+    }
+    Ok(CheckDef {
+        name: c.name.as_ref().map(ident),
+        expr: e,
     })
 }
 
@@ -96,6 +116,7 @@ fn column_def(
     col: &ast::ColumnDef,
     table: &str,
     primary_key: &mut Option<(Vec<String>, Option<String>)>,
+    checks: &mut Vec<CheckDef>,
 ) -> Result<ColumnDef, SqlError> {
     let col_name = ident(&col.name);
     let ty = data_type(&col.data_type)?;
@@ -113,7 +134,11 @@ fn column_def(
             ast::ColumnOption::Default(_) => return ns("DEFAULT"),
             ast::ColumnOption::Unique(_) => return ns("UNIQUE constraints"),
             ast::ColumnOption::ForeignKey(_) => return ns("REFERENCES (foreign keys)"),
-            ast::ColumnOption::Check(_) => return ns("CHECK constraints"),
+            ast::ColumnOption::Check(ck) => {
+                let mut def = check(ck)?;
+                def.name = def.name.or_else(|| opt.name.as_ref().map(ident));
+                checks.push(def);
+            }
             ast::ColumnOption::Generated { .. } | ast::ColumnOption::Identity(_) => {
                 return ns("generated/identity columns")
             }

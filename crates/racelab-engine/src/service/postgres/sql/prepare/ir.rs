@@ -271,6 +271,15 @@ pub(crate) struct CreateTable {
     pub columns: Vec<ColumnDef>,
     /// Primary key columns (as written) and the constraint name if one was given.
     pub primary_key: Option<(Vec<String>, Option<String>)>,
+    /// CHECK constraints, column constraints first (in column order), then table constraints.
+    pub checks: Vec<CheckDef>,
+}
+
+/// A CHECK constraint as written: its name if given, and its condition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CheckDef {
+    pub name: Option<String>,
+    pub expr: Expr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -8,6 +8,7 @@
 //! parameters, DDL details).
 
 mod aggregates;
+mod constraints;
 mod isolation;
 mod locks;
 mod parse;
