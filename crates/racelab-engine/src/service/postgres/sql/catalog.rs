@@ -1,13 +1,13 @@
 //! The catalog: tables and their columns, CREATE TABLE (validation and creation), CHECK
-//! constraints (naming and testing), and how row
-//! keys are rendered (in the UI, in touches, in lock-wait messages).
+//! constraints (naming and testing), column DEFAULTs, and how row keys are rendered (in the UI,
+//! in touches, in lock-wait messages).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::{tag_only, QueryResult, Touch};
-use super::bind::Scope;
+use super::bind::{assign, Scope};
 use super::error::{err, SqlError};
-use super::eval::eval;
+use super::eval::{eval, B};
 use super::prepare::{CheckDef, CreateTable, Expr, TableRef};
 use super::state::{Check, Column, Db, Table};
 use super::types::pg_text;
@@ -44,6 +44,7 @@ impl Db {
                 name: c.name.clone(),
                 ty: c.ty,
                 not_null: c.not_null,
+                default: c.default.clone(),
             });
         }
         let mut pk = Vec::new();
@@ -78,6 +79,9 @@ impl Db {
             next_rowid: 1,
             checks: Vec::new(),
         };
+        for c in &table.columns {
+            table.default_of(c)?;
+        }
         table.checks = check_constraints(&table, &ct.checks)?;
         Ok(Some(table))
     }
@@ -211,6 +215,43 @@ impl Table {
             }
         }
         Ok(())
+    }
+
+    /// A column's DEFAULT, bound and cast to the column's type (NULL when it has none). A
+    /// DEFAULT cannot use columns (0A000, as PostgreSQL) nor parameters.
+    pub(super) fn default_of(&self, c: &Column) -> Result<B, SqlError> {
+        let Some(e) = &c.default else {
+            return Ok(B::Const(Value::Null));
+        };
+        let mut cols = Vec::new();
+        columns_of(e, &mut cols);
+        if !cols.is_empty() {
+            return Err(err(
+                "0A000",
+                "cannot use column reference in DEFAULT expression",
+            ));
+        }
+        let scope = Scope {
+            table: None,
+            params: Some(&[]),
+            slots: Vec::new(),
+        };
+        let (b, ty) = scope.bind(e)?;
+        assign(b, ty, c).map_err(|e| {
+            if e.code == "42804" {
+                err(
+                    "42804",
+                    format!(
+                        "column \"{}\" is of type {} but default expression is of type {}",
+                        c.name,
+                        c.ty.pg_name(),
+                        ty.name()
+                    ),
+                )
+            } else {
+                e
+            }
+        })
     }
 
     /// A scope over this table's row alone (constraints, defaults): no parameters.

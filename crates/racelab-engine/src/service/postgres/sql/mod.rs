@@ -11,7 +11,7 @@
 //! fails as a whole: the rows it changed are undone.
 //!
 //! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean;
-//! PRIMARY KEY, NOT NULL, CHECK), INSERT … VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
+//! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
 //! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
 //! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SET TRANSACTION,
 //! SET SESSION CHARACTERISTICS, SET/SHOW of transaction_isolation, default_transaction_isolation

@@ -52,6 +52,8 @@ pub(super) struct Column {
     pub(super) name: String,
     pub(super) ty: SqlType,
     pub(super) not_null: bool,
+    /// The DEFAULT expression (None: NULL).
+    pub(super) default: Option<Expr>,
 }
 
 /// The current virtual time, in ms. It belongs to the world, not to the server: two servers

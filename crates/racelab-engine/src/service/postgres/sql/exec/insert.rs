@@ -67,8 +67,19 @@ impl Db {
             }
             let mut bound = Vec::new();
             for (e, &c) in row.iter().zip(&targets) {
-                let (b, ty) = values_scope.bind(e)?;
-                bound.push((c, assign(b, ty, &t.columns[c])?));
+                bound.push(match e {
+                    Some(e) => {
+                        let (b, ty) = values_scope.bind(e)?;
+                        (c, assign(b, ty, &t.columns[c])?)
+                    }
+                    None => (c, t.default_of(&t.columns[c])?),
+                });
+            }
+            // Columns not given take their defaults.
+            for (c, col) in t.columns.iter().enumerate() {
+                if col.default.is_some() && !bound.iter().any(|(x, _)| *x == c) {
+                    bound.push((c, t.default_of(col)?));
+                }
             }
             rows.push(bound);
         }

@@ -109,8 +109,13 @@ impl Db {
                     format!("multiple assignments to same column \"{col}\""),
                 ));
             }
-            let (b, ty) = scope.bind(e)?;
-            let b = assign(b, ty, &t.columns[c])?;
+            let b = match e {
+                Some(e) => {
+                    let (b, ty) = scope.bind(e)?;
+                    assign(b, ty, &t.columns[c])?
+                }
+                None => t.default_of(&t.columns[c])?,
+            };
             if t.pk.contains(&c) {
                 return Err(SqlError::not_supported(format!(
                     "UPDATE of the primary-key column \"{col}\""

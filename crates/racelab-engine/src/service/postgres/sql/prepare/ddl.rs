@@ -121,6 +121,7 @@ fn column_def(
     let col_name = ident(&col.name);
     let ty = data_type(&col.data_type)?;
     let mut not_null = false;
+    let mut default = None;
     for opt in &col.options {
         match &opt.option {
             ast::ColumnOption::Null => {}
@@ -131,7 +132,16 @@ fn column_def(
                 }
                 *primary_key = Some((vec![col_name.clone()], opt.name.as_ref().map(ident)));
             }
-            ast::ColumnOption::Default(_) => return ns("DEFAULT"),
+            ast::ColumnOption::Default(e) => {
+                let e = expr(e)?;
+                if e.contains_agg() {
+                    return Err(SqlError::error(
+                        "42803",
+                        "aggregate functions are not allowed in DEFAULT expressions",
+                    ));
+                }
+                default = Some(e);
+            }
             ast::ColumnOption::Unique(_) => return ns("UNIQUE constraints"),
             ast::ColumnOption::ForeignKey(_) => return ns("REFERENCES (foreign keys)"),
             ast::ColumnOption::Check(ck) => {
@@ -149,6 +159,7 @@ fn column_def(
         name: col_name,
         ty,
         not_null,
+        default,
     })
 }
 

@@ -32,6 +32,13 @@ fn bx(e: Expr) -> Box<Expr> {
 pub(super) fn expr(e: &ast::Expr) -> Result<Expr, SqlError> {
     use ast::Expr as E;
     Ok(match e {
+        // sqlparser reads the keyword DEFAULT as a name; INSERT and UPDATE take it before here.
+        E::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") => {
+            return Err(SqlError::error(
+                "42601",
+                "DEFAULT is not allowed in this context",
+            ))
+        }
         E::Identifier(i) => Expr::Column {
             table: None,
             name: ident(i),

@@ -287,6 +287,7 @@ pub(crate) struct ColumnDef {
     pub name: String,
     pub ty: SqlType,
     pub not_null: bool,
+    pub default: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -299,7 +300,8 @@ pub(crate) struct TableRef {
 pub(crate) struct Insert {
     pub table: TableRef,
     pub columns: Option<Vec<String>>,
-    pub rows: Vec<Vec<Expr>>,
+    /// The VALUES rows; None is `DEFAULT`. `DEFAULT VALUES` is one empty row.
+    pub rows: Vec<Vec<Option<Expr>>>,
     pub returning: Option<Vec<SelectItem>>,
 }
 
@@ -360,7 +362,8 @@ pub(crate) enum LockWait {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Update {
     pub table: TableRef,
-    pub sets: Vec<(String, Expr)>,
+    /// `col = expr`; None is `col = DEFAULT`.
+    pub sets: Vec<(String, Option<Expr>)>,
     pub filter: Option<Expr>,
     pub returning: Option<Vec<SelectItem>>,
 }
@@ -664,7 +667,7 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
     match stmt {
         Stmt::Insert(i) => {
             for row in &i.rows {
-                for e in row {
+                for e in row.iter().flatten() {
                     e.collect_params(&mut out);
                 }
             }
@@ -685,7 +688,11 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
             }
         }
         Stmt::Update(u) => {
-            for (_, e) in &u.sets {
+            for (_, e) in u
+                .sets
+                .iter()
+                .filter_map(|(c, e)| e.as_ref().map(|e| (c, e)))
+            {
                 e.collect_params(&mut out);
             }
             if let Some(f) = &u.filter {

@@ -92,3 +92,48 @@ fn check_constraint_definition_errors() {
         );
     }
 }
+
+#[test]
+fn defaults_fill_omitted_columns_default_keywords_and_default_values() {
+    let mut db = Db::new();
+    let s = db.open_session();
+    ok(
+        &mut db,
+        s,
+        "CREATE TABLE item (id int DEFAULT 7, qty int NOT NULL DEFAULT 1, status text DEFAULT 'new', note text)",
+    );
+    let r = ok(
+        &mut db,
+        s,
+        "INSERT INTO item (note) VALUES ('x') RETURNING *",
+    );
+    assert_eq!(r.rows, vec![vec![int(7), int(1), text("new"), text("x")]]);
+    let r = ok(
+        &mut db,
+        s,
+        "INSERT INTO item VALUES (1, DEFAULT, 'old') RETURNING *",
+    );
+    assert_eq!(r.rows, vec![vec![int(1), int(1), text("old"), Value::Null]]);
+    let r = ok(
+        &mut db,
+        s,
+        "INSERT INTO item DEFAULT VALUES RETURNING id, qty",
+    );
+    assert_eq!(r.rows, vec![vec![int(7), int(1)]]);
+    let r = ok(
+        &mut db,
+        s,
+        "UPDATE item SET status = DEFAULT, note = DEFAULT WHERE id = 1 RETURNING status, note",
+    );
+    assert_eq!(r.rows, vec![vec![text("new"), Value::Null]]);
+    let e = prepare("INSERT INTO item (qty) VALUES (DEFAULT + 1)").unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("42601", "DEFAULT is not allowed in this context")
+    );
+    let e = fails(&mut db, s, "CREATE TABLE d (id int DEFAULT id + 1)");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("0A000", "cannot use column reference in DEFAULT expression")
+    );
+}
