@@ -40,6 +40,10 @@ impl SelectPlan {
         let Some(&lead) = t.pk.first() else {
             return false;
         };
+        if self.group.is_some() {
+            // A grouped query's ORDER BY is on its group rows.
+            return false;
+        }
         match self.order.first() {
             Some((OrderTarget::Input(B::Col(c)), _, _)) => *c == lead,
             Some((OrderTarget::Output(i), _, _)) => {
