@@ -14,9 +14,11 @@ use std::collections::BTreeMap;
 
 use super::bind::Scope;
 use super::error::{err, SqlError};
+use super::eval::internal;
 use super::eval::{eval, truthy, B};
 use super::prepare::{AggFunc, Expr, SelectItem};
-use super::types::{compare, Ty};
+use super::types::{compare, int_range, num_err, Ty};
+use crate::numeric::Numeric;
 use crate::value::Value;
 
 /// One aggregate call of a grouped query.
@@ -282,17 +284,15 @@ fn result_type(func: AggFunc, arg: Ty, star: bool) -> Result<Ty, SqlError> {
         AggFunc::Count => Ok(Ty::Int8),
         AggFunc::Sum => match arg {
             Ty::Int2 | Ty::Int4 => Ok(Ty::Int8),
-            Ty::Int8 => Err(SqlError::not_supported(
-                "sum(bigint) (its result is numeric)",
-            )),
+            Ty::Int8 | Ty::Numeric => Ok(Ty::Numeric),
             _ => Err(missing()),
         },
         AggFunc::Avg => match arg {
-            t if t.is_int() => Err(SqlError::not_supported("avg() (its result is numeric)")),
+            t if t.is_num() => Ok(Ty::Numeric),
             _ => Err(missing()),
         },
         AggFunc::Min | AggFunc::Max => match arg {
-            t if t.is_int() => Ok(t),
+            t if t.is_num() => Ok(t),
             t if t.is_str() => Ok(Ty::Text),
             _ => Err(missing()),
         },
@@ -357,14 +357,29 @@ fn finish(a: &AggCall, vals: Vec<Value>) -> Result<Value, SqlError> {
     Ok(match a.func {
         AggFunc::Count => Value::Int(n),
         _ if vals.is_empty() => Value::Null,
-        AggFunc::Sum | AggFunc::Avg => {
+        AggFunc::Sum if a.ty != Ty::Numeric => {
             let mut total: i128 = 0;
             for v in &vals {
                 if let Value::Int(i) = v {
                     total += i128::from(*i);
                 }
             }
-            Value::Int(super::types::int_range(total, a.ty.sql())?)
+            Value::Int(int_range(total, a.ty.sql())?)
+        }
+        AggFunc::Sum | AggFunc::Avg => {
+            let mut total = Numeric::from_int(0);
+            for v in &vals {
+                let x = match v {
+                    Value::Int(i) => Numeric::from_int(*i),
+                    Value::Num(n) => *n,
+                    _ => return Err(internal("sum of a non-number")),
+                };
+                total = total.checked_add(x).map_err(num_err)?;
+            }
+            if a.func == AggFunc::Avg {
+                total = total.checked_div(Numeric::from_int(n)).map_err(num_err)?;
+            }
+            Value::Num(total)
         }
         AggFunc::Min | AggFunc::Max => {
             let want = if a.func == AggFunc::Min {

@@ -10,7 +10,8 @@
 //! inside that same call, and their outcomes are returned as [`Wake`]s. A statement that fails
 //! fails as a whole: the rows it changed are undone.
 //!
-//! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean;
+//! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean,
+//! numeric(p, s);
 //! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
 //! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
 //! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SET TRANSACTION,

@@ -25,6 +25,21 @@ pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
             Some(_) => return ns(format!("the type {dt}")),
         },
         D::Bool | D::Boolean => SqlType::Bool,
+        D::Numeric(info) | D::Decimal(info) | D::Dec(info) => {
+            let (p, s) = match info {
+                ast::ExactNumberInfo::None => return Ok(SqlType::Numeric(None)),
+                ast::ExactNumberInfo::Precision(p) => (*p, 0),
+                ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p, *s),
+            };
+            match (u32::try_from(p), u32::try_from(s)) {
+                (Ok(p), Ok(s)) if (1..=38).contains(&p) && s <= p => SqlType::Numeric(Some((p, s))),
+                _ => {
+                    return ns(format!(
+                        "the type {dt} (numeric(p, s) with 0 <= s <= p <= 38)"
+                    ))
+                }
+            }
+        }
         D::Custom(name, args) if args.is_empty() => {
             let n = name.to_string().to_lowercase();
             match n.as_str() {

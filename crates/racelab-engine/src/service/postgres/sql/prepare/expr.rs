@@ -6,22 +6,24 @@ use sqlparser::ast;
 use super::common::{ident, ns};
 use super::ddl::data_type;
 use super::ir::{AggFunc, BinOp, Expr, Func, UnOp};
+use crate::numeric::Numeric;
 use crate::sql::error::SqlError;
 
+/// A number literal: an integer that fits in bigint is an integer, anything else (`100.5`,
+/// larger integers) a numeric.
 fn number(s: &str, negate: bool) -> Result<Expr, SqlError> {
-    if !s.bytes().all(|b| b.is_ascii_digit()) || s.is_empty() {
-        return ns(format!(
-            "the numeric literal {s} (only integers are modelled)"
-        ));
+    let is_int = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if is_int {
+        if let Ok(v) = s.parse::<i128>() {
+            let v = if negate { -v } else { v };
+            if let Ok(v) = i64::try_from(v) {
+                return Ok(Expr::Int(v));
+            }
+        }
     }
-    let v: i128 = match s.parse() {
-        Ok(v) => v,
-        Err(_) => return ns(format!("the numeric literal {s} (beyond bigint)")),
-    };
-    let v = if negate { -v } else { v };
-    match i64::try_from(v) {
-        Ok(v) => Ok(Expr::Int(v)),
-        Err(_) => ns(format!("the numeric literal {s} (beyond bigint)")),
+    match Numeric::parse(s) {
+        Some(n) if s.len() <= 38 => Ok(Expr::Num(if negate { n.negate() } else { n })),
+        _ => ns(format!("the numeric literal {s}")),
     }
 }
 
@@ -253,6 +255,7 @@ fn function(f: &ast::Function) -> Result<Expr, SqlError> {
     }
     let func = match name.as_str() {
         "coalesce" if !args.is_empty() => Func::Coalesce,
+        "round" if (1..=2).contains(&args.len()) => Func::Round,
         "array_agg" | "string_agg" | "bool_and" | "bool_or" | "every" => {
             return ns(format!("the aggregate function {name}()"))
         }

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::numeric::Numeric;
+
 /// A parsed statement in the simulator's own small IR. Clone is cheap (Arc inside).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Prepared {
@@ -236,6 +238,8 @@ pub(crate) enum SqlType {
     /// `varchar(n)` / `character varying(n)`; `None` = no length limit.
     Varchar(Option<u32>),
     Bool,
+    /// `numeric(p, s)` / `decimal(p, s)`; `None` = unconstrained `numeric`.
+    Numeric(Option<(u32, u32)>),
 }
 
 impl SqlType {
@@ -248,6 +252,7 @@ impl SqlType {
             SqlType::Text => "text",
             SqlType::Varchar(_) => "character varying",
             SqlType::Bool => "boolean",
+            SqlType::Numeric(_) => "numeric",
         }
     }
 
@@ -260,6 +265,7 @@ impl SqlType {
             SqlType::Text => "text",
             SqlType::Varchar(_) => "varchar",
             SqlType::Bool => "bool",
+            SqlType::Numeric(_) => "numeric",
         }
     }
 }
@@ -446,6 +452,8 @@ pub(crate) enum Expr {
     Bool(bool),
     /// An integer literal (already negated when written `-5`).
     Int(i64),
+    /// A numeric literal (`100.5`, or an integer beyond bigint).
+    Num(Numeric),
     /// A string literal: untyped until its context gives it a type.
     Str(String),
     /// `$n`
@@ -524,12 +532,14 @@ impl AggFunc {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Func {
     Coalesce,
+    Round,
 }
 
 impl Func {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Func::Coalesce => "coalesce",
+            Func::Round => "round",
         }
     }
 }
@@ -541,6 +551,7 @@ impl Expr {
             Expr::Null
             | Expr::Bool(_)
             | Expr::Int(_)
+            | Expr::Num(_)
             | Expr::Str(_)
             | Expr::Param(_)
             | Expr::Column { .. }
@@ -568,6 +579,7 @@ impl Expr {
             Expr::Null
             | Expr::Bool(_)
             | Expr::Int(_)
+            | Expr::Num(_)
             | Expr::Str(_)
             | Expr::Param(_)
             | Expr::Column { .. }

@@ -11,6 +11,7 @@ mod aggregates;
 mod constraints;
 mod isolation;
 mod locks;
+mod numeric;
 mod parse;
 mod rows;
 mod ssi;

@@ -22,7 +22,7 @@ fn not_supported_constructs_are_named() {
         ),
         ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH"),
         ("DROP TABLE accounts", "DROP TABLE"),
-        ("CREATE TABLE t (x numeric)", "NUMERIC"),
+        ("CREATE TABLE t (x real)", "REAL"),
         (
             "SELECT * FROM accounts WHERE id IN (SELECT 1)",
             "subqueries",
