@@ -9,6 +9,7 @@ pub mod explore;
 pub mod fault;
 pub mod lesson;
 pub mod model;
+pub mod numeric;
 pub mod property;
 pub mod run;
 pub mod script;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use crate::numeric::Numeric;
+
 /// A value a script variable can hold, a SQL parameter, or a cell of a query result.
 ///
 /// Integers are `i64` here; the SQL side keeps its own column types (int4/int8) and checks
@@ -12,6 +14,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Text(String),
+    /// An exact decimal (SQL `numeric`), shown with its scale: `100.50`.
+    Num(Numeric),
 }
 
 impl Value {
@@ -22,6 +26,7 @@ impl Value {
             Value::Bool(_) => "boolean",
             Value::Int(_) => "integer",
             Value::Text(_) => "text",
+            Value::Num(_) => "numeric",
         }
     }
 
@@ -47,6 +52,7 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Text(s) => write!(f, "'{}'", s.replace('\'', "''")),
+            Value::Num(n) => write!(f, "{n}"),
         }
     }
 }

@@ -17,6 +17,7 @@ pub fn text(v: &Value) -> Option<String> {
         Value::Null => None,
         Value::Bool(b) => Some(if *b { "t" } else { "f" }.to_string()),
         Value::Int(i) => Some(i.to_string()),
+        Value::Num(n) => Some(n.to_string()),
         Value::Text(s) => Some(s.clone()),
     }
 }

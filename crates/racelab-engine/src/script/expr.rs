@@ -4,6 +4,7 @@
 //! `>=`, `is null`, `is not null`), `+ -`, `* / %`, unary `-`, then literals (`42`, `'text'` or
 //! `"text"`, `null`, `true`, `false`), variables, `now()` and parentheses.
 
+use crate::numeric::{NumErr, Numeric};
 use crate::value::Value;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -501,6 +502,10 @@ fn call(func: Func, mut vals: Vec<Value>) -> Result<Value, String> {
         (_, Value::Null) => Err(format!("cannot compute {}(null)", func.name())),
         (Func::Int, Value::Int(i)) => Ok(Value::Int(i)),
         (Func::Int, Value::Bool(b)) => Ok(Value::Int(b as i64)),
+        (Func::Int, Value::Num(n)) => n
+            .trunc_i64()
+            .map(Value::Int)
+            .ok_or_else(|| format!("cannot convert {n} to an integer")),
         (Func::Int, Value::Text(s)) => s
             .trim()
             .parse::<i64>()
@@ -584,6 +589,9 @@ fn truth(v: Value, e: &Expr, op: BinOp) -> Result<bool, String> {
 
 fn binary(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
     use Value::*;
+    if let Some((a, b)) = numeric_pair(x, y) {
+        return numeric_binary(op, a, b);
+    }
     match op {
         BinOp::Eq => return Ok(Bool(x == y)),
         BinOp::Ne => return Ok(Bool(x != y)),
@@ -625,6 +633,39 @@ fn binary(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
     }
 }
 
+/// Two numbers of which at least one is a decimal (SQL numeric), both as decimals.
+fn numeric_pair(x: &Value, y: &Value) -> Option<(Numeric, Numeric)> {
+    match (x, y) {
+        (Value::Num(a), Value::Num(b)) => Some((*a, *b)),
+        (Value::Num(a), Value::Int(b)) => Some((*a, Numeric::from_int(*b))),
+        (Value::Int(a), Value::Num(b)) => Some((Numeric::from_int(*a), *b)),
+        _ => None,
+    }
+}
+
+/// Decimal arithmetic as PostgreSQL's numeric does it (`bal - 200` on `100.50` is `-99.50`).
+fn numeric_binary(op: BinOp, a: Numeric, b: Numeric) -> Result<Value, String> {
+    use std::cmp::Ordering::*;
+    let r = match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div => a.checked_div(b),
+        BinOp::Rem => a.checked_rem(b),
+        BinOp::Eq => return Ok(Value::Bool(a.cmp_value(b) == Equal)),
+        BinOp::Ne => return Ok(Value::Bool(a.cmp_value(b) != Equal)),
+        BinOp::Lt => return Ok(Value::Bool(a.cmp_value(b) == Less)),
+        BinOp::Le => return Ok(Value::Bool(a.cmp_value(b) != Greater)),
+        BinOp::Gt => return Ok(Value::Bool(a.cmp_value(b) == Greater)),
+        BinOp::Ge => return Ok(Value::Bool(a.cmp_value(b) != Less)),
+        _ => return Err(format!("`{}` does not apply to numbers", op.symbol())),
+    };
+    r.map(Value::Num).map_err(|e| match e {
+        NumErr::DivisionByZero => "division by zero".to_string(),
+        NumErr::TooBig => "decimal overflow".to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -658,6 +699,18 @@ mod tests {
         assert!(run("int('nine')", &[])
             .unwrap_err()
             .contains("cannot convert 'nine'"));
+    }
+
+    #[test]
+    fn decimal_arithmetic_on_numeric_values() {
+        let bal = Value::Num(Numeric::parse("100.50").unwrap());
+        let vars = [("bal", bal)];
+        let dec = |s: &str| Value::Num(Numeric::parse(s).unwrap());
+        assert_eq!(run("bal - 200", &vars), Ok(dec("-99.50")));
+        assert_eq!(run("bal * 2", &vars), Ok(dec("201.00")));
+        assert_eq!(run("bal >= 100", &vars), Ok(Value::Bool(true)));
+        assert_eq!(run("int(bal)", &vars), Ok(Value::Int(100)));
+        assert_eq!(run("str(bal)", &vars), Ok(Value::Text("100.50".into())));
     }
 
     #[test]

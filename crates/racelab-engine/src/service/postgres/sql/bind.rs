@@ -3,8 +3,8 @@
 //! PostgreSQL's rules for the modelled types.
 
 use super::error::{err, SqlError};
-use super::eval::{eval, B};
-use super::prepare::{BinOp, Expr, OrderItem, SelectItem, SqlType, TableRef, UnOp};
+use super::eval::{eval, internal, B};
+use super::prepare::{BinOp, Expr, Func, OrderItem, SelectItem, SqlType, TableRef, UnOp};
 use super::state::{Column, Db, Table};
 use super::types::{cast_value, category, wider, Ty};
 use crate::value::Value;
@@ -19,6 +19,8 @@ pub(super) struct Scope<'a> {
     pub(super) table: Option<(&'a Table, &'a TableRef)>,
     /// None: `check` mode, parameters are untyped NULLs.
     pub(super) params: Option<&'a [Value]>,
+    /// The types of a grouped query's group row (`Expr::Slot`); empty elsewhere.
+    pub(super) slots: Vec<Ty>,
 }
 
 pub(super) fn no_operator(l: Ty, op: &str, r: Ty) -> SqlError {
@@ -41,6 +43,7 @@ impl Db {
         Scope {
             table: table.map(|(i, r)| (&self.tables[i], r)),
             params,
+            slots: Vec::new(),
         }
     }
 }
@@ -192,10 +195,16 @@ impl Scope<'_> {
             Expr::Null => (B::Const(Value::Null), Ty::Unknown),
             Expr::Bool(b) => (B::Const(Value::Bool(*b)), Ty::Bool),
             Expr::Int(i) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
+            Expr::Num(n) => (B::Const(Value::Num(*n)), Ty::Numeric),
             Expr::Str(s) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
             Expr::Param(n) => self.param(*n)?,
             Expr::Column { table, name } => self.column(table.as_deref(), name)?,
-            Expr::CountStar => (B::Const(Value::Null), Ty::Int8),
+            Expr::Slot(i) => match self.slots.get(*i) {
+                Some(t) => (B::Col(*i), *t),
+                None => return Err(internal("group row slot")),
+            },
+            Expr::Agg { .. } => return Err(internal("aggregate outside a grouped query")),
+            Expr::Func { func, args } => self.func(*func, args)?,
             Expr::Unary { op, expr } => self.unary(*op, expr)?,
             Expr::Binary { op, left, right } => {
                 let l = self.bind(left)?;
@@ -230,6 +239,7 @@ impl Scope<'_> {
                 Some(Value::Null) => (B::Const(Value::Null), Ty::Unknown),
                 Some(Value::Bool(b)) => (B::Const(Value::Bool(*b)), Ty::Bool),
                 Some(Value::Int(i)) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
+                Some(Value::Num(n)) => (B::Const(Value::Num(*n)), Ty::Numeric),
                 Some(Value::Text(s)) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
             },
         })
@@ -247,7 +257,7 @@ impl Scope<'_> {
                         format!("operator is not unique: {sym} unknown"),
                     ));
                 }
-                if !ty.is_int() {
+                if !ty.is_num() {
                     return Err(err(
                         "42883",
                         format!("operator does not exist: {sym} {}", ty.name()),
@@ -320,6 +330,67 @@ impl Scope<'_> {
         })
     }
 
+    /// A call of a modelled function.
+    fn func(&self, func: Func, args: &[Expr]) -> Result<(B, Ty), SqlError> {
+        let bound = args
+            .iter()
+            .map(|e| self.bind(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        match func {
+            Func::Coalesce => {
+                let ty = common_type(&bound, "COALESCE")?;
+                let args = bound
+                    .into_iter()
+                    .map(|(b, t)| coerce(b, t, ty))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((B::Coalesce(args), ty))
+            }
+            Func::Round => {
+                let mut it = bound.into_iter();
+                let (x, xt) = it
+                    .next()
+                    .ok_or_else(|| internal("round() without arguments"))?;
+                let digits = match it.next() {
+                    None => None,
+                    Some((d, dt)) if matches!(dt, Ty::Int2 | Ty::Int4 | Ty::Unknown) => {
+                        Some(bx(coerce(d, dt, Ty::Int4)?))
+                    }
+                    Some((_, dt)) => {
+                        return Err(err(
+                            "42883",
+                            format!(
+                                "function round({}, {}) does not exist",
+                                xt.name(),
+                                dt.name()
+                            ),
+                        ))
+                    }
+                };
+                match xt {
+                    Ty::Numeric => Ok((B::Round(bx(x), digits), Ty::Numeric)),
+                    Ty::Unknown if digits.is_none() => {
+                        Err(err("42725", "function round(unknown) is not unique"))
+                    }
+                    Ty::Unknown => Ok((
+                        B::Round(bx(coerce(x, xt, Ty::Numeric)?), digits),
+                        Ty::Numeric,
+                    )),
+                    t if t.is_int() && digits.is_some() => Ok((
+                        B::Round(bx(B::Cast(bx(x), SqlType::Numeric(None), false)), digits),
+                        Ty::Numeric,
+                    )),
+                    t if t.is_int() => Err(SqlError::not_supported(
+                        "round() of an integer (its result is double precision)",
+                    )),
+                    t => Err(err(
+                        "42883",
+                        format!("function round({}) does not exist", t.name()),
+                    )),
+                }
+            }
+        }
+    }
+
     /// An explicit cast `x::t`; an untyped literal is parsed as `t` now.
     fn cast(&self, expr: &Expr, target: SqlType) -> Result<(B, Ty), SqlError> {
         let (b, ty) = self.bind(expr)?;
@@ -332,7 +403,8 @@ impl Scope<'_> {
                 }
                 other => (other, to),
             },
-            (Ty::Bool, Ty::Int2 | Ty::Int8) | (Ty::Int2 | Ty::Int8, Ty::Bool) => {
+            (Ty::Bool, Ty::Int2 | Ty::Int8 | Ty::Numeric)
+            | (Ty::Int2 | Ty::Int8 | Ty::Numeric, Ty::Bool) => {
                 return Err(err(
                     "42846",
                     format!("cannot cast type {} to {}", ty.name(), to.name()),
@@ -341,6 +413,38 @@ impl Scope<'_> {
             _ => (B::Cast(bx(b), target, true), to),
         })
     }
+}
+
+/// The common type of the arguments of COALESCE (and the like), by PostgreSQL's rules for the
+/// modelled types: one category; integers widen; all unknown is text.
+pub(super) fn common_type(args: &[(B, Ty)], what: &str) -> Result<Ty, SqlError> {
+    let mut common = Ty::Unknown;
+    for (_, t) in args {
+        if *t == Ty::Unknown {
+            continue;
+        }
+        if common == Ty::Unknown {
+            common = *t;
+        } else if category(*t) != category(common) {
+            return Err(err(
+                "42804",
+                format!(
+                    "{what} types {} and {} cannot be matched",
+                    common.name(),
+                    t.name()
+                ),
+            ));
+        } else if common.is_int() {
+            common = wider(common, *t);
+        } else if common != *t && common.is_str() {
+            common = Ty::Text;
+        }
+    }
+    Ok(if common == Ty::Unknown {
+        Ty::Text
+    } else {
+        common
+    })
 }
 
 /// Gives an untyped literal the type `to` (parsing it now, as PostgreSQL does at plan time).
@@ -406,13 +510,13 @@ pub(super) fn binary(op: BinOp, (l, lt): (B, Ty), (r, rt): (B, Ty)) -> Result<(B
                     "42725",
                     format!("operator is not unique: unknown {sym} unknown"),
                 )),
-                (Ty::Unknown, t) if t.is_int() => {
+                (Ty::Unknown, t) if t.is_num() => {
                     Ok((B::Arith(op, bx(coerce(l, lt, t)?), bx(r), t), t))
                 }
-                (t, Ty::Unknown) if t.is_int() => {
+                (t, Ty::Unknown) if t.is_num() => {
                     Ok((B::Arith(op, bx(l), bx(coerce(r, rt, t)?), t), t))
                 }
-                (a, b) if a.is_int() && b.is_int() => {
+                (a, b) if a.is_num() && b.is_num() => {
                     let t = wider(a, b);
                     Ok((B::Arith(op, bx(l), bx(r), t), t))
                 }
@@ -438,9 +542,10 @@ pub(super) fn assign(b: B, ty: Ty, col: &Column) -> Result<B, SqlError> {
             other => Ok(other),
         },
         (a, b_) if a.is_int() && b_.is_int() => Ok(b),
+        (a, b_) if a.is_num() && b_.is_num() => Ok(B::Cast(bx(b), col.ty, false)),
         (a, b_) if a.is_str() && b_.is_str() => Ok(b),
         (Ty::Bool, Ty::Bool) => Ok(b),
-        (Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Bool, t) if t.is_str() => {
+        (Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Numeric | Ty::Bool, t) if t.is_str() => {
             Ok(B::Cast(bx(b), col.ty, false))
         }
         _ => Err(err(

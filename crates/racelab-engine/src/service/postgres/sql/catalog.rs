@@ -1,12 +1,15 @@
-//! The catalog: tables and their columns, CREATE TABLE (validation and creation), and how row
-//! keys are rendered (in the UI, in touches, in lock-wait messages).
+//! The catalog: tables and their columns, CREATE TABLE (validation and creation), CHECK
+//! constraints (naming and testing), column DEFAULTs, and how row keys are rendered (in the UI,
+//! in touches, in lock-wait messages).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::{tag_only, QueryResult, Touch};
+use super::bind::{assign, Scope};
 use super::error::{err, SqlError};
-use super::prepare::CreateTable;
-use super::state::{Column, Db, Table};
+use super::eval::{eval, B};
+use super::prepare::{CheckDef, CreateTable, Expr, TableRef};
+use super::state::{Check, Column, Db, Table};
 use super::types::pg_text;
 use crate::value::Value;
 
@@ -41,6 +44,7 @@ impl Db {
                 name: c.name.clone(),
                 ty: c.ty,
                 not_null: c.not_null,
+                default: c.default.clone(),
             });
         }
         let mut pk = Vec::new();
@@ -66,14 +70,20 @@ impl Db {
                 pk_name = n.clone();
             }
         }
-        Ok(Some(Table {
+        let mut table = Table {
             name: ct.name.clone(),
             columns,
             pk,
             pk_name,
             rows: BTreeMap::new(),
             next_rowid: 1,
-        }))
+            checks: Vec::new(),
+        };
+        for c in &table.columns {
+            table.default_of(c)?;
+        }
+        table.checks = check_constraints(&table, &ct.checks)?;
+        Ok(Some(table))
     }
 
     pub(super) fn create_table(
@@ -100,6 +110,65 @@ impl Db {
     }
 }
 
+/// Validates the CHECK constraints of a new table and names them as PostgreSQL does: an
+/// unnamed one is `table_column_check` when its condition uses exactly one column, else
+/// `table_check`, with a number appended (1, 2, ...) while the name is taken. Returns them in
+/// name order.
+fn check_constraints(t: &Table, defs: &[CheckDef]) -> Result<Vec<Check>, SqlError> {
+    let r = TableRef {
+        name: t.name.clone(),
+        alias: None,
+    };
+    let scope = t.own_scope(&r);
+    let mut out: Vec<Check> = Vec::new();
+    for d in defs {
+        scope.condition(&d.expr, "CHECK")?;
+        let taken = |n: &str| out.iter().any(|c| c.name == n);
+        let name = match &d.name {
+            Some(n) if taken(n) => {
+                return Err(err(
+                    "42710",
+                    format!("check constraint \"{n}\" already exists"),
+                ))
+            }
+            Some(n) => n.clone(),
+            None => {
+                let mut cols = Vec::new();
+                columns_of(&d.expr, &mut cols);
+                let base = match cols.as_slice() {
+                    [one] => format!("{}_{one}_check", t.name),
+                    _ => format!("{}_check", t.name),
+                };
+                let mut name = base.clone();
+                let mut i = 0;
+                while taken(&name) {
+                    i += 1;
+                    name = format!("{base}{i}");
+                }
+                name
+            }
+        };
+        out.push(Check {
+            name,
+            expr: d.expr.clone(),
+        });
+    }
+    out.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    Ok(out)
+}
+
+/// The distinct column names an expression mentions, in order.
+fn columns_of(e: &Expr, out: &mut Vec<String>) {
+    if let Expr::Column { name, .. } = e {
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    for c in e.children() {
+        columns_of(c, out);
+    }
+}
+
 impl Table {
     pub(super) fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
@@ -118,6 +187,80 @@ impl Table {
             }
         }
         Ok(())
+    }
+
+    /// The CHECK constraints, in name order: a row fails the first whose condition is false
+    /// (NULL passes), with PostgreSQL's 23514.
+    pub(super) fn check_constraints(&self, row: &[Value]) -> Result<(), SqlError> {
+        if self.checks.is_empty() {
+            return Ok(());
+        }
+        let r = TableRef {
+            name: self.name.clone(),
+            alias: None,
+        };
+        let scope = self.own_scope(&r);
+        for c in &self.checks {
+            let b = scope.condition(&c.expr, "CHECK")?;
+            if matches!(eval(&b, row)?, Value::Bool(false)) {
+                let shown: Vec<String> = row.iter().map(pg_text).collect();
+                return Err(err(
+                    "23514",
+                    format!(
+                        "new row for relation \"{}\" violates check constraint \"{}\"",
+                        self.name, c.name
+                    ),
+                )
+                .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
+            }
+        }
+        Ok(())
+    }
+
+    /// A column's DEFAULT, bound and cast to the column's type (NULL when it has none). A
+    /// DEFAULT cannot use columns (0A000, as PostgreSQL) nor parameters.
+    pub(super) fn default_of(&self, c: &Column) -> Result<B, SqlError> {
+        let Some(e) = &c.default else {
+            return Ok(B::Const(Value::Null));
+        };
+        let mut cols = Vec::new();
+        columns_of(e, &mut cols);
+        if !cols.is_empty() {
+            return Err(err(
+                "0A000",
+                "cannot use column reference in DEFAULT expression",
+            ));
+        }
+        let scope = Scope {
+            table: None,
+            params: Some(&[]),
+            slots: Vec::new(),
+        };
+        let (b, ty) = scope.bind(e)?;
+        assign(b, ty, c).map_err(|e| {
+            if e.code == "42804" {
+                err(
+                    "42804",
+                    format!(
+                        "column \"{}\" is of type {} but default expression is of type {}",
+                        c.name,
+                        c.ty.pg_name(),
+                        ty.name()
+                    ),
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    /// A scope over this table's row alone (constraints, defaults): no parameters.
+    fn own_scope<'a>(&'a self, r: &'a TableRef) -> Scope<'a> {
+        Scope {
+            table: Some((self, r)),
+            params: Some(&[]),
+            slots: Vec::new(),
+        }
     }
 
     /// "(1, FOOD)"; "(0,n)" for a table without primary key.

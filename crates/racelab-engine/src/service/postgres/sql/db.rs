@@ -5,9 +5,9 @@
 //! Behaviour, each file adding its own `impl` blocks on those types and importing data and the
 //! free functions of the files below it, never above: `types` (types, casts, comparison),
 //! `eval` (bound expressions and their evaluation), `bind` (name resolution and typing of
-//! expressions), `catalog` (tables, columns, CREATE TABLE, key rendering), `storage` (row
-//! versions and their visibility), `exec` (statement dispatch and execution: SELECT, INSERT,
-//! UPDATE/DELETE row by row), `locks` (row locks, wait queues, the deadlock check, waking
+//! expressions), `group` (GROUP BY, HAVING, aggregates), `catalog` (tables, columns, CREATE
+//! TABLE, key rendering), `storage` (row versions and their visibility), `exec` (statement
+//! dispatch and execution: SELECT, INSERT, UPDATE/DELETE row by row), `locks` (row locks, wait queues, the deadlock check, waking
 //! waiters), `tx` (transaction state, end of transaction, closing a session), and this one.
 //! Methods on `Db` call each other across files freely.
 //!

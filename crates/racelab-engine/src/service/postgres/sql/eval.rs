@@ -3,7 +3,8 @@
 
 use super::error::{err, SqlError};
 use super::prepare::{BinOp, SqlType};
-use super::types::{cast_value, compare, int_range, text_of, Ty};
+use super::types::{cast_value, compare, int_range, num_err, text_of, Ty};
+use crate::numeric::Numeric;
 use crate::value::Value;
 
 /// A bound (resolved, typed) expression.
@@ -21,6 +22,32 @@ pub(super) enum B {
     IsNull(Box<B>, bool),
     /// An explicit (`::t`) or assignment cast; `explicit` truncates varchar(n) silently.
     Cast(Box<B>, SqlType, bool),
+    /// The first non-NULL argument.
+    Coalesce(Vec<B>),
+    /// `round(numeric[, digits])`.
+    Round(Box<B>, Option<Box<B>>),
+}
+
+/// Arithmetic on numerics (an integer operand is converted first).
+fn numeric_arith(op: BinOp, l: Value, r: Value) -> Result<Value, SqlError> {
+    let num = |v: Value| match v {
+        Value::Num(n) => Ok(n),
+        Value::Int(i) => Ok(Numeric::from_int(i)),
+        _ => Err(internal("numeric arithmetic on a non-number")),
+    };
+    if l.is_null() || r.is_null() {
+        return Ok(Value::Null);
+    }
+    let (x, y) = (num(l)?, num(r)?);
+    let out = match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
+        BinOp::Div => x.checked_div(y),
+        BinOp::Mod => x.checked_rem(y),
+        _ => return Err(internal("arithmetic operator")),
+    };
+    out.map(Value::Num).map_err(num_err)
 }
 
 pub(super) fn truthy(v: &Value) -> bool {
@@ -41,10 +68,14 @@ pub(super) fn eval(b: &B, row: &[Value]) -> Result<Value, SqlError> {
         B::Neg(x, ty) => match eval(x, row)? {
             Value::Null => Value::Null,
             Value::Int(i) => Value::Int(int_range(-i128::from(i), ty.sql())?),
+            Value::Num(n) => Value::Num(n.negate()),
             _ => return Err(internal("negation of a non-integer")),
         },
         B::Arith(op, l, r, ty) => {
             let (l, r) = (eval(l, row)?, eval(r, row)?);
+            if *ty == Ty::Numeric {
+                return numeric_arith(*op, l, r);
+            }
             let (x, y) = match (l, r) {
                 (Value::Int(x), Value::Int(y)) => (i128::from(x), i128::from(y)),
                 (Value::Null, _) | (_, Value::Null) => return Ok(Value::Null),
@@ -104,5 +135,27 @@ pub(super) fn eval(b: &B, row: &[Value]) -> Result<Value, SqlError> {
         },
         B::IsNull(x, negated) => Value::Bool(eval(x, row)?.is_null() != *negated),
         B::Cast(x, to, explicit) => cast_value(eval(x, row)?, *to, *explicit)?,
+        B::Round(x, digits) => {
+            let d = match digits {
+                Some(d) => match eval(d, row)? {
+                    Value::Int(i) => i32::try_from(i).unwrap_or(if i < 0 { -1000 } else { 1000 }),
+                    _ => return Ok(Value::Null),
+                },
+                None => 0,
+            };
+            match eval(x, row)? {
+                Value::Num(n) => Value::Num(n.round(d.clamp(-1000, 1000)).map_err(num_err)?),
+                _ => Value::Null,
+            }
+        }
+        B::Coalesce(args) => {
+            for a in args {
+                let v = eval(a, row)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            Value::Null
+        }
     })
 }

@@ -83,6 +83,7 @@ impl Db {
                 .iter()
                 .position(|n| *n == col)
                 .and_then(|i| row.get(i))
+                .and_then(Option::as_ref)
                 .and_then(key_part)
         }) {
             Some(key) => RowLocks::One {

@@ -10,9 +10,10 @@
 //! inside that same call, and their outcomes are returned as [`Wake`]s. A statement that fails
 //! fails as a whole: the rows it changed are undone.
 //!
-//! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean;
-//! PRIMARY KEY, NOT NULL), INSERT … VALUES [RETURNING], SELECT (one table, WHERE, ORDER BY,
-//! LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
+//! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean,
+//! numeric(p, s);
+//! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
+//! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
 //! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SET TRANSACTION,
 //! SET SESSION CHARACTERISTICS, SET/SHOW of transaction_isolation, default_transaction_isolation
 //! and transaction_read_only, autocommit outside a transaction block, READ COMMITTED (a fresh
@@ -44,6 +45,7 @@ mod error;
 mod eval;
 mod exec;
 mod footprint;
+mod group;
 mod locks;
 mod prepare;
 mod settings;

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::api::{SessionId, Touch};
-use super::prepare::{Isolation, Prepared, SqlType, Strength};
+use super::prepare::{Expr, Isolation, Prepared, SqlType, Strength};
 use super::ssi::{Ssi, SxId};
 use crate::value::Value;
 
@@ -36,6 +36,15 @@ pub(super) struct Table {
     pub(super) pk_name: String,
     pub(super) rows: BTreeMap<Vec<Value>, Slot>,
     pub(super) next_rowid: i64,
+    /// CHECK constraints, in name order (the order PostgreSQL tests them in).
+    pub(super) checks: Vec<Check>,
+}
+
+/// A CHECK constraint: its name and condition (bound on the row when tested).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Check {
+    pub(super) name: String,
+    pub(super) expr: Expr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -43,6 +52,8 @@ pub(super) struct Column {
     pub(super) name: String,
     pub(super) ty: SqlType,
     pub(super) not_null: bool,
+    /// The DEFAULT expression (None: NULL).
+    pub(super) default: Option<Expr>,
 }
 
 /// The current virtual time, in ms. It belongs to the world, not to the server: two servers

@@ -4,6 +4,7 @@
 use super::error::{err, SqlError};
 use super::prepare::SqlType;
 use super::state::Column;
+use crate::numeric::{NumErr, Numeric};
 use crate::value::Value;
 
 /// A value as PostgreSQL's output functions print it (keys, `::text`, `||`).
@@ -14,6 +15,7 @@ pub(super) fn pg_text(v: &Value) -> String {
         Value::Bool(false) => "f".to_string(),
         Value::Int(i) => i.to_string(),
         Value::Text(s) => s.clone(),
+        Value::Num(n) => n.to_string(),
     }
 }
 
@@ -27,6 +29,7 @@ pub(super) enum Ty {
     Text,
     Varchar,
     Bool,
+    Numeric,
     Unknown,
 }
 
@@ -39,12 +42,18 @@ impl Ty {
             Ty::Text => "text",
             Ty::Varchar => "character varying",
             Ty::Bool => "boolean",
+            Ty::Numeric => "numeric",
             Ty::Unknown => "unknown",
         }
     }
 
     pub(super) fn is_int(self) -> bool {
         matches!(self, Ty::Int2 | Ty::Int4 | Ty::Int8)
+    }
+
+    /// An integer or numeric: arithmetic applies.
+    pub(super) fn is_num(self) -> bool {
+        self.is_int() || self == Ty::Numeric
     }
 
     pub(super) fn is_str(self) -> bool {
@@ -59,6 +68,7 @@ impl Ty {
             SqlType::Text => Ty::Text,
             SqlType::Varchar(_) => Ty::Varchar,
             SqlType::Bool => Ty::Bool,
+            SqlType::Numeric(_) => Ty::Numeric,
         }
     }
 
@@ -77,12 +87,14 @@ impl Ty {
             Ty::Int4 => SqlType::Int4,
             Ty::Int8 => SqlType::Int8,
             Ty::Bool => SqlType::Bool,
+            Ty::Numeric => SqlType::Numeric(None),
             Ty::Varchar => SqlType::Varchar(None),
             Ty::Text | Ty::Unknown => SqlType::Text,
         }
     }
 }
 
+/// PostgreSQL's type categories (integers and numeric are both "numeric").
 #[derive(PartialEq, Eq)]
 pub(super) enum Category {
     Int,
@@ -93,7 +105,7 @@ pub(super) enum Category {
 
 pub(super) fn category(t: Ty) -> Category {
     match t {
-        Ty::Int2 | Ty::Int4 | Ty::Int8 => Category::Int,
+        Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Numeric => Category::Int,
         Ty::Text | Ty::Varchar => Category::Str,
         Ty::Bool => Category::Bool,
         Ty::Unknown => Category::Unknown,
@@ -101,7 +113,9 @@ pub(super) fn category(t: Ty) -> Category {
 }
 
 pub(super) fn wider(a: Ty, b: Ty) -> Ty {
-    if a == Ty::Int8 || b == Ty::Int8 {
+    if a == Ty::Numeric || b == Ty::Numeric {
+        Ty::Numeric
+    } else if a == Ty::Int8 || b == Ty::Int8 {
         Ty::Int8
     } else if a == Ty::Int4 || b == Ty::Int4 {
         Ty::Int4
@@ -140,6 +154,7 @@ pub(super) fn store(v: Value, col: &Column) -> Result<Value, SqlError> {
         (Value::Int(i), t @ (SqlType::Int2 | SqlType::Int4 | SqlType::Int8)) => {
             Ok(Value::Int(int_range(i128::from(*i), t)?))
         }
+        (Value::Num(x), SqlType::Numeric(Some((p, s)))) => Ok(Value::Num(fit(*x, p, s)?)),
         (Value::Text(s), SqlType::Varchar(Some(n))) => {
             if s.chars().count() > n as usize {
                 Err(err(
@@ -197,6 +212,41 @@ pub(super) fn parse_bool(s: &str) -> Result<bool, SqlError> {
     }
 }
 
+/// A numeric error as PostgreSQL words it.
+pub(super) fn num_err(e: NumErr) -> SqlError {
+    match e {
+        NumErr::DivisionByZero => err("22012", "division by zero"),
+        NumErr::TooBig => SqlError::not_supported("a numeric value of more than 38 digits"),
+    }
+}
+
+/// A numeric rounded to `numeric(p, s)`: 22003 when its integer part needs more than `p - s`
+/// digits.
+pub(super) fn fit(x: Numeric, p: u32, s: u32) -> Result<Numeric, SqlError> {
+    let r = x.rescale(s).map_err(num_err)?;
+    let max = p - s;
+    if r.int_digits() > max {
+        let bound = if max == 0 {
+            "1".to_string()
+        } else {
+            format!("10^{max}")
+        };
+        return Err(err("22003", "numeric field overflow").with_detail(format!(
+            "A field with precision {p}, scale {s} must round to an absolute value less than {bound}."
+        )));
+    }
+    Ok(r)
+}
+
+pub(super) fn parse_numeric(s: &str) -> Result<Numeric, SqlError> {
+    Numeric::parse(s).ok_or_else(|| {
+        err(
+            "22P02",
+            format!("invalid input syntax for type numeric: \"{s}\""),
+        )
+    })
+}
+
 /// Casts a value to `to`; `explicit` casts truncate varchar(n) instead of failing.
 pub(super) fn cast_value(v: Value, to: SqlType, explicit: bool) -> Result<Value, SqlError> {
     Ok(match (v, to) {
@@ -208,6 +258,21 @@ pub(super) fn cast_value(v: Value, to: SqlType, explicit: bool) -> Result<Value,
             Value::Int(parse_int(&s, t)?)
         }
         (Value::Bool(b), SqlType::Int2 | SqlType::Int4 | SqlType::Int8) => Value::Int(i64::from(b)),
+        (Value::Num(x), t @ (SqlType::Int2 | SqlType::Int4 | SqlType::Int8)) => {
+            let i = x
+                .to_i64()
+                .ok_or_else(|| err("22003", format!("{} out of range", t.pg_name())))?;
+            Value::Int(int_range(i128::from(i), t)?)
+        }
+        (Value::Int(i), SqlType::Numeric(m)) => numeric_typmod(Numeric::from_int(i), m)?,
+        (Value::Num(x), SqlType::Numeric(m)) => numeric_typmod(x, m)?,
+        (Value::Text(s), SqlType::Numeric(m)) => numeric_typmod(parse_numeric(&s)?, m)?,
+        (Value::Bool(_), SqlType::Numeric(_)) => {
+            return Err(err("42846", "cannot cast type boolean to numeric"))
+        }
+        (Value::Num(_), SqlType::Bool) => {
+            return Err(err("42846", "cannot cast type numeric to boolean"))
+        }
         (Value::Bool(b), SqlType::Bool) => Value::Bool(b),
         (Value::Int(i), SqlType::Bool) => Value::Bool(i != 0),
         (Value::Text(s), SqlType::Bool) => Value::Bool(parse_bool(&s)?),
@@ -224,6 +289,13 @@ pub(super) fn cast_value(v: Value, to: SqlType, explicit: bool) -> Result<Value,
     })
 }
 
+fn numeric_typmod(x: Numeric, m: Option<(u32, u32)>) -> Result<Value, SqlError> {
+    Ok(Value::Num(match m {
+        Some((p, s)) => fit(x, p, s)?,
+        None => x,
+    }))
+}
+
 /// Text conversion as the `::text` cast does it (booleans become "true"/"false").
 pub(super) fn text_of(v: &Value) -> String {
     match v {
@@ -235,6 +307,9 @@ pub(super) fn text_of(v: &Value) -> String {
 pub(super) fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp_value(*y)),
+        (Value::Num(x), Value::Int(y)) => Some(x.cmp_value(Numeric::from_int(*y))),
+        (Value::Int(x), Value::Num(y)) => Some(Numeric::from_int(*x).cmp_value(*y)),
         (Value::Text(x), Value::Text(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         _ => None,

@@ -67,8 +67,19 @@ impl Db {
             }
             let mut bound = Vec::new();
             for (e, &c) in row.iter().zip(&targets) {
-                let (b, ty) = values_scope.bind(e)?;
-                bound.push((c, assign(b, ty, &t.columns[c])?));
+                bound.push(match e {
+                    Some(e) => {
+                        let (b, ty) = values_scope.bind(e)?;
+                        (c, assign(b, ty, &t.columns[c])?)
+                    }
+                    None => (c, t.default_of(&t.columns[c])?),
+                });
+            }
+            // Columns not given take their defaults.
+            for (c, col) in t.columns.iter().enumerate() {
+                if col.default.is_some() && !bound.iter().any(|(x, _)| *x == c) {
+                    bound.push((c, t.default_of(col)?));
+                }
             }
             rows.push(bound);
         }
@@ -98,6 +109,7 @@ impl Db {
                 row[*c] = store(eval(b, &[])?, &t.columns[*c])?;
             }
             t.check_not_null(&row)?;
+            t.check_constraints(&row)?;
             new_rows.push(row);
         }
         let keys = row_keys(t, &new_rows);

@@ -109,8 +109,13 @@ impl Db {
                     format!("multiple assignments to same column \"{col}\""),
                 ));
             }
-            let (b, ty) = scope.bind(e)?;
-            let b = assign(b, ty, &t.columns[c])?;
+            let b = match e {
+                Some(e) => {
+                    let (b, ty) = scope.bind(e)?;
+                    assign(b, ty, &t.columns[c])?
+                }
+                None => t.default_of(&t.columns[c])?,
+            };
             if t.pk.contains(&c) {
                 return Err(SqlError::not_supported(format!(
                     "UPDATE of the primary-key column \"{col}\""
@@ -289,6 +294,7 @@ impl Db {
                     new[*c] = store(eval(b, &row)?, &t.columns[*c])?;
                 }
                 t.check_not_null(&new)?;
+                t.check_constraints(&new)?;
                 if let Some(items) = output {
                     prog.out.push(project(items, &new)?);
                 }

@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use super::outcome::Outcome;
 use super::rows::RowAction;
 use crate::sql::api::{QueryResult, SessionId, Touch};
-use crate::sql::bind::OrderTarget;
+use crate::sql::bind::{OrderTarget, Scope};
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy, B};
-use crate::sql::prepare::{Select, SelectItem};
+use crate::sql::group::{aggregate, is_grouped, Grouper, Grouping};
+use crate::sql::prepare::{Expr, OrderItem, Select, SelectItem};
 use crate::sql::ssi::access;
 use crate::sql::state::{Db, KeyedRow, LockMode, Progress, Table, View};
 use crate::sql::types::compare_sort;
@@ -22,7 +23,8 @@ pub(in crate::service::postgres::sql) struct SelectPlan {
     pub(in crate::service::postgres::sql) order: Vec<(OrderTarget, bool, bool)>,
     pub(in crate::service::postgres::sql) limit: Option<i64>,
     pub(in crate::service::postgres::sql) offset: i64,
-    pub(in crate::service::postgres::sql) count: bool,
+    /// A grouped query's grouping (then `outputs` and `order` are on the group row).
+    pub(in crate::service::postgres::sql) group: Option<Grouping>,
 }
 
 pub(in crate::service::postgres::sql) struct SelectOut {
@@ -38,6 +40,10 @@ impl SelectPlan {
         let Some(&lead) = t.pk.first() else {
             return false;
         };
+        if self.group.is_some() {
+            // A grouped query's ORDER BY is on its group rows.
+            return false;
+        }
         match self.order.first() {
             Some((OrderTarget::Input(B::Col(c)), _, _)) => *c == lead,
             Some((OrderTarget::Output(i), _, _)) => {
@@ -66,16 +72,24 @@ impl Db {
             None => None,
         };
         let scope = self.scope(table, params);
-        let outputs = scope.items(&sel.items)?;
+        let order_exprs: Vec<&Expr> = sel.order_by.iter().map(|o| &o.expr).collect();
+        let (outputs, order, group) =
+            if is_grouped(&sel.group_by, sel.having.as_ref(), &sel.items, &order_exprs) {
+                let (outputs, order, group) = plan_grouped(&scope, sel)?;
+                (outputs, order, Some(group))
+            } else {
+                let outputs = scope.items(&sel.items)?;
+                let mut order = Vec::new();
+                for o in &sel.order_by {
+                    order.push(scope.order_item(o, &outputs)?);
+                }
+                (outputs, order, None)
+            };
         let filter = sel
             .filter
             .as_ref()
             .map(|f| scope.condition(f, "WHERE"))
             .transpose()?;
-        let mut order = Vec::new();
-        for o in &sel.order_by {
-            order.push(scope.order_item(o, &outputs)?);
-        }
         let no_columns = self.scope(None, params);
         let limit = sel
             .limit
@@ -90,10 +104,6 @@ impl Db {
             .transpose()?
             .flatten()
             .unwrap_or(0);
-        let count = sel
-            .items
-            .iter()
-            .any(|i| matches!(i, SelectItem::Expr { expr, .. } if expr.contains_count()));
         Ok(SelectPlan {
             table: table.map(|(i, _)| i),
             outputs,
@@ -101,7 +111,7 @@ impl Db {
             order,
             limit,
             offset,
-            count,
+            group,
         })
     }
 
@@ -117,22 +127,16 @@ impl Db {
         let plan = self.plan_select(sel, params, touches)?;
         let matched = self.select_matching(&plan, view, touches)?;
         let columns: Vec<String> = plan.outputs.iter().map(|(n, _)| n.clone()).collect();
-        if plan.count {
-            let n = i64::try_from(matched.len()).unwrap_or(i64::MAX);
-            let row: Vec<Value> = plan.outputs.iter().map(|_| Value::Int(n)).collect();
-            let rows: Vec<Vec<Value>> = std::iter::once(row)
-                .skip(usize::try_from(plan.offset).unwrap_or(usize::MAX))
-                .take(
-                    plan.limit
-                        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)),
-                )
-                .collect();
-            return Ok(SelectOut {
-                columns,
-                rows,
-                cands: Vec::new(),
-            });
-        }
+        let matched = match &plan.group {
+            Some(g) => {
+                let rows: Vec<Vec<Value>> = matched.into_iter().map(|(_, r)| r).collect();
+                aggregate(g, &rows)?
+                    .into_iter()
+                    .map(|r| (None, r))
+                    .collect()
+            }
+            None => matched,
+        };
         let produced = sorted_outputs(&plan, matched)?;
         let offset = usize::try_from(plan.offset).unwrap_or(usize::MAX);
         let end = match plan.limit {
@@ -218,7 +222,7 @@ impl Db {
                 self.ssi_read(s, ti, how)?;
             }
         }
-        let (Some(lock), Some(ti), false) = (sel.lock, plan.table, plan.count) else {
+        let (Some(lock), Some(ti), None) = (sel.lock, plan.table, &plan.group) else {
             let out = self.select_rows(sel, Some(params), self.view(s), touches)?;
             return Ok(Outcome::Rows(QueryResult {
                 tag: format!("SELECT {}", out.rows.len()),
@@ -275,6 +279,61 @@ impl Db {
             notices: Vec::new(),
         }))
     }
+}
+
+/// A select list: each output column's name and expression.
+type Outputs = Vec<(String, B)>;
+
+/// An ORDER BY key: what it sorts by, DESC, NULLS FIRST.
+type OrderKey = (OrderTarget, bool, bool);
+
+/// A grouped SELECT's select list, ORDER BY and grouping, all on the group row.
+fn plan_grouped(
+    scope: &Scope<'_>,
+    sel: &Select,
+) -> Result<(Outputs, Vec<OrderKey>, Grouping), SqlError> {
+    let mut g = Grouper::new(scope, &sel.group_by, &sel.items)?;
+    let items = g.items(&sel.items)?;
+    let having = sel.having.as_ref().map(|h| g.rewrite(h)).transpose()?;
+    let names: Vec<&str> = items
+        .iter()
+        .filter_map(|i| match i {
+            SelectItem::Expr { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut order_items = Vec::new();
+    for o in &sel.order_by {
+        let by_output = match &o.expr {
+            Expr::Int(_) => true,
+            Expr::Column { table: None, name } => names.contains(&name.as_str()),
+            _ => false,
+        };
+        let expr = if by_output {
+            o.expr.clone()
+        } else {
+            g.rewrite(&o.expr)?
+        };
+        order_items.push(OrderItem { expr, ..o.clone() });
+    }
+    let explicit = !sel.group_by.is_empty();
+    // The group row's slot types are known only once every expression is rewritten.
+    let mut group_scope = Scope {
+        table: None,
+        params: scope.params,
+        slots: Vec::new(),
+    };
+    let (mut grouping, tys) = g.finish(None, explicit);
+    group_scope.slots = tys;
+    let outputs = group_scope.items(&items)?;
+    grouping.having = having
+        .map(|h| group_scope.condition(&h, "HAVING"))
+        .transpose()?;
+    let mut order = Vec::new();
+    for o in &order_items {
+        order.push(group_scope.order_item(o, &outputs)?);
+    }
+    Ok((outputs, order, grouping))
 }
 
 /// A row with its key (None: the one empty row of a SELECT without FROM).

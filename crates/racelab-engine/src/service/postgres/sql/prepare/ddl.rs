@@ -1,9 +1,10 @@
-//! AST → IR for CREATE TABLE and column types.
+//! AST → IR for CREATE TABLE (columns, PRIMARY KEY, NOT NULL, CHECK) and column types.
 
 use sqlparser::ast;
 
 use super::common::{ident, ns, object_name};
-use super::ir::{ColumnDef, CreateTable, SqlType};
+use super::expr::expr;
+use super::ir::{CheckDef, ColumnDef, CreateTable, SqlType};
 use crate::sql::error::SqlError;
 
 pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
@@ -24,6 +25,21 @@ pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
             Some(_) => return ns(format!("the type {dt}")),
         },
         D::Bool | D::Boolean => SqlType::Bool,
+        D::Numeric(info) | D::Decimal(info) | D::Dec(info) => {
+            let (p, s) = match info {
+                ast::ExactNumberInfo::None => return Ok(SqlType::Numeric(None)),
+                ast::ExactNumberInfo::Precision(p) => (*p, 0),
+                ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p, *s),
+            };
+            match (u32::try_from(p), u32::try_from(s)) {
+                (Ok(p), Ok(s)) if (1..=38).contains(&p) && s <= p => SqlType::Numeric(Some((p, s))),
+                _ => {
+                    return ns(format!(
+                        "the type {dt} (numeric(p, s) with 0 <= s <= p <= 38)"
+                    ))
+                }
+            }
+        }
         D::Custom(name, args) if args.is_empty() => {
             let n = name.to_string().to_lowercase();
             match n.as_str() {
@@ -59,8 +75,9 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
     let name = object_name(&c.name)?;
     let mut columns = Vec::new();
     let mut primary_key: Option<(Vec<String>, Option<String>)> = None;
+    let mut checks = Vec::new();
     for col in &c.columns {
-        columns.push(column_def(col, &name, &mut primary_key)?);
+        columns.push(column_def(col, &name, &mut primary_key, &mut checks)?);
     }
     for constraint in &c.constraints {
         match constraint {
@@ -79,7 +96,7 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
             }
             ast::TableConstraint::Unique(_) => return ns("UNIQUE constraints"),
             ast::TableConstraint::ForeignKey(_) => return ns("FOREIGN KEY constraints"),
-            ast::TableConstraint::Check(_) => return ns("CHECK constraints"),
+            ast::TableConstraint::Check(ck) => checks.push(check(ck)?),
             other => return ns(format!("the table constraint {other}")),
         }
     }
@@ -88,6 +105,24 @@ pub(super) fn create_table(c: &ast::CreateTable) -> Result<CreateTable, SqlError
         if_not_exists: c.if_not_exists,
         columns,
         primary_key,
+        checks,
+    })
+}
+
+fn check(c: &ast::CheckConstraint) -> Result<CheckDef, SqlError> {
+    if c.no_inherit || c.enforced.is_some() {
+        return ns("CHECK … NO INHERIT");
+    }
+    let e = expr(&c.expr)?;
+    if e.contains_agg() {
+        return Err(SqlError::error(
+            "42803",
+            "aggregate functions are not allowed in check constraints",
+        ));
+    }
+    Ok(CheckDef {
+        name: c.name.as_ref().map(ident),
+        expr: e,
     })
 }
 
@@ -96,10 +131,12 @@ fn column_def(
     col: &ast::ColumnDef,
     table: &str,
     primary_key: &mut Option<(Vec<String>, Option<String>)>,
+    checks: &mut Vec<CheckDef>,
 ) -> Result<ColumnDef, SqlError> {
     let col_name = ident(&col.name);
     let ty = data_type(&col.data_type)?;
     let mut not_null = false;
+    let mut default = None;
     for opt in &col.options {
         match &opt.option {
             ast::ColumnOption::Null => {}
@@ -110,10 +147,23 @@ fn column_def(
                 }
                 *primary_key = Some((vec![col_name.clone()], opt.name.as_ref().map(ident)));
             }
-            ast::ColumnOption::Default(_) => return ns("DEFAULT"),
+            ast::ColumnOption::Default(e) => {
+                let e = expr(e)?;
+                if e.contains_agg() {
+                    return Err(SqlError::error(
+                        "42803",
+                        "aggregate functions are not allowed in DEFAULT expressions",
+                    ));
+                }
+                default = Some(e);
+            }
             ast::ColumnOption::Unique(_) => return ns("UNIQUE constraints"),
             ast::ColumnOption::ForeignKey(_) => return ns("REFERENCES (foreign keys)"),
-            ast::ColumnOption::Check(_) => return ns("CHECK constraints"),
+            ast::ColumnOption::Check(ck) => {
+                let mut def = check(ck)?;
+                def.name = def.name.or_else(|| opt.name.as_ref().map(ident));
+                checks.push(def);
+            }
             ast::ColumnOption::Generated { .. } | ast::ColumnOption::Identity(_) => {
                 return ns("generated/identity columns")
             }
@@ -124,6 +174,7 @@ fn column_def(
         name: col_name,
         ty,
         not_null,
+        default,
     })
 }
 

@@ -45,9 +45,14 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
         }
         Some(cols)
     };
-    let source = match &i.source {
-        Some(s) => s,
-        None => return ns("INSERT … DEFAULT VALUES"),
+    let Some(source) = &i.source else {
+        // INSERT … DEFAULT VALUES: one row of defaults.
+        return Ok(Insert {
+            table: TableRef { name, alias },
+            columns,
+            rows: vec![Vec::new()],
+            returning: returning(&i.returning)?,
+        });
     };
     if source.with.is_some() {
         return ns("WITH (common table expressions)");
@@ -65,19 +70,14 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
 }
 
 /// The rows of `INSERT … VALUES`, all of one width.
-fn values_rows(body: &ast::SetExpr) -> Result<Vec<Vec<Expr>>, SqlError> {
+fn values_rows(body: &ast::SetExpr) -> Result<Vec<Vec<Option<Expr>>>, SqlError> {
     match body {
         ast::SetExpr::Values(v) => {
             let mut rows = Vec::new();
             for row in &v.rows {
                 let mut out = Vec::new();
                 for e in &row.content {
-                    if let ast::Expr::Identifier(id) = e {
-                        if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") {
-                            return ns("DEFAULT in VALUES");
-                        }
-                    }
-                    out.push(expr(e)?);
+                    out.push(if is_default(e) { None } else { Some(expr(e)?) });
                 }
                 rows.push(out);
             }
@@ -88,7 +88,7 @@ fn values_rows(body: &ast::SetExpr) -> Result<Vec<Vec<Expr>>, SqlError> {
                     "VALUES lists must all be the same length",
                 ));
             }
-            if rows.iter().flatten().any(Expr::contains_count) {
+            if rows.iter().flatten().flatten().any(Expr::contains_agg) {
                 return Err(SqlError::error(
                     "42803",
                     "aggregate functions are not allowed in VALUES",
@@ -99,6 +99,12 @@ fn values_rows(body: &ast::SetExpr) -> Result<Vec<Vec<Expr>>, SqlError> {
         ast::SetExpr::Select(_) => ns("INSERT … SELECT"),
         _ => ns("this INSERT source"),
     }
+}
+
+/// The keyword `DEFAULT` in VALUES or SET (sqlparser reads it as an identifier).
+fn is_default(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id)
+        if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
 }
 
 pub(super) fn update(u: &ast::Update) -> Result<Update, SqlError> {
@@ -118,22 +124,21 @@ pub(super) fn update(u: &ast::Update) -> Result<Update, SqlError> {
             },
             ast::AssignmentTarget::Tuple(_) => return ns("UPDATE … SET (a, b) = …"),
         };
-        if let ast::Expr::Identifier(id) = &a.value {
-            if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") {
-                return ns("SET … = DEFAULT");
-            }
+        if is_default(&a.value) {
+            sets.push((col, None));
+            continue;
         }
         let e = expr(&a.value)?;
-        if e.contains_count() {
+        if e.contains_agg() {
             return Err(SqlError::error(
                 "42803",
                 "aggregate functions are not allowed in UPDATE",
             ));
         }
-        sets.push((col, e));
+        sets.push((col, Some(e)));
     }
     let filter = u.selection.as_ref().map(expr).transpose()?;
-    if filter.as_ref().is_some_and(Expr::contains_count) {
+    if filter.as_ref().is_some_and(Expr::contains_agg) {
         return Err(SqlError::error(
             "42803",
             "aggregate functions are not allowed in WHERE",
@@ -162,7 +167,7 @@ pub(super) fn delete(d: &ast::Delete) -> Result<Delete, SqlError> {
         _ => return ns("DELETE from several tables"),
     };
     let filter = d.selection.as_ref().map(expr).transpose()?;
-    if filter.as_ref().is_some_and(Expr::contains_count) {
+    if filter.as_ref().is_some_and(Expr::contains_agg) {
         return Err(SqlError::error(
             "42803",
             "aggregate functions are not allowed in WHERE",

@@ -1,27 +1,29 @@
 //! AST → IR for expressions: literals, columns, operators, casts, and the functions modelled
-//! (count(*)).
+//! (aggregates, coalesce).
 
 use sqlparser::ast;
 
 use super::common::{ident, ns};
 use super::ddl::data_type;
-use super::ir::{BinOp, Expr, UnOp};
+use super::ir::{AggFunc, BinOp, Expr, Func, UnOp};
+use crate::numeric::Numeric;
 use crate::sql::error::SqlError;
 
+/// A number literal: an integer that fits in bigint is an integer, anything else (`100.5`,
+/// larger integers) a numeric.
 fn number(s: &str, negate: bool) -> Result<Expr, SqlError> {
-    if !s.bytes().all(|b| b.is_ascii_digit()) || s.is_empty() {
-        return ns(format!(
-            "the numeric literal {s} (only integers are modelled)"
-        ));
+    let is_int = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if is_int {
+        if let Ok(v) = s.parse::<i128>() {
+            let v = if negate { -v } else { v };
+            if let Ok(v) = i64::try_from(v) {
+                return Ok(Expr::Int(v));
+            }
+        }
     }
-    let v: i128 = match s.parse() {
-        Ok(v) => v,
-        Err(_) => return ns(format!("the numeric literal {s} (beyond bigint)")),
-    };
-    let v = if negate { -v } else { v };
-    match i64::try_from(v) {
-        Ok(v) => Ok(Expr::Int(v)),
-        Err(_) => ns(format!("the numeric literal {s} (beyond bigint)")),
+    match Numeric::parse(s) {
+        Some(n) if s.len() <= 38 => Ok(Expr::Num(if negate { n.negate() } else { n })),
+        _ => ns(format!("the numeric literal {s}")),
     }
 }
 
@@ -32,6 +34,13 @@ fn bx(e: Expr) -> Box<Expr> {
 pub(super) fn expr(e: &ast::Expr) -> Result<Expr, SqlError> {
     use ast::Expr as E;
     Ok(match e {
+        // sqlparser reads the keyword DEFAULT as a name; INSERT and UPDATE take it before here.
+        E::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") => {
+            return Err(SqlError::error(
+                "42601",
+                "DEFAULT is not allowed in this context",
+            ))
+        }
         E::Identifier(i) => Expr::Column {
             table: None,
             name: ident(i),
@@ -176,43 +185,83 @@ fn refused<T>(e: &ast::Expr) -> Result<T, SqlError> {
 
 fn function(f: &ast::Function) -> Result<Expr, SqlError> {
     let name = f.name.to_string().to_lowercase();
-    let is_star = match &f.args {
-        ast::FunctionArguments::List(l) => {
-            l.duplicate_treatment.is_none()
-                && l.clauses.is_empty()
-                && matches!(
-                    l.args.as_slice(),
-                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
-                )
-        }
-        _ => false,
-    };
-    let plain = f.filter.is_none()
-        && f.null_treatment.is_none()
-        && f.over.is_none()
-        && f.within_group.is_empty()
-        && matches!(f.parameters, ast::FunctionArguments::None);
-    if name == "count" && is_star && plain {
-        return Ok(Expr::CountStar);
-    }
     if f.over.is_some() {
         return ns("window functions");
     }
-    let aggregate = [
-        "count",
-        "sum",
-        "avg",
-        "min",
-        "max",
-        "array_agg",
-        "string_agg",
-    ];
-    if aggregate.contains(&name.as_str()) {
-        return ns(format!(
-            "the aggregate function {name}() (only count(*) is modelled)"
-        ));
+    if f.filter.is_some()
+        || f.null_treatment.is_some()
+        || !f.within_group.is_empty()
+        || !matches!(f.parameters, ast::FunctionArguments::None)
+    {
+        return ns(format!("this call of {name}()"));
     }
-    ns(format!("the function {name}()"))
+    let (args, distinct, star) = match &f.args {
+        ast::FunctionArguments::None => (Vec::new(), false, false),
+        ast::FunctionArguments::Subquery(_) => return ns("subqueries"),
+        ast::FunctionArguments::List(l) => {
+            if !l.clauses.is_empty() {
+                return ns(format!("ORDER BY or other clauses in {name}()"));
+            }
+            let distinct = matches!(
+                l.duplicate_treatment,
+                Some(ast::DuplicateTreatment::Distinct)
+            );
+            let mut args = Vec::new();
+            let mut star = false;
+            for a in &l.args {
+                match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(expr(e)?),
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                    _ => return ns(format!("this argument of {name}()")),
+                }
+            }
+            (args, distinct, star)
+        }
+    };
+    let agg = match name.as_str() {
+        "count" => Some(AggFunc::Count),
+        "sum" => Some(AggFunc::Sum),
+        "avg" => Some(AggFunc::Avg),
+        "min" => Some(AggFunc::Min),
+        "max" => Some(AggFunc::Max),
+        _ => None,
+    };
+    if let Some(func) = agg {
+        return match (func, star, distinct, args.len()) {
+            (AggFunc::Count, true, false, 0) => Ok(Expr::Agg {
+                func,
+                arg: None,
+                distinct: false,
+            }),
+            (_, false, _, 1) => {
+                let arg = args.into_iter().next().map(Box::new);
+                if arg.as_ref().is_some_and(|a| a.contains_agg()) {
+                    return Err(SqlError::error(
+                        "42803",
+                        "aggregate function calls cannot be nested",
+                    ));
+                }
+                Ok(Expr::Agg {
+                    func,
+                    arg,
+                    distinct,
+                })
+            }
+            _ => ns(format!("this call of {name}()")),
+        };
+    }
+    if star || distinct {
+        return ns(format!("this call of {name}()"));
+    }
+    let func = match name.as_str() {
+        "coalesce" if !args.is_empty() => Func::Coalesce,
+        "round" if (1..=2).contains(&args.len()) => Func::Round,
+        "array_agg" | "string_agg" | "bool_and" | "bool_or" | "every" => {
+            return ns(format!("the aggregate function {name}()"))
+        }
+        _ => return ns(format!("the function {name}()")),
+    };
+    Ok(Expr::Func { func, args })
 }
 
 fn value(v: &ast::Value) -> Result<Expr, SqlError> {

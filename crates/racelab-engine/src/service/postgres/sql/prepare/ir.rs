@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::numeric::Numeric;
+
 /// A parsed statement in the simulator's own small IR. Clone is cheap (Arc inside).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Prepared {
@@ -236,6 +238,8 @@ pub(crate) enum SqlType {
     /// `varchar(n)` / `character varying(n)`; `None` = no length limit.
     Varchar(Option<u32>),
     Bool,
+    /// `numeric(p, s)` / `decimal(p, s)`; `None` = unconstrained `numeric`.
+    Numeric(Option<(u32, u32)>),
 }
 
 impl SqlType {
@@ -248,6 +252,7 @@ impl SqlType {
             SqlType::Text => "text",
             SqlType::Varchar(_) => "character varying",
             SqlType::Bool => "boolean",
+            SqlType::Numeric(_) => "numeric",
         }
     }
 
@@ -260,6 +265,7 @@ impl SqlType {
             SqlType::Text => "text",
             SqlType::Varchar(_) => "varchar",
             SqlType::Bool => "bool",
+            SqlType::Numeric(_) => "numeric",
         }
     }
 }
@@ -271,6 +277,15 @@ pub(crate) struct CreateTable {
     pub columns: Vec<ColumnDef>,
     /// Primary key columns (as written) and the constraint name if one was given.
     pub primary_key: Option<(Vec<String>, Option<String>)>,
+    /// CHECK constraints, column constraints first (in column order), then table constraints.
+    pub checks: Vec<CheckDef>,
+}
+
+/// A CHECK constraint as written: its name if given, and its condition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CheckDef {
+    pub name: Option<String>,
+    pub expr: Expr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -278,6 +293,7 @@ pub(crate) struct ColumnDef {
     pub name: String,
     pub ty: SqlType,
     pub not_null: bool,
+    pub default: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -290,7 +306,8 @@ pub(crate) struct TableRef {
 pub(crate) struct Insert {
     pub table: TableRef,
     pub columns: Option<Vec<String>>,
-    pub rows: Vec<Vec<Expr>>,
+    /// The VALUES rows; None is `DEFAULT`. `DEFAULT VALUES` is one empty row.
+    pub rows: Vec<Vec<Option<Expr>>>,
     pub returning: Option<Vec<SelectItem>>,
 }
 
@@ -302,6 +319,9 @@ pub(crate) struct Select {
     pub order_by: Vec<OrderItem>,
     pub limit: Option<Expr>,
     pub offset: Option<Expr>,
+    /// `GROUP BY` expressions (as written: a number or an output name is resolved at binding).
+    pub group_by: Vec<Expr>,
+    pub having: Option<Expr>,
     /// `FOR UPDATE` / `FOR SHARE`, with `NOWAIT` or `SKIP LOCKED`.
     pub lock: Option<RowLock>,
 }
@@ -348,7 +368,8 @@ pub(crate) enum LockWait {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Update {
     pub table: TableRef,
-    pub sets: Vec<(String, Expr)>,
+    /// `col = expr`; None is `col = DEFAULT`.
+    pub sets: Vec<(String, Option<Expr>)>,
     pub filter: Option<Expr>,
     pub returning: Option<Vec<SelectItem>>,
 }
@@ -431,6 +452,8 @@ pub(crate) enum Expr {
     Bool(bool),
     /// An integer literal (already negated when written `-5`).
     Int(i64),
+    /// A numeric literal (`100.5`, or an integer beyond bigint).
+    Num(Numeric),
     /// A string literal: untyped until its context gives it a type.
     Str(String),
     /// `$n`
@@ -467,65 +490,165 @@ pub(crate) enum Expr {
         expr: Box<Expr>,
         ty: SqlType,
     },
-    /// `count(*)`
-    CountStar,
+    /// An aggregate call; `arg` None is `count(*)`.
+    Agg {
+        func: AggFunc,
+        arg: Option<Box<Expr>>,
+        distinct: bool,
+    },
+    /// A call of a modelled non-aggregate function.
+    Func {
+        func: Func,
+        args: Vec<Expr>,
+    },
+    /// Internal (never parsed): the i-th value of a grouped query's group row (its GROUP BY
+    /// keys, then its aggregates), which the grouping step substitutes before binding.
+    Slot(usize),
+}
+
+/// The aggregate functions modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum AggFunc {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AggFunc::Count => "count",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+        }
+    }
+}
+
+/// The non-aggregate functions modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Func {
+    Coalesce,
+    Round,
+}
+
+impl Func {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Func::Coalesce => "coalesce",
+            Func::Round => "round",
+        }
+    }
 }
 
 impl Expr {
-    fn collect_params(&self, out: &mut BTreeSet<usize>) {
+    /// The direct subexpressions.
+    pub(crate) fn children(&self) -> Vec<&Expr> {
         match self {
-            Expr::Param(n) => {
-                out.insert(*n);
-            }
             Expr::Null
             | Expr::Bool(_)
             | Expr::Int(_)
+            | Expr::Num(_)
             | Expr::Str(_)
+            | Expr::Param(_)
             | Expr::Column { .. }
-            | Expr::CountStar => {}
+            | Expr::Slot(_) => Vec::new(),
             Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
-                expr.collect_params(out)
+                vec![expr]
             }
-            Expr::Binary { left, right, .. } => {
-                left.collect_params(out);
-                right.collect_params(out);
-            }
-            Expr::InList { expr, list, .. } => {
-                expr.collect_params(out);
-                for e in list {
-                    e.collect_params(out);
-                }
-            }
+            Expr::Agg { arg, .. } => arg.iter().map(|a| a.as_ref()).collect(),
+            Expr::Func { args, .. } => args.iter().collect(),
+            Expr::Binary { left, right, .. } => vec![left, right],
+            Expr::InList { expr, list, .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
             Expr::Between {
                 expr, low, high, ..
-            } => {
-                expr.collect_params(out);
-                low.collect_params(out);
-                high.collect_params(out);
-            }
+            } => vec![expr, low, high],
         }
     }
 
-    pub(crate) fn contains_count(&self) -> bool {
-        match self {
-            Expr::CountStar => true,
+    /// The same expression with each direct subexpression replaced by `f` of it.
+    pub(crate) fn map_children<E>(
+        &self,
+        f: &mut impl FnMut(&Expr) -> Result<Expr, E>,
+    ) -> Result<Expr, E> {
+        let mut b = |e: &Expr| f(e).map(Box::new);
+        Ok(match self {
             Expr::Null
             | Expr::Bool(_)
             | Expr::Int(_)
+            | Expr::Num(_)
             | Expr::Str(_)
             | Expr::Param(_)
-            | Expr::Column { .. } => false,
-            Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => {
-                expr.contains_count()
-            }
-            Expr::Binary { left, right, .. } => left.contains_count() || right.contains_count(),
-            Expr::InList { expr, list, .. } => {
-                expr.contains_count() || list.iter().any(Expr::contains_count)
-            }
+            | Expr::Column { .. }
+            | Expr::Slot(_) => self.clone(),
+            Expr::Unary { op, expr } => Expr::Unary {
+                op: *op,
+                expr: b(expr)?,
+            },
+            Expr::IsNull { expr, negated } => Expr::IsNull {
+                expr: b(expr)?,
+                negated: *negated,
+            },
+            Expr::Cast { expr, ty } => Expr::Cast {
+                expr: b(expr)?,
+                ty: *ty,
+            },
+            Expr::Agg {
+                func,
+                arg,
+                distinct,
+            } => Expr::Agg {
+                func: *func,
+                arg: arg.as_deref().map(&mut b).transpose()?,
+                distinct: *distinct,
+            },
+            Expr::Func { func, args } => Expr::Func {
+                func: *func,
+                args: args.iter().map(&mut *f).collect::<Result<_, _>>()?,
+            },
+            Expr::Binary { op, left, right } => Expr::Binary {
+                op: *op,
+                left: b(left)?,
+                right: b(right)?,
+            },
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: b(expr)?,
+                list: list.iter().map(&mut *f).collect::<Result<_, _>>()?,
+                negated: *negated,
+            },
             Expr::Between {
-                expr, low, high, ..
-            } => expr.contains_count() || low.contains_count() || high.contains_count(),
+                expr,
+                low,
+                high,
+                negated,
+            } => Expr::Between {
+                expr: b(expr)?,
+                low: b(low)?,
+                high: b(high)?,
+                negated: *negated,
+            },
+        })
+    }
+
+    fn collect_params(&self, out: &mut BTreeSet<usize>) {
+        if let Expr::Param(n) = self {
+            out.insert(*n);
         }
+        for c in self.children() {
+            c.collect_params(out);
+        }
+    }
+
+    /// Whether an aggregate call occurs in it.
+    pub(crate) fn contains_agg(&self) -> bool {
+        matches!(self, Expr::Agg { .. }) || self.children().into_iter().any(Expr::contains_agg)
     }
 
     /// PostgreSQL's output column name for an unaliased select-list expression.
@@ -533,10 +656,10 @@ impl Expr {
         match self {
             Expr::Column { name, .. } => name.clone(),
             Expr::Bool(_) => "bool".to_string(),
-            Expr::CountStar => "count".to_string(),
+            Expr::Agg { func, .. } => func.name().to_string(),
+            Expr::Func { func, .. } => func.name().to_string(),
             Expr::Cast { expr, ty } => match expr.as_ref() {
-                Expr::Column { name, .. } => name.clone(),
-                Expr::CountStar => "count".to_string(),
+                Expr::Column { .. } | Expr::Agg { .. } | Expr::Func { .. } => expr.output_name(),
                 _ => ty.internal_name().to_string(),
             },
             _ => "?column?".to_string(),
@@ -556,7 +679,7 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
     match stmt {
         Stmt::Insert(i) => {
             for row in &i.rows {
-                for e in row {
+                for e in row.iter().flatten() {
                     e.collect_params(&mut out);
                 }
             }
@@ -568,7 +691,8 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
                     expr.collect_params(&mut out);
                 }
             }
-            for e in s.filter.iter().chain(&s.limit).chain(&s.offset) {
+            let clauses = s.filter.iter().chain(&s.limit).chain(&s.offset);
+            for e in clauses.chain(&s.having).chain(&s.group_by) {
                 e.collect_params(&mut out);
             }
             for o in &s.order_by {
@@ -576,7 +700,11 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
             }
         }
         Stmt::Update(u) => {
-            for (_, e) in &u.sets {
+            for (_, e) in u
+                .sets
+                .iter()
+                .filter_map(|(c, e)| e.as_ref().map(|e| (c, e)))
+            {
                 e.collect_params(&mut out);
             }
             if let Some(f) = &u.filter {

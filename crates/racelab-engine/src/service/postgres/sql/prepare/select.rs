@@ -115,7 +115,7 @@ pub(super) fn returning(
         Some(items) => {
             let items = select_items(items)?;
             if items.iter().any(|i| match i {
-                SelectItem::Expr { expr, .. } => expr.contains_count(),
+                SelectItem::Expr { expr, .. } => expr.contains_agg(),
                 _ => false,
             }) {
                 return Err(SqlError::error(
@@ -138,16 +138,39 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
     };
     let items = select_items(&s.projection)?;
     let filter = s.selection.as_ref().map(expr).transpose()?;
-    if filter.as_ref().is_some_and(Expr::contains_count) {
+    if filter.as_ref().is_some_and(Expr::contains_agg) {
         return Err(SqlError::error(
             "42803",
             "aggregate functions are not allowed in WHERE",
         ));
     }
+    let group_by = group_by(&s.group_by)?;
+    let having = s.having.as_ref().map(expr).transpose()?;
     let order_by = order_by(q)?;
     let (limit, offset) = limit_offset(q)?;
     let lock = locking(q, from.is_some())?;
-    check_count(&items, lock, &order_by)?;
+    if let Some(l) = lock {
+        let aggregates = items.iter().any(|i| match i {
+            SelectItem::Expr { expr, .. } => expr.contains_agg(),
+            _ => false,
+        }) || having.as_ref().is_some_and(Expr::contains_agg)
+            || order_by.iter().any(|o| o.expr.contains_agg());
+        let what = if !group_by.is_empty() {
+            Some("GROUP BY clause")
+        } else if having.is_some() {
+            Some("HAVING clause")
+        } else if aggregates {
+            Some("aggregate functions")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(SqlError::error(
+                "0A000",
+                format!("{} is not allowed with {what}", l.strength.clause()),
+            ));
+        }
+    }
     Ok(Select {
         from,
         items,
@@ -155,6 +178,8 @@ pub(super) fn select(q: &ast::Query) -> Result<Select, SqlError> {
         order_by,
         limit,
         offset,
+        group_by,
+        having,
         lock,
     })
 }
@@ -184,20 +209,13 @@ fn select_body(q: &ast::Query) -> Result<&ast::Select, SqlError> {
     }
 }
 
-/// Refuses the SELECT clauses not modelled (DISTINCT, GROUP BY, HAVING, ...).
+/// Refuses the SELECT clauses not modelled (DISTINCT, SELECT INTO, ...).
 fn check_select_clauses(s: &ast::Select) -> Result<(), SqlError> {
     if s.distinct.is_some() {
         return ns("DISTINCT");
     }
     if s.into.is_some() {
         return ns("SELECT INTO");
-    }
-    match &s.group_by {
-        ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty() => {}
-        _ => return ns("GROUP BY"),
-    }
-    if s.having.is_some() {
-        return ns("HAVING");
     }
     if s.top.is_some()
         || s.exclude.is_some()
@@ -293,38 +311,29 @@ fn locking(q: &ast::Query, has_from: bool) -> Result<Option<RowLock>, SqlError> 
     }
 }
 
-/// count(*) is modelled alone: not with other items, ORDER BY or FOR UPDATE.
-fn check_count(
-    items: &[SelectItem],
-    lock: Option<RowLock>,
-    order_by: &[OrderItem],
-) -> Result<(), SqlError> {
-    let has_count = items.iter().any(|i| match i {
-        SelectItem::Expr { expr, .. } => expr.contains_count(),
-        _ => false,
-    });
-    if has_count {
-        if let Some(l) = lock {
-            return Err(SqlError::error(
-                "0A000",
-                format!(
-                    "{} is not allowed with aggregate functions",
-                    l.strength.clause()
-                ),
-            ));
-        }
-        for item in items {
-            match item {
-                SelectItem::Expr {
-                    expr: Expr::CountStar,
-                    ..
-                } => {}
-                _ => return ns("mixing count(*) with other select items"),
+/// `GROUP BY` expressions (not ROLLUP, CUBE, GROUPING SETS or GROUP BY ALL).
+fn group_by(g: &ast::GroupByExpr) -> Result<Vec<Expr>, SqlError> {
+    match g {
+        ast::GroupByExpr::Expressions(list, modifiers) if modifiers.is_empty() => {
+            let mut out = Vec::new();
+            for e in list {
+                if matches!(
+                    e,
+                    ast::Expr::Rollup(_) | ast::Expr::Cube(_) | ast::Expr::GroupingSets(_)
+                ) {
+                    return ns("ROLLUP, CUBE and GROUPING SETS");
+                }
+                let e = expr(e)?;
+                if e.contains_agg() {
+                    return Err(SqlError::error(
+                        "42803",
+                        "aggregate functions are not allowed in GROUP BY",
+                    ));
+                }
+                out.push(e);
             }
+            Ok(out)
         }
-        if !order_by.is_empty() {
-            return ns("ORDER BY with count(*)");
-        }
+        _ => ns("this form of GROUP BY"),
     }
-    Ok(())
 }

@@ -7,8 +7,11 @@
 //! preparation, syntax errors, what is not modelled) and `types` (types, casts, NULLs,
 //! parameters, DDL details).
 
+mod aggregates;
+mod constraints;
 mod isolation;
 mod locks;
+mod numeric;
 mod parse;
 mod rows;
 mod ssi;

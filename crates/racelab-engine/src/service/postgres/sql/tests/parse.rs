@@ -15,11 +15,14 @@ fn not_supported_constructs_are_named() {
             "FOR UPDATE OF",
         ),
         ("SELECT * FROM (SELECT 1) AS x", "subqueries"),
-        ("SELECT id FROM accounts GROUP BY id", "GROUP BY"),
-        ("SELECT sum(balance) FROM accounts", "sum()"),
+        ("SELECT id FROM accounts GROUP BY ROLLUP (id)", "ROLLUP"),
+        (
+            "SELECT string_agg(id::text, ',') FROM accounts",
+            "string_agg()",
+        ),
         ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH"),
         ("DROP TABLE accounts", "DROP TABLE"),
-        ("CREATE TABLE t (x numeric)", "NUMERIC"),
+        ("CREATE TABLE t (x real)", "REAL"),
         (
             "SELECT * FROM accounts WHERE id IN (SELECT 1)",
             "subqueries",
