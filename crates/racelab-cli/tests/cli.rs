@@ -136,7 +136,9 @@ fn bad_usage_exits_2_with_a_reason() {
     assert!(text(&out.stderr).contains("exit@CLIENT:LINE"));
     let out = racelab(&["run", &lesson(), "--variant", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no variant \"nope\" (variants: naive, for update)"));
+    assert!(text(&out.stderr).contains(
+        "no variant \"nope\" (variants: naive, for update, repeatable read, atomic update)"
+    ));
     let out = racelab(&["run", &lesson(), "--schedule", "T9"]);
     assert_eq!(out.status.code(), Some(2));
     let out = racelab(&[]);
