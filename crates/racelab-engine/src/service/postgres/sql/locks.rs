@@ -92,6 +92,28 @@ impl Lock {
         free.into_iter().map(|(w, _)| w).collect()
     }
 
+    /// The earlier waiters `w` waits behind. PostgreSQL makes a waiter take the row's tuple lock
+    /// before it waits for the holders' transactions; a later waiter whose mode conflicts with
+    /// a tuple-lock holder's waits for that waiter instead (what decides deadlocks and their
+    /// victims). Empty: `w` holds the tuple lock and waits for the holders.
+    pub(super) fn tuple_lock_blockers(&self, w: SessionId) -> Vec<SessionId> {
+        let mut tuple_holders: Vec<(SessionId, LockMode)> = Vec::new();
+        for &(x, mode) in &self.waiters {
+            let blockers: Vec<SessionId> = tuple_holders
+                .iter()
+                .filter(|&&(_, m)| conflicts(mode, m))
+                .map(|&(h, _)| h)
+                .collect();
+            if x == w {
+                return blockers;
+            }
+            if blockers.is_empty() {
+                tuple_holders.push((x, mode));
+            }
+        }
+        Vec::new()
+    }
+
     /// The lock as the UI shows it: its first holder and the queue.
     pub(super) fn view(&self) -> Option<LockView> {
         Some(LockView {
@@ -134,6 +156,11 @@ impl Db {
             else {
                 continue;
             };
+            let behind = lock.tuple_lock_blockers(w);
+            if !behind.is_empty() {
+                edges.extend(behind.into_iter().map(|h| (w, h)));
+                continue;
+            }
             for &(h, held) in &lock.holders {
                 if h != w && conflicts(waiting.mode, held) {
                     edges.insert((w, h));

@@ -15,6 +15,7 @@ use super::api::{SessionId, Wake};
 use super::error::{err, SqlError};
 use super::locks::on_cycle;
 use super::state::{Db, Now, Tx, Waiting};
+use crate::value::Value;
 
 /// What is due for a waiting session, in the order PostgreSQL's handlers would act at one
 /// instant.
@@ -92,7 +93,13 @@ impl Db {
         match due {
             Due::DeadlockCheck => {
                 let victim = on_cycle(&self.wait_for_graph(), s);
-                self.note_checks_up_to(t);
+                // The checks due before this one (in deadline order; at the same virtual time,
+                // the wait that began first) have run; those after it have not.
+                let me = self.sessions[s]
+                    .waiting
+                    .as_ref()
+                    .map_or((t, 0, 0), |w| (t, w.since, w.order));
+                self.note_checks_through(me);
                 if victim {
                     self.fail_waiter(s, err("40P01", "deadlock detected"))
                 } else {
@@ -109,13 +116,13 @@ impl Db {
         }
     }
 
-    /// Marks as run the deadlock check of every wait that began `deadlock_timeout` or more
-    /// before `t`.
-    fn note_checks_up_to(&mut self, t: u64) {
+    /// Marks as run the deadlock check of every wait whose check comes no later than `last`
+    /// (deadline, then when the wait began, then wait order).
+    fn note_checks_through(&mut self, last: (u64, u64, u64)) {
         for x in &mut self.sessions {
             let timeout = x.settings.deadlock_timeout;
             if let Some(w) = x.waiting.as_mut() {
-                if w.since + timeout <= t {
+                if (w.since + timeout, w.since, w.order) <= last {
                     w.checked = true;
                 }
             }
@@ -127,7 +134,7 @@ impl Db {
     pub(super) fn note_checks_before_cycle(&mut self) {
         let graph = self.wait_for_graph();
         if (0..self.sessions.len()).any(|s| on_cycle(&graph, s)) {
-            self.note_checks_up_to(self.clock.0);
+            self.note_checks_through((self.clock.0, u64::MAX, u64::MAX));
         }
     }
 
@@ -138,14 +145,7 @@ impl Db {
         let Some(w) = self.sessions.get_mut(s).and_then(|x| x.waiting.take()) else {
             return Vec::new();
         };
-        if let Some(lock) = self
-            .tables
-            .get_mut(w.table)
-            .and_then(|t| t.rows.get_mut(&w.key))
-            .and_then(|slot| slot.lock.as_mut())
-        {
-            lock.waiters.retain(|&(x, _)| x != s);
-        }
+        self.leave_queue(s, w.table, &w.key);
         let touches = match w.progress {
             Some(p) => {
                 self.undo(w.table, &p.undo);
@@ -167,6 +167,40 @@ impl Db {
         }
         out.extend(self.wake(released));
         out
+    }
+
+    /// `s` leaves a row's wait queue. A waiter that waited behind it for the tuple lock and
+    /// now holds it begins a new wait, for the holders, from now (PostgreSQL's new sleep, with
+    /// its own deadlock check).
+    pub(super) fn leave_queue(&mut self, s: SessionId, table: usize, key: &[Value]) {
+        let Some(lock) = self
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.rows.get_mut(key))
+            .and_then(|slot| slot.lock.as_mut())
+        else {
+            return;
+        };
+        let behind: Vec<SessionId> = lock
+            .waiters
+            .iter()
+            .map(|&(x, _)| x)
+            .filter(|&x| x != s && !lock.tuple_lock_blockers(x).is_empty())
+            .collect();
+        lock.waiters.retain(|&(x, _)| x != s);
+        let moved: Vec<SessionId> = behind
+            .into_iter()
+            .filter(|&x| lock.tuple_lock_blockers(x).is_empty())
+            .collect();
+        let now = self.clock.0;
+        for x in moved {
+            if let Some(w) = self.sessions[x].waiting.as_mut() {
+                w.since = now;
+                w.checked = false;
+                w.order = self.waits;
+                self.waits += 1;
+            }
+        }
     }
 
     /// Forgets when the waits began, for comparing worlds without their times (only sound

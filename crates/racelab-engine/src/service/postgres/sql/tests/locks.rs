@@ -476,16 +476,20 @@ fn wait_for_graph_has_an_edge_from_each_waiter_to_its_holder() {
     assert_eq!(db.wait_for_graph(), vec![(c, b)]);
     blocked(db.execute(b, &p("SELECT * FROM t WHERE id = 1 FOR UPDATE"), &[]));
     assert_eq!(db.wait_for_graph(), vec![(b, a), (c, b)]);
-    // a closes the cycle (a → b → a) and waits too; c waits for b but is on no cycle.
+    // a's UPDATE of row 2 queues behind c, which waited for row 2 first and holds PostgreSQL's
+    // tuple lock: a waits for c. The cycle is a → c → b → a.
     blocked(db.execute(a, &p("UPDATE t SET v = 11 WHERE id = 2"), &[]));
-    assert_eq!(db.wait_for_graph(), vec![(a, b), (b, a), (c, b)]);
-    // All began waiting at time 0, b before a: b's check comes first and b is the victim,
-    // which releases row 2 to c (first in its queue; autocommit: it commits at once), then a.
+    assert_eq!(db.wait_for_graph(), vec![(a, c), (b, a), (c, b)]);
+    // All began waiting at time 0, c first: c's check comes first and c is the victim. a then
+    // holds the tuple lock and waits for b (a new wait), b for a: b's check, next, makes b the
+    // victim too (its wait is older than a's new one), and a goes on.
+    // (Oracle: deadlock-behind-a-waiter.txt.)
     let woken = db.advance(1000);
     let sessions: Vec<SessionId> = woken.iter().map(|w| w.session).collect();
-    assert_eq!(sessions, vec![b, c, a]);
+    assert_eq!(sessions, vec![c, b, a]);
     assert_eq!(woken[0].result.clone().unwrap_err().code, "40P01");
-    assert!(woken[1].result.is_ok() && woken[2].result.is_ok());
+    assert_eq!(woken[1].result.clone().unwrap_err().code, "40P01");
+    assert!(woken[2].result.is_ok());
     assert!(db.wait_for_graph().is_empty());
 }
 
