@@ -29,7 +29,7 @@ const SCENARIOS: &str = "crates/racelab-oracle/scenarios";
 const SEQUENCES: &str = "crates/racelab-oracle/redis";
 
 /// After the scenario files the stage runs this many random schedules (`racelab-oracle --random`,
-/// about 10 s per 100 on the 2-core machine, more when deadlocks need `!wait`s), from a fixed
+/// about 70 s for 300 on the 2-core machine: 6 % need a 1.5 s `!wait`), from a fixed
 /// seed so that a red stage is repeatable; a disagreement fails the stage and is kept, shrunk, in
 /// `crates/racelab-oracle/found/`. Many more on demand: `cargo xtask oracle --random N --seed S`.
 const CI_RANDOM_SCHEDULES: u64 = 300;

@@ -307,6 +307,10 @@ impl<'a> PgScenario<'a> {
                         settled = false;
                     }
                     self.ghosts.push(pid);
+                } else {
+                    // It exited after the blocked sessions were looked at: its locks went with
+                    // it, so look at them once more.
+                    settled = false;
                 }
             }
             if settled || start.elapsed() > SETTLE_BOUND {

@@ -1,13 +1,13 @@
-//! `racelab-oracle --random N --seed S`: N random schedules ([`crate::schedule`]) on PostgreSQL and
-//! on the simulator. Each is generated while it runs on the server, then the recorded steps are
-//! replayed on the simulator and judged as a scenario file would be. A disagreement is run again
-//! (a difference that does not come back is reported as such), shrunk ([`crate::shrink`]) and
-//! kept as a scenario file `random-S-I.txt`.
+//! `racelab-oracle --random N --seed S`: N random schedules ([`crate::schedule`]) on PostgreSQL
+//! and on the simulator. Each is generated while it runs on the server, then the recorded steps
+//! are replayed on the simulator and judged as a scenario file would be. A disagreement is run
+//! again (one that PostgreSQL does not repeat is kept as unstable, not failed), shrunk
+//! ([`crate::shrink`]) and kept as a scenario file `random-S-I.txt`.
 //!
-//! Speed: all schedules share one database (`racelab_random`, created at the start and dropped
-//! at the end); before each run the table is dropped on a connection kept open for the whole
-//! batch (which also serves as the admin connection for the lock probes), and the sessions get
-//! fresh connections.
+//! Speed: all schedules share one database (`racelab_random_PID`, created at the start and
+//! dropped at the end); before each run the table is dropped on a connection kept open for the
+//! whole batch (which also serves as the admin connection for the lock probes), and the sessions
+//! get fresh connections.
 
 use std::io;
 use std::path::PathBuf;
@@ -23,8 +23,10 @@ use crate::schedule::{self, Generated, Level};
 use crate::shrink::shrink;
 use crate::wire::Conn;
 
-/// The database every schedule runs in.
-pub const DATABASE: &str = "racelab_random";
+/// The database every schedule of this process runs in.
+fn database() -> String {
+    format!("racelab_random_{}", std::process::id())
+}
 /// A disagreeing schedule is run this many times more before it is shrunk (see [`keep`]). When
 /// one COMMIT releases two waiters, which of them goes first is a race inside PostgreSQL (seen
 /// both ways at 50/50 and at 80/20): more runs catch more of those, at 50 ms a run.
@@ -76,33 +78,35 @@ fn removable(step: &Step) -> bool {
 /// The shared database and the connection that resets it.
 struct Bench<'a> {
     server: &'a Server,
+    database: String,
     conn: Conn,
 }
 
 impl<'a> Bench<'a> {
     fn open(server: &'a Server, admin: &mut Conn) -> io::Result<Bench<'a>> {
-        admin.exec(
-            &format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
-            TIMEOUT,
-        )?;
-        admin.exec(&format!("CREATE DATABASE {DATABASE}"), TIMEOUT)?;
-        let conn = server.connect(DATABASE)?;
-        Ok(Bench { server, conn })
+        let database = database();
+        let drop = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        admin.exec(&drop, TIMEOUT)?;
+        admin.exec(&format!("CREATE DATABASE {database}"), TIMEOUT)?;
+        let conn = server.connect(&database)?;
+        Ok(Bench {
+            server,
+            database,
+            conn,
+        })
     }
 
     fn close(self, admin: &mut Conn) -> io::Result<()> {
         self.conn.terminate();
-        admin.exec(
-            &format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"),
-            TIMEOUT,
-        )?;
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database);
+        admin.exec(&drop, TIMEOUT)?;
         Ok(())
     }
 
     /// Runs `f` on a fresh PgScenario over an empty database.
     fn fresh<T>(&mut self, f: impl FnOnce(&mut PgScenario) -> T) -> io::Result<T> {
         self.conn.exec("DROP TABLE IF EXISTS t", TIMEOUT)?;
-        let mut pg = PgScenario::reuse(self.server, &mut self.conn, DATABASE);
+        let mut pg = PgScenario::reuse(self.server, &mut self.conn, &self.database);
         let out = f(&mut pg);
         pg.finish()?;
         Ok(out)
@@ -130,6 +134,7 @@ enum Verdict {
     Error(String),
 }
 
+#[derive(Default)]
 struct Tally {
     run: u64,
     agreed: u64,
@@ -156,44 +161,11 @@ pub fn run(server: &Server, admin: &mut Conn, opts: &Options) -> io::Result<bool
     let mut bench = Bench::open(server, admin)?;
     let started = Instant::now();
     let mut last_progress = Instant::now();
-    let mut t = Tally {
-        run: 0,
-        agreed: 0,
-        disagreed: 0,
-        refused: 0,
-        unstable: 0,
-        errors: 0,
-        with_wait: 0,
-        plain: 0,
-        plain_time: Duration::ZERO,
-    };
+    let mut t = Tally::default();
     for index in opts.first..opts.first + opts.count {
         let one = Instant::now();
         let (verdict, waited) = run_one(&mut bench, opts, index);
-        t.run += 1;
-        t.with_wait += u64::from(waited);
-        match verdict {
-            Verdict::Agreed => {
-                t.agreed += 1;
-                if !waited {
-                    t.plain += 1;
-                    t.plain_time += one.elapsed();
-                }
-            }
-            Verdict::Disagreed(text, file) => {
-                t.disagreed += 1;
-                t.refused += u64::from(text.contains("the simulator refuses"));
-                println!("DIFFERS  {}: {text}", file.display());
-            }
-            Verdict::Unstable(text, file) => {
-                t.unstable += 1;
-                println!("UNSTABLE {}: {text}", file.display());
-            }
-            Verdict::Error(e) => {
-                t.errors += 1;
-                println!("ERROR    seed {} index {index}: {e}", opts.seed);
-            }
-        }
+        t.add(verdict, waited, one.elapsed(), opts.seed, index);
         if last_progress.elapsed() >= PROGRESS_EVERY && t.run < opts.count {
             last_progress = Instant::now();
             println!(
@@ -207,6 +179,36 @@ pub fn run(server: &Server, admin: &mut Conn, opts: &Options) -> io::Result<bool
     bench.close(admin)?;
     println!("random: {}", summary(&t, started));
     Ok(t.disagreed == 0 && t.errors == 0)
+}
+
+impl Tally {
+    /// Counts a schedule's verdict and prints it unless it agreed.
+    fn add(&mut self, verdict: Verdict, waited: bool, took: Duration, seed: u64, index: u64) {
+        self.run += 1;
+        self.with_wait += u64::from(waited);
+        match verdict {
+            Verdict::Agreed => {
+                self.agreed += 1;
+                if !waited {
+                    self.plain += 1;
+                    self.plain_time += took;
+                }
+            }
+            Verdict::Disagreed(text, file) => {
+                self.disagreed += 1;
+                self.refused += u64::from(text.contains("the simulator refuses"));
+                println!("DIFFERS  {}: {text}", file.display());
+            }
+            Verdict::Unstable(text, file) => {
+                self.unstable += 1;
+                println!("UNSTABLE {}: {text}", file.display());
+            }
+            Verdict::Error(e) => {
+                self.errors += 1;
+                println!("ERROR    seed {seed} index {index}: {e}");
+            }
+        }
+    }
 }
 
 fn summary(t: &Tally, started: Instant) -> String {
