@@ -233,12 +233,18 @@ impl Db {
             });
             let slot = t.rows.entry(key.clone()).or_default();
             let gen = slot.next_gen();
+            // After this transaction's own UPDATE and DELETE of the key, the committed version
+            // was still replaced by an update (the re-insert is a new tuple).
+            let updated = slot
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.session == s && p.updated);
             slot.pending = Some(Pending {
                 session: s,
                 values: Some(row),
                 gen,
                 sx,
-                updated: false,
+                updated,
             });
             if slot.lock.is_none() {
                 slot.lock = Some(Lock::new(s, LockMode::Update));

@@ -181,9 +181,14 @@ impl Db {
             let mut keep_snapshot_version = false;
             if let (Some(stamp), Some(sl)) = (self.view(s).snap, slot) {
                 if let Some(deleted) = sl.changed_since(stamp) {
-                    // (Only without a wait: after waiting for the updater, PostgreSQL reports
-                    // the update.)
-                    if !deleted && !waited && action.mode() == LockMode::KeyShare {
+                    // (Only without a wait, and while the tuple still lives: after waiting for
+                    // the updater, or when it then deleted the row, PostgreSQL reports the
+                    // update.)
+                    let alive = sl
+                        .versions
+                        .last()
+                        .is_some_and(|v| v.values.is_some() && v.gen == gen);
+                    if !deleted && !waited && alive && action.mode() == LockMode::KeyShare {
                         keep_snapshot_version = true;
                     } else {
                         self.undo(table, &prog.undo);
