@@ -6,7 +6,9 @@
 //! A wait-for cycle needs at least two sessions that each hold a row lock while they wait for
 //! another. A client can do that only if one of its statements may lock several rows, or if it
 //! opens a transaction block and in it locks two different rows, or the same row first in a
-//! weaker and then in a stronger mode (two FOR SHARE holders that both want to update). The
+//! weaker and then in a stronger mode (two FOR SHARE holders that both want to update; after
+//! a ROLLBACK TO SAVEPOINT, which can bring a lock back to a weaker mode or release it, any
+//! mode stronger than an earlier one on that row counts). The
 //! check errs towards "can deadlock": rows are told apart by their primary-key values as
 //! written, and a variable that the script ever assigns may hold any key.
 
@@ -41,6 +43,7 @@ impl Model {
             })
             .collect();
         let mut block = false;
+        let mut savepoints = false;
         let mut locks: Vec<(Target, u8)> = Vec::new();
         for op in &script.ops {
             let OpKind::Call { service, call, .. } = &op.kind else {
@@ -53,6 +56,7 @@ impl Model {
                 continue;
             };
             block |= stmt.is_begin();
+            savepoints |= stmt.is_rollback_to();
             match pg.db().row_locks(stmt) {
                 RowLocks::None => {}
                 RowLocks::Many => return true,
@@ -76,19 +80,26 @@ impl Model {
                 }
             }
         }
-        block && two_rows_or_an_upgrade(&locks)
+        block && two_rows_or_an_upgrade(&locks, savepoints)
     }
 }
 
 /// Whether the locks, in script order, name two rows that may differ, or take one row in a
-/// stronger mode than the first time.
-fn two_rows_or_an_upgrade(locks: &[(Target, u8)]) -> bool {
+/// stronger mode than the first time (with `savepoints`, than any earlier time: a ROLLBACK TO
+/// may have brought the lock back to that earlier mode).
+fn two_rows_or_an_upgrade(locks: &[(Target, u8)], savepoints: bool) -> bool {
     let Some((first, first_strength)) = locks.first() else {
         return false;
     };
     let any_row = |(_, key): &Target| key.iter().any(Option::is_none);
     if locks.iter().any(|(t, _)| t != first || any_row(t)) {
         return locks.len() >= 2;
+    }
+    if savepoints {
+        return locks
+            .iter()
+            .enumerate()
+            .any(|(j, (_, s))| locks[..j].iter().any(|(_, e)| s > e));
     }
     locks.iter().any(|(_, s)| s > first_strength)
 }
@@ -104,27 +115,31 @@ mod tests {
     #[test]
     fn rows_and_upgrades() {
         let one = row("t", "1");
-        assert!(!two_rows_or_an_upgrade(&[]));
-        assert!(!two_rows_or_an_upgrade(&[(one.clone(), 3)]));
+        assert!(!two_rows_or_an_upgrade(&[], false));
+        assert!(!two_rows_or_an_upgrade(&[(one.clone(), 3)], false));
         // FOR UPDATE then UPDATE of the same row: no stronger mode later.
-        assert!(!two_rows_or_an_upgrade(&[
-            (one.clone(), 3),
-            (one.clone(), 2)
-        ]));
+        assert!(!two_rows_or_an_upgrade(
+            &[(one.clone(), 3), (one.clone(), 2)],
+            false
+        ));
         // FOR SHARE then UPDATE: an upgrade.
-        assert!(two_rows_or_an_upgrade(&[
-            (one.clone(), 1),
-            (one.clone(), 2)
-        ]));
-        assert!(two_rows_or_an_upgrade(&[
-            (one.clone(), 3),
-            (row("t", "2"), 3)
-        ]));
-        assert!(two_rows_or_an_upgrade(&[
-            (one.clone(), 3),
-            (row("u", "1"), 3)
-        ]));
+        assert!(two_rows_or_an_upgrade(
+            &[(one.clone(), 1), (one.clone(), 2)],
+            false
+        ));
+        assert!(two_rows_or_an_upgrade(
+            &[(one.clone(), 3), (row("t", "2"), 3)],
+            false
+        ));
+        assert!(two_rows_or_an_upgrade(
+            &[(one.clone(), 3), (row("u", "1"), 3)],
+            false
+        ));
+        // FOR UPDATE, ROLLBACK TO, FOR SHARE, UPDATE: an upgrade only with savepoints.
+        let again = [(one.clone(), 3), (one.clone(), 1), (one.clone(), 2)];
+        assert!(!two_rows_or_an_upgrade(&again, false));
+        assert!(two_rows_or_an_upgrade(&again, true));
         let any = ("t".to_string(), vec![None]);
-        assert!(two_rows_or_an_upgrade(&[(any.clone(), 3), (any, 3)]));
+        assert!(two_rows_or_an_upgrade(&[(any.clone(), 3), (any, 3)], false));
     }
 }

@@ -8,7 +8,8 @@
 //! expressions), `group` (GROUP BY, HAVING, aggregates), `catalog` (tables, columns, CREATE
 //! TABLE, key rendering), `storage` (row versions and their visibility), `exec` (statement
 //! dispatch and execution: SELECT, INSERT, UPDATE/DELETE row by row), `locks` (row locks, wait queues, the deadlock check, waking
-//! waiters), `tx` (transaction state, end of transaction, closing a session), and this one.
+//! waiters), `tx` (transaction state, end of transaction, closing a session), `savepoints`
+//! (subtransactions), and this one.
 //! Methods on `Db` call each other across files freely.
 //!
 //! Simplifications (all deterministic, all documented in the module doc of `sql`):
@@ -18,6 +19,7 @@
 //!   (re-checked on their newest committed version when changed since). A woken INSERT re-runs
 //!   from scratch. A failed statement undoes its rows, and its transaction is aborted at once
 //!   (writes discarded, locks released), as PostgreSQL does; a block then waits for ROLLBACK.
+//!   Inside a savepoint only the innermost subtransaction aborts (`savepoints`).
 //! - Scans return rows in primary-key order (PostgreSQL's heap order differs after updates; use
 //!   ORDER BY when order matters). Text compares bytewise (the "C" collation).
 //! - UPDATE of a primary-key column is not supported.
@@ -126,7 +128,10 @@ impl Db {
             | Stmt::Rollback
             | Stmt::SetTransaction { .. }
             | Stmt::Set { .. }
-            | Stmt::Show(_) => Ok(()),
+            | Stmt::Show(_)
+            | Stmt::Savepoint(_)
+            | Stmt::RollbackTo(_)
+            | Stmt::Release(_) => Ok(()),
         }
     }
 

@@ -75,11 +75,24 @@ impl Lock {
         }
     }
 
-    /// Removes `s`'s hold. Returns the waiters to retry, in queue order (they leave the queue):
-    /// all of them when nobody holds the lock any more, otherwise those whose wanted mode
-    /// conflicts with no remaining holder.
+    /// Sets `s`'s hold to exactly `mode` (a savepoint rolled back: possibly weaker), keeping
+    /// its place among the holders.
+    pub(super) fn grant_exactly(&mut self, s: SessionId, mode: LockMode) {
+        match self.holders.iter_mut().find(|(h, _)| *h == s) {
+            Some((_, held)) => *held = mode,
+            None => self.holders.push((s, mode)),
+        }
+    }
+
+    /// Removes `s`'s hold. Returns the waiters to retry (see [`Lock::free_waiters`]).
     pub(super) fn release(&mut self, s: SessionId) -> Vec<SessionId> {
         self.holders.retain(|&(h, _)| h != s);
+        self.free_waiters()
+    }
+
+    /// The waiters to retry, in queue order (they leave the queue): all of them when nobody
+    /// holds the lock any more, otherwise those whose wanted mode conflicts with no holder.
+    pub(super) fn free_waiters(&mut self) -> Vec<SessionId> {
         let holders = &self.holders;
         let (free, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiters)
             .into_iter()
@@ -128,6 +141,14 @@ impl Db {
     /// Takes (or keeps) `s`'s lock on the row in `mode` (the caller checked that no other
     /// holder blocks it).
     pub(super) fn lock_row(&mut self, s: SessionId, table: usize, key: &[Value], mode: LockMode) {
+        let held = self.tables[table]
+            .rows
+            .get(key)
+            .and_then(|slot| slot.lock.as_ref())
+            .and_then(|l| l.holders.iter().find(|&&(h, _)| h == s));
+        if held.is_none_or(|&(_, m)| m < mode) {
+            self.note_before(s, table, key);
+        }
         let slot = self.tables[table].rows.entry(key.to_vec()).or_default();
         match slot.lock.as_mut() {
             None => slot.lock = Some(Lock::new(s, mode)),

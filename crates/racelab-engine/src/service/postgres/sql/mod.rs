@@ -14,7 +14,8 @@
 //! numeric(p, s);
 //! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
 //! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
-//! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SET TRANSACTION,
+//! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SAVEPOINT/
+//! ROLLBACK TO/RELEASE (subtransactions, `savepoints`), SET TRANSACTION,
 //! SET SESSION CHARACTERISTICS, SET/SHOW of transaction_isolation, default_transaction_isolation
 //! and transaction_read_only, autocommit outside a transaction block, READ COMMITTED (a fresh
 //! snapshot per statement; READ UNCOMMITTED behaves the same), REPEATABLE READ (one snapshot,
@@ -33,9 +34,8 @@
 //! Further simplifications (see `db.rs`): tables without a PRIMARY KEY are allowed (rows keyed by
 //! an internal counter, shown like a ctid: `(0,1)`); scans return rows in primary-key order (use
 //! ORDER BY where order matters); text compares bytewise (the "C" collation); CREATE TABLE only
-//! outside a transaction block; UPDATE of a primary-key column is not supported; a deadlock is
-//! refused with a not-supported error instead of PostgreSQL's 40P01 (the refusal, like any
-//! error, aborts the transaction at once and releases its locks, as PostgreSQL does at an error).
+//! outside a transaction block; UPDATE of a primary-key column is not supported. Deadlocks,
+//! lock and statement timeouts are PostgreSQL's, in virtual time (`timeouts`).
 
 mod api;
 mod bind;
@@ -48,6 +48,7 @@ mod footprint;
 mod group;
 mod locks;
 mod prepare;
+mod savepoints;
 mod settings;
 mod ssi;
 mod state;

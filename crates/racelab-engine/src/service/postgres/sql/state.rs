@@ -1,7 +1,7 @@
 //! The server's state, as plain data: [`Db`] with its tables ([`Table`], [`Column`]), their rows
 //! ([`Slot`]: committed and uncommitted versions, [`Pending`]) and row locks ([`Lock`],
 //! [`LockMode`]), and its sessions ([`Session`], [`Tx`]) with a waiting statement's saved state
-//! ([`Waiting`], [`Progress`]). The behaviour lives in the `impl` blocks of the files above:
+//! ([`Waiting`], [`Progress`]) and its savepoints ([`Savepoint`]). The behaviour lives in the `impl` blocks of the files above:
 //! `catalog`, `storage`, `locks`, `tx`, `exec`, `db`.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -191,6 +191,28 @@ pub(super) struct Session {
     pub(super) snapshot: Snap,
     /// The transaction's SERIALIZABLE record, while it is tracked.
     pub(super) sx: Option<SxId>,
+    /// The open block's savepoints (subtransactions), oldest first.
+    pub(super) savepoints: Vec<Savepoint>,
+}
+
+/// A subtransaction opened by SAVEPOINT: what ROLLBACK TO (or an error inside it) puts back.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Savepoint {
+    pub(super) name: String,
+    /// The session's settings and access mode when it began.
+    pub(super) settings: Settings,
+    pub(super) read_only: bool,
+    /// The rows the session wrote or locked since (before the next savepoint began), each as
+    /// it was when first touched: the session's uncommitted version and its lock mode.
+    pub(super) before: BTreeMap<(usize, Vec<Value>), RowBefore>,
+}
+
+/// A row as one session had it: its uncommitted version (None: it had not written the row)
+/// and the mode in which it held the row's lock (None: it held none).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct RowBefore {
+    pub(super) pending: Option<Pending>,
+    pub(super) mode: Option<LockMode>,
 }
 
 /// A session's run-time settings (SET …), times in virtual ms (0: off).

@@ -45,6 +45,16 @@ impl Db {
             let (result, released) = self.end_block(s, commit, &mut touches);
             return Step::done(Ok(result), touches, released);
         }
+        if let Stmt::RollbackTo(name) = prepared.stmt() {
+            // Accepted in an aborted block too: it is how a block recovers from an error.
+            return match self.rollback_to(s, name, &mut touches) {
+                Ok((result, released)) => Step::done(Ok(result), touches, released),
+                Err(e) => {
+                    let released = self.abort_on_error(s);
+                    Step::done(Err(e), touches, released)
+                }
+            };
+        }
         if self.sessions[s].tx == Tx::Aborted {
             return Step::done(
                 Err(err(
@@ -136,7 +146,15 @@ impl Db {
             Stmt::Insert(ins) => self.exec_insert(s, ins, params, touches),
             Stmt::Update(upd) => self.exec_update(s, upd, params, touches, resume),
             Stmt::Delete(del) => self.exec_delete(s, del, params, touches, resume),
-            Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
+            Stmt::Savepoint(name) => {
+                touches.insert(Touch::Transaction { session: s });
+                self.savepoint(s, name).map(Outcome::Rows)
+            }
+            Stmt::Release(name) => {
+                touches.insert(Touch::Transaction { session: s });
+                self.release(s, name).map(Outcome::Rows)
+            }
+            Stmt::Commit | Stmt::Rollback | Stmt::RollbackTo(_) => Ok(Outcome::Rows(tag_only(""))),
         }
     }
 }
@@ -162,7 +180,10 @@ impl Db {
             | Stmt::Rollback
             | Stmt::SetTransaction { .. }
             | Stmt::Set { .. }
-            | Stmt::Show(_) => return Ok(()),
+            | Stmt::Show(_)
+            | Stmt::Savepoint(_)
+            | Stmt::RollbackTo(_)
+            | Stmt::Release(_) => return Ok(()),
         };
         Err(err(
             "25006",

@@ -41,6 +41,12 @@ impl Prepared {
         matches!(&self.inner.stmt, Stmt::Begin { .. })
     }
 
+    /// ROLLBACK TO SAVEPOINT: releases the row locks taken since the savepoint (a lock held
+    /// before it may be held weaker again).
+    pub fn is_rollback_to(&self) -> bool {
+        matches!(&self.inner.stmt, Stmt::RollbackTo(_))
+    }
+
     /// "SELECT", "UPDATE", "BEGIN", ... for display.
     pub fn kind(&self) -> &'static str {
         match &self.inner.stmt {
@@ -55,6 +61,9 @@ impl Prepared {
             Stmt::Rollback => "ROLLBACK",
             Stmt::SetTransaction { .. } | Stmt::Set { .. } => "SET",
             Stmt::Show(_) => "SHOW",
+            Stmt::Savepoint(_) => "SAVEPOINT",
+            Stmt::RollbackTo(_) => "ROLLBACK TO SAVEPOINT",
+            Stmt::Release(_) => "RELEASE SAVEPOINT",
         }
     }
 
@@ -116,6 +125,11 @@ pub(crate) enum Stmt {
     },
     /// `SHOW name`.
     Show(Setting),
+    /// `SAVEPOINT name`, `ROLLBACK TO [SAVEPOINT] name`, `RELEASE [SAVEPOINT] name` (names
+    /// folded as identifiers are).
+    Savepoint(String),
+    RollbackTo(String),
+    Release(String),
 }
 
 /// The modes a BEGIN or SET TRANSACTION names (None: not named, unchanged).
@@ -724,7 +738,10 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
         | Stmt::Rollback
         | Stmt::SetTransaction { .. }
         | Stmt::Set { .. }
-        | Stmt::Show(_) => {}
+        | Stmt::Show(_)
+        | Stmt::Savepoint(_)
+        | Stmt::RollbackTo(_)
+        | Stmt::Release(_) => {}
     }
     out.into_iter().collect()
 }

@@ -2,7 +2,7 @@
 
 use sqlparser::ast;
 
-use super::common::ns;
+use super::common::{ident, ns};
 use super::ddl::create_table;
 use super::dml::{delete, insert, update};
 use super::ir::{Isolation, Setting, SettingValue, Stmt, TxModes};
@@ -83,11 +83,13 @@ pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
             if chain {
                 return ns("ROLLBACK AND CHAIN");
             }
-            if savepoint.is_some() {
-                return ns("ROLLBACK TO SAVEPOINT");
+            match savepoint {
+                Some(name) => Ok(Stmt::RollbackTo(ident(&name))),
+                None => Ok(Stmt::Rollback),
             }
-            Ok(Stmt::Rollback)
         }
+        S::Savepoint { name } => Ok(Stmt::Savepoint(ident(&name))),
+        S::ReleaseSavepoint { name } => Ok(Stmt::Release(ident(&name))),
         other => {
             let text = other.to_string();
             let words: Vec<&str> = text.split_whitespace().take(2).collect();

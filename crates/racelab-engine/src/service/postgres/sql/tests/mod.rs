@@ -2,7 +2,7 @@
 //!
 //! This file holds the shared helpers; the tests are grouped by topic: `locks` (waiting,
 //! waking, wait queues, deadlocks, crashed clients), `isolation` (snapshots, REPEATABLE READ,
-//! SET/SHOW of the transaction modes, row versions), `ssi` (SERIALIZABLE), `rows` (row-by-row UPDATE/DELETE/FOR UPDATE
+//! SET/SHOW of the transaction modes, row versions), `ssi` (SERIALIZABLE), `savepoints` (subtransactions), `rows` (row-by-row UPDATE/DELETE/FOR UPDATE
 //! and re-checks), `transactions` (visibility, transaction blocks, errors), `parse` (statement
 //! preparation, syntax errors, what is not modelled) and `types` (types, casts, NULLs,
 //! parameters, DDL details).
@@ -14,6 +14,7 @@ mod locks;
 mod numeric;
 mod parse;
 mod rows;
+mod savepoints;
 mod ssi;
 mod transactions;
 mod types;
