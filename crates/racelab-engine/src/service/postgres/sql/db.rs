@@ -8,7 +8,7 @@
 //! expressions), `group` (GROUP BY, HAVING, aggregates), `catalog` (tables, columns, CREATE
 //! TABLE, key rendering), `storage` (row versions and their visibility), `exec` (statement
 //! dispatch and execution: SELECT, INSERT, UPDATE/DELETE row by row), `locks` (row locks, wait queues, the deadlock check, waking
-//! waiters), `tx` (transaction state, end of transaction, closing a session), `savepoints`
+//! waiters), `advisory` (advisory locks), `tx` (transaction state, end of transaction, closing a session), `savepoints`
 //! (subtransactions), and this one.
 //! Methods on `Db` call each other across files freely.
 //!
@@ -29,7 +29,8 @@
 use std::collections::BTreeSet;
 
 use super::api::{
-    Done, Exec, QueryResult, RowView, SessionId, SessionState, SessionView, TableView,
+    AdvisoryHold, AdvisoryView, Done, Exec, QueryResult, RowView, SessionId, SessionState,
+    SessionView, TableView,
 };
 use super::error::{err, SqlError};
 use super::exec::check_params;
@@ -131,7 +132,8 @@ impl Db {
             | Stmt::Show(_)
             | Stmt::Savepoint(_)
             | Stmt::RollbackTo(_)
-            | Stmt::Release(_) => Ok(()),
+            | Stmt::Release(_)
+            | Stmt::Advisory(_) => Ok(()),
         }
     }
 
@@ -210,12 +212,40 @@ impl Db {
             .collect()
     }
 
-    /// Number of row locks currently held.
+    /// Number of row locks and advisory locks currently held.
     pub fn locks_held(&self) -> usize {
-        self.tables
+        let rows = self
+            .tables
             .iter()
             .flat_map(|t| t.rows.values())
             .filter(|s| s.lock.is_some())
-            .count()
+            .count();
+        let advisory = self
+            .advisory
+            .values()
+            .filter(|l| !l.holders.is_empty())
+            .count();
+        rows + advisory
+    }
+
+    /// The advisory locks held or waited for, by key, for the UI.
+    pub fn advisory_locks(&self) -> Vec<AdvisoryView> {
+        self.advisory
+            .iter()
+            .map(|(k, l)| AdvisoryView {
+                key: k.shown(),
+                holders: l
+                    .holders
+                    .iter()
+                    .map(|(&(session, shared), h)| AdvisoryHold {
+                        session,
+                        shared,
+                        session_level: h.session,
+                        xact_level: h.xact,
+                    })
+                    .collect(),
+                waiters: l.waiters.iter().map(|w| (w.session, w.shared)).collect(),
+            })
+            .collect()
     }
 }

@@ -15,7 +15,8 @@
 //! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
 //! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
 //! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SAVEPOINT/
-//! ROLLBACK TO/RELEASE (subtransactions, `savepoints`), SET TRANSACTION,
+//! ROLLBACK TO/RELEASE (subtransactions, `savepoints`), advisory locks (`SELECT
+//! pg_advisory_lock(…)` and kin, `advisory`), SET TRANSACTION,
 //! SET SESSION CHARACTERISTICS, SET/SHOW of transaction_isolation, default_transaction_isolation
 //! and transaction_read_only, autocommit outside a transaction block, READ COMMITTED (a fresh
 //! snapshot per statement; READ UNCOMMITTED behaves the same), REPEATABLE READ (one snapshot,
@@ -37,6 +38,7 @@
 //! outside a transaction block; UPDATE of a primary-key column is not supported. Deadlocks,
 //! lock and statement timeouts are PostgreSQL's, in virtual time (`timeouts`).
 
+mod advisory;
 mod api;
 mod bind;
 mod catalog;
@@ -58,8 +60,8 @@ mod tx;
 mod types;
 
 pub use api::{
-    BlockedOn, Done, Exec, LockView, QueryResult, RowView, SessionId, SessionState, SessionView,
-    TableView, Touch, Wake,
+    AdvisoryHold, AdvisoryView, BlockedOn, Done, Exec, LockView, QueryResult, RowView, SessionId,
+    SessionState, SessionView, TableView, Touch, Wake,
 };
 pub use error::{SqlError, NOT_SUPPORTED};
 pub use footprint::{KeyPart, RowLocks};

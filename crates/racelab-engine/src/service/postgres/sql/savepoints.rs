@@ -20,11 +20,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::{tag_only, QueryResult, SessionId, Touch};
 use super::error::{err, SqlError};
-use super::state::{Db, RowBefore, Savepoint, Tx};
+use super::state::{AdvisoryKey, Db, RowBefore, Savepoint, Tx, WaitOn};
 use crate::value::Value;
 
 /// Rows as a session had them before a subtransaction, keyed by table index and key.
 type Befores = BTreeMap<(usize, Vec<Value>), RowBefore>;
+
+/// Transaction-level advisory holds as a session had them before a subtransaction.
+type Advisories = BTreeMap<(AdvisoryKey, bool), u32>;
 
 fn outside_block(command: &str) -> SqlError {
     err(
@@ -72,6 +75,7 @@ impl Db {
             settings: x.settings,
             read_only: x.read_only,
             before: BTreeMap::new(),
+            advisory: BTreeMap::new(),
         });
         Ok(tag_only("SAVEPOINT"))
     }
@@ -86,10 +90,13 @@ impl Db {
         let Some(at) = x.savepoints.iter().rposition(|sp| sp.name == name) else {
             return Err(no_such_savepoint(name));
         };
-        let merged = merge(x.savepoints.drain(at..));
+        let (rows, advisory) = merge(x.savepoints.drain(at..));
         if let Some(enclosing) = x.savepoints.last_mut() {
-            for (k, b) in merged {
+            for (k, b) in rows {
                 enclosing.before.entry(k).or_insert(b);
+            }
+            for (k, n) in advisory {
+                enclosing.advisory.entry(k).or_insert(n);
             }
         }
         Ok(tag_only("RELEASE"))
@@ -111,17 +118,19 @@ impl Db {
         let Some(at) = x.savepoints.iter().rposition(|sp| sp.name == name) else {
             return Err(no_such_savepoint(name));
         };
-        let later: Vec<Savepoint> = x.savepoints.drain(at + 1..).collect();
-        let merged = merge(later.into_iter());
-        let sp = &mut x.savepoints[at];
-        let mut all = std::mem::take(&mut sp.before);
-        for (k, b) in merged {
-            all.entry(k).or_insert(b);
-        }
+        let later: Vec<Savepoint> = x.savepoints.drain(at..).collect();
+        let (rows, advisory) = merge(later.iter().cloned());
+        let sp = &later[0];
+        x.savepoints.push(Savepoint {
+            before: BTreeMap::new(),
+            advisory: BTreeMap::new(),
+            ..sp.clone()
+        });
         x.settings = sp.settings;
         x.read_only = sp.read_only;
         x.tx = Tx::Active;
-        let released = self.restore_rows(s, all, touches);
+        let mut released = self.restore_rows(s, rows, touches);
+        released.extend(self.advisory_restore(s, advisory, touches));
         Ok((tag_only("ROLLBACK"), released))
     }
 
@@ -132,12 +141,15 @@ impl Db {
             return Vec::new();
         };
         let before = std::mem::take(&mut sp.before);
+        let advisory = std::mem::take(&mut sp.advisory);
         let (settings, read_only) = (sp.settings, sp.read_only);
         let x = &mut self.sessions[s];
         x.settings = settings;
         x.read_only = read_only;
         let mut ignored = BTreeSet::new();
-        self.restore_rows(s, before, &mut ignored)
+        let mut released = self.restore_rows(s, before, &mut ignored);
+        released.extend(self.advisory_restore(s, advisory, &mut ignored));
+        released
     }
 
     /// Puts rows back as `s` had them: its uncommitted versions and its lock modes. Returns
@@ -149,6 +161,7 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) -> Vec<SessionId> {
         let mut released = Vec::new();
+        let mut undone = BTreeSet::new();
         for ((ti, key), b) in before {
             let Some(t) = self.tables.get_mut(ti) else {
                 continue;
@@ -160,7 +173,11 @@ impl Db {
             let Some(slot) = t.rows.get_mut(&key) else {
                 continue;
             };
-            if b.pending.is_some() || slot.pending.as_ref().is_some_and(|p| p.session == s) {
+            let mine = slot.pending.as_ref().filter(|p| p.session == s);
+            if b.pending.is_some() || mine.is_some() {
+                if mine != b.pending.as_ref() {
+                    undone.insert((ti, key.clone()));
+                }
                 slot.pending = b.pending;
             }
             if let Some(lock) = slot.lock.as_mut() {
@@ -177,18 +194,41 @@ impl Db {
                 t.rows.remove(&key);
             }
         }
+        // INSERTs waiting for the subtransaction that wrote one of those rows (PostgreSQL waits
+        // on the writer's subtransaction id), in the order they began waiting: they check again.
+        let mut on_tx: Vec<(u64, SessionId)> = self
+            .sessions
+            .iter()
+            .enumerate()
+            .filter_map(|(w, x)| {
+                let wt = x.waiting.as_ref().filter(|wt| wt.on_tx == Some(s))?;
+                match &wt.on {
+                    WaitOn::Row { table, key, .. } => undone
+                        .contains(&(*table, key.clone()))
+                        .then_some((wt.order, w)),
+                    WaitOn::Advisory { .. } => None,
+                }
+            })
+            .collect();
+        on_tx.sort_unstable();
+        released.extend(on_tx.into_iter().map(|(_, w)| w));
         released
     }
 }
 
-/// The rows of several consecutive savepoints, oldest first, as they were before the first:
-/// for a row several of them touched, the oldest record wins.
-fn merge(levels: impl Iterator<Item = Savepoint>) -> Befores {
-    let mut out = Befores::new();
+/// The rows (and transaction-level advisory holds) of several consecutive savepoints, oldest
+/// first, as they were before the first: for one several of them touched, the oldest record
+/// wins.
+fn merge(levels: impl Iterator<Item = Savepoint>) -> (Befores, Advisories) {
+    let mut rows = Befores::new();
+    let mut advisory = Advisories::new();
     for sp in levels {
         for (k, b) in sp.before {
-            out.entry(k).or_insert(b);
+            rows.entry(k).or_insert(b);
+        }
+        for (k, n) in sp.advisory {
+            advisory.entry(k).or_insert(n);
         }
     }
-    out
+    (rows, advisory)
 }

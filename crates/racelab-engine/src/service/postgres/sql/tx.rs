@@ -42,25 +42,19 @@ impl Db {
                 }
             }
         };
+        let mut released = Vec::new();
         if let Some(w) = waiting {
-            if let Some(lock) = self
-                .tables
-                .get_mut(w.table)
-                .and_then(|t| t.rows.get_mut(&w.key))
-                .and_then(|slot| slot.lock.as_mut())
-            {
-                lock.waiters.retain(|&(x, _)| x != session);
-            }
+            released.extend(self.leave_queue(session, &w.on));
         }
         let mut touches = BTreeSet::new();
-        let mut released = Vec::new();
         let tag = if tx == Tx::None {
             ""
         } else {
-            released = self.end_tx(session, false, &mut touches);
+            released.extend(self.end_tx(session, false, &mut touches));
             touches.insert(Touch::Transaction { session });
             "ROLLBACK"
         };
+        released.extend(self.advisory_close(session, &mut touches));
         let woken = self.wake(released);
         self.normalize();
         Done {
@@ -136,6 +130,7 @@ impl Db {
         if wrote {
             self.commits = stamp;
         }
+        released.extend(self.advisory_end_tx(s, touches));
         for (ti, key) in new_versions {
             self.ssi_new_version(ti, &key);
         }

@@ -2,6 +2,7 @@
 
 use sqlparser::ast;
 
+use super::advisory::advisory;
 use super::common::{ident, ns};
 use super::ddl::create_table;
 use super::dml::{delete, insert, update};
@@ -12,7 +13,10 @@ use crate::sql::error::SqlError;
 pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
     use ast::Statement as S;
     match stmt {
-        S::Query(q) => Ok(Stmt::Select(select(&q)?)),
+        S::Query(q) => match advisory(&q)? {
+            Some(call) => Ok(call),
+            None => Ok(Stmt::Select(select(&q)?)),
+        },
         S::Insert(i) => Ok(Stmt::Insert(insert(&i)?)),
         S::Update(u) => Ok(Stmt::Update(update(&u)?)),
         S::Delete(d) => Ok(Stmt::Delete(delete(&d)?)),
