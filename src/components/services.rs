@@ -54,6 +54,24 @@ fn PostgresView(pg: PgView) -> impl IntoView {
             }
         })
         .collect_view();
+    let advisory = pg
+        .advisory
+        .into_iter()
+        .map(|a| {
+            let held = if a.holders.is_empty() {
+                "nobody".to_string()
+            } else {
+                a.holders.join(", ")
+            };
+            let waiting =
+                (!a.waiters.is_empty()).then(|| format!("; waiting: {}", a.waiters.join(", ")));
+            view! {
+                <li class="advisory-lock" data-key=a.key.clone()>
+                    {format!("advisory lock {}: held by {held}", a.key)}{waiting}
+                </li>
+            }
+        })
+        .collect_view();
     let waits = (!pg.waits.is_empty()).then(|| {
         let edges = pg
             .waits
@@ -107,6 +125,7 @@ fn PostgresView(pg: PgView) -> impl IntoView {
         {tables}
         <ul class="pg-sessions">{sessions}</ul>
         {waits}
+        <ul class="advisory-locks">{advisory}</ul>
     }
 }
 

@@ -333,6 +333,19 @@ fn print_panel(panel: &ServicePanel) {
             for t in &pg.tables {
                 print_table(t);
             }
+            for a in &pg.advisory {
+                let waiting = if a.waiters.is_empty() {
+                    String::new()
+                } else {
+                    format!(", waiting: {}", a.waiters.join(", "))
+                };
+                let held = if a.holders.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    a.holders.join(", ")
+                };
+                println!("  advisory lock {}: held by {held}{waiting}", a.key);
+            }
         }
         ServiceView::Redis(r) => print_redis(r),
         ServiceView::Zk(z) => {

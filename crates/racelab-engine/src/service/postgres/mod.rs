@@ -13,7 +13,7 @@ use crate::service::api::{
 };
 use crate::value::Value;
 use sql::{Db, SessionId};
-use view::{session_view, table_view, PgView};
+use view::{advisory_view, session_view, table_view, PgView};
 
 pub use params::extract_params;
 
@@ -341,6 +341,12 @@ impl Service for Postgres {
                 .wait_for_graph()
                 .into_iter()
                 .map(|(w, h)| (who(w), who(h)))
+                .collect(),
+            advisory: self
+                .db
+                .advisory_locks()
+                .into_iter()
+                .map(|a| advisory_view(a, &who))
                 .collect(),
         })
     }

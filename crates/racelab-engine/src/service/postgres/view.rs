@@ -1,6 +1,6 @@
 //! PostgreSQL's state as the page and the command line show it. A leaf of the postgres service.
 
-use super::sql::{SessionId, SessionState, SessionView, TableView};
+use super::sql::{AdvisoryView, SessionId, SessionState, SessionView, TableView};
 use crate::value::Value;
 
 /// PostgreSQL's state as students see it: every table with its rows, uncommitted writes, row
@@ -12,6 +12,58 @@ pub struct PgView {
     pub sessions: Vec<PgSession>,
     /// The wait-for graph: (waiter, holder) for each lock wait.
     pub waits: Vec<(String, String)>,
+    /// The advisory locks held or waited for, by key.
+    pub advisory: Vec<PgAdvisory>,
+}
+
+/// An advisory lock: its key, its holders ("alice (exclusive, session ×2)") and its waiters in
+/// order ("bob (shared)").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PgAdvisory {
+    pub key: String,
+    pub holders: Vec<String>,
+    pub waiters: Vec<String>,
+}
+
+/// An advisory lock as students see it, sessions named by `who`.
+pub fn advisory_view(a: AdvisoryView, who: &dyn Fn(SessionId) -> String) -> PgAdvisory {
+    let mode = |shared: bool| if shared { "shared" } else { "exclusive" };
+    let times = |n: u32| {
+        if n > 1 {
+            format!(" ×{n}")
+        } else {
+            String::new()
+        }
+    };
+    let holders = a
+        .holders
+        .iter()
+        .map(|h| {
+            let mut levels = Vec::new();
+            if h.session_level > 0 {
+                levels.push(format!("session{}", times(h.session_level)));
+            }
+            if h.xact_level > 0 {
+                levels.push(format!("transaction{}", times(h.xact_level)));
+            }
+            format!(
+                "{} ({}, {})",
+                who(h.session),
+                mode(h.shared),
+                levels.join(", ")
+            )
+        })
+        .collect();
+    let waiters = a
+        .waiters
+        .iter()
+        .map(|&(s, shared)| format!("{} ({})", who(s), mode(shared)))
+        .collect();
+    PgAdvisory {
+        key: a.key,
+        holders,
+        waiters,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

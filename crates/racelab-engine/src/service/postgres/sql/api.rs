@@ -1,6 +1,6 @@
 //! The server's interface types: what a statement returns ([`Exec`], [`Done`], [`Wake`],
 //! [`QueryResult`]), what it touched ([`Touch`]), why it waits ([`BlockedOn`]), and the views the
-//! UI reads ([`SessionState`], [`TableView`], [`RowView`], [`LockView`]). All public through
+//! UI reads ([`SessionState`], [`TableView`], [`RowView`], [`LockView`], [`AdvisoryView`]). All public through
 //! `sql`; they import nothing of the server.
 
 use super::error::SqlError;
@@ -133,6 +133,27 @@ pub struct LockView {
     /// `FOR SHARE`, `FOR KEY SHARE`), in the order they took the lock.
     pub modes: Vec<(SessionId, &'static str)>,
     pub waiters: Vec<SessionId>,
+}
+
+/// An advisory lock as the UI shows it: its key (`42`, or `(1, 2)` for the two-int4 form),
+/// its holders and its queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdvisoryView {
+    pub key: String,
+    pub holders: Vec<AdvisoryHold>,
+    /// The waiting sessions in queue order, each with whether it wants the lock shared.
+    pub waiters: Vec<(SessionId, bool)>,
+}
+
+/// One session's hold of an advisory lock in one mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdvisoryHold {
+    pub session: SessionId,
+    /// ShareLock (true) or ExclusiveLock.
+    pub shared: bool,
+    /// How many times it is held at session level (until unlocked) and at transaction level.
+    pub session_level: u32,
+    pub xact_level: u32,
 }
 
 /// A result with only a command tag (no columns, no rows, no notices).

@@ -8,7 +8,8 @@
 //! expressions), `group` (GROUP BY, HAVING, aggregates), `catalog` (tables, columns, CREATE
 //! TABLE, key rendering), `storage` (row versions and their visibility), `exec` (statement
 //! dispatch and execution: SELECT, INSERT, UPDATE/DELETE row by row), `locks` (row locks, wait queues, the deadlock check, waking
-//! waiters), `tx` (transaction state, end of transaction, closing a session), and this one.
+//! waiters), `advisory` (advisory locks), `tx` (transaction state, end of transaction, closing a session), `savepoints`
+//! (subtransactions), and this one.
 //! Methods on `Db` call each other across files freely.
 //!
 //! Simplifications (all deterministic, all documented in the module doc of `sql`):
@@ -18,6 +19,7 @@
 //!   (re-checked on their newest committed version when changed since). A woken INSERT re-runs
 //!   from scratch. A failed statement undoes its rows, and its transaction is aborted at once
 //!   (writes discarded, locks released), as PostgreSQL does; a block then waits for ROLLBACK.
+//!   Inside a savepoint only the innermost subtransaction aborts (`savepoints`).
 //! - Scans return rows in primary-key order (PostgreSQL's heap order differs after updates; use
 //!   ORDER BY when order matters). Text compares bytewise (the "C" collation).
 //! - UPDATE of a primary-key column is not supported.
@@ -27,7 +29,8 @@
 use std::collections::BTreeSet;
 
 use super::api::{
-    Done, Exec, QueryResult, RowView, SessionId, SessionState, SessionView, TableView,
+    AdvisoryHold, AdvisoryView, Done, Exec, QueryResult, RowView, SessionId, SessionState,
+    SessionView, TableView,
 };
 use super::error::{err, SqlError};
 use super::exec::check_params;
@@ -126,7 +129,11 @@ impl Db {
             | Stmt::Rollback
             | Stmt::SetTransaction { .. }
             | Stmt::Set { .. }
-            | Stmt::Show(_) => Ok(()),
+            | Stmt::Show(_)
+            | Stmt::Savepoint(_)
+            | Stmt::RollbackTo(_)
+            | Stmt::Release(_)
+            | Stmt::Advisory(_) => Ok(()),
         }
     }
 
@@ -205,12 +212,40 @@ impl Db {
             .collect()
     }
 
-    /// Number of row locks currently held.
+    /// Number of row locks and advisory locks currently held.
     pub fn locks_held(&self) -> usize {
-        self.tables
+        let rows = self
+            .tables
             .iter()
             .flat_map(|t| t.rows.values())
             .filter(|s| s.lock.is_some())
-            .count()
+            .count();
+        let advisory = self
+            .advisory
+            .values()
+            .filter(|l| !l.holders.is_empty())
+            .count();
+        rows + advisory
+    }
+
+    /// The advisory locks held or waited for, by key, for the UI.
+    pub fn advisory_locks(&self) -> Vec<AdvisoryView> {
+        self.advisory
+            .iter()
+            .map(|(k, l)| AdvisoryView {
+                key: k.shown(),
+                holders: l
+                    .holders
+                    .iter()
+                    .map(|(&(session, shared), h)| AdvisoryHold {
+                        session,
+                        shared,
+                        session_level: h.session,
+                        xact_level: h.xact,
+                    })
+                    .collect(),
+                waiters: l.waiters.iter().map(|w| (w.session, w.shared)).collect(),
+            })
+            .collect()
     }
 }

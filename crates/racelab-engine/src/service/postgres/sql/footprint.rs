@@ -1,8 +1,8 @@
-//! Which row locks a statement can take, as far as its text and the catalog tell: what lets a
+//! Which row locks (and advisory locks) a statement can take, as far as its text and the catalog tell: what lets a
 //! lesson be shown free of deadlocks before it runs (`Model::timeless`: a deadlock makes the
 //! outcome depend on time, through `deadlock_timeout`).
 
-use super::prepare::{BinOp, Expr, Prepared, Stmt};
+use super::prepare::{AdvisoryArg, AdvisoryCall, AdvisoryOp, BinOp, Expr, Prepared, Stmt};
 use super::state::{Db, LockMode, Table};
 use crate::value::Value;
 
@@ -19,6 +19,13 @@ pub enum RowLocks {
     },
     /// Possibly several rows, or rows the text does not pin down.
     Many,
+    /// An advisory lock (`pg_advisory_lock` and kin, the try variants too: they hold what they
+    /// get), its key one or two parts; `session`: held past the end of the transaction.
+    Advisory {
+        key: Vec<KeyPart>,
+        shared: bool,
+        session: bool,
+    },
 }
 
 /// One primary-key value of a [`RowLocks::One`]: a constant, or the statement's `$n`.
@@ -41,6 +48,7 @@ impl Db {
             Stmt::Update(u) => (&u.table.name, u.filter.as_ref(), LockMode::NoKeyUpdate),
             Stmt::Delete(d) => (&d.table.name, d.filter.as_ref(), LockMode::Update),
             Stmt::Insert(ins) => return self.insert_locks(&ins.table.name, ins),
+            Stmt::Advisory(call) => return advisory_locks(call),
             _ => return RowLocks::None,
         };
         let Some(t) = self.tables.iter().find(|t| &t.name == table) else {
@@ -93,6 +101,24 @@ impl Db {
             },
             None => RowLocks::Many,
         }
+    }
+}
+
+fn advisory_locks(call: &AdvisoryCall) -> RowLocks {
+    match call.op {
+        AdvisoryOp::Lock | AdvisoryOp::TryLock => RowLocks::Advisory {
+            key: call
+                .args
+                .iter()
+                .map(|a| match *a {
+                    AdvisoryArg::Const(i) => KeyPart::Const(Value::Int(i)),
+                    AdvisoryArg::Param(n) => KeyPart::Param(n),
+                })
+                .collect(),
+            shared: call.shared,
+            session: !call.xact,
+        },
+        AdvisoryOp::Unlock | AdvisoryOp::UnlockAll => RowLocks::None,
     }
 }
 

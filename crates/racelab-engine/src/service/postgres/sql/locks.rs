@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::api::{BlockedOn, LockView, SessionId, Wake};
 use super::exec::outcome::Step;
-use super::state::{Db, Lock, LockMode, Tx, Waiting};
+use super::state::{Db, Lock, LockMode, Tx, WaitOn, Waiting};
 use crate::value::Value;
 
 /// Whether session `s` is on a cycle of the wait-for graph `graph` (a deadlock).
@@ -75,11 +75,24 @@ impl Lock {
         }
     }
 
-    /// Removes `s`'s hold. Returns the waiters to retry, in queue order (they leave the queue):
-    /// all of them when nobody holds the lock any more, otherwise those whose wanted mode
-    /// conflicts with no remaining holder.
+    /// Sets `s`'s hold to exactly `mode` (a savepoint rolled back: possibly weaker), keeping
+    /// its place among the holders.
+    pub(super) fn grant_exactly(&mut self, s: SessionId, mode: LockMode) {
+        match self.holders.iter_mut().find(|(h, _)| *h == s) {
+            Some((_, held)) => *held = mode,
+            None => self.holders.push((s, mode)),
+        }
+    }
+
+    /// Removes `s`'s hold. Returns the waiters to retry (see [`Lock::free_waiters`]).
     pub(super) fn release(&mut self, s: SessionId) -> Vec<SessionId> {
         self.holders.retain(|&(h, _)| h != s);
+        self.free_waiters()
+    }
+
+    /// The waiters to retry, in queue order (they leave the queue): all of them when nobody
+    /// holds the lock any more, otherwise those whose wanted mode conflicts with no holder.
+    pub(super) fn free_waiters(&mut self) -> Vec<SessionId> {
         let holders = &self.holders;
         let (free, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiters)
             .into_iter()
@@ -128,6 +141,14 @@ impl Db {
     /// Takes (or keeps) `s`'s lock on the row in `mode` (the caller checked that no other
     /// holder blocks it).
     pub(super) fn lock_row(&mut self, s: SessionId, table: usize, key: &[Value], mode: LockMode) {
+        let held = self.tables[table]
+            .rows
+            .get(key)
+            .and_then(|slot| slot.lock.as_ref())
+            .and_then(|l| l.holders.iter().find(|&&(h, _)| h == s));
+        if held.is_none_or(|&(_, m)| m < mode) {
+            self.note_before(s, table, key);
+        }
         let slot = self.tables[table].rows.entry(key.to_vec()).or_default();
         match slot.lock.as_mut() {
             None => slot.lock = Some(Lock::new(s, mode)),
@@ -135,10 +156,16 @@ impl Db {
         }
     }
 
-    /// The wait-for graph: an edge `(waiter, holder)` for each session waiting for a row lock
-    /// and each holder of that lock whose mode conflicts with the mode the waiter wants.
-    /// Sorted, without duplicates.
+    /// The wait-for graph: an edge `(waiter, holder)` for each session waiting for a lock and
+    /// each holder of that lock whose mode conflicts with the mode the waiter wants (PostgreSQL's
+    /// hard edges). Sorted, without duplicates.
     pub fn wait_for_graph(&self) -> Vec<(SessionId, SessionId)> {
+        self.wait_edges(false)
+    }
+
+    /// The wait-for graph with, for advisory locks, the soft edges too: a waiter waits for
+    /// each conflicting request ahead of it in the queue.
+    pub(super) fn wait_edges(&self, soft: bool) -> Vec<(SessionId, SessionId)> {
         let mut edges = BTreeSet::new();
         for (w, session) in self.sessions.iter().enumerate() {
             let Some(waiting) = &session.waiting else {
@@ -148,26 +175,56 @@ impl Db {
                 edges.insert((w, tx));
                 continue;
             }
-            let Some(lock) = self
-                .tables
-                .get(waiting.table)
-                .and_then(|t| t.rows.get(&waiting.key))
-                .and_then(|slot| slot.lock.as_ref())
-            else {
-                continue;
-            };
-            let behind = lock.tuple_lock_blockers(w);
-            if !behind.is_empty() {
-                edges.extend(behind.into_iter().map(|h| (w, h)));
-                continue;
-            }
-            for &(h, held) in &lock.holders {
-                if h != w && conflicts(waiting.mode, held) {
-                    edges.insert((w, h));
+            match &waiting.on {
+                WaitOn::Row { table, key, mode } => {
+                    let Some(lock) = self
+                        .tables
+                        .get(*table)
+                        .and_then(|t| t.rows.get(key))
+                        .and_then(|slot| slot.lock.as_ref())
+                    else {
+                        continue;
+                    };
+                    let behind = lock.tuple_lock_blockers(w);
+                    if !behind.is_empty() {
+                        edges.extend(behind.into_iter().map(|h| (w, h)));
+                        continue;
+                    }
+                    for &(h, held) in &lock.holders {
+                        if h != w && conflicts(*mode, held) {
+                            edges.insert((w, h));
+                        }
+                    }
+                }
+                WaitOn::Advisory { key, shared } => {
+                    let Some(lock) = self.advisory.get(key) else {
+                        continue;
+                    };
+                    for &(h, held) in lock.holders.keys() {
+                        if h != w && !(held && *shared) {
+                            edges.insert((w, h));
+                        }
+                    }
+                    let ahead = lock.waiters.iter().take_while(|x| x.session != w);
+                    for x in ahead.filter(|x| soft && !(x.shared && *shared)) {
+                        edges.insert((w, x.session));
+                    }
                 }
             }
         }
         edges.into_iter().collect()
+    }
+
+    /// `s` stops waiting (its wait failed, or its client is gone): it leaves the queue. Returns
+    /// the waiters granted an advisory lock its leaving lets in.
+    pub(super) fn leave_queue(&mut self, s: SessionId, on: &WaitOn) -> Vec<SessionId> {
+        match on {
+            WaitOn::Row { table, key, .. } => {
+                self.leave_row_queue(s, *table, key);
+                Vec::new()
+            }
+            WaitOn::Advisory { key, .. } => self.advisory_leave_queue(s, *key),
+        }
     }
 
     /// Retries waiting statements in order; statements they release are retried after them.
@@ -196,10 +253,11 @@ impl Db {
                         // finds the connection gone and rolls back what is still open. Nobody
                         // receives the result.
                         let tx = std::mem::take(&mut self.sessions[w].tx);
+                        let mut ignored = BTreeSet::new();
                         if tx != Tx::None {
-                            let mut ignored = BTreeSet::new();
                             queue.extend(self.end_tx(w, false, &mut ignored));
                         }
+                        queue.extend(self.advisory_close(w, &mut ignored));
                         continue;
                     }
                     woken.push(Wake {
@@ -221,19 +279,21 @@ impl Db {
         holder: SessionId,
     ) -> BlockedOn {
         let mut waiting = waiting;
-        let t = &mut self.tables[waiting.table];
-        let shown = t.blocked_key_string(&waiting.key);
-        let name = t.name.clone();
-        if waiting.progress.is_none() {
-            // An INSERT waits for the other writer's transaction itself.
-            waiting.on_tx = Some(holder);
-        } else if let Some(lock) = t
-            .rows
-            .get_mut(&waiting.key)
-            .and_then(|slot| slot.lock.as_mut())
-        {
-            lock.waiters.push((s, waiting.mode));
-        }
+        let (name, shown) = match &waiting.on {
+            WaitOn::Row { table, key, mode } => {
+                let t = &mut self.tables[*table];
+                let shown = t.blocked_key_string(key);
+                if waiting.progress.is_none() {
+                    // An INSERT waits for the other writer's transaction itself.
+                    waiting.on_tx = Some(holder);
+                } else if let Some(lock) = t.rows.get_mut(key).and_then(|slot| slot.lock.as_mut()) {
+                    lock.waiters.push((s, *mode));
+                }
+                (t.name.clone(), shown)
+            }
+            // Already queued, at its place (see `advisory`).
+            WaitOn::Advisory { key, .. } => ("pg_advisory_lock".to_string(), key.shown()),
+        };
         self.sessions[s].waiting = Some(waiting);
         self.note_checks_before_cycle();
         BlockedOn {

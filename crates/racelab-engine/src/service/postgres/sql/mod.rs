@@ -14,7 +14,9 @@
 //! numeric(p, s);
 //! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
 //! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
-//! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SET TRANSACTION,
+//! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SAVEPOINT/
+//! ROLLBACK TO/RELEASE (subtransactions, `savepoints`), advisory locks (`SELECT
+//! pg_advisory_lock(…)` and kin, `advisory`), SET TRANSACTION,
 //! SET SESSION CHARACTERISTICS, SET/SHOW of transaction_isolation, default_transaction_isolation
 //! and transaction_read_only, autocommit outside a transaction block, READ COMMITTED (a fresh
 //! snapshot per statement; READ UNCOMMITTED behaves the same), REPEATABLE READ (one snapshot,
@@ -33,10 +35,10 @@
 //! Further simplifications (see `db.rs`): tables without a PRIMARY KEY are allowed (rows keyed by
 //! an internal counter, shown like a ctid: `(0,1)`); scans return rows in primary-key order (use
 //! ORDER BY where order matters); text compares bytewise (the "C" collation); CREATE TABLE only
-//! outside a transaction block; UPDATE of a primary-key column is not supported; a deadlock is
-//! refused with a not-supported error instead of PostgreSQL's 40P01 (the refusal, like any
-//! error, aborts the transaction at once and releases its locks, as PostgreSQL does at an error).
+//! outside a transaction block; UPDATE of a primary-key column is not supported. Deadlocks,
+//! lock and statement timeouts are PostgreSQL's, in virtual time (`timeouts`).
 
+mod advisory;
 mod api;
 mod bind;
 mod catalog;
@@ -48,6 +50,7 @@ mod footprint;
 mod group;
 mod locks;
 mod prepare;
+mod savepoints;
 mod settings;
 mod ssi;
 mod state;
@@ -57,8 +60,8 @@ mod tx;
 mod types;
 
 pub use api::{
-    BlockedOn, Done, Exec, LockView, QueryResult, RowView, SessionId, SessionState, SessionView,
-    TableView, Touch, Wake,
+    AdvisoryHold, AdvisoryView, BlockedOn, Done, Exec, LockView, QueryResult, RowView, SessionId,
+    SessionState, SessionView, TableView, Touch, Wake,
 };
 pub use error::{SqlError, NOT_SUPPORTED};
 pub use footprint::{KeyPart, RowLocks};

@@ -322,8 +322,9 @@ impl Db {
             .filter(|((r, t), l)| *r != me && *t == ti && l.covers(target))
             .map(|((r, _), _)| *r)
             .collect();
-        if let WriteTarget::Tuple(key) = target {
-            // A tuple one writes needs no SIREAD lock of one's own.
+        if let (WriteTarget::Tuple(key), true) = (target, self.sessions[s].savepoints.is_empty()) {
+            // A tuple one writes needs no SIREAD lock of one's own; not inside a subtransaction,
+            // whose write lock a ROLLBACK TO may release (PostgreSQL's CheckTargetForConflictsIn).
             if let Some(own) = self.ssi.locks.get_mut(&(me, ti)) {
                 own.tuples.remove(key);
             }
@@ -666,6 +667,13 @@ impl Db {
         };
         for s in &mut self.sessions {
             s.sx = s.sx.and_then(id);
+            let befores = s
+                .savepoints
+                .iter_mut()
+                .flat_map(|sp| sp.before.values_mut());
+            for p in befores.filter_map(|b| b.pending.as_mut()) {
+                p.sx = p.sx.and_then(id);
+            }
         }
         for slot in self.tables.iter_mut().flat_map(|t| t.rows.values_mut()) {
             for v in &mut slot.versions {

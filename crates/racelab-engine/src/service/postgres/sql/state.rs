@@ -1,7 +1,7 @@
 //! The server's state, as plain data: [`Db`] with its tables ([`Table`], [`Column`]), their rows
 //! ([`Slot`]: committed and uncommitted versions, [`Pending`]) and row locks ([`Lock`],
 //! [`LockMode`]), and its sessions ([`Session`], [`Tx`]) with a waiting statement's saved state
-//! ([`Waiting`], [`Progress`]). The behaviour lives in the `impl` blocks of the files above:
+//! ([`Waiting`], [`Progress`]) and its savepoints ([`Savepoint`]). The behaviour lives in the `impl` blocks of the files above:
 //! `catalog`, `storage`, `locks`, `tx`, `exec`, `db`.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -25,6 +25,8 @@ pub struct Db {
     pub(super) waits: u64,
     /// SERIALIZABLE transactions: their SIREAD locks and read/write dependencies.
     pub(super) ssi: Ssi,
+    /// Advisory locks by key.
+    pub(super) advisory: BTreeMap<AdvisoryKey, AdvisoryLock>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -191,6 +193,31 @@ pub(super) struct Session {
     pub(super) snapshot: Snap,
     /// The transaction's SERIALIZABLE record, while it is tracked.
     pub(super) sx: Option<SxId>,
+    /// The open block's savepoints (subtransactions), oldest first.
+    pub(super) savepoints: Vec<Savepoint>,
+}
+
+/// A subtransaction opened by SAVEPOINT: what ROLLBACK TO (or an error inside it) puts back.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Savepoint {
+    pub(super) name: String,
+    /// The session's settings and access mode when it began.
+    pub(super) settings: Settings,
+    pub(super) read_only: bool,
+    /// The rows the session wrote or locked since (before the next savepoint began), each as
+    /// it was when first touched: the session's uncommitted version and its lock mode.
+    pub(super) before: BTreeMap<(usize, Vec<Value>), RowBefore>,
+    /// The transaction-level advisory locks the session took since, each (key, shared) with
+    /// how many times the session held it at transaction level before.
+    pub(super) advisory: BTreeMap<(AdvisoryKey, bool), u32>,
+}
+
+/// A row as one session had it: its uncommitted version (None: it had not written the row)
+/// and the mode in which it held the row's lock (None: it held none).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct RowBefore {
+    pub(super) pending: Option<Pending>,
+    pub(super) mode: Option<LockMode>,
 }
 
 /// A session's run-time settings (SET …), times in virtual ms (0: off).
@@ -246,11 +273,10 @@ impl View {
 pub(super) struct Waiting {
     pub(super) stmt: Prepared,
     pub(super) params: Vec<Value>,
-    pub(super) table: usize,
-    pub(super) key: Vec<Value>,
-    /// The lock mode it waits to take.
-    pub(super) mode: LockMode,
-    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch).
+    /// The lock it waits to take.
+    pub(super) on: WaitOn,
+    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch;
+    /// for an advisory lock, always Some and empty: when it is retried the lock is granted).
     pub(super) progress: Option<Progress>,
     /// When this wait began (lock_timeout and the deadlock check count from it).
     pub(super) since: u64,
@@ -264,6 +290,49 @@ pub(super) struct Waiting {
     /// An INSERT waits for the transaction writing the same key to end (PostgreSQL waits on
     /// its transaction id, not on a row lock: lockers of the row do not hold it up).
     pub(super) on_tx: Option<SessionId>,
+}
+
+/// What a waiting statement waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) enum WaitOn {
+    /// The lock of a row, in `mode`.
+    Row {
+        table: usize,
+        key: Vec<Value>,
+        mode: LockMode,
+    },
+    /// An advisory lock (the release that wakes the statement grants it: see `advisory`).
+    Advisory { key: AdvisoryKey, shared: bool },
+}
+
+/// An advisory lock's key: one bigint, or two int4s (a separate key space, as in PostgreSQL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum AdvisoryKey {
+    Big(i64),
+    Pair(i32, i32),
+}
+
+/// An advisory lock: its holders, each (session, shared) with how many times it holds the
+/// lock at session and at transaction level (never both 0: a hold that ends is removed, and
+/// a lock nobody holds or waits for too), and its FIFO queue.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct AdvisoryLock {
+    pub(super) holders: BTreeMap<(SessionId, bool), Holds>,
+    pub(super) waiters: Vec<AdvisoryWaiter>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct Holds {
+    pub(super) session: u32,
+    pub(super) xact: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct AdvisoryWaiter {
+    pub(super) session: SessionId,
+    pub(super) shared: bool,
+    /// A transaction-level request.
+    pub(super) xact: bool,
 }
 
 /// A row-by-row statement's progress, kept across a lock wait.

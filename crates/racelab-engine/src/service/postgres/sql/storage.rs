@@ -124,6 +124,7 @@ impl Db {
         mode: LockMode,
         touches: &mut BTreeSet<Touch>,
     ) {
+        self.note_before(s, table, key);
         self.lock_row(s, table, key, mode);
         let sx = self.sessions[s].sx;
         let t = &mut self.tables[table];

@@ -14,7 +14,7 @@
 use super::api::{SessionId, Wake};
 use super::error::{err, SqlError};
 use super::locks::on_cycle;
-use super::state::{Db, Now, Tx, Waiting};
+use super::state::{Db, Now, Tx, WaitOn, Waiting};
 use crate::value::Value;
 
 /// What is due for a waiting session, in the order PostgreSQL's handlers would act at one
@@ -55,7 +55,7 @@ impl Db {
 
     /// The earliest deadline: its time, session and kind (ties: the earlier wait first).
     fn next_due(&self) -> Option<(u64, SessionId, Due)> {
-        let graph = self.wait_for_graph();
+        let graph = self.wait_edges(true);
         self.sessions
             .iter()
             .enumerate()
@@ -100,8 +100,18 @@ impl Db {
                     .as_ref()
                     .map_or((t, 0, 0), |w| (t, w.since, w.order));
                 self.note_checks_through(me);
+                let soft = on_cycle(&self.wait_edges(true), s);
                 if victim {
                     self.fail_waiter(s, err("40P01", "deadlock detected"))
+                } else if soft {
+                    // A cycle through an advisory wait queue: PostgreSQL would try to reorder
+                    // the queue before choosing a victim; that is not modelled.
+                    self.fail_waiter(
+                        s,
+                        SqlError::not_supported(
+                            "a deadlock through an advisory lock's wait queue (PostgreSQL's soft edges)",
+                        ),
+                    )
                 } else {
                     Vec::new()
                 }
@@ -132,7 +142,7 @@ impl Db {
     /// When a wait closes a cycle: the checks of waits that began long enough ago have run by
     /// now (and found nothing, there was no cycle yet).
     pub(super) fn note_checks_before_cycle(&mut self) {
-        let graph = self.wait_for_graph();
+        let graph = self.wait_edges(true);
         if (0..self.sessions.len()).any(|s| on_cycle(&graph, s)) {
             self.note_checks_through((self.clock.0, u64::MAX, u64::MAX));
         }
@@ -145,19 +155,23 @@ impl Db {
         let Some(w) = self.sessions.get_mut(s).and_then(|x| x.waiting.take()) else {
             return Vec::new();
         };
-        self.leave_queue(s, w.table, &w.key);
-        let touches = match w.progress {
-            Some(p) => {
-                self.undo(w.table, &p.undo);
+        let mut released = self.leave_queue(s, &w.on);
+        let touches = match (w.progress, &w.on) {
+            (Some(p), on) => {
+                if let WaitOn::Row { table, .. } = on {
+                    self.undo(*table, &p.undo);
+                }
                 p.touches.into_iter().collect()
             }
-            None => Vec::new(),
+            (None, _) => Vec::new(),
         };
-        let released = self.abort_on_error(s);
+        released.extend(self.abort_on_error(s));
         let mut out = Vec::new();
         if self.sessions[s].closed {
             // Its client died while it waited: the backend now finds the connection gone.
             self.sessions[s].tx = Tx::None;
+            let mut ignored = std::collections::BTreeSet::new();
+            released.extend(self.advisory_close(s, &mut ignored));
         } else {
             out.push(Wake {
                 session: s,
@@ -172,7 +186,7 @@ impl Db {
     /// `s` leaves a row's wait queue. A waiter that waited behind it for the tuple lock and
     /// now holds it begins a new wait, for the holders, from now (PostgreSQL's new sleep, with
     /// its own deadlock check).
-    pub(super) fn leave_queue(&mut self, s: SessionId, table: usize, key: &[Value]) {
+    pub(super) fn leave_row_queue(&mut self, s: SessionId, table: usize, key: &[Value]) {
         let Some(lock) = self
             .tables
             .get_mut(table)

@@ -42,25 +42,19 @@ impl Db {
                 }
             }
         };
+        let mut released = Vec::new();
         if let Some(w) = waiting {
-            if let Some(lock) = self
-                .tables
-                .get_mut(w.table)
-                .and_then(|t| t.rows.get_mut(&w.key))
-                .and_then(|slot| slot.lock.as_mut())
-            {
-                lock.waiters.retain(|&(x, _)| x != session);
-            }
+            released.extend(self.leave_queue(session, &w.on));
         }
         let mut touches = BTreeSet::new();
-        let mut released = Vec::new();
         let tag = if tx == Tx::None {
             ""
         } else {
-            released = self.end_tx(session, false, &mut touches);
+            released.extend(self.end_tx(session, false, &mut touches));
             touches.insert(Touch::Transaction { session });
             "ROLLBACK"
         };
+        released.extend(self.advisory_close(session, &mut touches));
         let woken = self.wake(released);
         self.normalize();
         Done {
@@ -136,6 +130,7 @@ impl Db {
         if wrote {
             self.commits = stamp;
         }
+        released.extend(self.advisory_end_tx(s, touches));
         for (ti, key) in new_versions {
             self.ssi_new_version(ti, &key);
         }
@@ -154,6 +149,7 @@ impl Db {
         released.extend(on_tx.into_iter().map(|(_, w)| w));
         if let Some(session) = self.sessions.get_mut(s) {
             session.snapshot = Snap::None;
+            session.savepoints.clear();
             let saved = session.saved.take();
             if !commit {
                 if let Some(settings) = saved {
@@ -254,6 +250,7 @@ impl Db {
     pub(super) fn set_modes(&mut self, s: SessionId, modes: TxModes) -> Result<(), SqlError> {
         let x = &mut self.sessions[s];
         let queried = x.snapshot != Snap::None;
+        let sub = !x.savepoints.is_empty();
         if let Some(level) = modes.isolation {
             if level != x.isolation && queried {
                 return Err(err(
@@ -261,9 +258,21 @@ impl Db {
                     "SET TRANSACTION ISOLATION LEVEL must be called before any query",
                 ));
             }
+            if level != x.isolation && sub {
+                return Err(err(
+                    "25001",
+                    "SET TRANSACTION ISOLATION LEVEL must not be called in a subtransaction",
+                ));
+            }
             x.isolation = level;
         }
         if let Some(read_only) = modes.read_only {
+            if !read_only && x.read_only && sub {
+                return Err(err(
+                    "25001",
+                    "cannot set transaction read-write mode inside a read-only transaction",
+                ));
+            }
             if !read_only && x.read_only && queried {
                 return Err(err(
                     "25001",
@@ -292,8 +301,15 @@ impl Db {
         // aborts it at the error (its writes are discarded and its row locks released,
         // so waiters proceed now), while a block stays open in the aborted state until
         // ROLLBACK or COMMIT (oracle scenario error-releases-locks.txt).
-        let mut ignored = BTreeSet::new();
-        let released = self.end_tx(s, false, &mut ignored);
+        // Inside a savepoint only the innermost subtransaction aborts (its writes and locks go
+        // now; the outer ones stay, and so do the snapshot and SERIALIZABLE's record).
+        let x = &self.sessions[s];
+        let released = if x.tx != Tx::None && !x.savepoints.is_empty() {
+            self.abort_subtransaction(s)
+        } else {
+            let mut ignored = BTreeSet::new();
+            self.end_tx(s, false, &mut ignored)
+        };
         if self.sessions[s].tx != Tx::None {
             self.sessions[s].tx = Tx::Aborted;
         }

@@ -221,6 +221,9 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) {
         let sx = self.sessions[s].sx;
+        for key in &keys {
+            self.note_before(s, ti, key);
+        }
         let t = &mut self.tables[ti];
         if t.pk.is_empty() {
             let n = i64::try_from(new_rows.len()).unwrap_or(i64::MAX);

@@ -10,10 +10,10 @@ mod select;
 
 use std::collections::BTreeSet;
 
-use super::api::{tag_only, SessionId, Touch};
+use super::api::{tag_only, QueryResult, SessionId, Touch};
 use super::error::{err, SqlError};
 use super::prepare::{Prepared, Stmt};
-use super::state::{Db, Progress, Tx, Waiting};
+use super::state::{Db, Progress, Tx, WaitOn, Waiting};
 use crate::value::Value;
 use outcome::{Outcome, Step};
 
@@ -45,6 +45,16 @@ impl Db {
             let (result, released) = self.end_block(s, commit, &mut touches);
             return Step::done(Ok(result), touches, released);
         }
+        if let Stmt::RollbackTo(name) = prepared.stmt() {
+            // Accepted in an aborted block too: it is how a block recovers from an error.
+            return match self.rollback_to(s, name, &mut touches) {
+                Ok((result, released)) => Step::done(Ok(result), touches, released),
+                Err(e) => {
+                    let released = self.abort_on_error(s);
+                    Step::done(Err(e), touches, released)
+                }
+            };
+        }
         if self.sessions[s].tx == Tx::Aborted {
             return Step::done(
                 Err(err(
@@ -70,9 +80,7 @@ impl Db {
                 let waiting = Waiting {
                     stmt: prepared.clone(),
                     params: params.to_vec(),
-                    table,
-                    key,
-                    mode,
+                    on: WaitOn::Row { table, key, mode },
                     progress,
                     since: self.clock.0,
                     started,
@@ -83,21 +91,54 @@ impl Db {
                 self.waits += 1;
                 Step::Blocked(self.enqueue(s, waiting, holder))
             }
-            Ok(Outcome::Rows(result)) => {
-                if self.sessions[s].tx == Tx::None {
-                    if let Err(e) = self.ssi_precommit(s) {
-                        let released = self.abort_on_error(s);
-                        return Step::done(Err(e), touches, released);
-                    }
-                }
-                let released = self.autocommit(s);
-                Step::done(Ok(result), touches, released)
+            Ok(Outcome::WaitAdvisory {
+                key,
+                shared,
+                holder,
+            }) => {
+                let waiting = Waiting {
+                    stmt: prepared.clone(),
+                    params: params.to_vec(),
+                    on: WaitOn::Advisory { key, shared },
+                    progress: Some(Progress {
+                        touches,
+                        ..Progress::default()
+                    }),
+                    since: self.clock.0,
+                    started,
+                    checked: false,
+                    order: self.waits,
+                    on_tx: None,
+                };
+                self.waits += 1;
+                Step::Blocked(self.enqueue(s, waiting, holder))
             }
+            Ok(Outcome::Rows(result)) => self.finish(s, result, touches, Vec::new()),
+            Ok(Outcome::Released(result, granted)) => self.finish(s, result, touches, granted),
             Err(e) => {
                 let released = self.abort_on_error(s);
                 Step::done(Err(e), touches, released)
             }
         }
+    }
+
+    /// A statement succeeded: outside a block, its implicit transaction commits (SERIALIZABLE
+    /// may fail it). `granted`: waiters the statement itself let in (advisory unlocks).
+    fn finish(
+        &mut self,
+        s: SessionId,
+        result: QueryResult,
+        touches: BTreeSet<Touch>,
+        mut granted: Vec<SessionId>,
+    ) -> Step {
+        if self.sessions[s].tx == Tx::None {
+            if let Err(e) = self.ssi_precommit(s) {
+                granted.extend(self.abort_on_error(s));
+                return Step::done(Err(e), touches, granted);
+            }
+        }
+        granted.extend(self.autocommit(s));
+        Step::done(Ok(result), touches, granted)
     }
 
     /// Executes a statement other than COMMIT/ROLLBACK, in an open or no transaction block.
@@ -136,7 +177,16 @@ impl Db {
             Stmt::Insert(ins) => self.exec_insert(s, ins, params, touches),
             Stmt::Update(upd) => self.exec_update(s, upd, params, touches, resume),
             Stmt::Delete(del) => self.exec_delete(s, del, params, touches, resume),
-            Stmt::Commit | Stmt::Rollback => Ok(Outcome::Rows(tag_only(""))),
+            Stmt::Advisory(call) => self.exec_advisory(s, call, params, touches, resume),
+            Stmt::Savepoint(name) => {
+                touches.insert(Touch::Transaction { session: s });
+                self.savepoint(s, name).map(Outcome::Rows)
+            }
+            Stmt::Release(name) => {
+                touches.insert(Touch::Transaction { session: s });
+                self.release(s, name).map(Outcome::Rows)
+            }
+            Stmt::Commit | Stmt::Rollback | Stmt::RollbackTo(_) => Ok(Outcome::Rows(tag_only(""))),
         }
     }
 }
@@ -162,7 +212,11 @@ impl Db {
             | Stmt::Rollback
             | Stmt::SetTransaction { .. }
             | Stmt::Set { .. }
-            | Stmt::Show(_) => return Ok(()),
+            | Stmt::Show(_)
+            | Stmt::Savepoint(_)
+            | Stmt::RollbackTo(_)
+            | Stmt::Release(_)
+            | Stmt::Advisory(_) => return Ok(()),
         };
         Err(err(
             "25006",

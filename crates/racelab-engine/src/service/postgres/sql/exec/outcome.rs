@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::sql::api::{BlockedOn, QueryResult, SessionId, Touch};
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, B};
-use crate::sql::state::{LockMode, Progress};
+use crate::sql::state::{AdvisoryKey, LockMode, Progress};
 use crate::value::Value;
 
 /// The outcome of running one statement once.
@@ -23,6 +23,8 @@ pub(in crate::service::postgres::sql) enum Step {
 /// What a statement body produced when it did not fail.
 pub(in crate::service::postgres::sql) enum Outcome {
     Rows(QueryResult),
+    /// Rows, and the waiters granted the advisory locks the statement released.
+    Released(QueryResult, Vec<SessionId>),
     /// Must wait to take the lock on `(table, key)` in `mode`; `holder` holds it in a
     /// conflicting mode.
     Wait {
@@ -31,6 +33,13 @@ pub(in crate::service::postgres::sql) enum Outcome {
         mode: LockMode,
         holder: SessionId,
         progress: Option<Progress>,
+    },
+    /// Waits (already queued) for the advisory lock `key`; `holder` holds it or is ahead in
+    /// the queue with a conflicting request.
+    WaitAdvisory {
+        key: AdvisoryKey,
+        shared: bool,
+        holder: SessionId,
     },
 }
 

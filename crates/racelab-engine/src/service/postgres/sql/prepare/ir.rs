@@ -55,6 +55,10 @@ impl Prepared {
             Stmt::Rollback => "ROLLBACK",
             Stmt::SetTransaction { .. } | Stmt::Set { .. } => "SET",
             Stmt::Show(_) => "SHOW",
+            Stmt::Savepoint(_) => "SAVEPOINT",
+            Stmt::RollbackTo(_) => "ROLLBACK TO SAVEPOINT",
+            Stmt::Release(_) => "RELEASE SAVEPOINT",
+            Stmt::Advisory(_) => "SELECT",
         }
     }
 
@@ -80,6 +84,7 @@ impl Stmt {
         matches!(
             self,
             Stmt::Select(_)
+                | Stmt::Advisory(_)
                 | Stmt::Insert(_)
                 | Stmt::Update(_)
                 | Stmt::Delete(_)
@@ -116,6 +121,45 @@ pub(crate) enum Stmt {
     },
     /// `SHOW name`.
     Show(Setting),
+    /// `SAVEPOINT name`, `ROLLBACK TO [SAVEPOINT] name`, `RELEASE [SAVEPOINT] name` (names
+    /// folded as identifiers are).
+    Savepoint(String),
+    RollbackTo(String),
+    Release(String),
+    /// `SELECT pg_advisory_lock(…)` and the other advisory-lock functions.
+    Advisory(AdvisoryCall),
+}
+
+/// A call of an advisory-lock function, alone in a SELECT.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct AdvisoryCall {
+    pub op: AdvisoryOp,
+    /// The `_shared` variant.
+    pub shared: bool,
+    /// The `_xact` variant (held until the transaction ends).
+    pub xact: bool,
+    /// One bigint key, or two int4 keys (another key space), or none (unlock_all).
+    pub args: Vec<AdvisoryArg>,
+    /// The result column's name (the function's, or the alias).
+    pub column: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum AdvisoryOp {
+    /// pg_advisory[_xact]_lock[_shared]: waits; returns void.
+    Lock,
+    /// pg_try_advisory[_xact]_lock[_shared]: never waits; returns whether it got the lock.
+    TryLock,
+    /// pg_advisory_unlock[_shared]: releases one session-level hold; returns whether one was held.
+    Unlock,
+    /// pg_advisory_unlock_all(): releases all the session-level holds; returns void.
+    UnlockAll,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum AdvisoryArg {
+    Const(i64),
+    Param(usize),
 }
 
 /// The modes a BEGIN or SET TRANSACTION names (None: not named, unchanged).
@@ -724,7 +768,17 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
         | Stmt::Rollback
         | Stmt::SetTransaction { .. }
         | Stmt::Set { .. }
-        | Stmt::Show(_) => {}
+        | Stmt::Show(_)
+        | Stmt::Savepoint(_)
+        | Stmt::RollbackTo(_)
+        | Stmt::Release(_) => {}
+        Stmt::Advisory(call) => {
+            for a in &call.args {
+                if let AdvisoryArg::Param(n) = a {
+                    out.insert(*n);
+                }
+            }
+        }
     }
     out.into_iter().collect()
 }

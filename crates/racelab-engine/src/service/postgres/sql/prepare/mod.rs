@@ -7,12 +7,14 @@
 //! exist.
 //!
 //! Files, from the bottom up: `ir` holds [`Prepared`] and the IR; `common` the helpers every
-//! translating file shares (names, the not-supported refusal, syntax-error wording); `ddl`
+//! translating file shares (names, the not-supported refusal, syntax-error wording); `advisory`
+//! (a SELECT that only calls an advisory-lock function); `ddl`
 //! (CREATE TABLE, types), `expr`, `select` and `dml` (INSERT, UPDATE, DELETE) translate their
 //! parts of the AST; `translate` dispatches the AST by statement kind (and handles the
 //! transaction statements); `parse` runs sqlparser and words syntax errors as PostgreSQL does.
 //! This one only holds the entry points.
 
+mod advisory;
 mod common;
 mod ddl;
 mod dml;
@@ -29,9 +31,9 @@ use ir::Inner;
 use parse::parse_all;
 
 pub(crate) use ir::{
-    show_millis, AggFunc, BinOp, CheckDef, CreateTable, Delete, Expr, Func, Insert, LockWait,
-    OrderItem, Select, SelectItem, Setting, SettingValue, SqlType, Stmt, Strength, TableRef,
-    TxModes, UnOp, Update,
+    show_millis, AdvisoryArg, AdvisoryCall, AdvisoryOp, AggFunc, BinOp, CheckDef, CreateTable,
+    Delete, Expr, Func, Insert, LockWait, OrderItem, Select, SelectItem, Setting, SettingValue,
+    SqlType, Stmt, Strength, TableRef, TxModes, UnOp, Update,
 };
 pub use ir::{Isolation, Prepared};
 

@@ -2,7 +2,8 @@
 
 use sqlparser::ast;
 
-use super::common::ns;
+use super::advisory::advisory;
+use super::common::{ident, ns};
 use super::ddl::create_table;
 use super::dml::{delete, insert, update};
 use super::ir::{Isolation, Setting, SettingValue, Stmt, TxModes};
@@ -12,7 +13,10 @@ use crate::sql::error::SqlError;
 pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
     use ast::Statement as S;
     match stmt {
-        S::Query(q) => Ok(Stmt::Select(select(&q)?)),
+        S::Query(q) => match advisory(&q)? {
+            Some(call) => Ok(call),
+            None => Ok(Stmt::Select(select(&q)?)),
+        },
         S::Insert(i) => Ok(Stmt::Insert(insert(&i)?)),
         S::Update(u) => Ok(Stmt::Update(update(&u)?)),
         S::Delete(d) => Ok(Stmt::Delete(delete(&d)?)),
@@ -83,11 +87,13 @@ pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
             if chain {
                 return ns("ROLLBACK AND CHAIN");
             }
-            if savepoint.is_some() {
-                return ns("ROLLBACK TO SAVEPOINT");
+            match savepoint {
+                Some(name) => Ok(Stmt::RollbackTo(ident(&name))),
+                None => Ok(Stmt::Rollback),
             }
-            Ok(Stmt::Rollback)
         }
+        S::Savepoint { name } => Ok(Stmt::Savepoint(ident(&name))),
+        S::ReleaseSavepoint { name } => Ok(Stmt::Release(ident(&name))),
         other => {
             let text = other.to_string();
             let words: Vec<&str> = text.split_whitespace().take(2).collect();

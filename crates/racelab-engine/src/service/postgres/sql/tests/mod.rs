@@ -1,12 +1,13 @@
 //! Behaviour of the simulated PostgreSQL: codes, messages, tags and values as PostgreSQL 15's.
 //!
-//! This file holds the shared helpers; the tests are grouped by topic: `locks` (waiting,
+//! This file holds the shared helpers; the tests are grouped by topic: `advisory` (advisory locks), `locks` (waiting,
 //! waking, wait queues, deadlocks, crashed clients), `isolation` (snapshots, REPEATABLE READ,
-//! SET/SHOW of the transaction modes, row versions), `ssi` (SERIALIZABLE), `rows` (row-by-row UPDATE/DELETE/FOR UPDATE
+//! SET/SHOW of the transaction modes, row versions), `ssi` (SERIALIZABLE), `savepoints` (subtransactions), `rows` (row-by-row UPDATE/DELETE/FOR UPDATE
 //! and re-checks), `transactions` (visibility, transaction blocks, errors), `parse` (statement
 //! preparation, syntax errors, what is not modelled) and `types` (types, casts, NULLs,
 //! parameters, DDL details).
 
+mod advisory;
 mod aggregates;
 mod constraints;
 mod isolation;
@@ -14,6 +15,7 @@ mod locks;
 mod numeric;
 mod parse;
 mod rows;
+mod savepoints;
 mod ssi;
 mod transactions;
 mod types;
