@@ -26,16 +26,47 @@ use std::collections::BTreeSet;
 type Target = (String, Vec<Option<String>>);
 
 impl Model {
-    /// Whether two or more clients may each hold a PostgreSQL lock while waiting for one.
+    /// Whether a wait-for cycle may form: it needs two or more clients that may each hold a
+    /// PostgreSQL lock while waiting for one, and among them two different rows that more
+    /// than one of them may lock (every member of a cycle holds a row another member wants),
+    /// or one such row taken weaker then stronger (two holders upgrading). Inputs (`vars`)
+    /// that the script never assigns are the client's own constants: three workers inserting
+    /// their own order rows do not share them.
     pub fn may_deadlock(&self) -> bool {
-        (0..self.lesson.clients.len())
-            .filter(|&c| self.holds_while_waiting(c))
-            .count()
-            >= 2
+        let profiles: Vec<Vec<(Target, u8)>> = (0..self.lesson.clients.len())
+            .filter_map(|c| self.lock_profile(c))
+            .collect();
+        if profiles.len() < 2 {
+            return false;
+        }
+        let mut shared: BTreeSet<Target> = BTreeSet::new();
+        for (i, a) in profiles.iter().enumerate() {
+            for b in &profiles[i + 1..] {
+                for (ta, _) in a {
+                    for (tb, _) in b {
+                        if let Some(t) = overlap(ta, tb) {
+                            shared.insert(t);
+                        }
+                    }
+                }
+            }
+        }
+        let any_row = shared
+            .iter()
+            .any(|(_, key)| key.iter().any(Option::is_none));
+        let upgrade = profiles.iter().any(|p| {
+            p.iter()
+                .enumerate()
+                .any(|(j, (t, s))| p[..j].iter().any(|(u, e)| u == t && s > e))
+        });
+        shared.len() >= 2 || any_row || (shared.len() == 1 && upgrade)
     }
 
-    fn holds_while_waiting(&self, client: usize) -> bool {
+    /// The locks `client` may take, in script order, if it may hold one while waiting for
+    /// another (None: it never holds while waiting, or takes no lock).
+    fn lock_profile(&self, client: usize) -> Option<Vec<(Target, u8)>> {
         let script = self.script(client);
+        let inputs = &self.lesson.clients[client].vars;
         let assigned: BTreeSet<&str> = script
             .ops
             .iter()
@@ -46,6 +77,7 @@ impl Model {
             })
             .collect();
         let mut block = false;
+        let mut many = false;
         let mut locks: Vec<(Target, u8)> = Vec::new();
         for op in &script.ops {
             let OpKind::Call { service, call, .. } = &op.kind else {
@@ -58,17 +90,27 @@ impl Model {
                 continue;
             };
             block |= stmt.is_begin();
+            // A key part: a constant, or an input the script never assigns (the client's own
+            // value); None: any key.
             let part = |part: KeyPart| match part {
                 KeyPart::Const(v) => Some(format!("{v:?}")),
                 KeyPart::Param(n) => call
                     .params
                     .get(n.wrapping_sub(1))
                     .filter(|var| !assigned.contains(var.as_str()))
-                    .map(|var| format!(":{var}")),
+                    .and_then(|var| inputs.iter().find(|(k, _)| k == var))
+                    .map(|(_, v)| format!("{v:?}")),
             };
             match pg.db().row_locks(stmt) {
                 RowLocks::None => {}
-                RowLocks::Many => return true,
+                RowLocks::Many => {
+                    many = true;
+                    if let Some(table) = stmt_table(stmt.text()) {
+                        locks.push(((table, vec![None]), 3));
+                    } else {
+                        locks.push(((String::new(), vec![None]), 3));
+                    }
+                }
                 RowLocks::One {
                     table,
                     key,
@@ -90,8 +132,39 @@ impl Model {
                 }
             }
         }
-        block && two_rows_or_an_upgrade(&locks)
+        (many || (block && two_rows_or_an_upgrade(&locks))).then_some(locks)
     }
+}
+
+/// The row two targets may both name: the same table and keys that may be equal (None: any).
+fn overlap(a: &Target, b: &Target) -> Option<Target> {
+    let any_table = a.0.is_empty() || b.0.is_empty();
+    if !any_table && a.0 != b.0 {
+        return None;
+    }
+    let table = if a.0.is_empty() {
+        b.0.clone()
+    } else {
+        a.0.clone()
+    };
+    if a.1.len() != b.1.len() || a.1.iter().chain(&b.1).any(Option::is_none) {
+        return Some((table, vec![None]));
+    }
+    (a.1 == b.1).then(|| (table, a.1.clone()))
+}
+
+/// The table a statement names after FROM / UPDATE / INTO (for a statement that may lock many
+/// rows: it may meet every lock on that table). None: not found (then any table).
+fn stmt_table(sql: &str) -> Option<String> {
+    let words: Vec<String> = sql
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words
+        .iter()
+        .position(|w| w == "from" || w == "update" || w == "into")
+        .and_then(|i| words.get(i + 1).cloned())
 }
 
 /// Whether the locks, in script order, name two rows that may differ, or take one row in a

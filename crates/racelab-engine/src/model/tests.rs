@@ -181,3 +181,20 @@ fn opposite_transfers_deadlock_after_deadlock_timeout_and_the_first_waiter_is_th
         .rows;
     assert_eq!(rows, vec![vec![Value::Int(110)], vec![Value::Int(90)]]);
 }
+
+#[test]
+fn workers_that_share_one_locked_row_cannot_deadlock() {
+    // Each worker locks the stock row, then inserts its own order row (`:me` is its input):
+    // they share one row only, so no cycle can form and the lesson stays timeless.
+    let text = include_str!("../../../../bench/three-workers.toml");
+    let l = Arc::new(lesson::parse("w", "w.toml", text).unwrap_or_else(|e| panic!("{e:?}")));
+    let m = Model::new(l, 0);
+    assert!(!m.may_deadlock());
+    // The same workers inserting one shared order row could.
+    let shared = text.replace(
+        "INSERT INTO orders VALUES (:me, 1)",
+        "INSERT INTO orders VALUES (1, 1)",
+    );
+    let l = Arc::new(lesson::parse("w", "w.toml", &shared).unwrap_or_else(|e| panic!("{e:?}")));
+    assert!(Model::new(l, 0).may_deadlock());
+}

@@ -628,6 +628,25 @@ impl Db {
     /// only their order), and forgets ids of records that are gone: two servers whose
     /// serializable bookkeeping differs only in numbering are equal.
     pub(super) fn normalize_ssi(&mut self) {
+        if self.ssi.xacts.is_empty() {
+            // Nothing serializable is running or remembered (the common case): only stale
+            // writer ids on versions can be left.
+            if self.ssi != Ssi::default() {
+                self.ssi = Ssi::default();
+            }
+            for slot in self.tables.iter_mut().flat_map(|t| t.rows.values_mut()) {
+                for v in slot.versions.iter_mut().filter(|v| !v.sx.is_empty()) {
+                    v.sx.clear();
+                }
+                if let Some(p) = slot.pending.as_mut() {
+                    p.sx = None;
+                }
+            }
+            for s in &mut self.sessions {
+                s.sx = None;
+            }
+            return;
+        }
         let ids: Vec<SxId> = self.ssi.xacts.keys().copied().collect();
         let id = |x: SxId| ids.binary_search(&x).ok().map(|i| i as SxId);
         let mut seqs: Vec<u64> = vec![self.ssi.last_seq];
