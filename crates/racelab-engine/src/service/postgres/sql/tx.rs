@@ -135,18 +135,7 @@ impl Db {
             self.ssi_new_version(ti, &key);
         }
         self.ssi_end(s, commit);
-        // INSERTs that waited for this transaction, in the order they began waiting.
-        let mut on_tx: Vec<(u64, SessionId)> = self
-            .sessions
-            .iter()
-            .enumerate()
-            .filter_map(|(w, x)| {
-                let wt = x.waiting.as_ref()?;
-                (wt.on_tx == Some(s)).then_some((wt.order, w))
-            })
-            .collect();
-        on_tx.sort_unstable();
-        released.extend(on_tx.into_iter().map(|(_, w)| w));
+        released.extend(self.inserts_waiting_for(s));
         if let Some(session) = self.sessions.get_mut(s) {
             session.snapshot = Snap::None;
             session.savepoints.clear();
@@ -159,6 +148,22 @@ impl Db {
             session.isolation = session.settings.default_isolation;
         }
         released
+    }
+
+    /// The INSERTs that wait for `s`'s transaction (to write the same key), in the order they
+    /// began waiting: its end lets them try again.
+    fn inserts_waiting_for(&self, s: SessionId) -> Vec<SessionId> {
+        let mut on_tx: Vec<(u64, SessionId)> = self
+            .sessions
+            .iter()
+            .enumerate()
+            .filter_map(|(w, x)| {
+                let wt = x.waiting.as_ref()?;
+                (wt.on_tx == Some(s)).then_some((wt.order, w))
+            })
+            .collect();
+        on_tx.sort_unstable();
+        on_tx.into_iter().map(|(_, w)| w).collect()
     }
 
     /// COMMIT or ROLLBACK (an aborted block always rolls back; outside a block, a warning).

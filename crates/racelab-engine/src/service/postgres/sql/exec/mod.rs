@@ -34,16 +34,7 @@ impl Db {
             .map(|p| p.touches.clone())
             .unwrap_or_default();
         if let Stmt::Commit | Stmt::Rollback = prepared.stmt() {
-            let commit = matches!(prepared.stmt(), Stmt::Commit);
-            if commit && self.sessions[s].tx == Tx::Active {
-                // SERIALIZABLE: the commit-time check can fail the COMMIT, which rolls back.
-                if let Err(e) = self.ssi_precommit(s) {
-                    let (_, released) = self.end_block(s, false, &mut touches);
-                    return Step::done(Err(e), touches, released);
-                }
-            }
-            let (result, released) = self.end_block(s, commit, &mut touches);
-            return Step::done(Ok(result), touches, released);
+            return self.commit_or_rollback(s, matches!(prepared.stmt(), Stmt::Commit), touches);
         }
         if let Stmt::RollbackTo(name) = prepared.stmt() {
             // Accepted in an aborted block too: it is how a block recovers from an error.
@@ -77,18 +68,8 @@ impl Db {
                 if let Some(p) = progress.as_mut() {
                     p.touches = touches;
                 }
-                let waiting = Waiting {
-                    stmt: prepared.clone(),
-                    params: params.to_vec(),
-                    on: WaitOn::Row { table, key, mode },
-                    progress,
-                    since: self.clock.0,
-                    started,
-                    checked: false,
-                    order: self.waits,
-                    on_tx: None,
-                };
-                self.waits += 1;
+                let on = WaitOn::Row { table, key, mode };
+                let waiting = self.new_wait((prepared, params), on, progress, started);
                 Step::Blocked(self.enqueue(s, waiting, holder))
             }
             Ok(Outcome::WaitAdvisory {
@@ -96,21 +77,12 @@ impl Db {
                 shared,
                 holder,
             }) => {
-                let waiting = Waiting {
-                    stmt: prepared.clone(),
-                    params: params.to_vec(),
-                    on: WaitOn::Advisory { key, shared },
-                    progress: Some(Progress {
-                        touches,
-                        ..Progress::default()
-                    }),
-                    since: self.clock.0,
-                    started,
-                    checked: false,
-                    order: self.waits,
-                    on_tx: None,
-                };
-                self.waits += 1;
+                let progress = Some(Progress {
+                    touches,
+                    ..Progress::default()
+                });
+                let on = WaitOn::Advisory { key, shared };
+                let waiting = self.new_wait((prepared, params), on, progress, started);
                 Step::Blocked(self.enqueue(s, waiting, holder))
             }
             Ok(Outcome::Rows(result)) => self.finish(s, result, touches, Vec::new()),
@@ -119,6 +91,47 @@ impl Db {
                 let released = self.abort_on_error(s);
                 Step::done(Err(e), touches, released)
             }
+        }
+    }
+
+    /// COMMIT (END) or ROLLBACK. Under SERIALIZABLE the commit-time check can fail the
+    /// COMMIT, which then rolls back.
+    fn commit_or_rollback(
+        &mut self,
+        s: SessionId,
+        commit: bool,
+        mut touches: BTreeSet<Touch>,
+    ) -> Step {
+        if commit && self.sessions[s].tx == Tx::Active {
+            if let Err(e) = self.ssi_precommit(s) {
+                let (_, released) = self.end_block(s, false, &mut touches);
+                return Step::done(Err(e), touches, released);
+            }
+        }
+        let (result, released) = self.end_block(s, commit, &mut touches);
+        Step::done(Ok(result), touches, released)
+    }
+
+    /// A statement's wait, beginning now, numbered after every earlier one.
+    fn new_wait(
+        &mut self,
+        (prepared, params): (&Prepared, &[Value]),
+        on: WaitOn,
+        progress: Option<Progress>,
+        started: u64,
+    ) -> Waiting {
+        let order = self.waits;
+        self.waits += 1;
+        Waiting {
+            stmt: prepared.clone(),
+            params: params.to_vec(),
+            on,
+            progress,
+            since: self.clock.0,
+            started,
+            checked: false,
+            order,
+            on_tx: None,
         }
     }
 

@@ -151,6 +151,37 @@ impl Db {
         })
     }
 
+    /// REPEATABLE READ and SERIALIZABLE: a row a transaction committed after our snapshot
+    /// changed cannot be written or locked (40001), except FOR KEY SHARE past an update (the
+    /// key did not change) that did not have to wait and whose tuple still lives: it locks the
+    /// row and returns the snapshot's version (`Ok(true)`). (After waiting for the updater, or
+    /// when it then deleted the row, PostgreSQL reports the update.)
+    fn snapshot_check(
+        &self,
+        s: SessionId,
+        table: usize,
+        key: &[Value],
+        gen: u32,
+        waited: bool,
+        action: &RowAction<'_>,
+    ) -> Result<bool, SqlError> {
+        let (Some(stamp), Some(sl)) = (self.view(s).snap, self.tables[table].rows.get(key)) else {
+            return Ok(false);
+        };
+        let Some(deleted) = sl.changed_since(stamp) else {
+            return Ok(false);
+        };
+        let alive = sl
+            .versions
+            .last()
+            .is_some_and(|v| v.values.is_some() && v.gen == gen);
+        if !deleted && !waited && alive && action.mode() == LockMode::KeyShare {
+            Ok(true)
+        } else {
+            Err(action.serialization_failure(deleted))
+        }
+    }
+
     /// Processes the statement's remaining rows one at a time, in order: waits (returning the
     /// row and its holder) at the first row another transaction has locked, keeping what was
     /// done so far; otherwise re-reads the row (EvalPlanQual: a row changed since the
@@ -174,28 +205,15 @@ impl Db {
                 break;
             };
             let waited = std::mem::take(&mut prog.waited);
-            let slot = self.tables[table].rows.get(&key);
-            // REPEATABLE READ: a row a transaction committed after our snapshot changed cannot
-            // be written or locked (40001), except FOR KEY SHARE past an update (the key did
-            // not change), which locks it and returns the snapshot's version.
-            let mut keep_snapshot_version = false;
-            if let (Some(stamp), Some(sl)) = (self.view(s).snap, slot) {
-                if let Some(deleted) = sl.changed_since(stamp) {
-                    // (Only without a wait, and while the tuple still lives: after waiting for
-                    // the updater, or when it then deleted the row, PostgreSQL reports the
-                    // update.)
-                    let alive = sl
-                        .versions
-                        .last()
-                        .is_some_and(|v| v.values.is_some() && v.gen == gen);
-                    if !deleted && !waited && alive && action.mode() == LockMode::KeyShare {
-                        keep_snapshot_version = true;
-                    } else {
+            let keep_snapshot_version =
+                match self.snapshot_check(s, table, &key, gen, waited, action) {
+                    Ok(keep) => keep,
+                    Err(e) => {
                         self.undo(table, &prog.undo);
-                        return Err(action.serialization_failure(deleted));
+                        return Err(e);
                     }
-                }
-            }
+                };
+            let slot = self.tables[table].rows.get(&key);
             if let Some(holder) = slot
                 .and_then(|sl| sl.lock.as_ref())
                 .and_then(|l| l.blocker(s, action.mode()))
