@@ -77,6 +77,7 @@ impl Db {
             pk_name,
             rows: BTreeMap::new(),
             next_rowid: 1,
+            next_pos: 0,
             checks: Vec::new(),
         };
         for c in &table.columns {

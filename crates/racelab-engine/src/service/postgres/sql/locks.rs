@@ -127,6 +127,25 @@ impl Lock {
         Vec::new()
     }
 
+    /// The waiters that hold the tuple lock and wait for `s`'s transaction: when it ends,
+    /// those still blocked wait for the next holder's, a new wait.
+    pub(super) fn waiting_for(&self, s: SessionId) -> Vec<SessionId> {
+        self.waiters
+            .iter()
+            .filter(|&&(w, mode)| {
+                self.blocker(w, mode) == Some(s) && self.tuple_lock_blockers(w).is_empty()
+            })
+            .map(|&(w, _)| w)
+            .collect()
+    }
+
+    /// `w` is still in the queue, blocked by a holder.
+    pub(super) fn still_blocked(&self, w: SessionId) -> bool {
+        self.waiters
+            .iter()
+            .any(|&(x, mode)| x == w && self.blocker(x, mode).is_some())
+    }
+
     /// The lock as the UI shows it: its first holder and the queue.
     pub(super) fn view(&self) -> Option<LockView> {
         Some(LockView {
@@ -190,10 +209,10 @@ impl Db {
                         edges.extend(behind.into_iter().map(|h| (w, h)));
                         continue;
                     }
-                    for &(h, held) in &lock.holders {
-                        if h != w && conflicts(*mode, held) {
-                            edges.insert((w, h));
-                        }
+                    // Several holders: PostgreSQL waits for their transactions one at a time,
+                    // in the order they locked (a multixact's members).
+                    if let Some(h) = lock.blocker(w, *mode) {
+                        edges.insert((w, h));
                     }
                 }
                 WaitOn::Advisory { key, shared } => {

@@ -31,6 +31,7 @@ use super::error::{err, SqlError};
 use super::eval::B;
 use super::prepare::BinOp;
 use super::state::{Db, Snap, Table};
+use super::storage::ScanOrder;
 use crate::value::Value;
 
 /// A serializable transaction's id (renumbered 0, 1, ... after every call).
@@ -124,6 +125,35 @@ pub(super) fn access<'a>(t: &Table, filter: Option<&'a B>, ordered_by_pk: bool) 
         None => Access::Seq,
         Some(f) if indexable(f, lead) => Access::Index(Some(f)),
         Some(_) => Access::Seq,
+    }
+}
+
+impl Access<'_> {
+    /// The order this scan returns rows in: a condition on the key without ORDER BY on it is
+    /// a bitmap index scan, which visits the heap in order.
+    pub(super) fn order(&self, ordered_by_pk: bool) -> ScanOrder {
+        match self {
+            Access::Seq => ScanOrder::Heap,
+            Access::Index(None) => ScanOrder::Key,
+            Access::Index(Some(_)) if ordered_by_pk => ScanOrder::Key,
+            Access::Index(Some(_)) => ScanOrder::Root,
+        }
+    }
+}
+
+/// Whether `b` fixes every primary-key column with `=` in a top-level conjunct (at most one
+/// row matches).
+pub(super) fn pins_key(t: &Table, b: &B) -> bool {
+    !t.pk.is_empty() && t.pk.iter().all(|&c| pins_column(b, c))
+}
+
+fn pins_column(b: &B, c: usize) -> bool {
+    match b {
+        B::And(l, r) => pins_column(l, c) || pins_column(r, c),
+        B::Cmp(BinOp::Eq, l, r) => {
+            (is_col(l, c) && column_free(r)) || (is_col(r, c) && column_free(l))
+        }
+        _ => false,
     }
 }
 

@@ -38,6 +38,8 @@ pub(super) struct Table {
     pub(super) pk_name: String,
     pub(super) rows: BTreeMap<Vec<Value>, Slot>,
     pub(super) next_rowid: i64,
+    /// The heap position the next tuple version takes (see [`Place`]).
+    pub(super) next_pos: u32,
     /// CHECK constraints, in name order (the order PostgreSQL tests them in).
     pub(super) checks: Vec<Check>,
 }
@@ -107,6 +109,21 @@ pub(super) struct Version {
     /// The previous version was updated into this one (even if the same transaction then
     /// deleted it): a writer that meets the previous version reports a concurrent *update*.
     pub(super) updated: bool,
+    /// The change conflicts with FOR KEY SHARE: a deletion, or an update by a transaction
+    /// that held FOR UPDATE on the row (PostgreSQL then records the update at that strength).
+    pub(super) strong: bool,
+    pub(super) place: Place,
+}
+
+/// Where a tuple version sits in the table's heap, which is the order scans return rows in.
+/// Every INSERT and every UPDATE writes a new tuple at the end of the heap (`pos`); an UPDATE
+/// is a HOT update (keys never change), so the index still points at the first tuple of the
+/// row's chain (`root`). A sequential scan returns rows by `pos`, a bitmap index scan by
+/// `root`, an index scan by key. Positions are renumbered densely by `Db::normalize`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct Place {
+    pub(super) pos: u32,
+    pub(super) root: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -119,6 +136,10 @@ pub(super) struct Pending {
     pub(super) sx: Option<SxId>,
     /// The writer updated the committed version (before any later delete of its own).
     pub(super) updated: bool,
+    /// See [`Version::strong`] (any of the writer's changes of the row so far).
+    pub(super) strong: bool,
+    /// The newest version's heap place (a deletion keeps the place of what it deleted).
+    pub(super) place: Place,
 }
 
 /// A row's key, its values and its tuple generation, as a statement read them.
@@ -350,6 +371,7 @@ pub(super) struct Progress {
     pub(super) undo: Vec<(Vec<Value>, Option<Pending>)>,
     /// What the statement touched before the wait.
     pub(super) touches: BTreeSet<Touch>,
-    /// The statement waited at the row first in `todo` (it resumes there).
-    pub(super) waited: bool,
+    /// The commit stamp the rows in `todo` were read at: the versions committed after it
+    /// changed them since (renumbered with the snapshots by `Db::normalize`).
+    pub(super) read_at: u64,
 }

@@ -13,18 +13,74 @@ use std::collections::BTreeSet;
 use super::api::{SessionId, Touch};
 use super::prepare::Isolation;
 use super::ssi::SxId;
-use super::state::{Db, LockMode, Pending, Slot, Snap, Table, Version, View};
+use super::state::{Db, LockMode, Pending, Place, Slot, Snap, Table, Version, View};
 use crate::value::Value;
 
+/// The order a scan returns rows in (see [`Place`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ScanOrder {
+    /// An index scan: key order.
+    Key,
+    /// A bitmap index scan: the heap order of each row's first tuple.
+    Root,
+    /// A sequential scan: the heap order of the version seen.
+    Heap,
+}
+
 impl Table {
-    /// The rows `view` sees, in key order.
-    pub(super) fn visible(
+    /// The rows `view` sees, in the order a scan of this kind returns them.
+    pub(super) fn scan(
         &self,
         view: View,
-    ) -> impl Iterator<Item = (&Vec<Value>, &Vec<Value>, u32)> + '_ {
-        self.rows
+        order: ScanOrder,
+    ) -> Vec<(&Vec<Value>, &Vec<Value>, u32)> {
+        let mut rows: Vec<_> = self
+            .rows
             .iter()
-            .filter_map(move |(k, slot)| slot.visible_gen(view).map(|(v, g)| (k, v, g)))
+            .filter_map(|(k, slot)| slot.visible_place(view).map(|(v, g, p)| (k, v, g, p)))
+            .collect();
+        match order {
+            ScanOrder::Key => {}
+            ScanOrder::Root => rows.sort_by_key(|r| r.3.root),
+            ScanOrder::Heap => rows.sort_by_key(|r| r.3.pos),
+        }
+        rows.into_iter().map(|(k, v, g, _)| (k, v, g)).collect()
+    }
+
+    /// Takes the next heap position.
+    pub(super) fn take_pos(&mut self) -> u32 {
+        let pos = self.next_pos;
+        self.next_pos = pos.saturating_add(1);
+        pos
+    }
+
+    /// Renumbers the heap positions densely, keeping their order.
+    fn normalize_places(&mut self) {
+        let mut all: Vec<u32> = self
+            .rows
+            .values()
+            .flat_map(|slot| {
+                let versions = slot.versions.iter().map(|v| v.place);
+                versions.chain(slot.pending.as_ref().map(|p| p.place))
+            })
+            .flat_map(|p| [p.pos, p.root])
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        let rank = |x: u32| u32::try_from(all.partition_point(|&y| y < x)).unwrap_or(u32::MAX);
+        for slot in self.rows.values_mut() {
+            let pending = slot.pending.as_mut().map(|p| &mut p.place);
+            for place in slot
+                .versions
+                .iter_mut()
+                .map(|v| &mut v.place)
+                .chain(pending)
+            {
+                place.pos = rank(place.pos);
+                place.root = rank(place.root);
+            }
+        }
+        self.next_pos = u32::try_from(all.len()).unwrap_or(u32::MAX);
     }
 }
 
@@ -37,11 +93,18 @@ impl Slot {
 
     /// [`Slot::visible`] with the version's tuple generation.
     pub(super) fn visible_gen(&self, view: View) -> Option<(&Vec<Value>, u32)> {
+        self.visible_place(view).map(|(v, g, _)| (v, g))
+    }
+
+    /// [`Slot::visible_gen`] with the version's heap place.
+    pub(super) fn visible_place(&self, view: View) -> Option<(&Vec<Value>, u32, Place)> {
         match &self.pending {
-            Some(p) if Some(p.session) == view.session => p.values.as_ref().map(|v| (v, p.gen)),
+            Some(p) if Some(p.session) == view.session => {
+                p.values.as_ref().map(|v| (v, p.gen, p.place))
+            }
             _ => self
                 .version_at(view.snap)
-                .and_then(|v| v.values.as_ref().map(|x| (x, v.gen))),
+                .and_then(|v| v.values.as_ref().map(|x| (x, v.gen, v.place))),
         }
     }
 
@@ -87,6 +150,19 @@ impl Slot {
         self.versions.last().and_then(|v| v.values.as_ref())
     }
 
+    /// FOR KEY SHARE of the version of generation `gen` read at stamp `read_at`: every change
+    /// committed since is an update that left the key alone and did not hold FOR UPDATE, so
+    /// PostgreSQL locks the version read (and returns it) instead of reporting the update.
+    pub(super) fn key_share_passes(&self, read_at: u64, gen: u32) -> bool {
+        let mut since = self
+            .versions
+            .iter()
+            .filter(|v| v.stamp > read_at)
+            .peekable();
+        since.peek().is_some()
+            && since.all(|v| v.values.is_some() && v.updated && !v.strong && v.gen == gen)
+    }
+
     /// Whether a transaction committed after snapshot `snap` changed the row: Some(true) if it
     /// deleted it, Some(false) if it updated it, None if not.
     pub(super) fn changed_since(&self, snap: u64) -> Option<bool> {
@@ -125,9 +201,16 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) {
         self.note_before(s, table, key);
+        let held_for_update = self.tables[table]
+            .rows
+            .get(key)
+            .and_then(|slot| slot.lock.as_ref())
+            .is_some_and(|l| l.holders.contains(&(s, LockMode::Update)));
         self.lock_row(s, table, key, mode);
         let sx = self.sessions[s].sx;
         let t = &mut self.tables[table];
+        // An UPDATE writes a new tuple at the end of the heap; a DELETE writes none.
+        let pos = values.is_some().then(|| t.take_pos());
         touches.insert(Touch::WriteRow {
             table: t.name.clone(),
             key: t.key_string(key),
@@ -137,19 +220,31 @@ impl Db {
                 session: Some(s),
                 snap: None,
             };
-            let gen = slot.visible_gen(own).map_or(0, |(_, g)| g);
+            let (gen, seen) = slot
+                .visible_place(own)
+                .map_or((0, Place::default()), |(_, g, p)| (g, p));
+            let place = match pos {
+                Some(pos) => Place {
+                    pos,
+                    root: seen.root,
+                },
+                None => seen,
+            };
             // An UPDATE, or a DELETE after this transaction's own UPDATE, replaces the committed
             // version by an update (what PostgreSQL's update chain says to later writers).
-            let updated = match &slot.pending {
-                Some(p) if p.session == s => p.updated,
-                _ => values.is_some(),
+            let (updated, strong_before) = match &slot.pending {
+                Some(p) if p.session == s => (p.updated, p.strong),
+                _ => (values.is_some(), false),
             };
+            let strong = strong_before || held_for_update || values.is_none();
             slot.pending = Some(Pending {
                 session: s,
                 values,
                 gen,
                 sx,
                 updated,
+                strong,
+                place,
             });
         }
     }
@@ -165,6 +260,12 @@ impl Db {
                 _ => None,
             },
         }
+    }
+
+    /// The commit stamp `s`'s statement reads at: its transaction's snapshot, or (READ
+    /// COMMITTED) every commit so far.
+    pub(super) fn read_stamp(&self, s: SessionId) -> u64 {
+        self.view(s).snap.unwrap_or(self.commits)
     }
 
     /// Takes `s`'s snapshot if its transaction has none yet: REPEATABLE READ keeps the commit
@@ -185,20 +286,31 @@ impl Db {
         }
     }
 
+    /// The stamps versions are seen at: transaction snapshots, and the stamps waiting
+    /// statements read their rows at (what changed since matters to FOR KEY SHARE).
+    fn read_stamps(&mut self) -> impl Iterator<Item = &mut u64> {
+        self.sessions.iter_mut().flat_map(|s| {
+            let snap = match &mut s.snapshot {
+                Snap::At(x) => Some(x),
+                _ => None,
+            };
+            let read = s
+                .waiting
+                .as_mut()
+                .and_then(|w| w.progress.as_mut())
+                .filter(|p| !p.todo.is_empty())
+                .map(|p| &mut p.read_at);
+            snap.into_iter().chain(read)
+        })
+    }
+
     /// Forgets what no snapshot can see any more and renumbers the commit stamps, keeping only
     /// what visibility depends on: versions that every live snapshot sees the same way
     /// collapse into the newest of them, a deletion every snapshot sees goes away, an empty
     /// slot is removed, and stamps and snapshots are renumbered densely. Two servers that
     /// differ only in their history then compare (and hash) equal.
     pub(super) fn normalize(&mut self) {
-        let mut snaps: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter_map(|s| match s.snapshot {
-                Snap::At(x) => Some(x),
-                _ => None,
-            })
-            .collect();
+        let mut snaps: Vec<u64> = self.read_stamps().map(|x| *x).collect();
         snaps.sort_unstable();
         snaps.dedup();
         // A stamp's class: how many live snapshots are older than it. Version `c` is visible
@@ -213,6 +325,7 @@ impl Db {
                         // Merged: the writers of both stay known (for conflicts out), and
                         // how the first of them replaced the version before.
                         v.updated = k.updated;
+                        v.strong |= k.strong;
                         v.sx.extend(k.sx);
                         v.sx.sort_unstable();
                         v.sx.dedup();
@@ -228,11 +341,10 @@ impl Db {
                 slot.versions = kept;
                 !(slot.versions.is_empty() && slot.pending.is_none() && slot.lock.is_none())
             });
+            t.normalize_places();
         }
-        for s in &mut self.sessions {
-            if let Snap::At(x) = &mut s.snapshot {
-                *x = snaps.partition_point(|&y| y < *x) as u64;
-            }
+        for x in self.read_stamps() {
+            *x = snaps.partition_point(|&y| y < *x) as u64;
         }
         // Then number the stamps that remain 1, 2, ... and move each snapshot to the number of
         // stamps it sees: snapshots that see the same versions become equal.
@@ -250,10 +362,8 @@ impl Db {
                 v.stamp = seen(v.stamp);
             }
         }
-        for s in &mut self.sessions {
-            if let Snap::At(x) = &mut s.snapshot {
-                *x = seen(*x);
-            }
+        for x in self.read_stamps() {
+            *x = seen(*x);
         }
         self.commits = stamps.len() as u64;
         let mut orders: Vec<u64> = self

@@ -210,14 +210,35 @@ impl Db {
             .into_iter()
             .filter(|&x| lock.tuple_lock_blockers(x).is_empty())
             .collect();
+        self.rewait(&moved);
+    }
+
+    /// Waiters that go on waiting for another transaction: a new wait, from now, with its own
+    /// deadlock check and lock_timeout (PostgreSQL sleeps again).
+    pub(super) fn rewait(&mut self, sessions: &[SessionId]) {
         let now = self.clock.0;
-        for x in moved {
+        for &x in sessions {
             if let Some(w) = self.sessions[x].waiting.as_mut() {
                 w.since = now;
                 w.checked = false;
                 w.order = self.waits;
                 self.waits += 1;
             }
+        }
+    }
+
+    /// Waiters whose blocker ended go on waiting for the next holder: new waits, which may
+    /// close a cycle. The checks due before now found none (those due at this very instant
+    /// may not have run yet: a deadlock victim's abort ends a transaction between them).
+    pub(super) fn rewait_for_next_holder(&mut self, sessions: &[SessionId]) {
+        if sessions.is_empty() {
+            return;
+        }
+        self.rewait(sessions);
+        let graph = self.wait_edges(true);
+        if (0..self.sessions.len()).any(|s| on_cycle(&graph, s)) {
+            let before = self.clock.0.saturating_sub(1);
+            self.note_checks_through((before, u64::MAX, u64::MAX));
         }
     }
 

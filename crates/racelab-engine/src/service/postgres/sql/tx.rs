@@ -82,6 +82,7 @@ impl Db {
             .into_iter()
             .collect();
         let mut new_versions = Vec::new();
+        let mut rewait = Vec::new();
         for (ti, t) in self.tables.iter_mut().enumerate() {
             let keys: Vec<Vec<Value>> = t
                 .rows
@@ -110,6 +111,8 @@ impl Db {
                                 gen: p.gen,
                                 sx: sx.clone(),
                                 updated: p.updated,
+                                strong: p.strong,
+                                place: p.place,
                             });
                             wrote = true;
                             new_versions.push((ti, key.clone()));
@@ -117,7 +120,9 @@ impl Db {
                     }
                 }
                 if let Some(lock) = slot.lock.as_mut().filter(|l| l.holds(s)) {
+                    let next = lock.waiting_for(s);
                     released.extend(lock.release(s));
+                    rewait.extend(next.into_iter().filter(|&w| lock.still_blocked(w)));
                     if lock.holders.is_empty() {
                         slot.lock = None;
                     }
@@ -130,6 +135,7 @@ impl Db {
         if wrote {
             self.commits = stamp;
         }
+        self.rewait_for_next_holder(&rewait);
         released.extend(self.advisory_end_tx(s, touches));
         for (ti, key) in new_versions {
             self.ssi_new_version(ti, &key);

@@ -10,7 +10,7 @@ use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, B};
 use crate::sql::prepare::Insert;
 use crate::sql::ssi::WriteTarget;
-use crate::sql::state::{Db, Lock, LockMode, Pending, Table, View};
+use crate::sql::state::{Db, Lock, LockMode, Pending, Place, Table, View};
 use crate::sql::types::store;
 use crate::value::Value;
 
@@ -234,6 +234,7 @@ impl Db {
                 table: t.name.clone(),
                 key: t.key_string(key),
             });
+            let pos = t.take_pos();
             let slot = t.rows.entry(key.clone()).or_default();
             let gen = slot.next_gen();
             // After this transaction's own UPDATE and DELETE of the key, the committed version
@@ -248,6 +249,9 @@ impl Db {
                 gen,
                 sx,
                 updated,
+                // Another tuple: no FOR KEY SHARE of the key's earlier tuple passes it.
+                strong: true,
+                place: Place { pos, root: pos },
             });
             if slot.lock.is_none() {
                 slot.lock = Some(Lock::new(s, LockMode::Update));

@@ -4,6 +4,7 @@
 //! row-by-row machinery they share with SELECT … FOR UPDATE).
 
 mod insert;
+mod order;
 pub(super) mod outcome;
 mod rows;
 mod select;

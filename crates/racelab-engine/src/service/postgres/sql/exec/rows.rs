@@ -151,34 +151,29 @@ impl Db {
         })
     }
 
-    /// REPEATABLE READ and SERIALIZABLE: a row a transaction committed after our snapshot
-    /// changed cannot be written or locked (40001), except FOR KEY SHARE past an update (the
-    /// key did not change) that did not have to wait and whose tuple still lives: it locks the
-    /// row and returns the snapshot's version (`Ok(true)`). (After waiting for the updater, or
-    /// when it then deleted the row, PostgreSQL reports the update.)
+    /// A row a transaction committed a change of after the statement read it: FOR KEY SHARE
+    /// past updates that left the key alone locks and returns the version read (`Ok(true)`);
+    /// otherwise REPEATABLE READ and SERIALIZABLE fail with 40001, and READ COMMITTED goes on
+    /// with the newest version (`Ok(false)`, EvalPlanQual).
     fn snapshot_check(
         &self,
         s: SessionId,
-        table: usize,
-        key: &[Value],
-        gen: u32,
-        waited: bool,
+        (table, key, gen): (usize, &[Value], u32),
+        read_at: u64,
         action: &RowAction<'_>,
     ) -> Result<bool, SqlError> {
-        let (Some(stamp), Some(sl)) = (self.view(s).snap, self.tables[table].rows.get(key)) else {
+        let Some(sl) = self.tables[table].rows.get(key) else {
             return Ok(false);
         };
-        let Some(deleted) = sl.changed_since(stamp) else {
+        if action.mode() == LockMode::KeyShare && sl.key_share_passes(read_at, gen) {
+            return Ok(true);
+        }
+        let Some(stamp) = self.view(s).snap else {
             return Ok(false);
         };
-        let alive = sl
-            .versions
-            .last()
-            .is_some_and(|v| v.values.is_some() && v.gen == gen);
-        if !deleted && !waited && alive && action.mode() == LockMode::KeyShare {
-            Ok(true)
-        } else {
-            Err(action.serialization_failure(deleted))
+        match sl.changed_since(stamp) {
+            Some(deleted) => Err(action.serialization_failure(deleted)),
+            None => Ok(false),
         }
     }
 
@@ -204,9 +199,8 @@ impl Db {
             let Some((key, snap, gen)) = prog.todo.front().cloned() else {
                 break;
             };
-            let waited = std::mem::take(&mut prog.waited);
             let keep_snapshot_version =
-                match self.snapshot_check(s, table, &key, gen, waited, action) {
+                match self.snapshot_check(s, (table, &key, gen), prog.read_at, action) {
                     Ok(keep) => keep,
                     Err(e) => {
                         self.undo(table, &prog.undo);
@@ -220,7 +214,6 @@ impl Db {
             {
                 match action.wait() {
                     LockWait::Wait => {
-                        prog.waited = true;
                         return Ok(Some((key, holder)));
                     }
                     LockWait::SkipLocked => {
@@ -340,7 +333,7 @@ impl Db {
         Ok(())
     }
 
-    /// The visible rows of `table` that pass `filter`, in key order.
+    /// The visible rows of `table` that pass `filter`, in scan order.
     pub(in crate::service::postgres::sql) fn matching(
         &self,
         s: SessionId,
@@ -353,7 +346,8 @@ impl Db {
             table: t.name.clone(),
         });
         let mut out = Vec::new();
-        for (k, row, gen) in t.visible(self.view(s)) {
+        let order = access(t, filter, false).order(false);
+        for (k, row, gen) in t.scan(self.view(s), order) {
             if let Some(f) = filter {
                 if !truthy(&eval(f, row)?) {
                     continue;
@@ -424,6 +418,7 @@ impl Db {
                 self.ssi_read(s, ti, access(&self.tables[ti], filter, false))?;
                 Progress {
                     todo: self.matching(s, ti, filter, touches)?.into(),
+                    read_at: self.read_stamp(s),
                     ..Progress::default()
                 }
             }

@@ -11,7 +11,6 @@ use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy, B};
 use crate::sql::group::{aggregate, is_grouped, Grouper, Grouping};
 use crate::sql::prepare::{Expr, OrderItem, Select, SelectItem};
-use crate::sql::ssi::access;
 use crate::sql::state::{Db, KeyedRow, LockMode, Progress, Table, View};
 use crate::sql::types::compare_sort;
 use crate::value::Value;
@@ -36,7 +35,7 @@ pub(in crate::service::postgres::sql) struct SelectOut {
 
 impl SelectPlan {
     /// ORDER BY starts with the primary key's leading column (an index can give that order).
-    fn ordered_by_pk(&self, t: &Table) -> bool {
+    pub(super) fn ordered_by_pk(&self, t: &Table) -> bool {
         let Some(&lead) = t.pk.first() else {
             return false;
         };
@@ -138,6 +137,8 @@ impl Db {
             None => matched,
         };
         let produced = sorted_outputs(&plan, matched)?;
+        let sort_keys: Vec<&[Value]> = produced.iter().map(|p| p.2.as_slice()).collect();
+        plan.check_ties(plan.table.map(|t| &self.tables[t]), &sort_keys)?;
         let offset = usize::try_from(plan.offset).unwrap_or(usize::MAX);
         let end = match plan.limit {
             Some(l) => offset.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)),
@@ -165,7 +166,7 @@ impl Db {
         })
     }
 
-    /// The rows `view` sees that pass the WHERE, in key order, recording them as read
+    /// The rows `view` sees that pass the WHERE, in scan order, recording them as read
     /// (without FROM: one empty row).
     fn select_matching(
         &self,
@@ -174,10 +175,14 @@ impl Db {
         touches: &mut BTreeSet<Touch>,
     ) -> Result<Vec<MaybeKeyedRow>, SqlError> {
         let source: Vec<MaybeKeyedRow> = match plan.table {
-            Some(t) => self.tables[t]
-                .visible(view)
-                .map(|(k, v, _)| (Some(k.clone()), v.clone()))
-                .collect(),
+            Some(t) => {
+                let t = &self.tables[t];
+                plan.check_limit_order(t)?;
+                t.scan(view, plan.scan_order(t))
+                    .into_iter()
+                    .map(|(k, v, _)| (Some(k.clone()), v.clone()))
+                    .collect()
+            }
             None => vec![(None, Vec::new())],
         };
         let mut matched = Vec::new();
@@ -214,12 +219,7 @@ impl Db {
         let plan = self.plan_select(sel, Some(params), touches)?;
         if resume.is_none() {
             if let Some(ti) = plan.table {
-                let how = access(
-                    &self.tables[ti],
-                    plan.filter.as_ref(),
-                    plan.ordered_by_pk(&self.tables[ti]),
-                );
-                self.ssi_read(s, ti, how)?;
+                self.ssi_read(s, ti, plan.access(&self.tables[ti]))?;
             }
         }
         let (Some(lock), Some(ti), None) = (sel.lock, plan.table, &plan.group) else {
@@ -244,6 +244,7 @@ impl Db {
                 let out = self.select_rows(sel, Some(params), self.view(s), touches)?;
                 Progress {
                     todo: out.cands.into(),
+                    read_at: self.read_stamp(s),
                     ..Progress::default()
                 }
             }
@@ -344,7 +345,7 @@ type MaybeKeyedRow = (Option<Vec<Value>>, Vec<Value>);
 type Produced = (Option<Vec<Value>>, Vec<Value>, Vec<Value>, Vec<Value>);
 
 /// Evaluates the select list and the sort keys of each matched row, and sorts by ORDER BY
-/// (stable: ties keep key order).
+/// (stable: ties keep scan order).
 fn sorted_outputs(
     plan: &SelectPlan,
     matched: Vec<MaybeKeyedRow>,

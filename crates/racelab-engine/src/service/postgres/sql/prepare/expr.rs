@@ -120,15 +120,30 @@ fn binary_op(op: &ast::BinaryOperator) -> Result<BinOp, SqlError> {
     })
 }
 
+/// A number literal under minus signs and parentheses, with whether an odd number of minus
+/// signs negates it: PostgreSQL's grammar folds such minus signs into the constant (so
+/// `-(-2147483648)` is the bigint 2147483648, not an int4 negated twice).
+fn signed_literal(x: &ast::Expr, negative: bool) -> Option<(&str, bool)> {
+    match x {
+        ast::Expr::Value(ast::ValueWithSpan {
+            value: ast::Value::Number(s, _),
+            ..
+        }) => Some((s, negative)),
+        ast::Expr::Nested(inner) => signed_literal(inner, negative),
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => signed_literal(expr, !negative),
+        _ => None,
+    }
+}
+
 /// `-x`, `+x`, `NOT x`; a minus before a number literal is part of the literal.
 fn unary(op: &ast::UnaryOperator, x: &ast::Expr) -> Result<Expr, SqlError> {
     Ok(match op {
-        ast::UnaryOperator::Minus => match x {
-            ast::Expr::Value(ast::ValueWithSpan {
-                value: ast::Value::Number(s, _),
-                ..
-            }) => number(s, true)?,
-            _ => Expr::Unary {
+        ast::UnaryOperator::Minus => match signed_literal(x, true) {
+            Some((s, negative)) => number(s, negative)?,
+            None => Expr::Unary {
                 op: UnOp::Neg,
                 expr: bx(expr(x)?),
             },
