@@ -5,6 +5,7 @@
 //! [`run::Run`] (the page, the command line) or by tests and explorers → [`trace::Trace`] →
 //! [`view`]s and [`words`]. See ARCHITECTURE.md at the repository root.
 
+pub mod datetime;
 pub mod explore;
 pub mod fault;
 pub mod lesson;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::datetime::format_timestamp;
+pub use crate::datetime::Interval;
 pub use crate::numeric::Numeric;
 
 /// A value a script variable can hold, a SQL parameter, or a cell of a query result.
@@ -16,6 +18,12 @@ pub enum Value {
     Text(String),
     /// An exact decimal (SQL `numeric`), shown with its scale: `100.50`.
     Num(Numeric),
+    /// SQL `timestamp`: microseconds since 1970-01-01 00:00:00.
+    Timestamp(i64),
+    /// SQL `timestamptz`: microseconds since 1970-01-01 00:00:00 UTC (shown in UTC).
+    TimestampTz(i64),
+    /// SQL `interval`.
+    Interval(Interval),
 }
 
 impl Value {
@@ -27,6 +35,9 @@ impl Value {
             Value::Int(_) => "integer",
             Value::Text(_) => "text",
             Value::Num(_) => "numeric",
+            Value::Timestamp(_) => "timestamp",
+            Value::TimestampTz(_) => "timestamptz",
+            Value::Interval(_) => "interval",
         }
     }
 
@@ -53,6 +64,9 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Text(s) => write!(f, "'{}'", s.replace('\'', "''")),
             Value::Num(n) => write!(f, "{n}"),
+            Value::Timestamp(t) => f.write_str(&format_timestamp(*t, false)),
+            Value::TimestampTz(t) => f.write_str(&format_timestamp(*t, true)),
+            Value::Interval(i) => write!(f, "{i}"),
         }
     }
 }

@@ -19,6 +19,10 @@ pub fn text(v: &Value) -> Option<String> {
         Value::Int(i) => Some(i.to_string()),
         Value::Num(n) => Some(n.to_string()),
         Value::Text(s) => Some(s.clone()),
+        // PostgreSQL's output format (DateStyle ISO, IntervalStyle postgres, TimeZone UTC).
+        v @ (Value::Timestamp(_) | Value::TimestampTz(_) | Value::Interval(_)) => {
+            Some(v.to_string())
+        }
     }
 }
 

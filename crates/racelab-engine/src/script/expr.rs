@@ -506,6 +506,9 @@ fn call(func: Func, mut vals: Vec<Value>) -> Result<Value, String> {
             .trunc_i64()
             .map(Value::Int)
             .ok_or_else(|| format!("cannot convert {n} to an integer")),
+        (Func::Int, v @ (Value::Timestamp(_) | Value::TimestampTz(_) | Value::Interval(_))) => {
+            Err(format!("cannot convert {v} to an integer"))
+        }
         (Func::Int, Value::Text(s)) => s
             .trim()
             .parse::<i64>()

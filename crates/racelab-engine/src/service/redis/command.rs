@@ -22,6 +22,7 @@ fn arg(v: &Value) -> Result<String, String> {
         Value::Text(s) => Ok(s.clone()),
         Value::Int(i) => Ok(i.to_string()),
         Value::Num(n) => Ok(n.to_string()),
+        v @ (Value::Timestamp(_) | Value::TimestampTz(_) | Value::Interval(_)) => Ok(v.to_string()),
         Value::Bool(b) => Ok(if *b { "1" } else { "0" }.to_string()),
         Value::Null => Err("a null value cannot be sent to Redis".into()),
     }

@@ -6,6 +6,7 @@ use super::error::{err, SqlError};
 use super::eval::{eval, internal, B};
 use super::prepare::{BinOp, Expr, Func, OrderItem, SelectItem, SqlType, TableRef, UnOp};
 use super::state::{Column, Db, Table};
+use super::timeops::{bind_time_arith, clock_value, StmtClock};
 use super::types::{cast_value, category, wider, Ty};
 use crate::value::Value;
 
@@ -21,6 +22,8 @@ pub(super) struct Scope<'a> {
     pub(super) params: Option<&'a [Value]>,
     /// The types of a grouped query's group row (`Expr::Slot`); empty elsewhere.
     pub(super) slots: Vec<Ty>,
+    /// What the clock functions read (None: they are refused here).
+    pub(super) clock: Option<StmtClock>,
 }
 
 pub(super) fn no_operator(l: Ty, op: &str, r: Ty) -> SqlError {
@@ -44,6 +47,7 @@ impl Db {
             table: table.map(|(i, r)| (&self.tables[i], r)),
             params,
             slots: Vec::new(),
+            clock: Some(self.stmt_clock),
         }
     }
 }
@@ -241,6 +245,9 @@ impl Scope<'_> {
                 Some(Value::Int(i)) => (B::Const(Value::Int(*i)), Ty::int_literal(*i)),
                 Some(Value::Num(n)) => (B::Const(Value::Num(*n)), Ty::Numeric),
                 Some(Value::Text(s)) => (B::Const(Value::Text(s.clone())), Ty::Unknown),
+                Some(v @ Value::Timestamp(_)) => (B::Const(v.clone()), Ty::Timestamp),
+                Some(v @ Value::TimestampTz(_)) => (B::Const(v.clone()), Ty::TimestampTz),
+                Some(v @ Value::Interval(_)) => (B::Const(v.clone()), Ty::Interval),
             },
         })
     }
@@ -257,7 +264,7 @@ impl Scope<'_> {
                         format!("operator is not unique: {sym} unknown"),
                     ));
                 }
-                if !ty.is_num() {
+                if !ty.is_num() && ty != Ty::Interval {
                     return Err(err(
                         "42883",
                         format!("operator does not exist: {sym} {}", ty.name()),
@@ -337,6 +344,7 @@ impl Scope<'_> {
             .map(|e| self.bind(e))
             .collect::<Result<Vec<_>, _>>()?;
         match func {
+            Func::Clock(f) => clock_value(f, self.clock),
             Func::Coalesce => {
                 let ty = common_type(&bound, "COALESCE")?;
                 let args = bound
@@ -438,6 +446,9 @@ pub(super) fn common_type(args: &[(B, Ty)], what: &str) -> Result<Ty, SqlError> 
             common = wider(common, *t);
         } else if common != *t && common.is_str() {
             common = Ty::Text;
+        } else if common != *t && common.is_time() {
+            // timestamptz is the preferred type of the date/time category.
+            common = Ty::TimestampTz;
         }
     }
     Ok(if common == Ty::Unknown {
@@ -504,6 +515,9 @@ pub(super) fn binary(op: BinOp, (l, lt): (B, Ty), (r, rt): (B, Ty)) -> Result<(B
             Ok((B::Cmp(op, bx(l), bx(r)), Ty::Bool))
         }
         BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
+            if let Some(out) = bind_time_arith(op, (l.clone(), lt), (r.clone(), rt)) {
+                return out;
+            }
             let sym = op.symbol();
             match (lt, rt) {
                 (Ty::Unknown, Ty::Unknown) => Err(err(
@@ -545,9 +559,19 @@ pub(super) fn assign(b: B, ty: Ty, col: &Column) -> Result<B, SqlError> {
         (a, b_) if a.is_num() && b_.is_num() => Ok(B::Cast(bx(b), col.ty, false)),
         (a, b_) if a.is_str() && b_.is_str() => Ok(b),
         (Ty::Bool, Ty::Bool) => Ok(b),
-        (Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Numeric | Ty::Bool, t) if t.is_str() => {
-            Ok(B::Cast(bx(b), col.ty, false))
-        }
+        (a, b_) if a.is_time() && b_.is_time() => Ok(B::Cast(bx(b), col.ty, false)),
+        (Ty::Interval, Ty::Interval) => Ok(b),
+        (
+            Ty::Int2
+            | Ty::Int4
+            | Ty::Int8
+            | Ty::Numeric
+            | Ty::Bool
+            | Ty::Timestamp
+            | Ty::TimestampTz
+            | Ty::Interval,
+            t,
+        ) if t.is_str() => Ok(B::Cast(bx(b), col.ty, false)),
         _ => Err(err(
             "42804",
             format!(

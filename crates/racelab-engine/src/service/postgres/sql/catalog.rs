@@ -10,6 +10,7 @@ use super::error::{err, SqlError};
 use super::eval::{eval, B};
 use super::prepare::{CheckDef, CreateTable, Expr, TableRef};
 use super::state::{Check, Column, Db, Table};
+use super::timeops::StmtClock;
 use super::types::pg_text;
 use crate::value::Value;
 
@@ -81,7 +82,7 @@ impl Db {
             checks: Vec::new(),
         };
         for c in &table.columns {
-            table.default_of(c)?;
+            table.default_of(c, self.stmt_clock)?;
         }
         table.checks = check_constraints(&table, &ct.checks)?;
         Ok(Some(table))
@@ -220,7 +221,7 @@ impl Table {
 
     /// A column's DEFAULT, bound and cast to the column's type (NULL when it has none). A
     /// DEFAULT cannot use columns (0A000, as PostgreSQL) nor parameters.
-    pub(super) fn default_of(&self, c: &Column) -> Result<B, SqlError> {
+    pub(super) fn default_of(&self, c: &Column, clock: StmtClock) -> Result<B, SqlError> {
         let Some(e) = &c.default else {
             return Ok(B::Const(Value::Null));
         };
@@ -236,6 +237,7 @@ impl Table {
             table: None,
             params: Some(&[]),
             slots: Vec::new(),
+            clock: Some(clock),
         };
         let (b, ty) = scope.bind(e)?;
         assign(b, ty, c).map_err(|e| {
@@ -261,6 +263,7 @@ impl Table {
             table: Some((self, r)),
             params: Some(&[]),
             slots: Vec::new(),
+            clock: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::error::{err, SqlError};
 use super::prepare::{BinOp, SqlType};
+use super::timeops::{eval_time_arith, negate_interval};
 use super::types::{cast_value, compare, int_range, num_err, text_of, Ty};
 use crate::numeric::Numeric;
 use crate::value::Value;
@@ -69,12 +70,16 @@ pub(super) fn eval(b: &B, row: &[Value]) -> Result<Value, SqlError> {
             Value::Null => Value::Null,
             Value::Int(i) => Value::Int(int_range(-i128::from(i), ty.sql())?),
             Value::Num(n) => Value::Num(n.negate()),
+            v @ Value::Interval(_) => negate_interval(v)?,
             _ => return Err(internal("negation of a non-integer")),
         },
         B::Arith(op, l, r, ty) => {
             let (l, r) = (eval(l, row)?, eval(r, row)?);
             if *ty == Ty::Numeric {
                 return numeric_arith(*op, l, r);
+            }
+            if ty.is_time() || *ty == Ty::Interval {
+                return eval_time_arith(*op, l, r);
             }
             let (x, y) = match (l, r) {
                 (Value::Int(x), Value::Int(y)) => (i128::from(x), i128::from(y)),

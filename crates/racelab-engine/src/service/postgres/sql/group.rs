@@ -285,14 +285,16 @@ fn result_type(func: AggFunc, arg: Ty, star: bool) -> Result<Ty, SqlError> {
         AggFunc::Sum => match arg {
             Ty::Int2 | Ty::Int4 => Ok(Ty::Int8),
             Ty::Int8 | Ty::Numeric => Ok(Ty::Numeric),
+            Ty::Interval => Err(SqlError::not_supported(format!("{name}(interval)"))),
             _ => Err(missing()),
         },
         AggFunc::Avg => match arg {
             t if t.is_num() => Ok(Ty::Numeric),
+            Ty::Interval => Err(SqlError::not_supported(format!("{name}(interval)"))),
             _ => Err(missing()),
         },
         AggFunc::Min | AggFunc::Max => match arg {
-            t if t.is_num() => Ok(t),
+            t if t.is_num() || t.is_time() || t == Ty::Interval => Ok(t),
             t if t.is_str() => Ok(Ty::Text),
             _ => Err(missing()),
         },

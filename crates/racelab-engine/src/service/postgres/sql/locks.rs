@@ -109,18 +109,23 @@ impl Lock {
     /// before it waits for the holders' transactions; a later waiter whose mode conflicts with
     /// a tuple-lock holder's waits for that waiter instead (what decides deadlocks and their
     /// victims). Empty: `w` holds the tuple lock and waits for the holders.
+    ///
+    /// A waiter that already holds the row in a weaker mode (an upgrade) takes no tuple lock:
+    /// it waits for the other holders at once, and nobody queues behind it (PostgreSQL skips
+    /// the tuple lock then, lest it deadlock with a waiter that holds it).
     pub(super) fn tuple_lock_blockers(&self, w: SessionId) -> Vec<SessionId> {
         let mut tuple_holders: Vec<(SessionId, LockMode)> = Vec::new();
         for &(x, mode) in &self.waiters {
+            let upgrade = self.holds(x);
             let blockers: Vec<SessionId> = tuple_holders
                 .iter()
-                .filter(|&&(_, m)| conflicts(mode, m))
+                .filter(|&&(_, m)| !upgrade && conflicts(mode, m))
                 .map(|&(h, _)| h)
                 .collect();
             if x == w {
                 return blockers;
             }
-            if blockers.is_empty() {
+            if blockers.is_empty() && !upgrade {
                 tuple_holders.push((x, mode));
             }
         }

@@ -55,6 +55,7 @@ mod settings;
 mod ssi;
 mod state;
 mod storage;
+mod timeops;
 mod timeouts;
 mod tx;
 mod types;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use super::api::{SessionId, Touch};
 use super::prepare::{Expr, Isolation, Prepared, SqlType, Strength};
 use super::ssi::{Ssi, SxId};
+use super::timeops::StmtClock;
 use crate::value::Value;
 
 /// The simulated server. Clone + Hash + Eq so that an explorer can branch on world states.
@@ -19,6 +20,8 @@ pub struct Db {
     /// The virtual time of the call being served (set by [`Db::advance`]): what timeouts and
     /// deadlock checks count from. Not part of the server's state (see [`Now`]).
     pub(super) clock: Now,
+    /// What the clock functions of the statement being run read (like `clock`, not state).
+    pub(super) stmt_clock: StmtClock,
     /// The stamp of the newest commit that wrote rows (see [`Version`]).
     pub(super) commits: u64,
     /// The order number the next lock wait gets (see [`Waiting::order`]).
@@ -216,6 +219,8 @@ pub(super) struct Session {
     pub(super) sx: Option<SxId>,
     /// The open block's savepoints (subtransactions), oldest first.
     pub(super) savepoints: Vec<Savepoint>,
+    /// When the open block began (virtual ms): what `now()` reads. 0 outside a block.
+    pub(super) xact_start: u64,
 }
 
 /// A subtransaction opened by SAVEPOINT: what ROLLBACK TO (or an error inside it) puts back.

@@ -245,6 +245,9 @@ impl Db {
     /// Forgets when the waits began, for comparing worlds without their times (only sound
     /// where no deadlock and no timeout can happen: see `Model::timeless`).
     pub fn forget_times(&mut self) {
+        for x in &mut self.sessions {
+            x.xact_start = 0;
+        }
         for w in self.sessions.iter_mut().filter_map(|x| x.waiting.as_mut()) {
             w.since = 0;
             w.started = 0;
@@ -254,9 +257,10 @@ impl Db {
     /// Whether some wait keeps a time ([`Db::forget_times`] would change the server).
     pub fn keeps_times(&self) -> bool {
         self.sessions.iter().any(|x| {
-            x.waiting
-                .as_ref()
-                .is_some_and(|w| w.since != 0 || w.started != 0)
+            x.xact_start != 0
+                || x.waiting
+                    .as_ref()
+                    .is_some_and(|w| w.since != 0 || w.started != 0)
         })
     }
 }

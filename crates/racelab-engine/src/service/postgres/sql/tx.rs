@@ -136,6 +136,9 @@ impl Db {
             self.commits = stamp;
         }
         self.rewait_for_next_holder(&rewait);
+        if let Some(x) = self.sessions.get_mut(s) {
+            x.xact_start = 0;
+        }
         released.extend(self.advisory_end_tx(s, touches));
         for (ti, key) in new_versions {
             self.ssi_new_version(ti, &key);
@@ -218,6 +221,7 @@ impl Db {
         } else {
             let session = &mut self.sessions[s];
             session.tx = Tx::Active;
+            session.xact_start = self.clock.0;
             session.read_only = false;
             session.isolation = session.settings.default_isolation;
         }

@@ -4,6 +4,9 @@
 use super::error::{err, SqlError};
 use super::prepare::SqlType;
 use super::state::Column;
+use crate::datetime::{
+    format_timestamp, parse_interval, parse_timestamp, round_to_precision, DtErr,
+};
 use crate::numeric::{NumErr, Numeric};
 use crate::value::Value;
 
@@ -16,6 +19,9 @@ pub(super) fn pg_text(v: &Value) -> String {
         Value::Int(i) => i.to_string(),
         Value::Text(s) => s.clone(),
         Value::Num(n) => n.to_string(),
+        Value::Timestamp(t) => format_timestamp(*t, false),
+        Value::TimestampTz(t) => format_timestamp(*t, true),
+        Value::Interval(i) => i.to_string(),
     }
 }
 
@@ -30,6 +36,9 @@ pub(super) enum Ty {
     Varchar,
     Bool,
     Numeric,
+    Timestamp,
+    TimestampTz,
+    Interval,
     Unknown,
 }
 
@@ -43,6 +52,9 @@ impl Ty {
             Ty::Varchar => "character varying",
             Ty::Bool => "boolean",
             Ty::Numeric => "numeric",
+            Ty::Timestamp => "timestamp without time zone",
+            Ty::TimestampTz => "timestamp with time zone",
+            Ty::Interval => "interval",
             Ty::Unknown => "unknown",
         }
     }
@@ -69,7 +81,15 @@ impl Ty {
             SqlType::Varchar(_) => Ty::Varchar,
             SqlType::Bool => Ty::Bool,
             SqlType::Numeric(_) => Ty::Numeric,
+            SqlType::Timestamp(_) => Ty::Timestamp,
+            SqlType::TimestampTz(_) => Ty::TimestampTz,
+            SqlType::Interval => Ty::Interval,
         }
+    }
+
+    /// A timestamp, with or without time zone.
+    pub(super) fn is_time(self) -> bool {
+        matches!(self, Ty::Timestamp | Ty::TimestampTz)
     }
 
     pub(super) fn int_literal(i: i64) -> Ty {
@@ -89,6 +109,9 @@ impl Ty {
             Ty::Bool => SqlType::Bool,
             Ty::Numeric => SqlType::Numeric(None),
             Ty::Varchar => SqlType::Varchar(None),
+            Ty::Timestamp => SqlType::Timestamp(None),
+            Ty::TimestampTz => SqlType::TimestampTz(None),
+            Ty::Interval => SqlType::Interval,
             Ty::Text | Ty::Unknown => SqlType::Text,
         }
     }
@@ -100,6 +123,8 @@ pub(super) enum Category {
     Int,
     Str,
     Bool,
+    DateTime,
+    Timespan,
     Unknown,
 }
 
@@ -108,6 +133,8 @@ pub(super) fn category(t: Ty) -> Category {
         Ty::Int2 | Ty::Int4 | Ty::Int8 | Ty::Numeric => Category::Int,
         Ty::Text | Ty::Varchar => Category::Str,
         Ty::Bool => Category::Bool,
+        Ty::Timestamp | Ty::TimestampTz => Category::DateTime,
+        Ty::Interval => Category::Timespan,
         Ty::Unknown => Category::Unknown,
     }
 }
@@ -155,6 +182,12 @@ pub(super) fn store(v: Value, col: &Column) -> Result<Value, SqlError> {
             Ok(Value::Int(int_range(i128::from(*i), t)?))
         }
         (Value::Num(x), SqlType::Numeric(Some((p, s)))) => Ok(Value::Num(fit(*x, p, s)?)),
+        (Value::Timestamp(t), SqlType::Timestamp(Some(p))) => {
+            Ok(Value::Timestamp(round_to_precision(*t, p)))
+        }
+        (Value::TimestampTz(t), SqlType::TimestampTz(Some(p))) => {
+            Ok(Value::TimestampTz(round_to_precision(*t, p)))
+        }
         (Value::Text(s), SqlType::Varchar(Some(n))) => {
             if s.chars().count() > n as usize {
                 Err(err(
@@ -249,6 +282,9 @@ pub(super) fn parse_numeric(s: &str) -> Result<Numeric, SqlError> {
 
 /// Casts a value to `to`; `explicit` casts truncate varchar(n) instead of failing.
 pub(super) fn cast_value(v: Value, to: SqlType, explicit: bool) -> Result<Value, SqlError> {
+    if let Some(out) = cast_time(&v, to)? {
+        return Ok(out);
+    }
     Ok(match (v, to) {
         (Value::Null, _) => Value::Null,
         (Value::Int(i), t @ (SqlType::Int2 | SqlType::Int4 | SqlType::Int8)) => {
@@ -286,6 +322,13 @@ pub(super) fn cast_value(v: Value, to: SqlType, explicit: bool) -> Result<Value,
                 _ => Value::Text(s),
             }
         }
+        (v, t @ (SqlType::Timestamp(_) | SqlType::TimestampTz(_) | SqlType::Interval))
+        | (v @ (Value::Timestamp(_) | Value::TimestampTz(_) | Value::Interval(_)), t) => {
+            return Err(err(
+                "42846",
+                format!("cannot cast type {} to {}", pg_type_of(&v), t.pg_name()),
+            ))
+        }
     })
 }
 
@@ -306,6 +349,12 @@ pub(super) fn text_of(v: &Value) -> String {
 
 pub(super) fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
+        // Without and with time zone compare in the session's zone, UTC here.
+        (
+            Value::Timestamp(x) | Value::TimestampTz(x),
+            Value::Timestamp(y) | Value::TimestampTz(y),
+        ) => Some(x.cmp(y)),
+        (Value::Interval(x), Value::Interval(y)) => Some(x.cmp_value(*y)),
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
         (Value::Num(x), Value::Num(y)) => Some(x.cmp_value(*y)),
         (Value::Num(x), Value::Int(y)) => Some(x.cmp_value(Numeric::from_int(*y))),
@@ -347,5 +396,71 @@ pub(super) fn compare_sort(
                 o
             }
         }
+    }
+}
+
+/// The PostgreSQL type name of a value (for cast errors).
+fn pg_type_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "unknown",
+        Value::Bool(_) => "boolean",
+        Value::Int(_) => "integer",
+        Value::Text(_) => "text",
+        Value::Num(_) => "numeric",
+        Value::Timestamp(_) => "timestamp without time zone",
+        Value::TimestampTz(_) => "timestamp with time zone",
+        Value::Interval(_) => "interval",
+    }
+}
+
+/// Casts to and between the date/time types, and text input of them (None: not such a cast).
+fn cast_time(v: &Value, to: SqlType) -> Result<Option<Value>, SqlError> {
+    let round = |t: i64, p: Option<u32>| p.map_or(t, |p| round_to_precision(t, p));
+    Ok(Some(match (v, to) {
+        (Value::Null, _) => return Ok(None),
+        (Value::Text(s), SqlType::Timestamp(p)) => Value::Timestamp(round(
+            parse_timestamp(s, false).map_err(|e| dt_err(e, s, to))?,
+            p,
+        )),
+        (Value::Text(s), SqlType::TimestampTz(p)) => Value::TimestampTz(round(
+            parse_timestamp(s, true).map_err(|e| dt_err(e, s, to))?,
+            p,
+        )),
+        (Value::Text(s), SqlType::Interval) => {
+            Value::Interval(parse_interval(s).map_err(|e| dt_err(e, s, to))?)
+        }
+        (Value::Timestamp(t) | Value::TimestampTz(t), SqlType::Timestamp(p)) => {
+            Value::Timestamp(round(*t, p))
+        }
+        (Value::Timestamp(t) | Value::TimestampTz(t), SqlType::TimestampTz(p)) => {
+            Value::TimestampTz(round(*t, p))
+        }
+        (Value::Interval(i), SqlType::Interval) => Value::Interval(*i),
+        _ => return Ok(None),
+    }))
+}
+
+/// A date/time input error as PostgreSQL words it.
+pub(super) fn dt_err(e: DtErr, input: &str, ty: SqlType) -> SqlError {
+    // The names PostgreSQL's date/time input functions use.
+    let name = match ty {
+        SqlType::Timestamp(_) => "timestamp",
+        other => other.pg_name(),
+    };
+    match e {
+        DtErr::Syntax => err(
+            "22007",
+            format!("invalid input syntax for type {name}: \"{input}\""),
+        ),
+        DtErr::Range if ty == SqlType::Interval => err(
+            "22015",
+            format!("interval field value out of range: \"{input}\""),
+        ),
+        DtErr::Range => err(
+            "22008",
+            format!("date/time field value out of range: \"{input}\""),
+        ),
+        DtErr::Overflow => err("22008", "timestamp out of range"),
+        DtErr::Unsupported => SqlError::not_supported(format!("the {name} input \"{input}\"")),
     }
 }

@@ -72,13 +72,13 @@ impl Db {
                         let (b, ty) = values_scope.bind(e)?;
                         (c, assign(b, ty, &t.columns[c])?)
                     }
-                    None => (c, t.default_of(&t.columns[c])?),
+                    None => (c, t.default_of(&t.columns[c], self.stmt_clock)?),
                 });
             }
             // Columns not given take their defaults.
             for (c, col) in t.columns.iter().enumerate() {
                 if col.default.is_some() && !bound.iter().any(|(x, _)| *x == c) {
-                    bound.push((c, t.default_of(col)?));
+                    bound.push((c, t.default_of(col, self.stmt_clock)?));
                 }
             }
             rows.push(bound);

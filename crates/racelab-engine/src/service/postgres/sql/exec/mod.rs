@@ -15,6 +15,7 @@ use super::api::{tag_only, QueryResult, SessionId, Touch};
 use super::error::{err, SqlError};
 use super::prepare::{Prepared, Stmt};
 use super::state::{Db, Progress, Tx, WaitOn, Waiting};
+use super::timeops::StmtClock;
 use crate::value::Value;
 use outcome::{Outcome, Step};
 
@@ -34,6 +35,16 @@ impl Db {
             .as_ref()
             .map(|p| p.touches.clone())
             .unwrap_or_default();
+        let session = &self.sessions[s];
+        self.stmt_clock = StmtClock {
+            xact: if session.tx == Tx::None {
+                started
+            } else {
+                session.xact_start
+            },
+            stmt: started,
+            now: self.clock.0,
+        };
         if let Stmt::Commit | Stmt::Rollback = prepared.stmt() {
             return self.commit_or_rollback(s, matches!(prepared.stmt(), Stmt::Commit), touches);
         }

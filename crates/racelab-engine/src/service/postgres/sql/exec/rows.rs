@@ -114,7 +114,7 @@ impl Db {
                     let (b, ty) = scope.bind(e)?;
                     assign(b, ty, &t.columns[c])?
                 }
-                None => t.default_of(&t.columns[c])?,
+                None => t.default_of(&t.columns[c], self.stmt_clock)?,
             };
             if t.pk.contains(&c) {
                 return Err(SqlError::not_supported(format!(

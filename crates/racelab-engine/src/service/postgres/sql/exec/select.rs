@@ -323,6 +323,7 @@ fn plan_grouped(
         table: None,
         params: scope.params,
         slots: Vec::new(),
+        clock: scope.clock,
     };
     let (mut grouping, tys) = g.finish(None, explicit);
     group_scope.slots = tys;

@@ -40,6 +40,23 @@ pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
                 }
             }
         }
+        D::Timestamp(p, tz) => {
+            let p = match p {
+                None => None,
+                Some(p) if *p <= 6 => u32::try_from(*p).ok(),
+                Some(_) => return ns(format!("the type {dt} (precision above 6)")),
+            };
+            match tz {
+                ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone => {
+                    SqlType::Timestamp(p)
+                }
+                ast::TimezoneInfo::WithTimeZone | ast::TimezoneInfo::Tz => SqlType::TimestampTz(p),
+            }
+        }
+        D::Interval {
+            fields: None,
+            precision: None,
+        } => SqlType::Interval,
         D::Custom(name, args) if args.is_empty() => {
             let n = name.to_string().to_lowercase();
             match n.as_str() {
@@ -48,6 +65,7 @@ pub(super) fn data_type(dt: &ast::DataType) -> Result<SqlType, SqlError> {
                 "int2" => SqlType::Int2,
                 "bool" => SqlType::Bool,
                 "varchar" => SqlType::Varchar(None),
+                "timestamptz" => SqlType::TimestampTz(None),
                 _ => return ns(format!("the type {dt}")),
             }
         }

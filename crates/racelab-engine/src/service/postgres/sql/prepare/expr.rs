@@ -5,7 +5,7 @@ use sqlparser::ast;
 
 use super::common::{ident, ns};
 use super::ddl::data_type;
-use super::ir::{AggFunc, BinOp, Expr, Func, UnOp};
+use super::ir::{AggFunc, BinOp, ClockFn, Expr, Func, UnOp};
 use crate::numeric::Numeric;
 use crate::sql::error::SqlError;
 
@@ -95,6 +95,8 @@ pub(super) fn expr(e: &ast::Expr) -> Result<Expr, SqlError> {
             format,
         } => cast(e, kind, x, dt, format.is_some())?,
         E::Function(f) => function(f)?,
+        E::TypedString(ts) => typed_literal(e, &ts.data_type, &ts.value.value)?,
+        E::Interval(iv) => interval_literal(e, iv)?,
         other => return refused(other),
     })
 }
@@ -181,6 +183,35 @@ fn cast(
     })
 }
 
+/// `timestamp '2024-01-01 10:00'` and the like: a cast of an untyped literal.
+fn typed_literal(e: &ast::Expr, dt: &ast::DataType, v: &ast::Value) -> Result<Expr, SqlError> {
+    match v {
+        ast::Value::SingleQuotedString(s) => Ok(Expr::Cast {
+            expr: bx(Expr::Str(s.clone())),
+            ty: data_type(dt)?,
+        }),
+        _ => ns(format!("the typed literal {e}")),
+    }
+}
+
+/// `interval '90 minutes'` (without SQL's field qualifiers such as `interval '1' hour`).
+fn interval_literal(e: &ast::Expr, iv: &ast::Interval) -> Result<Expr, SqlError> {
+    let plain = iv.leading_field.is_none()
+        && iv.leading_precision.is_none()
+        && iv.last_field.is_none()
+        && iv.fractional_seconds_precision.is_none();
+    match iv.value.as_ref() {
+        ast::Expr::Value(ast::ValueWithSpan {
+            value: ast::Value::SingleQuotedString(s),
+            ..
+        }) if plain => Ok(Expr::Cast {
+            expr: bx(Expr::Str(s.clone())),
+            ty: super::ir::SqlType::Interval,
+        }),
+        _ => ns(format!("the interval literal {e}")),
+    }
+}
+
 /// Expressions outside the modelled subset, named.
 fn refused<T>(e: &ast::Expr) -> Result<T, SqlError> {
     use ast::Expr as E;
@@ -192,7 +223,6 @@ fn refused<T>(e: &ast::Expr) -> Result<T, SqlError> {
         E::IsTrue(_) | E::IsNotTrue(_) | E::IsFalse(_) | E::IsNotFalse(_) => {
             ns("IS [NOT] TRUE/FALSE")
         }
-        E::TypedString(_) => ns(format!("the typed literal {e}")),
         E::Tuple(_) => ns("row constructors"),
         other => ns(format!("the expression {other}")),
     }
@@ -269,6 +299,26 @@ fn function(f: &ast::Function) -> Result<Expr, SqlError> {
         return ns(format!("this call of {name}()"));
     }
     let func = match name.as_str() {
+        "now"
+        | "transaction_timestamp"
+        | "statement_timestamp"
+        | "clock_timestamp"
+        | "current_timestamp"
+        | "localtimestamp"
+            if args.is_empty() =>
+        {
+            Func::Clock(match name.as_str() {
+                "now" => ClockFn::Now,
+                "transaction_timestamp" => ClockFn::TransactionTimestamp,
+                "statement_timestamp" => ClockFn::StatementTimestamp,
+                "clock_timestamp" => ClockFn::ClockTimestamp,
+                "current_timestamp" => ClockFn::CurrentTimestamp,
+                _ => ClockFn::LocalTimestamp,
+            })
+        }
+        "current_date" | "current_time" | "localtime" | "timeofday" | "date_trunc" | "extract"
+        | "date_part" | "age" | "to_timestamp" | "to_char" | "make_interval" | "justify_hours"
+        | "justify_days" | "pg_sleep" => return ns(format!("the function {name}()")),
         "coalesce" if !args.is_empty() => Func::Coalesce,
         "round" if (1..=2).contains(&args.len()) => Func::Round,
         "array_agg" | "string_agg" | "bool_and" | "bool_or" | "every" => {

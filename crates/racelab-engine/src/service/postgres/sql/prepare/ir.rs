@@ -284,6 +284,11 @@ pub(crate) enum SqlType {
     Bool,
     /// `numeric(p, s)` / `decimal(p, s)`; `None` = unconstrained `numeric`.
     Numeric(Option<(u32, u32)>),
+    /// `timestamp(p)`; `None` = microseconds.
+    Timestamp(Option<u32>),
+    /// `timestamptz(p)` / `timestamp with time zone`.
+    TimestampTz(Option<u32>),
+    Interval,
 }
 
 impl SqlType {
@@ -297,6 +302,9 @@ impl SqlType {
             SqlType::Varchar(_) => "character varying",
             SqlType::Bool => "boolean",
             SqlType::Numeric(_) => "numeric",
+            SqlType::Timestamp(_) => "timestamp without time zone",
+            SqlType::TimestampTz(_) => "timestamp with time zone",
+            SqlType::Interval => "interval",
         }
     }
 
@@ -310,6 +318,9 @@ impl SqlType {
             SqlType::Varchar(_) => "varchar",
             SqlType::Bool => "bool",
             SqlType::Numeric(_) => "numeric",
+            SqlType::Timestamp(_) => "timestamp",
+            SqlType::TimestampTz(_) => "timestamptz",
+            SqlType::Interval => "interval",
         }
     }
 }
@@ -577,6 +588,23 @@ impl AggFunc {
 pub(crate) enum Func {
     Coalesce,
     Round,
+    /// A clock function: `now()` and the others (see [`ClockFn`]).
+    Clock(ClockFn),
+}
+
+/// PostgreSQL's clock functions, read from the virtual clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ClockFn {
+    /// `now()`: the transaction's start.
+    Now,
+    TransactionTimestamp,
+    CurrentTimestamp,
+    /// The start of the current statement.
+    StatementTimestamp,
+    /// The time now (later than the statement's start after a lock wait).
+    ClockTimestamp,
+    /// `localtimestamp`: the transaction's start as a timestamp without time zone.
+    LocalTimestamp,
 }
 
 impl Func {
@@ -584,6 +612,12 @@ impl Func {
         match self {
             Func::Coalesce => "coalesce",
             Func::Round => "round",
+            Func::Clock(ClockFn::Now) => "now",
+            Func::Clock(ClockFn::TransactionTimestamp) => "transaction_timestamp",
+            Func::Clock(ClockFn::CurrentTimestamp) => "current_timestamp",
+            Func::Clock(ClockFn::StatementTimestamp) => "statement_timestamp",
+            Func::Clock(ClockFn::ClockTimestamp) => "clock_timestamp",
+            Func::Clock(ClockFn::LocalTimestamp) => "localtimestamp",
         }
     }
 }

@@ -31,9 +31,9 @@ use ir::Inner;
 use parse::parse_all;
 
 pub(crate) use ir::{
-    show_millis, AdvisoryArg, AdvisoryCall, AdvisoryOp, AggFunc, BinOp, CheckDef, CreateTable,
-    Delete, Expr, Func, Insert, LockWait, OrderItem, Select, SelectItem, Setting, SettingValue,
-    SqlType, Stmt, Strength, TableRef, TxModes, UnOp, Update,
+    show_millis, AdvisoryArg, AdvisoryCall, AdvisoryOp, AggFunc, BinOp, CheckDef, ClockFn,
+    CreateTable, Delete, Expr, Func, Insert, LockWait, OrderItem, Select, SelectItem, Setting,
+    SettingValue, SqlType, Stmt, Strength, TableRef, TxModes, UnOp, Update,
 };
 pub use ir::{Isolation, Prepared};
 
