@@ -125,8 +125,8 @@ impl Db {
             Stmt::Delete(del) => self.plan_delete(del, None).map(|_| ()),
             Stmt::CreateTable(ct) => self.plan_create(ct).map(|_| ()),
             Stmt::Begin { .. }
-            | Stmt::Commit
-            | Stmt::Rollback
+            | Stmt::Commit { .. }
+            | Stmt::Rollback { .. }
             | Stmt::SetTransaction { .. }
             | Stmt::Set { .. }
             | Stmt::Show(_)

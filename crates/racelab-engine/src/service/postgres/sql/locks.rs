@@ -50,6 +50,7 @@ impl Lock {
         Lock {
             holders: vec![(s, mode)],
             waiters: Vec::new(),
+            early: Vec::new(),
         }
     }
 
@@ -87,6 +88,7 @@ impl Lock {
     /// Removes `s`'s hold. Returns the waiters to retry (see [`Lock::free_waiters`]).
     pub(super) fn release(&mut self, s: SessionId) -> Vec<SessionId> {
         self.holders.retain(|&(h, _)| h != s);
+        self.early.retain(|&h| h != s);
         self.free_waiters()
     }
 

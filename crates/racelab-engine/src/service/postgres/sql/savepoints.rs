@@ -73,6 +73,7 @@ impl Db {
         x.savepoints.push(Savepoint {
             name: name.to_string(),
             settings: x.settings,
+            local: x.local,
             read_only: x.read_only,
             before: BTreeMap::new(),
             advisory: BTreeMap::new(),
@@ -127,6 +128,7 @@ impl Db {
             ..sp.clone()
         });
         x.settings = sp.settings;
+        x.local = sp.local;
         x.read_only = sp.read_only;
         x.tx = Tx::Active;
         let mut released = self.restore_rows(s, rows, touches);
@@ -142,9 +144,10 @@ impl Db {
         };
         let before = std::mem::take(&mut sp.before);
         let advisory = std::mem::take(&mut sp.advisory);
-        let (settings, read_only) = (sp.settings, sp.read_only);
+        let (settings, local, read_only) = (sp.settings, sp.local, sp.read_only);
         let x = &mut self.sessions[s];
         x.settings = settings;
+        x.local = local;
         x.read_only = read_only;
         let mut ignored = BTreeSet::new();
         let mut released = self.restore_rows(s, before, &mut ignored);
@@ -182,7 +185,10 @@ impl Db {
             }
             if let Some(lock) = slot.lock.as_mut() {
                 match b.mode {
-                    None => lock.holders.retain(|&(h, _)| h != s),
+                    None => {
+                        lock.holders.retain(|&(h, _)| h != s);
+                        lock.early.retain(|&h| h != s);
+                    }
                     Some(mode) => lock.grant_exactly(s, mode),
                 }
                 released.extend(lock.free_waiters());

@@ -14,7 +14,16 @@ impl Db {
         s: SessionId,
         name: Setting,
         value: SettingValue,
+        local: bool,
     ) -> Result<QueryResult, SqlError> {
+        if local && self.sessions[s].tx == Tx::None {
+            let mut r = tag_only("SET");
+            r.notices.push(SqlError::warning(
+                "25P01",
+                "SET LOCAL can only be used in transaction blocks",
+            ));
+            return Ok(r);
+        }
         let defaults = Settings::default();
         let modes = match (name, value) {
             (Setting::TransactionIsolation, v) => TxModes {
@@ -33,7 +42,7 @@ impl Db {
                     SettingValue::Isolation(level) => level,
                     _ => Isolation::ReadCommitted,
                 };
-                self.change_settings(s, |x| x.default_isolation = level);
+                self.change_settings(s, local, |x| x.default_isolation = level);
                 return Ok(tag_only("SET"));
             }
             (duration, v) => {
@@ -44,7 +53,7 @@ impl Db {
                         _ => 0,
                     },
                 };
-                self.change_settings(s, |x| match duration {
+                self.change_settings(s, local, |x| match duration {
                     Setting::DeadlockTimeout => x.deadlock_timeout = ms.max(1),
                     Setting::LockTimeout => x.lock_timeout = ms,
                     _ => x.statement_timeout = ms,
@@ -62,7 +71,7 @@ impl Db {
     /// TRANSACTION ISOLATION LEVEL …` would (a lesson's client isolation level).
     pub fn set_default_isolation(&mut self, s: SessionId, level: Isolation) {
         if s < self.sessions.len() {
-            self.change_settings(s, |x| x.default_isolation = level);
+            self.change_settings(s, false, |x| x.default_isolation = level);
         }
     }
 
@@ -72,11 +81,23 @@ impl Db {
     }
 
     /// Changes the session's settings; inside a block, the old ones come back if it rolls
-    /// back. A new default level is also the next statement's level outside a block.
-    pub(super) fn change_settings(&mut self, s: SessionId, change: impl FnOnce(&mut Settings)) {
+    /// back, and a `local` change also when it commits. A new default level is also the next
+    /// statement's level outside a block.
+    pub(super) fn change_settings(
+        &mut self,
+        s: SessionId,
+        local: bool,
+        change: impl Fn(&mut Settings),
+    ) {
         let x = &mut self.sessions[s];
         if x.tx != Tx::None && x.saved.is_none() {
             x.saved = Some(x.settings);
+        }
+        if local {
+            // SET LOCAL: what a commit keeps stays as it was.
+            x.local.get_or_insert(x.settings);
+        } else if let Some(kept) = x.local.as_mut() {
+            change(kept);
         }
         change(&mut x.settings);
         if x.tx == Tx::None {

@@ -189,6 +189,10 @@ impl LockMode {
 pub(super) struct Lock {
     pub(super) holders: Vec<(SessionId, LockMode)>,
     pub(super) waiters: Vec<(SessionId, LockMode)>,
+    /// Holders that locked a version older than the newest (FOR KEY SHARE past a no-key
+    /// update): they hold the versions since too, so a snapshot that sees the older version
+    /// waits for them.
+    pub(super) early: Vec<SessionId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -213,6 +217,9 @@ pub(super) struct Session {
     pub(super) settings: Settings,
     /// The settings before the open block changed them: restored if the block rolls back.
     pub(super) saved: Option<Settings>,
+    /// After a SET LOCAL in the open block: the settings without the local changes, which a
+    /// commit keeps.
+    pub(super) local: Option<Settings>,
     /// The transaction's snapshot.
     pub(super) snapshot: Snap,
     /// The transaction's SERIALIZABLE record, while it is tracked.
@@ -229,6 +236,8 @@ pub(super) struct Savepoint {
     pub(super) name: String,
     /// The session's settings and access mode when it began.
     pub(super) settings: Settings,
+    /// The session's settings without SET LOCAL changes when it began (see [`Session::local`]).
+    pub(super) local: Option<Settings>,
     pub(super) read_only: bool,
     /// The rows the session wrote or locked since (before the next savepoint began), each as
     /// it was when first touched: the session's uncommitted version and its lock mode.

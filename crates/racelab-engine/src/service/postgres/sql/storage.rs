@@ -37,7 +37,14 @@ impl Table {
         let mut rows: Vec<_> = self
             .rows
             .iter()
-            .filter_map(|(k, slot)| slot.visible_place(view).map(|(v, g, p)| (k, v, g, p)))
+            .flat_map(|(k, slot)| {
+                let older = slot.shadowed(view);
+                let seen = slot.visible_place(view);
+                older
+                    .into_iter()
+                    .chain(seen)
+                    .map(move |(v, g, p)| (k, v, g, p))
+            })
             .collect();
         match order {
             ScanOrder::Key => {}
@@ -94,6 +101,20 @@ impl Slot {
     /// [`Slot::visible`] with the version's tuple generation.
     pub(super) fn visible_gen(&self, view: View) -> Option<(&Vec<Value>, u32)> {
         self.visible_place(view).map(|(v, g, _)| (v, g))
+    }
+
+    /// A snapshot's version of an earlier tuple of the key that this session's own new tuple
+    /// (an INSERT after a committed DELETE the snapshot does not see) does not replace:
+    /// PostgreSQL shows both rows.
+    pub(super) fn shadowed(&self, view: View) -> Option<(&Vec<Value>, u32, Place)> {
+        let own = self
+            .pending
+            .as_ref()
+            .filter(|p| Some(p.session) == view.session)?;
+        view.snap?;
+        let old = self.version_at(view.snap)?;
+        let values = old.values.as_ref()?;
+        (old.gen != own.gen).then_some((values, old.gen, old.place))
     }
 
     /// [`Slot::visible_gen`] with the version's heap place.

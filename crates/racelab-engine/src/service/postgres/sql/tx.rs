@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::api::{tag_only, Done, QueryResult, SessionId, Touch};
 use super::error::{err, SqlError};
-use super::prepare::TxModes;
+use super::prepare::{Isolation, TxModes};
 use super::state::{Db, Snap, Tx, Version};
 use crate::value::Value;
 
@@ -149,10 +149,12 @@ impl Db {
             session.snapshot = Snap::None;
             session.savepoints.clear();
             let saved = session.saved.take();
-            if !commit {
-                if let Some(settings) = saved {
+            let local = session.local.take();
+            match (commit, saved, local) {
+                (false, Some(settings), _) | (true, _, Some(settings)) => {
                     session.settings = settings;
                 }
+                _ => {}
             }
             session.isolation = session.settings.default_isolation;
         }
@@ -202,6 +204,16 @@ impl Db {
         (result, released)
     }
 
+    /// AND CHAIN: a new block with the ended one's isolation level and access mode.
+    pub(super) fn chain_block(&mut self, s: SessionId, (isolation, read_only): (Isolation, bool)) {
+        let now = self.clock.0;
+        let session = &mut self.sessions[s];
+        session.tx = Tx::Active;
+        session.xact_start = now;
+        session.isolation = isolation;
+        session.read_only = read_only;
+    }
+
     /// BEGIN / START TRANSACTION with its modes (inside a block: a warning, and the modes
     /// apply to the open block as SET TRANSACTION would, as in PostgreSQL).
     pub(super) fn begin(
@@ -242,7 +254,7 @@ impl Db {
         let mut r = tag_only("SET");
         if session {
             if let Some(level) = modes.isolation {
-                self.change_settings(s, |x| x.default_isolation = level);
+                self.change_settings(s, false, |x| x.default_isolation = level);
             }
             if modes.read_only == Some(true) {
                 return Err(SqlError::not_supported(
@@ -319,14 +331,18 @@ impl Db {
         // Inside a savepoint only the innermost subtransaction aborts (its writes and locks go
         // now; the outer ones stay, and so do the snapshot and SERIALIZABLE's record).
         let x = &self.sessions[s];
+        // The aborted block keeps its modes until it ends (ROLLBACK AND CHAIN reuses them).
+        let modes = (x.isolation, x.read_only);
         let released = if x.tx != Tx::None && !x.savepoints.is_empty() {
             self.abort_subtransaction(s)
         } else {
             let mut ignored = BTreeSet::new();
             self.end_tx(s, false, &mut ignored)
         };
-        if self.sessions[s].tx != Tx::None {
-            self.sessions[s].tx = Tx::Aborted;
+        let x = &mut self.sessions[s];
+        if x.tx != Tx::None {
+            x.tx = Tx::Aborted;
+            (x.isolation, x.read_only) = modes;
         }
         released
     }

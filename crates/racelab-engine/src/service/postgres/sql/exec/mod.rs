@@ -45,8 +45,10 @@ impl Db {
             stmt: started,
             now: self.clock.0,
         };
-        if let Stmt::Commit | Stmt::Rollback = prepared.stmt() {
-            return self.commit_or_rollback(s, matches!(prepared.stmt(), Stmt::Commit), touches);
+        match *prepared.stmt() {
+            Stmt::Commit { chain } => return self.commit_or_rollback(s, true, chain, touches),
+            Stmt::Rollback { chain } => return self.commit_or_rollback(s, false, chain, touches),
+            _ => {}
         }
         if let Stmt::RollbackTo(name) = prepared.stmt() {
             // Accepted in an aborted block too: it is how a block recovers from an error.
@@ -107,20 +109,34 @@ impl Db {
     }
 
     /// COMMIT (END) or ROLLBACK. Under SERIALIZABLE the commit-time check can fail the
-    /// COMMIT, which then rolls back.
+    /// COMMIT, which then rolls back (and does not chain). AND CHAIN outside a block is an
+    /// error (25P01); inside one, a new block with the ended one's modes begins at once.
     fn commit_or_rollback(
         &mut self,
         s: SessionId,
         commit: bool,
+        chain: bool,
         mut touches: BTreeSet<Touch>,
     ) -> Step {
+        let name = if commit { "COMMIT" } else { "ROLLBACK" };
+        if chain && self.sessions[s].tx == Tx::None {
+            let e = err(
+                "25P01",
+                format!("{name} AND CHAIN can only be used in transaction blocks"),
+            );
+            return Step::done(Err(e), touches, Vec::new());
+        }
         if commit && self.sessions[s].tx == Tx::Active {
             if let Err(e) = self.ssi_precommit(s) {
                 let (_, released) = self.end_block(s, false, &mut touches);
                 return Step::done(Err(e), touches, released);
             }
         }
+        let modes = (self.sessions[s].isolation, self.sessions[s].read_only);
         let (result, released) = self.end_block(s, commit, &mut touches);
+        if chain {
+            self.chain_block(s, modes);
+        }
         Step::done(Ok(result), touches, released)
     }
 
@@ -187,7 +203,9 @@ impl Db {
             Stmt::SetTransaction { modes, session } => {
                 self.set_transaction(s, *modes, *session).map(Outcome::Rows)
             }
-            Stmt::Set { name, value } => self.set(s, *name, *value).map(Outcome::Rows),
+            Stmt::Set { name, value, local } => {
+                self.set(s, *name, *value, *local).map(Outcome::Rows)
+            }
             Stmt::Show(name) => Ok(Outcome::Rows(self.show(s, *name))),
             Stmt::CreateTable(ct) => {
                 if self.sessions[s].tx == Tx::Active {
@@ -211,7 +229,9 @@ impl Db {
                 touches.insert(Touch::Transaction { session: s });
                 self.release(s, name).map(Outcome::Rows)
             }
-            Stmt::Commit | Stmt::Rollback | Stmt::RollbackTo(_) => Ok(Outcome::Rows(tag_only(""))),
+            Stmt::Commit { .. } | Stmt::Rollback { .. } | Stmt::RollbackTo(_) => {
+                Ok(Outcome::Rows(tag_only("")))
+            }
         }
     }
 }
@@ -233,8 +253,8 @@ impl Db {
                 None => return Ok(()),
             },
             Stmt::Begin { .. }
-            | Stmt::Commit
-            | Stmt::Rollback
+            | Stmt::Commit { .. }
+            | Stmt::Rollback { .. }
             | Stmt::SetTransaction { .. }
             | Stmt::Set { .. }
             | Stmt::Show(_)

@@ -9,6 +9,7 @@ use crate::sql::api::{SessionId, Touch};
 use crate::sql::bind::assign;
 use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, truthy, B};
+use crate::sql::locks::conflicts;
 use crate::sql::prepare::{Delete, LockWait, Update};
 use crate::sql::ssi::{access, WriteTarget};
 use crate::sql::state::{Db, KeyedRow, LockMode, Progress, View};
@@ -151,6 +152,45 @@ impl Db {
         })
     }
 
+    /// The holder `s` must wait for before `action` on a row, if any. A row changed since the
+    /// snapshot is another tuple version than the holders locked, unless they locked the older
+    /// version too (FOR KEY SHARE past a no-key update): PostgreSQL then reports the change
+    /// (40001) at once, without waiting; FOR KEY SHARE itself waits, following the update chain.
+    fn row_blocker(
+        &self,
+        s: SessionId,
+        table: usize,
+        key: &[Value],
+        action: &RowAction<'_>,
+    ) -> Option<SessionId> {
+        let slot = self.tables[table].rows.get(key)?;
+        let lock = slot.lock.as_ref()?;
+        let holder = lock.blocker(s, action.mode())?;
+        let own = slot.pending.as_ref().is_some_and(|p| p.session == s);
+        let changed = !own
+            && self
+                .view(s)
+                .snap
+                .is_some_and(|stamp| slot.changed_since(stamp).is_some());
+        let early = lock
+            .holders
+            .iter()
+            .any(|&(h, m)| h != s && conflicts(action.mode(), m) && lock.early.contains(&h));
+        (!changed || early || action.mode() == LockMode::KeyShare).then_some(holder)
+    }
+
+    /// `s` locked the row's version its statement read, older than the newest: it holds the
+    /// newer ones too (see [`Lock::early`]).
+    fn mark_early_locker(&mut self, s: SessionId, table: usize, key: &[Value]) {
+        let lock = self.tables[table]
+            .rows
+            .get_mut(key)
+            .and_then(|slot| slot.lock.as_mut());
+        if let Some(lock) = lock.filter(|l| !l.early.contains(&s)) {
+            lock.early.push(s);
+        }
+    }
+
     /// A row a transaction committed a change of after the statement read it: FOR KEY SHARE
     /// past updates that left the key alone locks and returns the version read (`Ok(true)`);
     /// otherwise REPEATABLE READ and SERIALIZABLE fail with 40001, and READ COMMITTED goes on
@@ -165,6 +205,14 @@ impl Db {
         let Some(sl) = self.tables[table].rows.get(key) else {
             return Ok(false);
         };
+        if sl
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.session == s && p.gen == gen)
+        {
+            // This transaction's own version: nobody changed it since.
+            return Ok(false);
+        }
         if action.mode() == LockMode::KeyShare && sl.key_share_passes(read_at, gen) {
             return Ok(true);
         }
@@ -199,19 +247,7 @@ impl Db {
             let Some((key, snap, gen)) = prog.todo.front().cloned() else {
                 break;
             };
-            let keep_snapshot_version =
-                match self.snapshot_check(s, (table, &key, gen), prog.read_at, action) {
-                    Ok(keep) => keep,
-                    Err(e) => {
-                        self.undo(table, &prog.undo);
-                        return Err(e);
-                    }
-                };
-            let slot = self.tables[table].rows.get(&key);
-            if let Some(holder) = slot
-                .and_then(|sl| sl.lock.as_ref())
-                .and_then(|l| l.blocker(s, action.mode()))
-            {
+            if let Some(holder) = self.row_blocker(s, table, &key, action) {
                 match action.wait() {
                     LockWait::Wait => {
                         return Ok(Some((key, holder)));
@@ -232,6 +268,15 @@ impl Db {
                     }
                 }
             }
+            let keep_snapshot_version =
+                match self.snapshot_check(s, (table, &key, gen), prog.read_at, action) {
+                    Ok(keep) => keep,
+                    Err(e) => {
+                        self.undo(table, &prog.undo);
+                        return Err(e);
+                    }
+                };
+            let slot = self.tables[table].rows.get(&key);
             let newest = View {
                 session: Some(s),
                 snap: None,
@@ -247,10 +292,22 @@ impl Db {
             };
             prog.todo.pop_front();
             if let Err(e) = self.scan_row(
-                s, table, filter, action, output, key, snap, current, prog, touches,
+                s,
+                table,
+                filter,
+                action,
+                output,
+                key.clone(),
+                snap,
+                current,
+                prog,
+                touches,
             ) {
                 self.undo(table, &prog.undo);
                 return Err(e);
+            }
+            if keep_snapshot_version {
+                self.mark_early_locker(s, table, &key);
             }
         }
         Ok(None)

@@ -51,8 +51,8 @@ impl Prepared {
             Stmt::Delete(_) => "DELETE",
             Stmt::Begin { start: false, .. } => "BEGIN",
             Stmt::Begin { start: true, .. } => "START TRANSACTION",
-            Stmt::Commit => "COMMIT",
-            Stmt::Rollback => "ROLLBACK",
+            Stmt::Commit { .. } => "COMMIT",
+            Stmt::Rollback { .. } => "ROLLBACK",
             Stmt::SetTransaction { .. } | Stmt::Set { .. } => "SET",
             Stmt::Show(_) => "SHOW",
             Stmt::Savepoint(_) => "SAVEPOINT",
@@ -105,19 +105,25 @@ pub(crate) enum Stmt {
         start: bool,
         modes: TxModes,
     },
-    /// COMMIT or END.
-    Commit,
-    Rollback,
+    /// COMMIT or END; `chain`: AND CHAIN (a new block with the same modes begins at once).
+    Commit {
+        chain: bool,
+    },
+    Rollback {
+        chain: bool,
+    },
     /// `SET TRANSACTION …` (`session: false`) or `SET SESSION CHARACTERISTICS AS TRANSACTION …`
     /// (`session: true`: the defaults of later transactions).
     SetTransaction {
         modes: TxModes,
         session: bool,
     },
-    /// `SET name = value` / `SET name TO value` for a setting the simulator models.
+    /// `SET [LOCAL] name = value` / `… TO value` for a setting the simulator models (`local`:
+    /// until the end of the transaction).
     Set {
         name: Setting,
         value: SettingValue,
+        local: bool,
     },
     /// `SHOW name`.
     Show(Setting),
@@ -798,8 +804,8 @@ pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
         }
         Stmt::CreateTable(_)
         | Stmt::Begin { .. }
-        | Stmt::Commit
-        | Stmt::Rollback
+        | Stmt::Commit { .. }
+        | Stmt::Rollback { .. }
         | Stmt::SetTransaction { .. }
         | Stmt::Set { .. }
         | Stmt::Show(_)

@@ -60,7 +60,14 @@ pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
             hivevar: false,
             variable,
             values,
-        }) if scope.is_none() => set_variable(&variable.to_string(), &values),
+        }) => {
+            let local = match scope {
+                None | Some(ast::ContextModifier::Session) => false,
+                Some(ast::ContextModifier::Local) => true,
+                Some(_) => return ns("this form of SET"),
+            };
+            set_variable(&variable.to_string(), &values, local)
+        }
         S::ShowVariable { variable } => {
             let name = variable
                 .iter()
@@ -75,23 +82,16 @@ pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
         S::Commit {
             chain, modifier, ..
         } => {
-            if chain {
-                return ns("COMMIT AND CHAIN");
-            }
             if modifier.is_some() {
                 return ns("this form of COMMIT");
             }
-            Ok(Stmt::Commit)
+            Ok(Stmt::Commit { chain })
         }
-        S::Rollback { chain, savepoint } => {
-            if chain {
-                return ns("ROLLBACK AND CHAIN");
-            }
-            match savepoint {
-                Some(name) => Ok(Stmt::RollbackTo(ident(&name))),
-                None => Ok(Stmt::Rollback),
-            }
-        }
+        S::Rollback { chain, savepoint } => match savepoint {
+            Some(_) if chain => ns("ROLLBACK TO SAVEPOINT … AND CHAIN"),
+            Some(name) => Ok(Stmt::RollbackTo(ident(&name))),
+            None => Ok(Stmt::Rollback { chain }),
+        },
         S::Savepoint { name } => Ok(Stmt::Savepoint(ident(&name))),
         S::ReleaseSavepoint { name } => Ok(Stmt::Release(ident(&name))),
         other => {
@@ -142,8 +142,8 @@ fn setting(name: &str) -> Option<Setting> {
     Setting::ALL.into_iter().find(|s| s.name() == name)
 }
 
-/// `SET name = value` for the settings the simulator models.
-fn set_variable(name: &str, values: &[ast::Expr]) -> Result<Stmt, SqlError> {
+/// `SET [LOCAL] name = value` for the settings the simulator models.
+fn set_variable(name: &str, values: &[ast::Expr], local: bool) -> Result<Stmt, SqlError> {
     let lower = name.to_ascii_lowercase();
     let Some(setting) = setting(&lower) else {
         return ns(format!("SET {lower}"));
@@ -169,6 +169,7 @@ fn set_variable(name: &str, values: &[ast::Expr]) -> Result<Stmt, SqlError> {
     Ok(Stmt::Set {
         name: setting,
         value,
+        local,
     })
 }
 

@@ -144,7 +144,16 @@ fn transaction_warnings() {
         "BEGIN"
     );
     ok(&mut db, a, "ROLLBACK");
-    assert!(prepare("COMMIT AND CHAIN").is_err_and(|e| e.is_not_supported()));
+    // AND CHAIN outside a block is an error, not the warning; inside, a block follows.
+    assert_eq!(fails(&mut db, a, "COMMIT AND CHAIN").code, "25P01");
+    ok(&mut db, a, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    assert_eq!(ok(&mut db, a, "ROLLBACK AND CHAIN").tag, "ROLLBACK");
+    assert_eq!(db.session_state(a), SessionState::InTransaction);
+    assert_eq!(
+        db.isolation_of(a),
+        Some(crate::sql::Isolation::RepeatableRead)
+    );
+    ok(&mut db, a, "ROLLBACK");
     assert_eq!(
         ok(
             &mut db,
