@@ -84,7 +84,8 @@ pub fn has_cycle(edges: &BTreeMap<i32, Vec<i32>>) -> bool {
 /// A reply reduced to an [`Outcome`].
 pub fn outcome(reply: &Reply) -> Outcome {
     let notices = reply.notices.iter().map(notice).collect();
-    let status = Some(reply.status as char);
+    // After a FATAL error there is no session, so no transaction status to compare.
+    let status = (!reply.is_fatal()).then_some(reply.status as char);
     match &reply.error {
         Some(e) => Outcome::Error {
             code: e.code.clone(),
@@ -259,6 +260,10 @@ impl<'a> PgScenario<'a> {
         loop {
             let s = self.sessions.get_mut(name).expect("a known session");
             if let Some(reply) = s.conn.poll(SLICE)? {
+                if reply.is_fatal() {
+                    // The server ended the session; the connection is gone.
+                    self.sessions.remove(name);
+                }
                 return Ok(outcome(&reply));
             }
             let pid = s.conn.pid;

@@ -91,7 +91,7 @@ impl Sim {
             SessionState::Idle => Some('I'),
             SessionState::InTransaction => Some('T'),
             SessionState::Aborted => Some('E'),
-            SessionState::Waiting | SessionState::Closed => None,
+            SessionState::Waiting | SessionState::Closed | SessionState::Terminated => None,
         }
     }
 

@@ -288,6 +288,11 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The server ended the session with a FATAL error (no ReadyForQuery follows).
+    pub fn is_fatal(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| e.severity == "FATAL")
+    }
+
     /// Folds one message in; returns `true` at ReadyForQuery (the reply is complete).
     pub fn absorb(&mut self, msg: Backend) -> io::Result<bool> {
         match msg {
@@ -435,7 +440,13 @@ impl Conn {
                 "a Query is still in flight on this connection",
             ));
         }
-        self.stream.write_all(&query_message(sql))?;
+        match self.stream.write_all(&query_message(sql)) {
+            Ok(()) => {}
+            // The server already closed the connection (it terminated an idle session): what
+            // it said before closing is still there to read.
+            Err(e) if matches!(e.kind(), io::ErrorKind::BrokenPipe) => {}
+            Err(e) => return Err(e),
+        }
         self.pending = Some(Reply::default());
         Ok(())
     }
@@ -452,13 +463,21 @@ impl Conn {
             return Err(io::Error::other("no Query in flight"));
         }
         let deadline = Instant::now() + timeout;
-        while let Some(msg) = self.read_message(deadline)? {
+        loop {
+            let msg = match self.read_message(deadline) {
+                Ok(Some(msg)) => msg,
+                Ok(None) => return Ok(None),
+                // A FATAL error, then the end of the connection: that is the reply.
+                Err(_) if self.pending.as_ref().is_some_and(Reply::is_fatal) => {
+                    return Ok(self.pending.take());
+                }
+                Err(e) => return Err(e),
+            };
             let reply = self.pending.as_mut().expect("checked above");
             if reply.absorb(msg)? {
                 return Ok(self.pending.take());
             }
         }
-        Ok(None)
     }
 
     /// Sends a Query and waits for its whole reply (an error when it takes longer than `timeout`).

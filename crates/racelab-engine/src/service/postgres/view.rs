@@ -138,6 +138,7 @@ pub fn session_view(s: SessionView, who: &dyn Fn(SessionId) -> String) -> PgSess
             SessionState::Aborted => "aborted",
             SessionState::Waiting => "waiting",
             SessionState::Closed => "closed",
+            SessionState::Terminated => "terminated by the server (idle timeout)",
         },
         isolation: s.isolation,
         snapshot: match s.snapshot {

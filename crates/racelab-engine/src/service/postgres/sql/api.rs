@@ -83,6 +83,8 @@ pub enum SessionState {
     Waiting,
     /// The connection is gone (or was never opened).
     Closed,
+    /// The server ended the session (an idle timeout); its next statement reads why.
+    Terminated,
 }
 
 /// One table as the UI shows it.

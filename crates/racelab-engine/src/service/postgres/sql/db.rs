@@ -37,6 +37,7 @@ use super::exec::check_params;
 use super::exec::outcome::Step;
 use super::prepare::{Prepared, Stmt};
 use super::state::{Db, Lock, Session, Snap, Tx, View};
+use super::timeouts::fatal_error;
 use crate::value::Value;
 
 impl Db {
@@ -59,6 +60,14 @@ impl Db {
                 woken: Vec::new(),
             })
         };
+        if let Some(x) = self.sessions.get_mut(session) {
+            if let Some(fatal) = x.fatal.take() {
+                // The server ended the session while it was idle: the client reads why, and
+                // then the connection is gone.
+                x.closed = true;
+                return refuse(fatal_error(fatal));
+            }
+        }
         match self.sessions.get(session) {
             None => return refuse(err("08003", "connection does not exist")),
             Some(s) if s.closed => return refuse(err("08003", "connection already closed")),
@@ -77,6 +86,7 @@ impl Db {
                 released,
             } => {
                 let woken = self.wake(released);
+                self.note_idle(session);
                 Exec::Done(Done {
                     result,
                     touches,
@@ -86,6 +96,16 @@ impl Db {
         };
         self.normalize();
         exec
+    }
+
+    /// A statement of `s` ended now: it is idle from now, if an idle timeout is set.
+    pub(super) fn note_idle(&mut self, s: SessionId) {
+        let now = self.clock.0;
+        if let Some(x) = self.sessions.get_mut(s) {
+            let timed =
+                x.settings.idle_in_transaction_timeout > 0 || x.settings.idle_session_timeout > 0;
+            x.idle_since = if timed { now } else { 0 };
+        }
     }
 
     /// Read-only query on the latest committed state (no session, no locks, no effects).
@@ -141,6 +161,7 @@ impl Db {
         match self.sessions.get(session) {
             None => SessionState::Closed,
             Some(s) if s.closed => SessionState::Closed,
+            Some(s) if s.fatal.is_some() => SessionState::Terminated,
             Some(s) if s.waiting.is_some() => SessionState::Waiting,
             Some(s) => match s.tx {
                 Tx::None => SessionState::Idle,

@@ -286,6 +286,7 @@ impl Db {
                         queue.extend(self.advisory_close(w, &mut ignored));
                         continue;
                     }
+                    self.note_idle(w);
                     woken.push(Wake {
                         session: w,
                         result,

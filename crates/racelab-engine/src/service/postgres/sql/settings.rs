@@ -56,6 +56,8 @@ impl Db {
                 self.change_settings(s, local, |x| match duration {
                     Setting::DeadlockTimeout => x.deadlock_timeout = ms.max(1),
                     Setting::LockTimeout => x.lock_timeout = ms,
+                    Setting::IdleInTransactionSessionTimeout => x.idle_in_transaction_timeout = ms,
+                    Setting::IdleSessionTimeout => x.idle_session_timeout = ms,
                     _ => x.statement_timeout = ms,
                 });
                 return Ok(tag_only("SET"));
@@ -114,6 +116,10 @@ impl Db {
             Setting::DeadlockTimeout => show_millis(x.settings.deadlock_timeout),
             Setting::LockTimeout => show_millis(x.settings.lock_timeout),
             Setting::StatementTimeout => show_millis(x.settings.statement_timeout),
+            Setting::IdleInTransactionSessionTimeout => {
+                show_millis(x.settings.idle_in_transaction_timeout)
+            }
+            Setting::IdleSessionTimeout => show_millis(x.settings.idle_session_timeout),
         };
         QueryResult {
             tag: "SHOW".to_string(),

@@ -228,6 +228,18 @@ pub(super) struct Session {
     pub(super) savepoints: Vec<Savepoint>,
     /// When the open block began (virtual ms): what `now()` reads. 0 outside a block.
     pub(super) xact_start: u64,
+    /// When the session's last statement ended (virtual ms), kept only while an idle timeout
+    /// is set (0 otherwise, so that servers without one compare equal across time).
+    pub(super) idle_since: u64,
+    /// The server terminated the session: the FATAL its next statement reads.
+    pub(super) fatal: Option<Fatal>,
+}
+
+/// Why the server terminated a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Fatal {
+    IdleInTransaction,
+    IdleSession,
 }
 
 /// A subtransaction opened by SAVEPOINT: what ROLLBACK TO (or an error inside it) puts back.
@@ -264,6 +276,10 @@ pub(super) struct Settings {
     pub(super) deadlock_timeout: u64,
     pub(super) lock_timeout: u64,
     pub(super) statement_timeout: u64,
+    /// A session idle inside a block this long is terminated (FATAL 25P03).
+    pub(super) idle_in_transaction_timeout: u64,
+    /// A session idle outside a block this long is terminated (FATAL 57P05).
+    pub(super) idle_session_timeout: u64,
 }
 
 impl Default for Settings {
@@ -273,6 +289,8 @@ impl Default for Settings {
             deadlock_timeout: 1000,
             lock_timeout: 0,
             statement_timeout: 0,
+            idle_in_transaction_timeout: 0,
+            idle_session_timeout: 0,
         }
     }
 }

@@ -9,12 +9,15 @@
 //! on. The server only keeps a deadline for checks that can find something: while there is no
 //! cycle, a waiter's check would find nothing, and whether it has run is worked out from the
 //! times when a cycle closes ([`Db::note_checks_before_cycle`]). Lock and statement timeouts
-//! cancel the waiting statement (55P03, 57014), which aborts its transaction too.
+//! cancel the waiting statement (55P03, 57014), which aborts its transaction too. A session
+//! idle longer than `idle_in_transaction_session_timeout` (inside a block) or
+//! `idle_session_timeout` (outside one) is terminated: its transaction rolls back, its locks
+//! go, and its next statement reads the FATAL error (25P03, 57P05).
 
 use super::api::{SessionId, Wake};
 use super::error::{err, SqlError};
 use super::locks::on_cycle;
-use super::state::{Db, Now, Tx, WaitOn, Waiting};
+use super::state::{Db, Fatal, Now, Session, Tx, WaitOn, Waiting};
 use crate::value::Value;
 
 /// What is due for a waiting session, in the order PostgreSQL's handlers would act at one
@@ -24,6 +27,8 @@ enum Due {
     DeadlockCheck,
     LockTimeout,
     StatementTimeout,
+    /// An idle session's timeout (idle_in_transaction_session_timeout, idle_session_timeout).
+    Idle(Fatal),
 }
 
 /// How many deadlines one `advance` fires at most (each fires once, so this is never reached
@@ -55,9 +60,13 @@ impl Db {
 
     /// The earliest deadline: its time, session and kind (ties: the earlier wait first).
     fn next_due(&self) -> Option<(u64, SessionId, Due)> {
+        let idle =
+            self.sessions.iter().enumerate().filter_map(|(s, x)| {
+                idle_deadline(x).map(|(t, due)| ((t, 0, 0, due), (t, s, due)))
+            });
         // The explorer asks for every world: nothing waits in most of them.
         if self.sessions.iter().all(|x| x.waiting.is_none()) {
-            return None;
+            return idle.min_by_key(|(order, _)| *order).map(|(_, due)| due);
         }
         let graph = self.wait_edges(true);
         self.sessions
@@ -69,8 +78,26 @@ impl Db {
                     .into_iter()
                     .map(move |(t, due)| ((t, w.since, w.order, due), (t, s, due)))
             })
+            .chain(idle)
             .min_by_key(|(order, _)| *order)
             .map(|(_, due)| due)
+    }
+
+    /// The server ends a session that stayed idle too long: its transaction rolls back, its
+    /// locks (advisory ones too) go, and its next statement reads the FATAL error.
+    fn terminate(&mut self, s: SessionId, fatal: Fatal) -> Vec<Wake> {
+        let mut ignored = std::collections::BTreeSet::new();
+        let mut released = if self.sessions[s].tx == Tx::None {
+            Vec::new()
+        } else {
+            self.end_tx(s, false, &mut ignored)
+        };
+        let x = &mut self.sessions[s];
+        x.tx = Tx::None;
+        x.read_only = false;
+        x.fatal = Some(fatal);
+        released.extend(self.advisory_close(s, &mut ignored));
+        self.wake(released)
     }
 
     fn deadlines(
@@ -127,6 +154,7 @@ impl Db {
                 s,
                 err("57014", "canceling statement due to statement timeout"),
             ),
+            Due::Idle(fatal) => self.terminate(s, fatal),
         }
     }
 
@@ -247,6 +275,7 @@ impl Db {
     pub fn forget_times(&mut self) {
         for x in &mut self.sessions {
             x.xact_start = 0;
+            x.idle_since = 0;
         }
         for w in self.sessions.iter_mut().filter_map(|x| x.waiting.as_mut()) {
             w.since = 0;
@@ -258,9 +287,43 @@ impl Db {
     pub fn keeps_times(&self) -> bool {
         self.sessions.iter().any(|x| {
             x.xact_start != 0
+                || x.idle_since != 0
                 || x.waiting
                     .as_ref()
                     .is_some_and(|w| w.since != 0 || w.started != 0)
         })
     }
+}
+
+/// When an idle session's timeout ends it, if one is set for its state.
+fn idle_deadline(x: &Session) -> Option<(u64, Due)> {
+    if x.waiting.is_some() || x.closed || x.fatal.is_some() {
+        return None;
+    }
+    let (timeout, fatal) = if x.tx == Tx::None {
+        (x.settings.idle_session_timeout, Fatal::IdleSession)
+    } else {
+        (
+            x.settings.idle_in_transaction_timeout,
+            Fatal::IdleInTransaction,
+        )
+    };
+    (timeout > 0).then(|| (x.idle_since + timeout, Due::Idle(fatal)))
+}
+
+/// The error a terminated session's next statement reads.
+pub(super) fn fatal_error(f: Fatal) -> SqlError {
+    let (code, message) = match f {
+        Fatal::IdleInTransaction => (
+            "25P03",
+            "terminating connection due to idle-in-transaction timeout",
+        ),
+        Fatal::IdleSession => (
+            "57P05",
+            "terminating connection due to idle-session timeout",
+        ),
+    };
+    let mut e = err(code, message);
+    e.severity = "FATAL";
+    e
 }

@@ -225,16 +225,20 @@ pub(crate) enum Setting {
     DeadlockTimeout,
     LockTimeout,
     StatementTimeout,
+    IdleInTransactionSessionTimeout,
+    IdleSessionTimeout,
 }
 
 impl Setting {
-    pub(crate) const ALL: [Setting; 6] = [
+    pub(crate) const ALL: [Setting; 8] = [
         Setting::TransactionIsolation,
         Setting::DefaultTransactionIsolation,
         Setting::TransactionReadOnly,
         Setting::DeadlockTimeout,
         Setting::LockTimeout,
         Setting::StatementTimeout,
+        Setting::IdleInTransactionSessionTimeout,
+        Setting::IdleSessionTimeout,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -245,6 +249,8 @@ impl Setting {
             Setting::DeadlockTimeout => "deadlock_timeout",
             Setting::LockTimeout => "lock_timeout",
             Setting::StatementTimeout => "statement_timeout",
+            Setting::IdleInTransactionSessionTimeout => "idle_in_transaction_session_timeout",
+            Setting::IdleSessionTimeout => "idle_session_timeout",
         }
     }
 }

@@ -190,9 +190,11 @@ fn setting_value(setting: Setting, text: &str) -> Result<SettingValue, SqlError>
                 None => invalid(),
             }
         }
-        Setting::DeadlockTimeout | Setting::LockTimeout | Setting::StatementTimeout => {
-            millis(setting, text).map(SettingValue::Millis)
-        }
+        Setting::DeadlockTimeout
+        | Setting::LockTimeout
+        | Setting::StatementTimeout
+        | Setting::IdleInTransactionSessionTimeout
+        | Setting::IdleSessionTimeout => millis(setting, text).map(SettingValue::Millis),
         Setting::TransactionReadOnly => match text.to_ascii_lowercase().as_str() {
             "on" | "true" | "yes" | "1" => Ok(SettingValue::Bool(true)),
             "off" | "false" | "no" | "0" => Ok(SettingValue::Bool(false)),

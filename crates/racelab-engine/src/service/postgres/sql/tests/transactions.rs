@@ -228,3 +228,23 @@ fn a_read_only_block_refuses_writes_and_row_locks_with_25006() {
     ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
     ok(&mut db, a, "COMMIT");
 }
+
+#[test]
+fn an_idle_session_is_terminated_in_virtual_time() {
+    let (mut db, a, b) = bank();
+    ok(&mut db, a, "SET idle_in_transaction_session_timeout = '1s'");
+    ok(&mut db, a, "BEGIN");
+    ok(&mut db, a, "UPDATE accounts SET balance = 1 WHERE id = 1");
+    blocked(db.execute(b, &p("UPDATE accounts SET balance = 2 WHERE id = 1"), &[]));
+    assert_eq!(db.next_deadline(), Some(1000));
+    let woken = db.advance(1000);
+    // a's transaction rolled back and its lock went: b's UPDATE ran.
+    assert_eq!(woken.len(), 1);
+    assert_eq!(woken[0].session, b);
+    assert_eq!(db.session_state(a), SessionState::Terminated);
+    let e = fails(&mut db, a, "SELECT 1");
+    assert_eq!((e.code.as_str(), e.severity), ("25P03", "FATAL"));
+    assert_eq!(fails(&mut db, a, "SELECT 1").code, "08003");
+    // Outside a block, idle_session_timeout applies instead (not set: no deadline).
+    assert_eq!(db.next_deadline(), None);
+}
