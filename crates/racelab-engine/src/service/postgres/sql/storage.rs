@@ -114,7 +114,10 @@ impl Slot {
         view.snap?;
         let old = self.version_at(view.snap)?;
         let values = old.values.as_ref()?;
-        (old.gen != own.gen).then_some((values, old.gen, old.place))
+        // Only a deletion another transaction committed after the snapshot leaves the old row
+        // in it (this transaction's own DELETE before its INSERT removed it).
+        let deleted_since = self.versions.last().is_some_and(|v| !std::ptr::eq(v, old));
+        (deleted_since && old.gen != own.gen).then_some((values, old.gen, old.place))
     }
 
     /// [`Slot::visible_gen`] with the version's heap place.

@@ -147,12 +147,7 @@ impl Db {
         let mut cands = Vec::new();
         let mut rows = Vec::new();
         for (i, (key, out, _, row)) in produced.into_iter().enumerate() {
-            if let Some(k) = key {
-                let gen = plan
-                    .table
-                    .and_then(|t| self.tables[t].rows.get(&k))
-                    .and_then(|slot| slot.visible_gen(view))
-                    .map_or(0, |(_, g)| g);
+            if let Some((k, gen)) = key {
                 cands.push((k, row, gen));
             }
             if i >= offset && i < end {
@@ -180,7 +175,7 @@ impl Db {
                 plan.check_limit_order(t)?;
                 t.scan(view, plan.scan_order(t))
                     .into_iter()
-                    .map(|(k, v, _)| (Some(k.clone()), v.clone()))
+                    .map(|(k, v, g)| (Some((k.clone(), g)), v.clone()))
                     .collect()
             }
             None => vec![(None, Vec::new())],
@@ -197,7 +192,7 @@ impl Db {
         if let Some(t) = plan.table {
             let t = &self.tables[t];
             for (key, _) in &matched {
-                if let Some(k) = key {
+                if let Some((k, _)) = key {
                     touches.insert(Touch::ReadRow {
                         table: t.name.clone(),
                         key: t.key_string(k),
@@ -338,12 +333,12 @@ fn plan_grouped(
     Ok((outputs, order, grouping))
 }
 
-/// A row with its key (None: the one empty row of a SELECT without FROM).
-type MaybeKeyedRow = (Option<Vec<Value>>, Vec<Value>);
+/// A row with its key and tuple generation (None: the one empty row of a SELECT without FROM).
+type MaybeKeyedRow = (Option<(Vec<Value>, u32)>, Vec<Value>);
 
 /// One output row: its key (None without FROM), the select list's values, the ORDER BY sort
 /// keys, and the input row.
-type Produced = (Option<Vec<Value>>, Vec<Value>, Vec<Value>, Vec<Value>);
+type Produced = (Option<(Vec<Value>, u32)>, Vec<Value>, Vec<Value>, Vec<Value>);
 
 /// Evaluates the select list and the sort keys of each matched row, and sorts by ORDER BY
 /// (stable: ties keep scan order).
