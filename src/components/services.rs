@@ -47,9 +47,12 @@ fn PostgresView(pg: PgView) -> impl IntoView {
         .into_iter()
         .map(|s| {
             let who = s.who.clone();
+            let victim = s.deadlock_victim.then(|| {
+                view! { <span class="deadlock-victim">" · deadlock victim (40P01): its transaction was rolled back"</span> }
+            });
             view! {
                 <li class="pg-session" data-who=who data-state=s.state>
-                    <b>{s.who}</b>" "{s.state}" · "{s.isolation}" · snapshot "{s.snapshot}
+                    <b>{s.who}</b>" "{s.state}" · "{s.isolation}" · snapshot "{s.snapshot}{victim}
                 </li>
             }
         })
@@ -80,6 +83,14 @@ fn PostgresView(pg: PgView) -> impl IntoView {
             .collect::<Vec<_>>()
             .join(", ");
         view! { <p class="pg-waits">"waits for: "{edges}</p> }
+    });
+    let deadlock = (!pg.deadlock.is_empty()).then(|| {
+        let who = pg.deadlock.join(", ");
+        view! {
+            <p class="pg-deadlock">
+                "deadlock: "{who}" wait for each other. The server breaks it at the first of their deadlock checks (deadlock_timeout after each wait began): that session is the victim."
+            </p>
+        }
     });
     let tables = pg
         .tables
@@ -125,6 +136,7 @@ fn PostgresView(pg: PgView) -> impl IntoView {
         {tables}
         <ul class="pg-sessions">{sessions}</ul>
         {waits}
+        {deadlock}
         <ul class="advisory-locks">{advisory}</ul>
     }
 }

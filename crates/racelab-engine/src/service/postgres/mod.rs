@@ -342,6 +342,7 @@ impl Service for Postgres {
                 .into_iter()
                 .map(|(w, h)| (who(w), who(h)))
                 .collect(),
+            deadlock: self.db.deadlock_cycle().into_iter().map(&who).collect(),
             advisory: self
                 .db
                 .advisory_locks()

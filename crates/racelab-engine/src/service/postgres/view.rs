@@ -12,6 +12,8 @@ pub struct PgView {
     pub sessions: Vec<PgSession>,
     /// The wait-for graph: (waiter, holder) for each lock wait.
     pub waits: Vec<(String, String)>,
+    /// The sessions on a wait-for cycle (a deadlock not broken yet); empty: none.
+    pub deadlock: Vec<String>,
     /// The advisory locks held or waited for, by key.
     pub advisory: Vec<PgAdvisory>,
 }
@@ -99,6 +101,8 @@ pub struct PgSession {
     pub isolation: &'static str,
     /// `none yet`, `per statement`, or `at commit #n`.
     pub snapshot: String,
+    /// Its last statement was a deadlock's victim.
+    pub deadlock_victim: bool,
 }
 
 /// A table of the simulator as students see it, sessions named by `who`.
@@ -146,5 +150,6 @@ pub fn session_view(s: SessionView, who: &dyn Fn(SessionId) -> String) -> PgSess
             Some(None) => "per statement".to_string(),
             Some(Some(n)) => format!("at commit #{n}"),
         },
+        deadlock_victim: s.deadlock_victim,
     }
 }

@@ -124,6 +124,8 @@ pub struct SessionView {
     /// `Some(Some(n))`: one kept for the transaction, seeing the first n commits still told
     /// apart.
     pub snapshot: Option<Option<u64>>,
+    /// Its last statement was chosen as a deadlock's victim (40P01).
+    pub deadlock_victim: bool,
 }
 
 /// A row lock: who holds it and who queues for it, in order.

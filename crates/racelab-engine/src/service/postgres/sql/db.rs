@@ -228,8 +228,18 @@ impl Db {
                         Snap::PerStatement => Some(None),
                         Snap::At(n) => Some(Some(n)),
                     },
+                    deadlock_victim: x.victim.0,
                 }
             })
+            .collect()
+    }
+
+    /// The sessions on a cycle of the wait-for graph: a deadlock the server has not broken yet
+    /// (it will, at the first of their deadlock checks). Empty: none.
+    pub fn deadlock_cycle(&self) -> Vec<SessionId> {
+        let graph = self.wait_for_graph();
+        (0..self.sessions.len())
+            .filter(|&s| super::locks::on_cycle(&graph, s))
             .collect()
     }
 

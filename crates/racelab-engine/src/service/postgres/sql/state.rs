@@ -233,6 +233,26 @@ pub(super) struct Session {
     pub(super) idle_since: u64,
     /// The server terminated the session: the FATAL its next statement reads.
     pub(super) fatal: Option<Fatal>,
+    /// Its last statement was a deadlock's victim (for the page; see [`Remark`]).
+    pub(super) victim: Remark,
+}
+
+/// A remark for the page about how the server got here, which changes nothing it does next:
+/// not part of the server's state (two servers that differ only here are equal, like
+/// [`Now`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Remark(pub(super) bool);
+
+impl PartialEq for Remark {
+    fn eq(&self, _: &Remark) -> bool {
+        true
+    }
+}
+
+impl Eq for Remark {}
+
+impl std::hash::Hash for Remark {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 /// Why the server terminated a session.

@@ -17,7 +17,7 @@
 use super::api::{SessionId, Wake};
 use super::error::{err, SqlError};
 use super::locks::on_cycle;
-use super::state::{Db, Fatal, Now, Session, Tx, WaitOn, Waiting};
+use super::state::{Db, Fatal, Now, Remark, Session, Tx, WaitOn, Waiting};
 use crate::value::Value;
 
 /// What is due for a waiting session, in the order PostgreSQL's handlers would act at one
@@ -133,6 +133,7 @@ impl Db {
                 self.note_checks_through(me);
                 let soft = on_cycle(&self.wait_edges(true), s);
                 if victim {
+                    self.sessions[s].victim = Remark(true);
                     self.fail_waiter(s, err("40P01", "deadlock detected"))
                 } else if soft {
                     // A cycle through an advisory wait queue: PostgreSQL would try to reorder

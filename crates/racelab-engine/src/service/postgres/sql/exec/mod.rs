@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use super::api::{tag_only, QueryResult, SessionId, Touch};
 use super::error::{err, SqlError};
 use super::prepare::{Prepared, Stmt};
-use super::state::{Db, Progress, Tx, WaitOn, Waiting};
+use super::state::{Db, Progress, Remark, Tx, WaitOn, Waiting};
 use super::timeops::StmtClock;
 use crate::value::Value;
 use outcome::{Outcome, Step};
@@ -35,6 +35,7 @@ impl Db {
             .as_ref()
             .map(|p| p.touches.clone())
             .unwrap_or_default();
+        self.sessions[s].victim = Remark(false);
         let session = &self.sessions[s];
         self.stmt_clock = StmtClock {
             xact: if session.tx == Tx::None {

@@ -338,7 +338,12 @@ type MaybeKeyedRow = (Option<(Vec<Value>, u32)>, Vec<Value>);
 
 /// One output row: its key (None without FROM), the select list's values, the ORDER BY sort
 /// keys, and the input row.
-type Produced = (Option<(Vec<Value>, u32)>, Vec<Value>, Vec<Value>, Vec<Value>);
+type Produced = (
+    Option<(Vec<Value>, u32)>,
+    Vec<Value>,
+    Vec<Value>,
+    Vec<Value>,
+);
 
 /// Evaluates the select list and the sort keys of each matched row, and sorts by ORDER BY
 /// (stable: ties keep scan order).

@@ -314,7 +314,16 @@ fn a_deadlock_is_found_by_the_first_check_after_the_cycle_closes() {
     // a began waiting first (at 100): its check, at 1100, is the first since the cycle closed.
     assert_eq!(db.next_deadline(), Some(1100));
     assert!(db.advance(1099).is_empty());
+    assert_eq!(db.deadlock_cycle(), vec![a, b]);
     let woken = db.advance(1100);
+    assert_eq!(db.deadlock_cycle(), Vec::<SessionId>::new());
+    let victims: Vec<SessionId> = db
+        .sessions_view()
+        .into_iter()
+        .filter(|v| v.deadlock_victim)
+        .map(|v| v.session)
+        .collect();
+    assert_eq!(victims, vec![a]);
     assert_eq!(woken.len(), 2);
     assert_eq!(woken[0].session, a);
     let e = woken[0].result.clone().unwrap_err();
@@ -332,6 +341,9 @@ fn a_deadlock_is_found_by_the_first_check_after_the_cycle_closes() {
         committed(&db, "SELECT balance FROM accounts ORDER BY id"),
         vec![vec![int(2)], vec![int(1)]]
     );
+    // The mark lasts until the victim's next statement.
+    ok(&mut db, a, "ROLLBACK");
+    assert!(db.sessions_view().iter().all(|v| !v.deadlock_victim));
 }
 
 #[test]
