@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::{tag_only, QueryResult, Touch};
-use super::bind::{assign, Scope};
+use super::bind::{assign, Excluded, Scope};
 use super::error::{err, SqlError};
 use super::eval::{eval, B};
 use super::prepare::{CheckDef, CreateTable, Expr, TableRef};
@@ -236,6 +236,7 @@ impl Table {
             table: None,
             params: Some(&[]),
             slots: Vec::new(),
+            excluded: Excluded::Absent,
         };
         let (b, ty) = scope.bind(e)?;
         assign(b, ty, c).map_err(|e| {
@@ -261,6 +262,7 @@ impl Table {
             table: Some((self, r)),
             params: Some(&[]),
             slots: Vec::new(),
+            excluded: Excluded::Absent,
         }
     }
 

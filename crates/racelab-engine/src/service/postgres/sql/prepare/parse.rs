@@ -8,7 +8,8 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token};
 
 use super::common::syntax_error_near;
-use super::ir::{stmt_params, Inner, Prepared, Stmt, Strength};
+use super::ir::{Inner, Prepared, Stmt, Strength};
+use super::params::stmt_params;
 use super::translate::translate;
 use crate::sql::error::SqlError;
 
