@@ -70,10 +70,13 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
 }
 
 /// `ON CONFLICT [target] DO NOTHING | DO UPDATE SET … [WHERE …]` (MySQL's ON DUPLICATE KEY
-/// UPDATE is refused).
+/// UPDATE is a syntax error, as in PostgreSQL).
 fn on_conflict(on: &ast::OnInsert) -> Result<OnConflict, SqlError> {
     let ast::OnInsert::OnConflict(oc) = on else {
-        return ns("ON DUPLICATE KEY UPDATE");
+        return Err(SqlError::error(
+            "42601",
+            "syntax error at or near \"DUPLICATE\"",
+        ));
     };
     let target = match &oc.conflict_target {
         None => None,
