@@ -14,9 +14,12 @@ use crate::sql::state::{Db, Lock, LockMode, Pending, Place, Table, View};
 use crate::sql::types::store;
 use crate::value::Value;
 
+/// A VALUES row bound: each (column, value) given or defaulted.
+pub(in crate::service::postgres::sql) type BoundRow = Vec<(usize, B)>;
+
 pub(in crate::service::postgres::sql) struct InsertPlan {
     pub(in crate::service::postgres::sql) table: usize,
-    pub(in crate::service::postgres::sql) rows: Vec<Vec<(usize, B)>>,
+    pub(in crate::service::postgres::sql) rows: Vec<BoundRow>,
     pub(in crate::service::postgres::sql) returning: Option<Vec<(String, B)>>,
 }
 
@@ -42,7 +45,7 @@ impl Db {
         &self,
         ins: &Insert,
         params: Option<&[Value]>,
-    ) -> Result<(usize, Vec<Vec<(usize, B)>>), SqlError> {
+    ) -> Result<(usize, Vec<BoundRow>), SqlError> {
         let ti = self.table_index(&ins.table.name)?;
         let t = &self.tables[ti];
         let targets: Vec<usize> = match &ins.columns {

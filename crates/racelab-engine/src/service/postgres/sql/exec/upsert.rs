@@ -38,8 +38,13 @@ use crate::value::Value;
 
 pub(in crate::service::postgres::sql) struct UpsertPlan {
     insert: InsertPlan,
-    /// DO UPDATE's SET and WHERE, bound over the existing row followed by `EXCLUDED`.
-    update: Option<(Vec<(usize, B)>, Option<B>)>,
+    update: Option<UpdatePart>,
+}
+
+/// DO UPDATE's SET and WHERE, bound over the existing row followed by `EXCLUDED`.
+struct UpdatePart {
+    sets: Vec<(usize, B)>,
+    filter: Option<B>,
 }
 
 /// What the pre-check found for a proposed row's key.
@@ -108,7 +113,7 @@ impl Db {
         ins: &Insert,
         u: &DoUpdate,
         params: Option<&[Value]>,
-    ) -> Result<(Vec<(usize, B)>, Option<B>), SqlError> {
+    ) -> Result<UpdatePart, SqlError> {
         if ins.table.alias.as_deref() == Some("excluded") {
             return Err(SqlError::not_supported(
                 "a target table alias named EXCLUDED in INSERT … ON CONFLICT DO UPDATE",
@@ -122,7 +127,7 @@ impl Db {
             .as_ref()
             .map(|f| scope.condition(f, "WHERE"))
             .transpose()?;
-        Ok((sets, filter))
+        Ok(UpdatePart { sets, filter })
     }
 
     pub(in crate::service::postgres::sql) fn exec_upsert(
@@ -297,7 +302,7 @@ impl Db {
         &mut self,
         s: SessionId,
         plan: &UpsertPlan,
-        (sets, filter): &(Vec<(usize, B)>, Option<B>),
+        UpdatePart { sets, filter }: &UpdatePart,
         (key, excluded): (Vec<Value>, Vec<Value>),
         prog: &mut Progress,
         touches: &mut BTreeSet<Touch>,

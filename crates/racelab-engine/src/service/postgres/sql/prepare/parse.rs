@@ -305,11 +305,12 @@ fn conflict_target_gap(
         _ => None,
     };
     let before = &tokens[..i];
-    let conflict = before.iter().rposition(|t| keyword(t) == Some(K::CONFLICT))?;
+    let conflict = before
+        .iter()
+        .rposition(|t| keyword(t) == Some(K::CONFLICT))?;
     let after_on = conflict > 0 && keyword(&tokens[conflict - 1]) == Some(K::ON);
     let done = before[conflict..].iter().any(|t| keyword(t) == Some(K::DO));
-    (after_on && !done)
-        .then(|| SqlError::not_supported("this ON CONFLICT target").at(line, col))
+    (after_on && !done).then(|| SqlError::not_supported("this ON CONFLICT target").at(line, col))
 }
 
 /// Turns sqlparser's error text (`Expected: X, found: Y at Line: 1, Column: 10`) into
