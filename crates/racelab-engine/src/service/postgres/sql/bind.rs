@@ -24,6 +24,19 @@ pub(super) struct Scope<'a> {
     pub(super) slots: Vec<Ty>,
     /// What the clock functions read (None: they are refused here).
     pub(super) clock: Option<StmtClock>,
+    /// ON CONFLICT DO UPDATE's `EXCLUDED` (the proposed row, bound after the table's columns).
+    pub(super) excluded: Excluded,
+}
+
+/// Whether `EXCLUDED` (INSERT … ON CONFLICT DO UPDATE's proposed row) is in scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Excluded {
+    Absent,
+    /// In DO UPDATE's SET and WHERE: `EXCLUDED.col` is the proposed row's column (bound as
+    /// `B::Col(n + i)` for a table of n columns), and an unqualified column is ambiguous.
+    Visible,
+    /// In its RETURNING: it exists but cannot be referenced.
+    Hidden,
 }
 
 pub(super) fn no_operator(l: Ty, op: &str, r: Ty) -> SqlError {
@@ -48,6 +61,7 @@ impl Db {
             params,
             slots: Vec::new(),
             clock: Some(self.stmt_clock),
+            excluded: Excluded::Absent,
         }
     }
 }
@@ -63,6 +77,9 @@ impl Scope<'_> {
                 None => err("42703", format!("column \"{name}\" does not exist")),
             });
         };
+        if let Some(found) = self.excluded_column(t, qualifier, name) {
+            return found;
+        }
         if let Some(q) = qualifier {
             let visible_name = r.alias.as_deref().unwrap_or(&r.name);
             if q != visible_name {
@@ -84,6 +101,34 @@ impl Scope<'_> {
                 Some(q) => err("42703", format!("column {q}.{name} does not exist")),
                 None => err("42703", format!("column \"{name}\" does not exist")),
             }),
+        }
+    }
+
+    /// A column reference as ON CONFLICT DO UPDATE reads it (None: as anywhere else):
+    /// `EXCLUDED.col`, and an unqualified column, which names both rows (42702).
+    fn excluded_column(
+        &self,
+        t: &Table,
+        qualifier: Option<&str>,
+        name: &str,
+    ) -> Option<Result<(B, Ty), SqlError>> {
+        match (self.excluded, qualifier) {
+            (Excluded::Visible, Some("excluded")) => Some(match t.column(name) {
+                Some(i) => Ok((B::Col(t.columns.len() + i), Ty::of(t.columns[i].ty))),
+                None => Err(err(
+                    "42703",
+                    format!("column excluded.{name} does not exist"),
+                )),
+            }),
+            (Excluded::Visible, None) if t.column(name).is_some() => Some(Err(err(
+                "42702",
+                format!("column reference \"{name}\" is ambiguous"),
+            ))),
+            (Excluded::Hidden, Some("excluded")) => Some(Err(err(
+                "42P01",
+                "invalid reference to FROM-clause entry for table \"excluded\"",
+            ))),
+            _ => None,
         }
     }
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::{tag_only, QueryResult, Touch};
-use super::bind::{assign, Scope};
+use super::bind::{assign, Excluded, Scope};
 use super::error::{err, SqlError};
 use super::eval::{eval, B};
 use super::prepare::{CheckDef, CreateTable, Expr, TableRef};
@@ -238,6 +238,7 @@ impl Table {
             params: Some(&[]),
             slots: Vec::new(),
             clock: Some(clock),
+            excluded: Excluded::Absent,
         };
         let (b, ty) = scope.bind(e)?;
         assign(b, ty, c).map_err(|e| {
@@ -264,6 +265,7 @@ impl Table {
             params: Some(&[]),
             slots: Vec::new(),
             clock: None,
+            excluded: Excluded::Absent,
         }
     }
 

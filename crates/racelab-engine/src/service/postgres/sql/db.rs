@@ -140,6 +140,9 @@ impl Db {
                 let mut touches = BTreeSet::new();
                 self.plan_select(sel, None, &mut touches).map(|_| ())
             }
+            Stmt::Insert(ins) if ins.on_conflict.is_some() => {
+                self.plan_upsert(ins, None).map(|_| ())
+            }
             Stmt::Insert(ins) => self.plan_insert(ins, None).map(|_| ()),
             Stmt::Update(upd) => self.plan_update(upd, None).map(|_| ()),
             Stmt::Delete(del) => self.plan_delete(del, None).map(|_| ()),

@@ -97,7 +97,18 @@ impl Db {
             Some(key) => RowLocks::One {
                 table: t.name.clone(),
                 key,
-                strength: LockMode::Update as u8,
+                // ON CONFLICT DO UPDATE may lock the existing row FOR NO KEY UPDATE instead of
+                // inserting it (FOR UPDATE): the weaker mode, so that a stronger lock of the
+                // row later in the block counts as an upgrade.
+                strength: if ins
+                    .on_conflict
+                    .as_ref()
+                    .is_some_and(|oc| oc.update.is_some())
+                {
+                    LockMode::NoKeyUpdate as u8
+                } else {
+                    LockMode::Update as u8
+                },
             },
             None => RowLocks::Many,
         }

@@ -305,16 +305,16 @@ impl Db {
         waiting: Waiting,
         holder: SessionId,
     ) -> BlockedOn {
-        let mut waiting = waiting;
         let (name, shown) = match &waiting.on {
             WaitOn::Row { table, key, mode } => {
                 let t = &mut self.tables[*table];
                 let shown = t.blocked_key_string(key);
-                if waiting.progress.is_none() {
-                    // An INSERT waits for the other writer's transaction itself.
-                    waiting.on_tx = Some(holder);
-                } else if let Some(lock) = t.rows.get_mut(key).and_then(|slot| slot.lock.as_mut()) {
-                    lock.waiters.push((s, *mode));
+                // An INSERT waits for the other writer's transaction itself (`on_tx`), not in
+                // the row's queue.
+                if waiting.on_tx.is_none() {
+                    if let Some(lock) = t.rows.get_mut(key).and_then(|slot| slot.lock.as_mut()) {
+                        lock.waiters.push((s, *mode));
+                    }
                 }
                 (t.name.clone(), shown)
             }

@@ -12,7 +12,8 @@
 //!
 //! Modelled: CREATE TABLE (int/integer/int4, bigint/int8, smallint, text/varchar, boolean,
 //! numeric(p, s);
-//! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [RETURNING], SELECT (one table, WHERE, GROUP BY,
+//! PRIMARY KEY, NOT NULL, CHECK, DEFAULT), INSERT … VALUES / DEFAULT VALUES [ON CONFLICT …]
+//! [RETURNING] (an upsert goes row by row: `exec/upsert.rs`), SELECT (one table, WHERE, GROUP BY,
 //! HAVING, aggregates, ORDER BY, LIMIT, FOR UPDATE), UPDATE … SET … [WHERE] [RETURNING], DELETE … [WHERE] [RETURNING],
 //! BEGIN/START TRANSACTION [ISOLATION LEVEL …] [READ ONLY]/COMMIT/END/ROLLBACK, SAVEPOINT/
 //! ROLLBACK TO/RELEASE (subtransactions, `savepoints`), advisory locks (`SELECT

@@ -348,8 +348,9 @@ pub(super) struct Waiting {
     pub(super) params: Vec<Value>,
     /// The lock it waits to take.
     pub(super) on: WaitOn,
-    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE stopped (None: INSERT, re-run from scratch;
-    /// for an advisory lock, always Some and empty: when it is retried the lock is granted).
+    /// Where an UPDATE/DELETE/SELECT … FOR UPDATE or INSERT … ON CONFLICT stopped (None: a
+    /// plain INSERT, re-run from scratch; for an advisory lock, always Some and empty: when it
+    /// is retried the lock is granted).
     pub(super) progress: Option<Progress>,
     /// When this wait began (lock_timeout and the deadlock check count from it).
     pub(super) since: u64,
@@ -360,8 +361,9 @@ pub(super) struct Waiting {
     /// Which waits began first, among those that began at the same virtual time (renumbered
     /// 0, 1, ... after every call, like commit stamps).
     pub(super) order: u64,
-    /// An INSERT waits for the transaction writing the same key to end (PostgreSQL waits on
-    /// its transaction id, not on a row lock: lockers of the row do not hold it up).
+    /// An INSERT (and ON CONFLICT's check for a conflicting row) waits for the transaction
+    /// writing the same key to end (PostgreSQL waits on its transaction id, not on a row lock:
+    /// lockers of the row do not hold it up); None: a wait in the row's lock queue.
     pub(super) on_tx: Option<SessionId>,
 }
 
@@ -426,4 +428,8 @@ pub(super) struct Progress {
     /// The commit stamp the rows in `todo` were read at: the versions committed after it
     /// changed them since (renumbered with the snapshots by `Db::normalize`).
     pub(super) read_at: u64,
+    /// INSERT … ON CONFLICT: the VALUES rows done (inserted, updated or skipped). Its `todo`
+    /// holds, while DO UPDATE waits to lock it, the conflicting row as it was found (at
+    /// `read_at`), and its `undo` the rows the statement inserted or updated.
+    pub(super) next_row: usize,
 }

@@ -14,9 +14,12 @@ use crate::sql::state::{Db, Lock, LockMode, Pending, Place, Table, View};
 use crate::sql::types::store;
 use crate::value::Value;
 
+/// A VALUES row bound: each (column, value) given or defaulted.
+pub(in crate::service::postgres::sql) type BoundRow = Vec<(usize, B)>;
+
 pub(in crate::service::postgres::sql) struct InsertPlan {
     pub(in crate::service::postgres::sql) table: usize,
-    pub(in crate::service::postgres::sql) rows: Vec<Vec<(usize, B)>>,
+    pub(in crate::service::postgres::sql) rows: Vec<BoundRow>,
     pub(in crate::service::postgres::sql) returning: Option<Vec<(String, B)>>,
 }
 
@@ -26,6 +29,23 @@ impl Db {
         ins: &Insert,
         params: Option<&[Value]>,
     ) -> Result<InsertPlan, SqlError> {
+        let (ti, rows) = self.plan_values(ins, params)?;
+        let scope = self.scope(Some((ti, &ins.table)), params);
+        let returning = ins.returning.as_ref().map(|r| scope.items(r)).transpose()?;
+        Ok(InsertPlan {
+            table: ti,
+            rows,
+            returning,
+        })
+    }
+
+    /// The target table and the VALUES rows, each bound as (column, value) with the omitted
+    /// columns' defaults.
+    pub(super) fn plan_values(
+        &self,
+        ins: &Insert,
+        params: Option<&[Value]>,
+    ) -> Result<(usize, Vec<BoundRow>), SqlError> {
         let ti = self.table_index(&ins.table.name)?;
         let t = &self.tables[ti];
         let targets: Vec<usize> = match &ins.columns {
@@ -83,13 +103,7 @@ impl Db {
             }
             rows.push(bound);
         }
-        let scope = self.scope(Some((ti, &ins.table)), params);
-        let returning = ins.returning.as_ref().map(|r| scope.items(r)).transpose()?;
-        Ok(InsertPlan {
-            table: ti,
-            rows,
-            returning,
-        })
+        Ok((ti, rows))
     }
 
     pub(in crate::service::postgres::sql) fn exec_insert(
@@ -102,16 +116,11 @@ impl Db {
         let plan = self.plan_insert(ins, Some(params))?;
         let ti = plan.table;
         let t = &self.tables[ti];
-        let mut new_rows = Vec::new();
-        for bound in &plan.rows {
-            let mut row = vec![Value::Null; t.columns.len()];
-            for (c, b) in bound {
-                row[*c] = store(eval(b, &[])?, &t.columns[*c])?;
-            }
-            t.check_not_null(&row)?;
-            t.check_constraints(&row)?;
-            new_rows.push(row);
-        }
+        let new_rows = plan
+            .rows
+            .iter()
+            .map(|bound| new_row(t, bound))
+            .collect::<Result<Vec<_>, _>>()?;
         let keys = row_keys(t, &new_rows);
         // SERIALIZABLE: the heap insert checks the table's SIREAD locks, the index insert (or,
         // before a unique violation, the unique check) the index page's.
@@ -178,6 +187,7 @@ impl Db {
                     mode: LockMode::Update,
                     holder,
                     progress: None,
+                    on_tx: true,
                 }))
             };
             if let Some(slot) = t.rows.get(key) {
@@ -212,7 +222,7 @@ impl Db {
     }
 
     /// Writes the new rows as `s`'s uncommitted versions, each with `s`'s lock.
-    fn insert_rows(
+    pub(super) fn insert_rows(
         &mut self,
         s: SessionId,
         ti: usize,
@@ -260,8 +270,20 @@ impl Db {
     }
 }
 
+/// A VALUES row as stored: its values evaluated and assigned to their columns (NULL where
+/// nothing is given), NOT NULL and CHECK constraints tested.
+pub(super) fn new_row(t: &Table, bound: &[(usize, B)]) -> Result<Vec<Value>, SqlError> {
+    let mut row = vec![Value::Null; t.columns.len()];
+    for (c, b) in bound {
+        row[*c] = store(eval(b, &[])?, &t.columns[*c])?;
+    }
+    t.check_not_null(&row)?;
+    t.check_constraints(&row)?;
+    Ok(row)
+}
+
 /// The keys of new rows: their primary-key values, or the next internal row ids.
-fn row_keys(t: &Table, new_rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
+pub(super) fn row_keys(t: &Table, new_rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
     if t.pk.is_empty() {
         (0..new_rows.len())
             .map(|i| {

@@ -1,13 +1,14 @@
 //! Statement execution: the dispatch of one statement for one session (`run`), with
 //! autocommit, the aborted-transaction state, the deadlock refusal and entering a wait queue.
-//! The statements themselves: `select`, `insert`, and `rows` (UPDATE and DELETE, and the
-//! row-by-row machinery they share with SELECT … FOR UPDATE).
+//! The statements themselves: `select`, `insert`, `upsert` (INSERT … ON CONFLICT), and `rows`
+//! (UPDATE and DELETE, and the row-by-row machinery they share with SELECT … FOR UPDATE).
 
 mod insert;
 mod order;
 pub(super) mod outcome;
 mod rows;
 mod select;
+mod upsert;
 
 use std::collections::BTreeSet;
 
@@ -79,12 +80,14 @@ impl Db {
                 mode,
                 holder,
                 mut progress,
+                on_tx,
             }) => {
                 if let Some(p) = progress.as_mut() {
                     p.touches = touches;
                 }
                 let on = WaitOn::Row { table, key, mode };
-                let waiting = self.new_wait((prepared, params), on, progress, started);
+                let mut waiting = self.new_wait((prepared, params), on, progress, started);
+                waiting.on_tx = on_tx.then_some(holder);
                 Step::Blocked(self.enqueue(s, waiting, holder))
             }
             Ok(Outcome::WaitAdvisory {
@@ -218,6 +221,9 @@ impl Db {
                 }
             }
             Stmt::Select(sel) => self.exec_select(s, sel, params, touches, resume),
+            Stmt::Insert(ins) if ins.on_conflict.is_some() => {
+                self.exec_upsert(s, ins, params, touches, resume)
+            }
             Stmt::Insert(ins) => self.exec_insert(s, ins, params, touches),
             Stmt::Update(upd) => self.exec_update(s, upd, params, touches, resume),
             Stmt::Delete(del) => self.exec_delete(s, del, params, touches, resume),

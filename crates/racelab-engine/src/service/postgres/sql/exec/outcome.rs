@@ -26,13 +26,15 @@ pub(in crate::service::postgres::sql) enum Outcome {
     /// Rows, and the waiters granted the advisory locks the statement released.
     Released(QueryResult, Vec<SessionId>),
     /// Must wait to take the lock on `(table, key)` in `mode`; `holder` holds it in a
-    /// conflicting mode.
+    /// conflicting mode. `on_tx`: an INSERT's wait for `holder`'s transaction, which wrote the
+    /// key (not in the row's lock queue).
     Wait {
         table: usize,
         key: Vec<Value>,
         mode: LockMode,
         holder: SessionId,
         progress: Option<Progress>,
+        on_tx: bool,
     },
     /// Waits (already queued) for the advisory lock `key`; `holder` holds it or is ahead in
     /// the queue with a conflicting request.

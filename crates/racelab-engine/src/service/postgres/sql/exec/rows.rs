@@ -7,12 +7,13 @@ use std::collections::BTreeSet;
 use super::outcome::{project, with_returning, Outcome};
 use crate::sql::api::{SessionId, Touch};
 use crate::sql::bind::assign;
+use crate::sql::bind::Scope;
 use crate::sql::error::{err, SqlError};
 use crate::sql::eval::{eval, truthy, B};
 use crate::sql::locks::conflicts;
-use crate::sql::prepare::{Delete, LockWait, Update};
+use crate::sql::prepare::{Delete, Expr, LockWait, Update};
 use crate::sql::ssi::{access, WriteTarget};
-use crate::sql::state::{Db, KeyedRow, LockMode, Progress, View};
+use crate::sql::state::{Db, KeyedRow, LockMode, Progress, Table, View};
 use crate::sql::types::store;
 use crate::value::Value;
 
@@ -96,34 +97,7 @@ impl Db {
             .map(|f| scope.condition(f, "WHERE"))
             .transpose()?;
         let returning = upd.returning.as_ref().map(|r| scope.items(r)).transpose()?;
-        let mut sets: Vec<(usize, B)> = Vec::new();
-        for (col, e) in &upd.sets {
-            let Some(c) = t.column(col) else {
-                return Err(err(
-                    "42703",
-                    format!("column \"{col}\" of relation \"{}\" does not exist", t.name),
-                ));
-            };
-            if sets.iter().any(|(x, _)| *x == c) {
-                return Err(err(
-                    "42601",
-                    format!("multiple assignments to same column \"{col}\""),
-                ));
-            }
-            let b = match e {
-                Some(e) => {
-                    let (b, ty) = scope.bind(e)?;
-                    assign(b, ty, &t.columns[c])?
-                }
-                None => t.default_of(&t.columns[c], self.stmt_clock)?,
-            };
-            if t.pk.contains(&c) {
-                return Err(SqlError::not_supported(format!(
-                    "UPDATE of the primary-key column \"{col}\""
-                )));
-            }
-            sets.push((c, b));
-        }
+        let sets = bind_sets(t, &scope, &upd.sets, "UPDATE")?;
         Ok(UpdatePlan {
             table: ti,
             filter,
@@ -496,6 +470,7 @@ impl Db {
                 mode: action.mode(),
                 holder,
                 progress: Some(prog),
+                on_tx: false,
             });
         }
         Ok(Outcome::Rows(with_returning(
@@ -504,4 +479,43 @@ impl Db {
             Some(prog.out),
         )))
     }
+}
+
+/// `SET col = expr, …` (None: DEFAULT) of UPDATE and of ON CONFLICT DO UPDATE (`command`), bound
+/// in `scope` with assignment casts to each column; a primary-key column is refused.
+pub(super) fn bind_sets(
+    t: &Table,
+    scope: &Scope<'_>,
+    list: &[(String, Option<Expr>)],
+    command: &str,
+) -> Result<Vec<(usize, B)>, SqlError> {
+    let mut sets: Vec<(usize, B)> = Vec::new();
+    for (col, e) in list {
+        let Some(c) = t.column(col) else {
+            return Err(err(
+                "42703",
+                format!("column \"{col}\" of relation \"{}\" does not exist", t.name),
+            ));
+        };
+        if sets.iter().any(|(x, _)| *x == c) {
+            return Err(err(
+                "42601",
+                format!("multiple assignments to same column \"{col}\""),
+            ));
+        }
+        let b = match e {
+            Some(e) => {
+                let (b, ty) = scope.bind(e)?;
+                assign(b, ty, &t.columns[c])?
+            }
+            None => t.default_of(&t.columns[c], scope.clock.unwrap_or_default())?,
+        };
+        if t.pk.contains(&c) {
+            return Err(SqlError::not_supported(format!(
+                "{command} of the primary-key column \"{col}\""
+            )));
+        }
+        sets.push((c, b));
+    }
+    Ok(sets)
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::outcome::Outcome;
 use super::rows::RowAction;
 use crate::sql::api::{QueryResult, SessionId, Touch};
-use crate::sql::bind::{OrderTarget, Scope};
+use crate::sql::bind::{Excluded, OrderTarget, Scope};
 use crate::sql::error::SqlError;
 use crate::sql::eval::{eval, truthy, B};
 use crate::sql::group::{aggregate, is_grouped, Grouper, Grouping};
@@ -265,6 +265,7 @@ impl Db {
                 mode: action.mode(),
                 holder,
                 progress: Some(prog),
+                on_tx: false,
             });
         }
         let rows: Vec<Vec<Value>> = prog.out.into_iter().skip(offset).collect();
@@ -319,6 +320,7 @@ fn plan_grouped(
         params: scope.params,
         slots: Vec::new(),
         clock: scope.clock,
+        excluded: Excluded::Absent,
     };
     let (mut grouping, tys) = g.finish(None, explicit);
     group_scope.slots = tys;

@@ -4,7 +4,7 @@ use sqlparser::ast;
 
 use super::common::{ident, ns, object_name};
 use super::expr::expr;
-use super::ir::{Delete, Expr, Insert, TableRef, Update};
+use super::ir::{ConflictTarget, Delete, DoUpdate, Expr, Insert, OnConflict, TableRef, Update};
 use super::select::{returning, table_factor};
 use crate::sql::error::SqlError;
 
@@ -25,9 +25,7 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
     {
         return ns("this form of INSERT");
     }
-    if i.on.is_some() {
-        return ns("INSERT … ON CONFLICT");
-    }
+    let on_conflict = i.on.as_ref().map(on_conflict).transpose()?;
     let name = match &i.table {
         ast::TableObject::TableName(n) => object_name(n)?,
         _ => return ns("INSERT into a table function"),
@@ -52,6 +50,7 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
             columns,
             rows: vec![Vec::new()],
             returning: returning(&i.returning)?,
+            on_conflict,
         });
     };
     if source.with.is_some() {
@@ -66,7 +65,70 @@ pub(super) fn insert(i: &ast::Insert) -> Result<Insert, SqlError> {
         columns,
         rows,
         returning: returning(&i.returning)?,
+        on_conflict,
     })
+}
+
+/// `ON CONFLICT [target] DO NOTHING | DO UPDATE SET … [WHERE …]` (MySQL's ON DUPLICATE KEY
+/// UPDATE is a syntax error, as in PostgreSQL).
+fn on_conflict(on: &ast::OnInsert) -> Result<OnConflict, SqlError> {
+    let ast::OnInsert::OnConflict(oc) = on else {
+        return Err(SqlError::error(
+            "42601",
+            "syntax error at or near \"DUPLICATE\"",
+        ));
+    };
+    let target = match &oc.conflict_target {
+        None => None,
+        Some(ast::ConflictTarget::Columns(cols)) => {
+            Some(ConflictTarget::Columns(cols.iter().map(ident).collect()))
+        }
+        Some(ast::ConflictTarget::OnConstraint(name)) => {
+            Some(ConflictTarget::Constraint(object_name(name)?))
+        }
+    };
+    let update = match &oc.action {
+        ast::OnConflictAction::DoNothing => None,
+        ast::OnConflictAction::DoUpdate(u) => {
+            let sets = assignments(&u.assignments)?;
+            let filter = u.selection.as_ref().map(expr).transpose()?;
+            if filter.as_ref().is_some_and(Expr::contains_agg) {
+                return Err(SqlError::error(
+                    "42803",
+                    "aggregate functions are not allowed in WHERE",
+                ));
+            }
+            Some(DoUpdate { sets, filter })
+        }
+    };
+    Ok(OnConflict { target, update })
+}
+
+/// `SET col = expr, …` of UPDATE and ON CONFLICT DO UPDATE (None: `col = DEFAULT`).
+fn assignments(list: &[ast::Assignment]) -> Result<Vec<(String, Option<Expr>)>, SqlError> {
+    let mut sets = Vec::new();
+    for a in list {
+        let col = match &a.target {
+            ast::AssignmentTarget::ColumnName(n) => match n.0.as_slice() {
+                [ast::ObjectNamePart::Identifier(id)] => ident(id),
+                _ => return ns(format!("the assignment target {n}")),
+            },
+            ast::AssignmentTarget::Tuple(_) => return ns("UPDATE … SET (a, b) = …"),
+        };
+        if is_default(&a.value) {
+            sets.push((col, None));
+            continue;
+        }
+        let e = expr(&a.value)?;
+        if e.contains_agg() {
+            return Err(SqlError::error(
+                "42803",
+                "aggregate functions are not allowed in UPDATE",
+            ));
+        }
+        sets.push((col, Some(e)));
+    }
+    Ok(sets)
 }
 
 /// The rows of `INSERT … VALUES`, all of one width.
@@ -115,28 +177,7 @@ pub(super) fn update(u: &ast::Update) -> Result<Update, SqlError> {
         return ns("this form of UPDATE");
     }
     let table = table_factor(&u.table)?;
-    let mut sets = Vec::new();
-    for a in &u.assignments {
-        let col = match &a.target {
-            ast::AssignmentTarget::ColumnName(n) => match n.0.as_slice() {
-                [ast::ObjectNamePart::Identifier(id)] => ident(id),
-                _ => return ns(format!("the assignment target {n}")),
-            },
-            ast::AssignmentTarget::Tuple(_) => return ns("UPDATE … SET (a, b) = …"),
-        };
-        if is_default(&a.value) {
-            sets.push((col, None));
-            continue;
-        }
-        let e = expr(&a.value)?;
-        if e.contains_agg() {
-            return Err(SqlError::error(
-                "42803",
-                "aggregate functions are not allowed in UPDATE",
-            ));
-        }
-        sets.push((col, Some(e)));
-    }
+    let sets = assignments(&u.assignments)?;
     let filter = u.selection.as_ref().map(expr).transpose()?;
     if filter.as_ref().is_some_and(Expr::contains_agg) {
         return Err(SqlError::error(

@@ -376,6 +376,32 @@ pub(crate) struct Insert {
     /// The VALUES rows; None is `DEFAULT`. `DEFAULT VALUES` is one empty row.
     pub rows: Vec<Vec<Option<Expr>>>,
     pub returning: Option<Vec<SelectItem>>,
+    /// `ON CONFLICT …`.
+    pub on_conflict: Option<OnConflict>,
+}
+
+/// An INSERT's `ON CONFLICT [target] DO NOTHING | DO UPDATE SET … [WHERE …]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct OnConflict {
+    pub target: Option<ConflictTarget>,
+    /// DO UPDATE (None: DO NOTHING).
+    pub update: Option<DoUpdate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ConflictTarget {
+    /// `(col, …)`: the unique index on exactly these columns.
+    Columns(Vec<String>),
+    /// `ON CONSTRAINT name`.
+    Constraint(String),
+}
+
+/// `DO UPDATE SET col = expr, … [WHERE cond]` (`EXCLUDED.col` names the proposed row).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct DoUpdate {
+    /// `col = expr`; None is `col = DEFAULT`.
+    pub sets: Vec<(String, Option<Expr>)>,
+    pub filter: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -727,7 +753,7 @@ impl Expr {
         })
     }
 
-    fn collect_params(&self, out: &mut BTreeSet<usize>) {
+    pub(super) fn collect_params(&self, out: &mut BTreeSet<usize>) {
         if let Expr::Param(n) = self {
             out.insert(*n);
         }
@@ -755,76 +781,4 @@ impl Expr {
             _ => "?column?".to_string(),
         }
     }
-}
-
-pub(super) fn stmt_params(stmt: &Stmt) -> Vec<usize> {
-    let mut out = BTreeSet::new();
-    let items = |items: &Option<Vec<SelectItem>>, out: &mut BTreeSet<usize>| {
-        for item in items.iter().flatten() {
-            if let SelectItem::Expr { expr, .. } = item {
-                expr.collect_params(out);
-            }
-        }
-    };
-    match stmt {
-        Stmt::Insert(i) => {
-            for row in &i.rows {
-                for e in row.iter().flatten() {
-                    e.collect_params(&mut out);
-                }
-            }
-            items(&i.returning, &mut out);
-        }
-        Stmt::Select(s) => {
-            for item in &s.items {
-                if let SelectItem::Expr { expr, .. } = item {
-                    expr.collect_params(&mut out);
-                }
-            }
-            let clauses = s.filter.iter().chain(&s.limit).chain(&s.offset);
-            for e in clauses.chain(&s.having).chain(&s.group_by) {
-                e.collect_params(&mut out);
-            }
-            for o in &s.order_by {
-                o.expr.collect_params(&mut out);
-            }
-        }
-        Stmt::Update(u) => {
-            for (_, e) in u
-                .sets
-                .iter()
-                .filter_map(|(c, e)| e.as_ref().map(|e| (c, e)))
-            {
-                e.collect_params(&mut out);
-            }
-            if let Some(f) = &u.filter {
-                f.collect_params(&mut out);
-            }
-            items(&u.returning, &mut out);
-        }
-        Stmt::Delete(d) => {
-            if let Some(f) = &d.filter {
-                f.collect_params(&mut out);
-            }
-            items(&d.returning, &mut out);
-        }
-        Stmt::CreateTable(_)
-        | Stmt::Begin { .. }
-        | Stmt::Commit { .. }
-        | Stmt::Rollback { .. }
-        | Stmt::SetTransaction { .. }
-        | Stmt::Set { .. }
-        | Stmt::Show(_)
-        | Stmt::Savepoint(_)
-        | Stmt::RollbackTo(_)
-        | Stmt::Release(_) => {}
-        Stmt::Advisory(call) => {
-            for a in &call.args {
-                if let AdvisoryArg::Param(n) = a {
-                    out.insert(*n);
-                }
-            }
-        }
-    }
-    out.into_iter().collect()
 }

@@ -10,7 +10,7 @@
 //! translating file shares (names, the not-supported refusal, syntax-error wording); `advisory`
 //! (a SELECT that only calls an advisory-lock function); `ddl`
 //! (CREATE TABLE, types), `expr`, `select` and `dml` (INSERT, UPDATE, DELETE) translate their
-//! parts of the AST; `translate` dispatches the AST by statement kind (and handles the
+//! parts of the AST; `params` lists the `$n` a statement mentions; `translate` dispatches the AST by statement kind (and handles the
 //! transaction statements); `parse` runs sqlparser and words syntax errors as PostgreSQL does.
 //! This one only holds the entry points.
 
@@ -20,6 +20,7 @@ mod ddl;
 mod dml;
 mod expr;
 mod ir;
+mod params;
 mod parse;
 mod select;
 mod translate;
@@ -32,8 +33,9 @@ use parse::parse_all;
 
 pub(crate) use ir::{
     show_millis, AdvisoryArg, AdvisoryCall, AdvisoryOp, AggFunc, BinOp, CheckDef, ClockFn,
-    CreateTable, Delete, Expr, Func, Insert, LockWait, OrderItem, Select, SelectItem, Setting,
-    SettingValue, SqlType, Stmt, Strength, TableRef, TxModes, UnOp, Update,
+    ConflictTarget, CreateTable, Delete, DoUpdate, Expr, Func, Insert, LockWait, OnConflict,
+    OrderItem, Select, SelectItem, Setting, SettingValue, SqlType, Stmt, Strength, TableRef,
+    TxModes, UnOp, Update,
 };
 pub use ir::{Isolation, Prepared};
 

@@ -8,7 +8,8 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token};
 
 use super::common::syntax_error_near;
-use super::ir::{stmt_params, Inner, Prepared, Stmt, Strength};
+use super::ir::{Inner, Prepared, Stmt, Strength};
+use super::params::stmt_params;
 use super::translate::translate;
 use crate::sql::error::SqlError;
 
@@ -29,6 +30,7 @@ pub(super) fn parse_all(sql: &str) -> Result<Vec<(usize, Prepared)>, SqlError> {
         let start = first.span.start;
         let refine = |e: SqlError| {
             locking_clause_gap(&dialect, &readable, e.position)
+                .or_else(|| conflict_target_gap(&dialect, &readable, e.position))
                 .or_else(|| star_alias_error(&dialect, &readable, start, e.position))
                 .unwrap_or(e)
         };
@@ -282,6 +284,33 @@ fn locking_clause_gap(
         _ => return None,
     };
     Some(SqlError::not_supported(what).at(line, col))
+}
+
+/// Valid ON CONFLICT targets that sqlparser cannot parse (an index expression, a collation or
+/// operator class, a partial index's `WHERE` predicate): when the parse failed between
+/// `ON CONFLICT` and its `DO`, the statement is refused as not modelled.
+fn conflict_target_gap(
+    dialect: &PostgreSqlDialect,
+    sql: &str,
+    at: Option<(usize, usize)>,
+) -> Option<SqlError> {
+    use sqlparser::keywords::Keyword as K;
+    let (line, col) = at?;
+    let tokens = significant_tokens(dialect, sql)?;
+    let i = tokens
+        .iter()
+        .position(|t| line_col(t.span.start) == (line, col))?;
+    let keyword = |t: &sqlparser::tokenizer::TokenWithSpan| match &t.token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    };
+    let before = &tokens[..i];
+    let conflict = before
+        .iter()
+        .rposition(|t| keyword(t) == Some(K::CONFLICT))?;
+    let after_on = conflict > 0 && keyword(&tokens[conflict - 1]) == Some(K::ON);
+    let done = before[conflict..].iter().any(|t| keyword(t) == Some(K::DO));
+    (after_on && !done).then(|| SqlError::not_supported("this ON CONFLICT target").at(line, col))
 }
 
 /// Turns sqlparser's error text (`Expected: X, found: Y at Line: 1, Column: 10`) into

@@ -5,7 +5,7 @@
 //! SET/SHOW of the transaction modes, row versions), `ssi` (SERIALIZABLE), `savepoints` (subtransactions), `rows` (row-by-row UPDATE/DELETE/FOR UPDATE
 //! and re-checks), `transactions` (visibility, transaction blocks, errors), `parse` (statement
 //! preparation, syntax errors, what is not modelled) and `types` (types, casts, NULLs,
-//! parameters, DDL details).
+//! parameters, DDL details) and `upsert` (INSERT … ON CONFLICT).
 
 mod advisory;
 mod aggregates;
@@ -19,6 +19,7 @@ mod savepoints;
 mod ssi;
 mod transactions;
 mod types;
+mod upsert;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
