@@ -59,6 +59,17 @@ impl Numeric {
         self.scale
     }
 
+    /// The same value with no trailing fractional zeros (`1.50` → `1.5`, `2.00` → `2`): one
+    /// form per value, for what compares by value (keys, groups, DISTINCT).
+    pub fn normalized(self) -> Numeric {
+        let mut n = self;
+        while n.scale > 0 && n.mant % 10 == 0 {
+            n.mant /= 10;
+            n.scale -= 1;
+        }
+        n
+    }
+
     pub fn is_zero(self) -> bool {
         self.mant == 0
     }

@@ -17,7 +17,7 @@ use super::error::{err, SqlError};
 use super::eval::internal;
 use super::eval::{eval, truthy, B};
 use super::prepare::{AggFunc, Expr, SelectItem};
-use super::types::{compare, int_range, num_err, Ty};
+use super::types::{compare, int_range, key_form, num_err, Ty};
 use crate::numeric::Numeric;
 use crate::value::Value;
 
@@ -317,7 +317,9 @@ pub(super) fn aggregate(g: &Grouping, rows: &[Vec<Value>]) -> Result<Vec<Vec<Val
             .iter()
             .map(|k| eval(k, row))
             .collect::<Result<Vec<_>, _>>()?;
-        let gi = *index.entry(key.clone()).or_insert_with(|| {
+        // Groups compare by value (1.0 and 1.00 are one group, shown as the first row has it).
+        let form: Vec<Value> = key.iter().map(key_form).collect();
+        let gi = *index.entry(form).or_insert_with(|| {
             groups.push((key, vec![Vec::new(); g.aggs.len()]));
             groups.len() - 1
         });
@@ -338,8 +340,9 @@ pub(super) fn aggregate(g: &Grouping, rows: &[Vec<Value>]) -> Result<Vec<Vec<Val
         let mut row = key;
         for (a, mut vals) in g.aggs.iter().zip(per_agg) {
             if a.distinct {
-                vals.sort();
-                vals.dedup();
+                let mut seen = std::collections::BTreeSet::new();
+                vals.retain(|v| seen.insert(key_form(v)));
+                vals.sort_by(|x, y| compare(x, y).unwrap_or(std::cmp::Ordering::Equal));
             }
             row.push(finish(a, vals)?);
         }

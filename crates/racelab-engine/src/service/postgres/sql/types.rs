@@ -464,3 +464,12 @@ pub(super) fn dt_err(e: DtErr, input: &str, ty: SqlType) -> SqlError {
         DtErr::Unsupported => SqlError::not_supported(format!("the {name} input \"{input}\"")),
     }
 }
+
+/// A value in the form a unique index, GROUP BY and DISTINCT compare: numerics by value
+/// (`1.0` and `1.00` are one key, as in PostgreSQL), others as they are.
+pub(super) fn key_form(v: &Value) -> Value {
+    match v {
+        Value::Num(n) => Value::Num(n.normalized()),
+        other => other.clone(),
+    }
+}

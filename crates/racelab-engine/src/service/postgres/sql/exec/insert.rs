@@ -11,7 +11,7 @@ use crate::sql::eval::{eval, B};
 use crate::sql::prepare::Insert;
 use crate::sql::ssi::WriteTarget;
 use crate::sql::state::{Db, Lock, LockMode, Pending, Place, Table, View};
-use crate::sql::types::store;
+use crate::sql::types::{key_form, store};
 use crate::value::Value;
 
 /// A VALUES row bound: each (column, value) given or defaulted.
@@ -294,7 +294,7 @@ pub(super) fn row_keys(t: &Table, new_rows: &[Vec<Value>]) -> Vec<Vec<Value>> {
     } else {
         new_rows
             .iter()
-            .map(|row| t.pk.iter().map(|&i| row[i].clone()).collect())
+            .map(|row| t.pk.iter().map(|&i| key_form(&row[i])).collect())
             .collect()
     }
 }

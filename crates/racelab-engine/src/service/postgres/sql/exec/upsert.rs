@@ -33,7 +33,7 @@ use crate::sql::eval::{eval, internal, truthy, B};
 use crate::sql::prepare::{ConflictTarget, DoUpdate, Insert, OnConflict};
 use crate::sql::ssi::WriteTarget;
 use crate::sql::state::{Db, LockMode, Pending, Progress, Table, View};
-use crate::sql::types::store;
+use crate::sql::types::{key_form, store};
 use crate::value::Value;
 
 pub(in crate::service::postgres::sql) struct UpsertPlan {
@@ -215,7 +215,7 @@ impl Db {
         let key: Vec<Value> = if t.pk.is_empty() {
             vec![Value::Int(t.next_rowid)]
         } else {
-            t.pk.iter().map(|&i| row[i].clone()).collect()
+            t.pk.iter().map(|&i| key_form(&row[i])).collect()
         };
         match self.pre_check(s, ti, &key) {
             Found::Writer(holder) => Ok(Some(RowWait {
