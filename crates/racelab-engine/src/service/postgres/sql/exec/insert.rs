@@ -7,10 +7,10 @@ use super::outcome::{project, with_returning, Outcome};
 use crate::sql::api::{SessionId, Touch};
 use crate::sql::bind::assign;
 use crate::sql::error::{err, SqlError};
-use crate::sql::eval::{eval, B};
+use crate::sql::eval::{eval, internal, B};
 use crate::sql::prepare::Insert;
 use crate::sql::ssi::WriteTarget;
-use crate::sql::state::{Db, Lock, LockMode, Pending, Place, Table, View};
+use crate::sql::state::{Db, Lock, LockMode, Pending, Place, Progress, Table, View};
 use crate::sql::types::{key_form, store};
 use crate::value::Value;
 
@@ -106,28 +106,67 @@ impl Db {
         Ok((ti, rows))
     }
 
+    /// A plain INSERT, one VALUES row at a time as PostgreSQL does: each row's constraints,
+    /// its heap insert, then its unique check, which may wait for the transaction writing the
+    /// same key. A wait keeps the rows inserted so far (they hold their keys while it waits).
     pub(in crate::service::postgres::sql) fn exec_insert(
         &mut self,
         s: SessionId,
         ins: &Insert,
         params: &[Value],
         touches: &mut BTreeSet<Touch>,
+        resume: Option<Progress>,
     ) -> Result<Outcome, SqlError> {
         let plan = self.plan_insert(ins, Some(params))?;
         let ti = plan.table;
+        let mut prog = resume.unwrap_or_default();
+        while let Some(bound) = plan.rows.get(prog.next_row) {
+            match self.insert_one(s, &plan, bound, &mut prog, touches) {
+                Ok(None) => prog.next_row += 1,
+                Ok(Some((key, holder))) => {
+                    return Ok(Outcome::Wait {
+                        table: ti,
+                        key,
+                        mode: LockMode::Update,
+                        holder,
+                        progress: Some(prog),
+                        on_tx: true,
+                    })
+                }
+                Err(e) => {
+                    self.undo(ti, &prog.undo);
+                    return Err(e);
+                }
+            }
+        }
+        let returned = plan.returning.is_some().then_some(prog.out);
+        Ok(Outcome::Rows(with_returning(
+            format!("INSERT 0 {}", prog.done),
+            plan.returning.as_ref(),
+            returned,
+        )))
+    }
+
+    /// One VALUES row: inserted, or where it must wait first (the key and the writer).
+    fn insert_one(
+        &mut self,
+        s: SessionId,
+        plan: &InsertPlan,
+        bound: &[(usize, B)],
+        prog: &mut Progress,
+        touches: &mut BTreeSet<Touch>,
+    ) -> Result<Option<(Vec<Value>, SessionId)>, SqlError> {
+        let ti = plan.table;
         let t = &self.tables[ti];
-        let new_rows = plan
-            .rows
-            .iter()
-            .map(|bound| new_row(t, bound))
-            .collect::<Result<Vec<_>, _>>()?;
-        let keys = row_keys(t, &new_rows);
+        let row = new_row(t, bound)?;
+        let key = row_keys(t, std::slice::from_ref(&row))
+            .pop()
+            .ok_or_else(|| internal("a row without a key"))?;
         // SERIALIZABLE: the heap insert checks the table's SIREAD locks, the index insert (or,
         // before a unique violation, the unique check) the index page's.
         self.ssi_write(s, ti, WriteTarget::Relation)?;
-        let has_index = !self.tables[ti].pk.is_empty();
-        match self.check_unique(s, ti, &keys, touches) {
-            Ok(Some(wait)) => return Ok(wait),
+        match self.check_unique(s, ti, &key, touches) {
+            Ok(Some(holder)) => return Ok(Some((key, holder))),
             Ok(None) => {}
             Err(e) if e.code == "23505" => {
                 self.ssi_write(s, ti, WriteTarget::IndexPage)?;
@@ -135,90 +174,64 @@ impl Db {
             }
             Err(e) => return Err(e),
         }
-        if has_index {
+        if !self.tables[ti].pk.is_empty() {
             self.ssi_write(s, ti, WriteTarget::IndexPage)?;
         }
-        let returned = match &plan.returning {
-            Some(items) => Some(
-                new_rows
-                    .iter()
-                    .map(|r| project(items, r))
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            None => None,
-        };
-        let n = new_rows.len();
-        self.insert_rows(s, ti, keys, new_rows, touches);
-        Ok(Outcome::Rows(with_returning(
-            format!("INSERT 0 {n}"),
-            plan.returning.as_ref(),
-            returned,
-        )))
+        if let Some(items) = &plan.returning {
+            prog.out.push(project(items, &row)?);
+        }
+        let before = self.tables[ti]
+            .rows
+            .get(&key)
+            .and_then(|slot| slot.pending.clone())
+            .filter(|p| p.session == s);
+        prog.undo.push((key.clone(), before));
+        self.insert_rows(s, ti, vec![key], vec![row], touches);
+        prog.done += 1;
+        Ok(None)
     }
 
-    /// Unique check against the rows this session can see, waiting where another open
-    /// transaction has an uncommitted write on the same key. None: no conflict.
+    /// The unique check of one key against every committed row and this session's own writes
+    /// (23505), or the session whose uncommitted write of the key it must wait for.
     fn check_unique(
         &self,
         s: SessionId,
         ti: usize,
-        keys: &[Vec<Value>],
+        key: &[Value],
         touches: &mut BTreeSet<Touch>,
-    ) -> Result<Option<Outcome>, SqlError> {
+    ) -> Result<Option<SessionId>, SqlError> {
         let t = &self.tables[ti];
-        if t.pk.is_empty() {
+        let Some(slot) = t.rows.get(key).filter(|_| !t.pk.is_empty()) else {
             return Ok(None);
+        };
+        if let Some(p) = slot.pending.as_ref().filter(|p| p.session != s) {
+            return Ok(Some(p.session));
         }
-        for (i, key) in keys.iter().enumerate() {
-            let duplicate = err(
+        // The key is taken when the newest committed version (or this session's own write,
+        // also one of this statement's earlier rows) has it, whatever the snapshot sees:
+        // PostgreSQL's unique index checks against every committed row, so a REPEATABLE READ
+        // inserter gets 23505 for a row its snapshot does not show.
+        let newest = View {
+            session: Some(s),
+            snap: None,
+        };
+        if slot.visible(newest).is_some() {
+            touches.insert(Touch::ReadRow {
+                table: t.name.clone(),
+                key: t.key_string(key),
+            });
+            return Err(err(
                 "23505",
                 format!(
                     "duplicate key value violates unique constraint \"{}\"",
                     t.pk_name
                 ),
-            );
-            if keys[..i].contains(key) {
-                return Err(duplicate);
-            }
-            let wait = |holder| {
-                Ok(Some(Outcome::Wait {
-                    table: ti,
-                    key: key.clone(),
-                    mode: LockMode::Update,
-                    holder,
-                    progress: None,
-                    on_tx: true,
-                }))
-            };
-            if let Some(slot) = t.rows.get(key) {
-                if let Some(p) = slot.pending.as_ref().filter(|p| p.session != s) {
-                    return wait(p.session);
-                }
-                // The key is taken when the newest committed version (or this session's own
-                // write) has it, whatever the snapshot sees: PostgreSQL's unique index checks
-                // against every committed row, so a REPEATABLE READ inserter gets 23505 for a
-                // row its snapshot does not show.
-                let newest = View {
-                    session: Some(s),
-                    snap: None,
-                };
-                if slot.visible(newest).is_some() {
-                    touches.insert(Touch::ReadRow {
-                        table: t.name.clone(),
-                        key: t.key_string(key),
-                    });
-                    return Err(duplicate);
-                }
-                if let Some(h) = slot
-                    .lock
-                    .as_ref()
-                    .and_then(|l| l.blocker(s, LockMode::Update))
-                {
-                    return wait(h);
-                }
-            }
+            ));
         }
-        Ok(None)
+        Ok(slot
+            .lock
+            .as_ref()
+            .and_then(|l| l.blocker(s, LockMode::Update)))
     }
 
     /// Writes the new rows as `s`'s uncommitted versions, each with `s`'s lock.

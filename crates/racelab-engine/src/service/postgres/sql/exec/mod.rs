@@ -224,7 +224,7 @@ impl Db {
             Stmt::Insert(ins) if ins.on_conflict.is_some() => {
                 self.exec_upsert(s, ins, params, touches, resume)
             }
-            Stmt::Insert(ins) => self.exec_insert(s, ins, params, touches),
+            Stmt::Insert(ins) => self.exec_insert(s, ins, params, touches, resume),
             Stmt::Update(upd) => self.exec_update(s, upd, params, touches, resume),
             Stmt::Delete(del) => self.exec_delete(s, del, params, touches, resume),
             Stmt::Advisory(call) => self.exec_advisory(s, call, params, touches, resume),
