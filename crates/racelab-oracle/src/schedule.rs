@@ -42,12 +42,15 @@ pub const CHECK: &str = "SELECT * FROM t ORDER BY id";
 
 /// The statements a session draws from, with their weights. Placeholders: `{k}` the id of a row
 /// of the setup, `{n}` an id from 1 to one past the last row (a new or an existing key), `{x}` a
-/// value from [`VALUES`]. Only what the simulator models (aggregates come later); a multi-row
-/// SELECT has ORDER BY, since PostgreSQL returns heap order without one.
+/// value from [`VALUES`]. Only what the simulator models; multi-row SELECTs without ORDER BY
+/// return PostgreSQL's scan order (heap order for a sequential scan, first-tuple order for a
+/// bitmap index scan).
 pub const MENU: &[(u32, &str)] = &[
     (3, "SELECT v FROM t WHERE id = {k}"),
     (2, "SELECT id, v FROM t WHERE v > {x} ORDER BY id"),
     (1, "SELECT * FROM t ORDER BY id"),
+    (1, "SELECT * FROM t"),
+    (1, "SELECT id, v FROM t WHERE id >= {k}"),
     (2, "SELECT v FROM t WHERE id = {k} FOR UPDATE"),
     (1, "SELECT v FROM t WHERE id = {k} FOR NO KEY UPDATE"),
     (1, "SELECT v FROM t WHERE id = {k} FOR SHARE"),
@@ -60,6 +63,12 @@ pub const MENU: &[(u32, &str)] = &[
     (2, "UPDATE t SET v = {x} WHERE id = {k}"),
     (2, "UPDATE t SET v = v + 1 WHERE v > {x}"),
     (2, "INSERT INTO t VALUES ({n}, {x})"),
+    (1, "INSERT INTO t VALUES ({n}, {x}), ({n}, {x})"),
+    (
+        1,
+        "INSERT INTO t VALUES ({n}, {x}) ON CONFLICT (id) DO UPDATE SET v = t.v + 1",
+    ),
+    (1, "INSERT INTO t VALUES ({n}, {x}) ON CONFLICT DO NOTHING"),
     (2, "DELETE FROM t WHERE id = {k}"),
 ];
 
