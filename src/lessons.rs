@@ -20,6 +20,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "lessons/isolation-levels.toml",
         include_str!("../lessons/isolation-levels.toml"),
     ),
+    (
+        "deadlock",
+        "lessons/deadlock.toml",
+        include_str!("../lessons/deadlock.toml"),
+    ),
 ];
 
 /// Parses a shipped lesson. `None`: no lesson has that slug.

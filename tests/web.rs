@@ -150,6 +150,32 @@ async fn sessions_show_their_isolation_level_snapshot_and_lock_modes() {
 }
 
 #[wasm_bindgen_test]
+async fn a_deadlock_and_its_victim_are_shown() {
+    let (host, _keep) = mount("deadlock", Some("opposite-order"));
+    leptos::task::tick().await;
+    // Both BEGINs, both first UPDATEs, then each second UPDATE waits for the other's row.
+    for _ in 0..6 {
+        click(&host, "#next-event");
+        leptos::task::tick().await;
+    }
+    let deadlock = text(&host, ".pg-deadlock");
+    assert!(
+        deadlock.contains("T1") && deadlock.contains("T2"),
+        "{deadlock}"
+    );
+    // A second later T1's deadlock check runs first: T1 is the victim, T2 goes on.
+    click(&host, "#next-event");
+    leptos::task::tick().await;
+    let sessions = text(&host, ".pg-sessions");
+    assert!(sessions.contains("deadlock victim"), "{sessions}");
+    assert!(host.query_selector(".pg-deadlock").unwrap().is_none());
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(verdict(&host, "both-applied"), "pass");
+    assert_eq!(verdict(&host, "within-timeout"), "fail");
+}
+
+#[wasm_bindgen_test]
 async fn an_injected_exit_crashes_the_client() {
     let (host, _keep) = mount("lost-update", Some("for-update"));
     leptos::task::tick().await;
