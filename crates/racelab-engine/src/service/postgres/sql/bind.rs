@@ -4,10 +4,10 @@
 
 use super::error::{err, SqlError};
 use super::eval::{eval, internal, B};
-use super::prepare::{BinOp, Expr, Func, OrderItem, SelectItem, SqlType, TableRef, UnOp};
-use super::state::{Column, Db, Table};
-use super::timeops::{bind_time_arith, clock_value, StmtClock};
+use super::prepare::{BinOp, ClockFn, Expr, Func, OrderItem, SelectItem, SqlType, TableRef, UnOp};
+use super::state::{Column, Db, StmtClock, Table};
 use super::types::{cast_value, category, wider, Ty};
+use crate::datetime::{USECS_PER_SEC, VIRTUAL_EPOCH};
 use crate::value::Value;
 
 /// An ORDER BY key: an output column (by position or name) or an expression on the input row.
@@ -627,4 +627,81 @@ pub(super) fn assign(b: B, ty: Ty, col: &Column) -> Result<B, SqlError> {
             ),
         )),
     }
+}
+
+// Date/time operators and the clock functions (see `crate::datetime`).
+
+fn micros(ms: u64) -> i64 {
+    VIRTUAL_EPOCH + i64::try_from(ms).unwrap_or(i64::MAX / 2000) * (USECS_PER_SEC / 1000)
+}
+
+/// A clock function's value (None: a context without a clock, such as a CHECK constraint).
+fn clock_value(f: ClockFn, clock: Option<StmtClock>) -> Result<(B, Ty), SqlError> {
+    let Some(c) = clock else {
+        return Err(SqlError::not_supported(
+            "a clock function in a CHECK constraint",
+        ));
+    };
+    Ok(match f {
+        ClockFn::Now | ClockFn::TransactionTimestamp | ClockFn::CurrentTimestamp => (
+            B::Const(Value::TimestampTz(micros(c.xact))),
+            Ty::TimestampTz,
+        ),
+        ClockFn::StatementTimestamp => (
+            B::Const(Value::TimestampTz(micros(c.stmt))),
+            Ty::TimestampTz,
+        ),
+        ClockFn::ClockTimestamp => (B::Const(Value::TimestampTz(micros(c.now))), Ty::TimestampTz),
+        ClockFn::LocalTimestamp => (B::Const(Value::Timestamp(micros(c.xact))), Ty::Timestamp),
+    })
+}
+
+fn is_time_ty(t: Ty) -> bool {
+    t.is_time() || t == Ty::Interval
+}
+
+/// `+ - * / %` with a date/time operand (None: no operand is one). An untyped literal is
+/// taken as the other operand's type where PostgreSQL has that operator, else as an interval.
+fn bind_time_arith(
+    op: BinOp,
+    (l, lt): (B, Ty),
+    (r, rt): (B, Ty),
+) -> Option<Result<(B, Ty), SqlError>> {
+    if !is_time_ty(lt) && !is_time_ty(rt) {
+        return None;
+    }
+    Some(bind_time_pair(op, (l, lt), (r, rt)))
+}
+
+fn bind_time_pair(op: BinOp, (l, lt): (B, Ty), (r, rt): (B, Ty)) -> Result<(B, Ty), SqlError> {
+    let guess = |known: Ty| {
+        if op == BinOp::Sub || known == Ty::Interval {
+            known
+        } else {
+            Ty::Interval
+        }
+    };
+    let (l, lt) = match lt {
+        Ty::Unknown => (coerce(l, lt, guess(rt))?, guess(rt)),
+        _ => (l, lt),
+    };
+    let (r, rt) = match rt {
+        Ty::Unknown => (coerce(r, rt, guess(lt))?, guess(lt)),
+        _ => (r, rt),
+    };
+    let out = match (op, lt, rt) {
+        (BinOp::Add, t, Ty::Interval) | (BinOp::Sub, t, Ty::Interval) if t.is_time() => t,
+        (BinOp::Add, Ty::Interval, t) if t.is_time() => t,
+        (BinOp::Add | BinOp::Sub, Ty::Interval, Ty::Interval) => Ty::Interval,
+        (BinOp::Sub, a, b) if a.is_time() && b.is_time() => Ty::Interval,
+        (BinOp::Mul | BinOp::Div, Ty::Interval, n) | (BinOp::Mul, n, Ty::Interval)
+            if n.is_num() =>
+        {
+            return Err(SqlError::not_supported(
+                "multiplying or dividing an interval",
+            ))
+        }
+        _ => return Err(no_operator(lt, op.symbol(), rt)),
+    };
+    Ok((B::Arith(op, bx(l), bx(r), out), out))
 }

@@ -9,8 +9,8 @@ use super::bind::{assign, Excluded, Scope};
 use super::error::{err, SqlError};
 use super::eval::{eval, B};
 use super::prepare::{CheckDef, CreateTable, Expr, TableRef};
-use super::state::{Check, Column, Db, Table};
-use super::timeops::StmtClock;
+use super::state::{Check, Column, Db, StmtClock, Table};
+
 use super::types::pg_text;
 use crate::value::Value;
 

@@ -3,8 +3,8 @@
 
 use super::error::{err, SqlError};
 use super::prepare::{BinOp, SqlType};
-use super::timeops::{eval_time_arith, negate_interval};
 use super::types::{cast_value, compare, int_range, num_err, text_of, Ty};
+use crate::datetime::{add_interval, DtErr, Interval};
 use crate::numeric::Numeric;
 use crate::value::Value;
 
@@ -163,4 +163,55 @@ pub(super) fn eval(b: &B, row: &[Value]) -> Result<Value, SqlError> {
             Value::Null
         }
     })
+}
+
+/// Evaluates a date/time operator bound by [`bind_time_arith`].
+fn eval_time_arith(op: BinOp, l: Value, r: Value) -> Result<Value, SqlError> {
+    let range = |e: DtErr| match e {
+        DtErr::Overflow | DtErr::Range => err("22008", "timestamp out of range"),
+        _ => internal("timestamp arithmetic"),
+    };
+    let iv_range = || err("22008", "interval out of range");
+    let neg = |i: Interval| i.checked_neg().ok_or_else(iv_range);
+    Ok(match (op, l, r) {
+        (_, Value::Null, _) | (_, _, Value::Null) => Value::Null,
+        (BinOp::Add, Value::Timestamp(t), Value::Interval(i))
+        | (BinOp::Add, Value::Interval(i), Value::Timestamp(t)) => {
+            Value::Timestamp(add_interval(t, i).map_err(range)?)
+        }
+        (BinOp::Add, Value::TimestampTz(t), Value::Interval(i))
+        | (BinOp::Add, Value::Interval(i), Value::TimestampTz(t)) => {
+            Value::TimestampTz(add_interval(t, i).map_err(range)?)
+        }
+        (BinOp::Sub, Value::Timestamp(t), Value::Interval(i)) => {
+            Value::Timestamp(add_interval(t, neg(i)?).map_err(range)?)
+        }
+        (BinOp::Sub, Value::TimestampTz(t), Value::Interval(i)) => {
+            Value::TimestampTz(add_interval(t, neg(i)?).map_err(range)?)
+        }
+        (
+            BinOp::Sub,
+            Value::Timestamp(a) | Value::TimestampTz(a),
+            Value::Timestamp(b) | Value::TimestampTz(b),
+        ) => Value::Interval(Interval::between(a, b)),
+        (BinOp::Add, Value::Interval(a), Value::Interval(b)) => {
+            Value::Interval(a.checked_add(b).ok_or_else(iv_range)?)
+        }
+        (BinOp::Sub, Value::Interval(a), Value::Interval(b)) => {
+            Value::Interval(a.checked_add(neg(b)?).ok_or_else(iv_range)?)
+        }
+        _ => return Err(internal("date/time operator")),
+    })
+}
+
+/// `-interval`.
+fn negate_interval(v: Value) -> Result<Value, SqlError> {
+    match v {
+        Value::Interval(i) => i
+            .checked_neg()
+            .map(Value::Interval)
+            .ok_or_else(|| err("22008", "interval out of range")),
+        Value::Null => Ok(Value::Null),
+        _ => Err(internal("negation of a non-interval")),
+    }
 }

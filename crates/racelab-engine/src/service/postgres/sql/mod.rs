@@ -56,7 +56,6 @@ mod settings;
 mod ssi;
 mod state;
 mod storage;
-mod timeops;
 mod timeouts;
 mod tx;
 mod types;

@@ -24,66 +24,15 @@
 //! Transactions at other levels take no SIREAD locks and create no conflicts, as in PostgreSQL
 //! (so write skew between SERIALIZABLE and READ COMMITTED goes undetected).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::api::SessionId;
 use super::error::{err, SqlError};
 use super::eval::B;
 use super::prepare::BinOp;
-use super::state::{Db, Snap, Table};
-use super::storage::ScanOrder;
+use super::state::{Db, ScanOrder, Sireads, Snap, Ssi, SxId, Sxact, Table};
+
 use crate::value::Value;
-
-/// A serializable transaction's id (renumbered 0, 1, ... after every call).
-pub(super) type SxId = u32;
-
-/// The serializable transactions and what they read.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub(super) struct Ssi {
-    pub(super) xacts: BTreeMap<SxId, Sxact>,
-    /// rw-conflicts `(reader, writer)`.
-    pub(super) conflicts: BTreeSet<(SxId, SxId)>,
-    /// READ ONLY transactions and the writable ones whose commit decides whether they are
-    /// safe: `(read_only, writable)`.
-    pub(super) unsafe_pairs: BTreeSet<(SxId, SxId)>,
-    /// SIREAD locks by transaction and table index.
-    pub(super) locks: BTreeMap<(SxId, usize), Sireads>,
-    /// PostgreSQL's `LastSxactCommitSeqNo`.
-    pub(super) last_seq: u64,
-    pub(super) next_id: SxId,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub(super) struct Sxact {
-    pub(super) session: SessionId,
-    /// Declared READ ONLY (or, once committed, wrote nothing).
-    pub(super) read_only: bool,
-    pub(super) did_write: bool,
-    pub(super) doomed: bool,
-    /// READ ONLY and every writable transaction it overlapped ended harmlessly.
-    pub(super) ro_safe: bool,
-    /// Prepare and commit sequence numbers (both taken at COMMIT).
-    pub(super) prepared: Option<u64>,
-    pub(super) committed: Option<u64>,
-    /// The last commit sequence number its snapshot includes.
-    pub(super) before_snapshot: u64,
-    /// Committed with a conflict out to a transaction that had committed: the earliest such
-    /// one's prepare number (PostgreSQL's SXACT_FLAG_CONFLICT_OUT + earliestOutConflictCommit).
-    pub(super) conflict_out: Option<u64>,
-}
-
-/// One transaction's SIREAD locks on one table (all of a lesson table's rows share one heap
-/// page and its primary key one index leaf page).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub(super) struct Sireads {
-    pub(super) relation: bool,
-    pub(super) index_page: bool,
-    pub(super) heap_page: bool,
-    /// Keys whose current tuple is locked.
-    pub(super) tuples: BTreeSet<Vec<Value>>,
-    /// Tuple locks on versions that were replaced since (they still count for promotion).
-    pub(super) dead: u32,
-}
 
 /// How a statement reads a table, as PostgreSQL's planner picks it for lesson-sized tables.
 pub(super) enum Access<'a> {

@@ -8,8 +8,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::api::{SessionId, Touch};
 use super::prepare::{Expr, Isolation, Prepared, SqlType, Strength};
-use super::ssi::{Ssi, SxId};
-use super::timeops::StmtClock;
 use crate::value::Value;
 
 /// The simulated server. Clone + Hash + Eq so that an explorer can branch on world states.
@@ -432,4 +430,92 @@ pub(super) struct Progress {
     /// holds, while DO UPDATE waits to lock it, the conflicting row as it was found (at
     /// `read_at`), and its `undo` the rows the statement inserted or updated.
     pub(super) next_row: usize,
+}
+
+/// The virtual times a statement's clock functions read, in ms.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct StmtClock {
+    /// When the transaction began (BEGIN, or the statement itself outside a block).
+    pub(super) xact: u64,
+    /// When the statement began (before any lock wait).
+    pub(super) stmt: u64,
+    /// Now.
+    pub(super) now: u64,
+}
+
+/// Derived from the world's time at each call, like [`Now`]: not server state.
+impl PartialEq for StmtClock {
+    fn eq(&self, _: &StmtClock) -> bool {
+        true
+    }
+}
+
+impl Eq for StmtClock {}
+
+impl std::hash::Hash for StmtClock {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+/// The order a scan returns rows in (see [`Place`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ScanOrder {
+    /// An index scan: key order.
+    Key,
+    /// A bitmap index scan: the heap order of each row's first tuple.
+    Root,
+    /// A sequential scan: the heap order of the version seen.
+    Heap,
+}
+
+// SERIALIZABLE's bookkeeping (the rules that use it are in `ssi.rs`).
+
+/// A serializable transaction's id (renumbered 0, 1, ... after every call).
+pub(super) type SxId = u32;
+
+/// The serializable transactions and what they read.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct Ssi {
+    pub(super) xacts: BTreeMap<SxId, Sxact>,
+    /// rw-conflicts `(reader, writer)`.
+    pub(super) conflicts: BTreeSet<(SxId, SxId)>,
+    /// READ ONLY transactions and the writable ones whose commit decides whether they are
+    /// safe: `(read_only, writable)`.
+    pub(super) unsafe_pairs: BTreeSet<(SxId, SxId)>,
+    /// SIREAD locks by transaction and table index.
+    pub(super) locks: BTreeMap<(SxId, usize), Sireads>,
+    /// PostgreSQL's `LastSxactCommitSeqNo`.
+    pub(super) last_seq: u64,
+    pub(super) next_id: SxId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct Sxact {
+    pub(super) session: SessionId,
+    /// Declared READ ONLY (or, once committed, wrote nothing).
+    pub(super) read_only: bool,
+    pub(super) did_write: bool,
+    pub(super) doomed: bool,
+    /// READ ONLY and every writable transaction it overlapped ended harmlessly.
+    pub(super) ro_safe: bool,
+    /// Prepare and commit sequence numbers (both taken at COMMIT).
+    pub(super) prepared: Option<u64>,
+    pub(super) committed: Option<u64>,
+    /// The last commit sequence number its snapshot includes.
+    pub(super) before_snapshot: u64,
+    /// Committed with a conflict out to a transaction that had committed: the earliest such
+    /// one's prepare number (PostgreSQL's SXACT_FLAG_CONFLICT_OUT + earliestOutConflictCommit).
+    pub(super) conflict_out: Option<u64>,
+}
+
+/// One transaction's SIREAD locks on one table (all of a lesson table's rows share one heap
+/// page and its primary key one index leaf page).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub(super) struct Sireads {
+    pub(super) relation: bool,
+    pub(super) index_page: bool,
+    pub(super) heap_page: bool,
+    /// Keys whose current tuple is locked.
+    pub(super) tuples: BTreeSet<Vec<Value>>,
+    /// Tuple locks on versions that were replaced since (they still count for promotion).
+    pub(super) dead: u32,
 }

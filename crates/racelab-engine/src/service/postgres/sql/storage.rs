@@ -12,20 +12,11 @@ use std::collections::BTreeSet;
 
 use super::api::{SessionId, Touch};
 use super::prepare::Isolation;
-use super::ssi::SxId;
-use super::state::{Db, LockMode, Pending, Place, Slot, Snap, Table, Version, View};
-use crate::value::Value;
 
-/// The order a scan returns rows in (see [`Place`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum ScanOrder {
-    /// An index scan: key order.
-    Key,
-    /// A bitmap index scan: the heap order of each row's first tuple.
-    Root,
-    /// A sequential scan: the heap order of the version seen.
-    Heap,
-}
+use super::state::{
+    Db, LockMode, Pending, Place, ScanOrder, Slot, Snap, SxId, Table, Version, View,
+};
+use crate::value::Value;
 
 impl Table {
     /// The rows `view` sees, in the order a scan of this kind returns them.

@@ -15,8 +15,8 @@ use std::collections::BTreeSet;
 use super::api::{tag_only, QueryResult, SessionId, Touch};
 use super::error::{err, SqlError};
 use super::prepare::{Prepared, Stmt};
-use super::state::{Db, Progress, Remark, Tx, WaitOn, Waiting};
-use super::timeops::StmtClock;
+use super::state::{Db, Progress, Remark, StmtClock, Tx, WaitOn, Waiting};
+
 use crate::value::Value;
 use outcome::{Outcome, Step};
 

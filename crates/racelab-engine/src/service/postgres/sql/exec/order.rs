@@ -14,8 +14,8 @@ use crate::sql::bind::OrderTarget;
 use crate::sql::error::SqlError;
 use crate::sql::eval::B;
 use crate::sql::ssi::{access, pins_key, Access};
+use crate::sql::state::ScanOrder;
 use crate::sql::state::Table;
-use crate::sql::storage::ScanOrder;
 use crate::value::Value;
 
 /// PostgreSQL's qsort sorts fewer rows than this by insertion, which keeps ties in input order.

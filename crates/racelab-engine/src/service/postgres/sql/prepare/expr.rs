@@ -4,7 +4,7 @@
 use sqlparser::ast;
 
 use super::common::{ident, ns};
-use super::ddl::data_type;
+use super::data_type::data_type;
 use super::ir::{AggFunc, BinOp, ClockFn, Expr, Func, UnOp};
 use crate::numeric::Numeric;
 use crate::sql::error::SqlError;

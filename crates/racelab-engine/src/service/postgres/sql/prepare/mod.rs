@@ -16,6 +16,7 @@
 
 mod advisory;
 mod common;
+mod data_type;
 mod ddl;
 mod dml;
 mod expr;
