@@ -631,8 +631,10 @@ pub(super) fn assign(b: B, ty: Ty, col: &Column) -> Result<B, SqlError> {
 
 // Date/time operators and the clock functions (see `crate::datetime`).
 
+/// A virtual time in ms as a timestamp (saturating: a lesson may sleep absurdly long).
 fn micros(ms: u64) -> i64 {
-    VIRTUAL_EPOCH + i64::try_from(ms).unwrap_or(i64::MAX / 2000) * (USECS_PER_SEC / 1000)
+    let ms = i64::try_from(ms).unwrap_or(i64::MAX);
+    VIRTUAL_EPOCH.saturating_add(ms.saturating_mul(USECS_PER_SEC / 1000))
 }
 
 /// A clock function's value (None: a context without a clock, such as a CHECK constraint).
