@@ -5,7 +5,6 @@ use racelab_engine::explore::sample::{self, SampleConfig, Sampling};
 use racelab_engine::explore::{self, placement_label, wire, Config, Report};
 use racelab_engine::fault::{self, Fault};
 use racelab_engine::lesson::{Lesson, DEFAULT_EXPLORE_FAULTS};
-use racelab_engine::model::Model;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -132,12 +131,25 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
         let started = Instant::now();
         let limit = Duration::from_secs(o.max_seconds);
         let mut stop = |_: &explore::Progress| started.elapsed() >= limit;
-        let m = Model::new(lesson.clone(), v);
+        let m = match explore::model_for(&lesson, v) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("racelab explore: {e}");
+                return ExitCode::from(1);
+            }
+        };
         let r = match &o.sampling {
             Some(sc) => sample::sample(&m, &cfg, sc),
             None => explore::explore(&m, &cfg, Some(&mut stop)),
         };
-        reports.push((r, started.elapsed(), cfg));
+        let notes = explore::table_notes(&m);
+        reports.push(Explored {
+            r,
+            took: started.elapsed(),
+            cfg,
+            notes,
+            lesson: m.lesson().clone(),
+        });
     }
     match o.format {
         Format::Json => println!("{}", json(&lesson, &reports)),
@@ -148,8 +160,15 @@ pub fn explore_cmd(args: &[String], usage: &str) -> ExitCode {
                 (None, true) => "plain",
                 (None, false) => "reduced",
             };
-            for (r, took, cfg) in &reports {
-                print_report(&lesson, (&file, mode), cfg, r, *took, md);
+            for e in &reports {
+                print_report(
+                    &e.lesson,
+                    (&file, mode),
+                    (&e.cfg, &e.notes),
+                    &e.r,
+                    e.took,
+                    md,
+                );
             }
         }
     }
@@ -198,13 +217,13 @@ fn fault_list(lesson: &Lesson, cfg: &Config) -> String {
 fn print_report(
     l: &Lesson,
     (file, mode): (&str, &str),
-    cfg: &Config,
+    (cfg, notes): (&Config, &[String]),
     r: &Report,
     took: Duration,
     md: bool,
 ) {
     let s = &r.stats;
-    let head = [
+    let mut head = vec![
         format!("lesson:   {} ({file})", l.title),
         format!("variant:  {}", l.variants[r.variant].name),
         format!("faults:   {}", fault_list(l, cfg)),
@@ -218,6 +237,7 @@ fn print_report(
         ),
         r.stopped.clone().unwrap_or_else(|| "complete".into()),
     ];
+    head.extend(notes.iter().cloned());
     if md {
         println!("### {}\n", l.variants[r.variant].name);
         for h in &head {
@@ -292,10 +312,19 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map_or("null".into(), esc)
 }
 
-fn json(l: &Lesson, reports: &[(Report, Duration, Config)]) -> String {
+/// One variant's exploration: its report, on the lesson as explored (client groups cut).
+struct Explored {
+    r: Report,
+    took: Duration,
+    cfg: Config,
+    notes: Vec<String>,
+    lesson: Arc<Lesson>,
+}
+
+fn json(title: &Lesson, reports: &[Explored]) -> String {
     let variants: Vec<String> = reports
         .iter()
-        .map(|(r, _, cfg)| {
+        .map(|Explored { r, cfg, notes, lesson: l, .. }| {
             let rows: Vec<String> = r.rows.iter().map(|row| {
                 let places: Vec<String> = row.placements.iter().map(|p| esc(&placement_label(l, p))).collect();
                 let outs: Vec<String> = row.outcomes.iter().map(|o| o.to_string()).collect();
@@ -313,9 +342,10 @@ fn json(l: &Lesson, reports: &[(Report, Duration, Config)]) -> String {
             }).collect();
             let t = r.tally();
             let s = &r.stats;
+            let notes: Vec<String> = notes.iter().map(|n| esc(n)).collect();
             format!(
-                "{{\"variant\":{},\"faults\":{},\"reduced\":{},\"executions\":{},\"walked\":{},\"states\":{},\"steps\":{},\"stopped\":{},\"tally\":{{\"ok\":{},\"bad\":{},\"mixed\":{}}},\"rows\":[{}],\"outcomes\":[{}]}}",
-                esc(&l.variants[r.variant].slug), esc(&fault_list(l, cfg)), cfg.reduce,
+                "{{\"variant\":{},\"notes\":[{}],\"faults\":{},\"reduced\":{},\"executions\":{},\"walked\":{},\"states\":{},\"steps\":{},\"stopped\":{},\"tally\":{{\"ok\":{},\"bad\":{},\"mixed\":{}}},\"rows\":[{}],\"outcomes\":[{}]}}",
+                esc(&l.variants[r.variant].slug), notes.join(","), esc(&fault_list(l, cfg)), cfg.reduce,
                 s.executions, s.walked, s.states, s.steps, opt(&r.stopped),
                 t.ok, t.bad, t.mixed, rows.join(","), outcomes.join(",")
             )
@@ -323,7 +353,7 @@ fn json(l: &Lesson, reports: &[(Report, Duration, Config)]) -> String {
         .collect();
     format!(
         "{{\"lesson\":{},\"variants\":[{}]}}",
-        esc(&l.title),
+        esc(&title.title),
         variants.join(",")
     )
 }

@@ -137,6 +137,7 @@ fn check(files: &[String]) -> ExitCode {
                 let budget = std::time::Duration::from_secs(60);
                 let mut problems = run::check_expectations(&l);
                 problems.extend(expect::check_tallies(&l, |_| started.elapsed() >= budget));
+                problems.extend(expect::check_goals(&l, |_| started.elapsed() >= budget));
                 problems.iter().map(|e| e.to_string()).collect()
             }
         };

@@ -162,7 +162,7 @@ fn every_replay_id_round_trips() {
         let r = explore_variant(&l, slug, true);
         for row in &r.rows {
             for id in row.counterexample.iter().chain(&row.example) {
-                let (v, actions) = replay_id::resolve(&l, id).unwrap();
+                let (_, v, actions) = replay_id::resolve(&l, id).unwrap();
                 assert_eq!(replay_id::encode(&l.variants[v].slug, &actions), *id);
                 let run = replay_id::replay(&l, id).unwrap();
                 assert!(run.finished(), "{id}");

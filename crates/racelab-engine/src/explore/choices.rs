@@ -1,7 +1,7 @@
 //! What can happen next in a world: the model's actions, and the faults the budget still allows.
 
 use super::{Config, Placement};
-use crate::model::{Action, Model, World};
+use crate::model::{Action, Model, Status, World};
 use crate::script::OpKind;
 
 /// The placement a fault action makes in `w` (None for a step or a timer).
@@ -11,6 +11,12 @@ pub(super) fn placement(m: &Model, w: &World, a: &Action) -> Option<Placement> {
     };
     let st = w.clients.get(client)?;
     let op = m.script(client).ops.get(st.pc)?;
+    // Members of a client group are interchangeable: a fault on any of them at a line is one
+    // case of the table, recorded on the group's first member.
+    let client = m
+        .lesson()
+        .group_of(client)
+        .map_or(client, |g| g.members.start);
     Some(Placement {
         client,
         line: op.line,
@@ -56,10 +62,28 @@ pub(super) fn faults(m: &Model, w: &World, cfg: &Config) -> Vec<Action> {
 }
 
 /// Everything that can happen next: the model's actions, then the faults if the budget allows.
+/// Of a client group's members that have not started, only the first is offered: they are
+/// interchangeable (same script, inputs and start; no service has heard from them), so
+/// starting another first reaches the same executions with members renamed.
 pub(super) fn options(m: &Model, w: &World, cfg: &Config, faults_used: usize) -> Vec<Action> {
     let mut out = m.actions(w);
     if faults_used < cfg.max_faults {
         out.extend(faults(m, w, cfg));
     }
+    if !m.lesson().groups.is_empty() {
+        out.retain(|a| a.client().is_none_or(|c| !waits_for_a_twin(m, w, c)));
+    }
     out
+}
+
+/// Whether `c` has not started and an earlier member of its group has not either.
+fn waits_for_a_twin(m: &Model, w: &World, c: usize) -> bool {
+    let Some(g) = m.lesson().group_of(c) else {
+        return false;
+    };
+    let fresh = |i: usize| {
+        let st = &w.clients[i];
+        st.pc == 0 && st.done_lines.is_empty() && st.fired.is_empty() && st.status == Status::Ready
+    };
+    fresh(c) && (g.members.start..c).any(fresh)
 }

@@ -4,7 +4,7 @@
 use super::{explore, Config, Progress};
 use crate::fault;
 use crate::lesson::source::LessonError;
-use crate::lesson::Lesson;
+use crate::lesson::{Goal, GoalKind, Lesson};
 use crate::model::Model;
 use std::sync::Arc;
 
@@ -38,7 +38,17 @@ pub fn check_tallies(
             max_faults: spec.max_faults,
             ..Config::default()
         };
-        let r = explore(&Model::new(lesson.clone(), v), &cfg, Some(&mut stop));
+        let m = match super::model_for(lesson, v) {
+            Ok(m) => m,
+            Err(e) => {
+                out.push(LessonError {
+                    at: want.at.clone(),
+                    message: format!("variant \"{name}\": {e}"),
+                });
+                continue;
+            }
+        };
+        let r = explore(&m, &cfg, Some(&mut stop));
         let message = if let Some(why) = r.stopped {
             format!("variant \"{name}\": the case table could not be checked ({why})")
         } else {
@@ -57,4 +67,72 @@ pub fn check_tallies(
         });
     }
     out
+}
+
+/// Proves every `[[goal]]` winnable: a "break" goal's assertion fails in some execution the
+/// student can make, a "fix" goal's variant fails in none (any schedule, with at most one fault
+/// of the goal's kinds). Each problem is reported at the goal.
+pub fn check_goals(
+    lesson: &Arc<Lesson>,
+    mut stop: impl FnMut(&Progress) -> bool,
+) -> Vec<LessonError> {
+    let mut out = Vec::new();
+    for goal in &lesson.goals {
+        let name = &lesson.variants[goal.variant].name;
+        let problem = match goal_problem(lesson, goal, &mut stop) {
+            Ok(None) => continue,
+            Ok(Some(p)) => p,
+            Err(e) => format!("variant \"{name}\": {e}"),
+        };
+        out.push(LessonError {
+            at: goal.at.clone(),
+            message: problem,
+        });
+    }
+    out
+}
+
+/// Why `goal` cannot be won (None: it can).
+fn goal_problem(
+    lesson: &Arc<Lesson>,
+    goal: &Goal,
+    stop: &mut impl FnMut(&Progress) -> bool,
+) -> Result<Option<String>, String> {
+    let m: Model = super::model_for(lesson, goal.variant)?;
+    let variant = &lesson.variants[goal.variant];
+    let kinds = &goal.faults;
+    let cfg = Config {
+        faults: fault::parse_kinds(lesson, kinds)?,
+        max_faults: usize::from(!kinds.is_empty()),
+        ..Config::default()
+    };
+    let r = explore(&m, &cfg, Some(stop));
+    if let Some(why) = r.stopped {
+        return Err(format!("the goal could not be checked ({why})"));
+    }
+    Ok(match &goal.kind {
+        GoalKind::Break { assert, .. } => {
+            let id = &lesson.assertions[*assert].id;
+            let fails = r
+                .outcomes
+                .iter()
+                .any(|o| o.verdicts.iter().any(|(a, v)| a == id && *v == "fail"));
+            (!fails).then(|| {
+                format!(
+                    "this \"break\" goal cannot be won: no schedule of variant \"{}\" makes \"{id}\" fail (faults: {})",
+                    variant.name,
+                    if kinds.is_empty() { "none" } else { kinds }
+                )
+            })
+        }
+        GoalKind::Fix => {
+            let t = r.tally();
+            (t.bad > 0).then(|| {
+                format!(
+                    "this \"fix\" goal cannot be won: variant \"{}\" still has {} failing case(s) (faults: {})",
+                    variant.name, t.bad, if kinds.is_empty() { "none" } else { kinds }
+                )
+            })
+        }
+    })
 }

@@ -33,7 +33,42 @@ pub use outcome::Outcome;
 pub use table::{placement_label, CaseRow, Tally};
 
 use crate::fault::Fault;
+use crate::lesson::Lesson;
 use crate::model::Model;
+use std::sync::Arc;
+
+/// The model variant `v`'s case table explores: the lesson with each client group cut to the
+/// variant's group limit ([`Lesson::explore_limit`]).
+pub fn model_for(lesson: &Arc<Lesson>, v: usize) -> Result<Model, String> {
+    let l = lesson.bounded(lesson.explore_limit(v))?;
+    Ok(Model::new(l, v))
+}
+
+/// What a case table of `m` says besides its rows: client groups explored with fewer members
+/// than the lesson declares, and the source document's own tally of the table.
+pub fn table_notes(m: &Model) -> Vec<String> {
+    let l = m.lesson();
+    let mut out: Vec<String> = l
+        .groups
+        .iter()
+        .filter(|g| g.members.len() < g.count)
+        .map(|g| {
+            format!(
+                "group {} explored with {} of its {} clients (group_limit): the verdicts hold for executions of these {}",
+                g.name,
+                g.members.len(),
+                g.count,
+                g.members.len()
+            )
+        })
+        .collect();
+    let spec = l.variants.get(m.variant()).and_then(|v| v.explore.as_ref());
+    if let Some(doc) = spec.and_then(|s| s.document.as_ref()) {
+        let source = l.source.as_deref().unwrap_or("the source document");
+        out.push(format!("{source} counts: {doc}"));
+    }
+    out
+}
 
 /// A fault of a given kind at a client's script line: one "placement".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

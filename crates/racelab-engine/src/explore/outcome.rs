@@ -19,6 +19,39 @@ pub struct Outcome {
     pub observed: Vec<(String, String)>,
 }
 
+/// How each client ended, "T1 done"; a client group's members together, "R: 2 done, 1
+/// failed" (they are interchangeable, so which member did what does not matter).
+fn client_endings(m: &Model, w: &World) -> Vec<String> {
+    let how = |st: &crate::model::ClientState| match st.status {
+        Status::Ready => "ready",
+        Status::Blocked { .. } => "blocked",
+        Status::Done { .. } => "done",
+        Status::Failed { .. } => "failed",
+        Status::Crashed => "crashed",
+    };
+    let mut out = Vec::new();
+    for (c, st) in w.clients.iter().enumerate() {
+        let Some(g) = m.lesson().group_of(c) else {
+            out.push(format!("{} {}", m.client_name(c), how(st)));
+            continue;
+        };
+        if c != g.members.start {
+            continue;
+        }
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for member in &w.clients[g.members.clone()] {
+            match counts.iter_mut().find(|(h, _)| *h == how(member)) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((how(member), 1)),
+            }
+        }
+        counts.sort_unstable();
+        let parts: Vec<String> = counts.iter().map(|(h, n)| format!("{n} {h}")).collect();
+        out.push(format!("{}: {}", g.name, parts.join(", ")));
+    }
+    out
+}
+
 impl Outcome {
     /// The outcome of the finished world `w`.
     pub fn of(m: &Model, w: &World) -> Outcome {
@@ -26,21 +59,7 @@ impl Outcome {
             .into_iter()
             .map(|v| (v.id, v.verdict.as_str()))
             .collect();
-        let clients = w
-            .clients
-            .iter()
-            .enumerate()
-            .map(|(c, st)| {
-                let how = match st.status {
-                    Status::Ready => "ready",
-                    Status::Blocked { .. } => "blocked",
-                    Status::Done { .. } => "done",
-                    Status::Failed { .. } => "failed",
-                    Status::Crashed => "crashed",
-                };
-                format!("{} {how}", m.client_name(c))
-            })
-            .collect();
+        let clients = client_endings(m, w);
         let state = view::service_panels(m, w)
             .iter()
             .flat_map(|p| summary(&p.name, &p.view))

@@ -5,10 +5,13 @@
 //! One action per `.`-separated token: `3` client 3 steps (clients from 0), `t1` service 1's
 //! timer, and a fault on a client: `0x` exit, `0a` exit-after, `0e` error, `0o` timeout,
 //! `0s60000` sleep, `0d1` service 1 down, `0u1` up, `0w1-50` slow by 50 ms.
+//!
+//! An execution of a lesson whose client groups the explorer cut to `k` members
+//! ([`Lesson::bounded`]) says so after the slug: `stampede~3:0.1.2`.
 
 use crate::fault::{Fault, FaultPlan};
 use crate::lesson::Lesson;
-use crate::model::{Action, MAX_STEPS};
+use crate::model::{Action, Model, MAX_STEPS};
 use crate::run::Run;
 use std::sync::Arc;
 
@@ -16,6 +19,16 @@ use std::sync::Arc;
 pub fn encode(slug: &str, actions: &[Action]) -> String {
     let tokens: Vec<String> = actions.iter().map(token).collect();
     format!("{slug}:{}", tokens.join("."))
+}
+
+/// The id of `actions` in `m`'s variant (with the group limit its lesson was cut to).
+pub fn id_of(m: &Model, actions: &[Action]) -> String {
+    let lesson = m.lesson();
+    let slug = &lesson.variants[m.variant()].slug;
+    match lesson.limit {
+        Some(k) => encode(&format!("{slug}~{k}"), actions),
+        None => encode(slug, actions),
+    }
 }
 
 fn token(a: &Action) -> String {
@@ -115,9 +128,24 @@ fn parse_token(t: &str) -> Result<Action, String> {
     Ok(Action::Fault { client, fault })
 }
 
-/// The variant index and actions of an id, checked against `lesson`.
-pub fn resolve(lesson: &Lesson, id: &str) -> Result<(usize, Vec<Action>), String> {
+/// The lesson (cut to the id's group limit), the variant index and the actions of an id,
+/// checked against `lesson`.
+pub fn resolve(
+    lesson: &Arc<Lesson>,
+    id: &str,
+) -> Result<(Arc<Lesson>, usize, Vec<Action>), String> {
     let (slug, actions) = decode(id)?;
+    let (slug, limit) = match slug.split_once('~') {
+        Some((s, k)) => {
+            let k: usize = number(k).map_err(|e| format!("group limit: {e}"))?;
+            if k == 0 {
+                return Err("a group limit is at least 1".into());
+            }
+            (s.to_string(), Some(k))
+        }
+        None => (slug, None),
+    };
+    let lesson = lesson.bounded(limit)?;
     let v = lesson.variant_index(&slug).ok_or_else(|| {
         let names: Vec<&str> = lesson.variants.iter().map(|v| v.slug.as_str()).collect();
         format!("no variant `{slug}` (variants: {})", names.join(", "))
@@ -139,13 +167,13 @@ pub fn resolve(lesson: &Lesson, id: &str) -> Result<(usize, Vec<Action>), String
             return Err(format!("`{}`: no such service", token(a)));
         }
     }
-    Ok((v, actions))
+    Ok((lesson, v, actions))
 }
 
 /// Replays the execution an id names. Errors say which action could not be taken.
 pub fn replay(lesson: &Arc<Lesson>, id: &str) -> Result<Run, String> {
-    let (v, actions) = resolve(lesson, id)?;
-    let mut run = Run::new(lesson.clone(), v, FaultPlan::new());
+    let (lesson, v, actions) = resolve(lesson, id)?;
+    let mut run = Run::new(lesson, v, FaultPlan::new());
     for (i, a) in actions.iter().enumerate() {
         run.act(*a)
             .map_err(|e| format!("action {} `{}` of the replay id: {e}", i + 1, token(a)))?;

@@ -242,8 +242,7 @@ pub fn sample(m: &Model, cfg: &Config, s: &SampleConfig) -> Report {
         }
     }
     stats.states = stats.steps;
-    let slug = &m.lesson().variants[m.variant()].slug;
-    let id = |a: &Option<Vec<Action>>| a.as_ref().map(|a| replay_id::encode(slug, a));
+    let id = |a: &Option<Vec<Action>>| a.as_ref().map(|a| replay_id::id_of(m, a));
     let label = match s.how {
         Sampling::Random => "random schedules".to_string(),
         Sampling::Pct { depth } => format!("PCT schedules of depth {depth}"),

@@ -46,10 +46,14 @@ pub fn placement_label(lesson: &Lesson, p: &Placement) -> String {
         Where::Before => "before",
         Where::After => "after",
     };
-    let client = lesson
-        .clients
-        .get(p.client)
-        .map_or("?", |c| c.name.as_str());
+    // A placement on a client group's member names the group: members are interchangeable.
+    let client = match lesson.group_of(p.client) {
+        Some(g) => g.name.as_str(),
+        None => lesson
+            .clients
+            .get(p.client)
+            .map_or("?", |c| c.name.as_str()),
+    };
     format!("{} {at} {client}:{}", p.fault.spec(lesson), p.line)
 }
 
@@ -80,7 +84,6 @@ pub(super) fn tally(rows: &[CaseRow]) -> Tally {
 
 /// The rows of the search's root, with the distinct outcomes and the counts.
 pub(super) fn build(s: &Search, root: NodeId) -> (Vec<CaseRow>, Vec<Outcome>, Stats) {
-    let slug = &s.m.lesson().variants[s.m.variant()].slug;
     // For each row: ok/bad counts, outcomes, and the shortest bad and ok (length, outcome).
     type Best = Option<(u32, usize)>;
     let mut by_row: BTreeMap<Row, (u64, u64, BTreeSet<usize>, Best, Best)> = BTreeMap::new();
@@ -99,7 +102,7 @@ pub(super) fn build(s: &Search, root: NodeId) -> (Vec<CaseRow>, Vec<Outcome>, St
         e.2.insert(*o);
     }
     let id = |row: &Row, best: Best| {
-        best.map(|(_, o)| replay_id::encode(slug, &s.path(root, row.clone(), o)))
+        best.map(|(_, o)| replay_id::id_of(s.m, &s.path(root, row.clone(), o)))
     };
     let rows = by_row
         .iter()

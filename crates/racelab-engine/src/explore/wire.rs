@@ -6,7 +6,6 @@
 use super::{Config, Progress, Report, Stats, Tally};
 use crate::fault::{self, Fault};
 use crate::lesson::{self, Lesson};
-use crate::model::Model;
 use std::sync::Arc;
 
 /// The first line of every encoded table.
@@ -89,10 +88,12 @@ impl Job {
             max_faults: self.max_faults,
             ..Config::default()
         };
-        let m = Model::new(lesson.clone(), self.variant);
+        let m = super::model_for(&lesson, self.variant)?;
         let report = super::explore(&m, &cfg, Some(&mut stop));
         let faults = fault_list(&lesson, &cfg.faults, cfg.max_faults);
-        Ok(TableView::of(&lesson, &report, faults))
+        let mut table = TableView::of(m.lesson(), &report, faults);
+        table.notes = super::table_notes(&m);
+        Ok(table)
     }
 }
 
@@ -109,6 +110,9 @@ pub struct TableView {
     pub stats: Stats,
     /// Why the search stopped early; None when complete.
     pub stopped: Option<String>,
+    /// Client groups explored with fewer members, the document's own tally
+    /// ([`super::table_notes`]).
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -181,6 +185,7 @@ impl TableView {
             tally: r.tally(),
             stats: r.stats,
             stopped: r.stopped.clone(),
+            notes: Vec::new(),
         }
     }
 
@@ -199,6 +204,9 @@ impl TableView {
             ),
             format!("tally\t{}\t{}\t{}", t.ok, t.bad, t.mixed),
         ];
+        for n in &self.notes {
+            lines.push(fields(&["note", n]));
+        }
         for o in &self.outcomes {
             lines.push(fields(&[
                 "outcome",
@@ -248,6 +256,7 @@ fn read_line(t: &mut TableView, f: &[String]) -> Result<(), String> {
         "variant" => t.variant = text(1),
         "faults" => t.faults = text(1),
         "stopped" => t.stopped = opt(1),
+        "note" => t.notes.push(text(1)),
         "stats" => {
             t.stats = Stats {
                 executions: num(1)?,
@@ -363,6 +372,10 @@ mod tests {
                 bad: 1,
                 mixed: 1,
             },
+            notes: vec![
+                "group R explored with 3 of its 100 clients".into(),
+                "000.txt counts: 5 ok / 2 bad\twith a tab".into(),
+            ],
             stats: Stats {
                 executions: 10,
                 walked: 4,

@@ -5,6 +5,8 @@
 //! name the file, line and column. A parsed [`Lesson`] has already set up its services, so a run
 //! starts by cloning [`Lesson::initial`].
 
+pub mod clients;
+pub mod goal;
 pub(crate) mod raw;
 pub(crate) mod source;
 
@@ -25,6 +27,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use toml::Spanned;
 
+pub use clients::Group;
+pub use goal::{Goal, GoalKind};
 pub use source::{LessonError, Location};
 
 /// Virtual durations of steps, in milliseconds.
@@ -58,6 +62,8 @@ pub struct ClientDef {
     pub start: u64,
     /// The default isolation level of the client's PostgreSQL session (None: READ COMMITTED).
     pub isolation: Option<Isolation>,
+    /// The client group it belongs to (an index into [`Lesson::groups`]).
+    pub group: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +119,14 @@ pub struct ExploreSpec {
     pub faults_at: Location,
     pub max_faults: usize,
     pub tally: Option<ExpectedTally>,
+    /// The source document's own tally of this table, shown beside Racelab's.
+    pub document: Option<String>,
+    /// Each client group is explored with at most this many members.
+    pub group_limit: usize,
 }
+
+/// How many members of each client group the explorer runs unless a variant says otherwise.
+pub const DEFAULT_GROUP_LIMIT: usize = 3;
 
 /// `tally = "3 ok / 4 bad"` or `"3 ok / 4 bad, 1 mixed"`: rows of the case table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +159,14 @@ pub struct Lesson {
     pub assertions: Vec<Property>,
     /// What the case table reports about each execution's end (`[[observe]]`).
     pub observations: Vec<Observation>,
+    /// Client groups (`count = N`), their members among [`Lesson::clients`].
+    pub groups: Vec<Group>,
+    /// Challenges for the student (`[[goal]]`).
+    pub goals: Vec<Goal>,
+    /// The group limit this lesson was parsed with ([`Lesson::bounded`]); None: every member.
+    pub limit: Option<usize>,
+    /// The lesson's text, to parse it again with a group limit.
+    pub text: Arc<str>,
 }
 
 impl Lesson {
@@ -157,6 +178,46 @@ impl Lesson {
 
     pub fn client_index(&self, name: &str) -> Option<usize> {
         self.clients.iter().position(|c| c.name == name)
+    }
+
+    /// The group limit variant `v`'s case table explores with: None when every group is
+    /// within it (the lesson explores as it is).
+    pub fn explore_limit(&self, v: usize) -> Option<usize> {
+        let limit = self
+            .variants
+            .get(v)
+            .and_then(|x| x.explore.as_ref())
+            .map_or(DEFAULT_GROUP_LIMIT, |e| e.group_limit);
+        self.groups
+            .iter()
+            .any(|g| g.members.len() > limit)
+            .then_some(limit)
+    }
+
+    /// This lesson with each client group cut to at most `limit` members (the same lesson
+    /// when no group is larger), for exploring: interchangeable clients beyond a few add
+    /// interleavings, not new kinds of outcome. Replay ids of its executions carry the limit.
+    pub fn bounded(self: &Arc<Self>, limit: Option<usize>) -> Result<Arc<Lesson>, String> {
+        if limit == self.limit {
+            return Ok(self.clone());
+        }
+        parse_with(&self.slug, &self.file, &self.text, limit)
+            .map(Arc::new)
+            .map_err(|errors| {
+                let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
+                format!(
+                    "with client groups cut to {} members the lesson does not read: {first}",
+                    limit.map_or("all".to_string(), |k| k.to_string())
+                )
+            })
+    }
+
+    /// The group of client `c`, if it belongs to one.
+    pub fn group_of(&self, c: usize) -> Option<&Group> {
+        self.clients
+            .get(c)
+            .and_then(|d| d.group)
+            .and_then(|g| self.groups.get(g))
     }
 }
 
@@ -175,6 +236,16 @@ pub fn slugify(name: &str) -> String {
 /// Parses and validates a lesson. `file` names the file in error messages; `slug` is the
 /// lesson's id in URLs. Returns every problem found, located, first ones first.
 pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonError>> {
+    parse_with(slug, file, text, None)
+}
+
+/// [`parse`], with each client group cut to at most `limit` members.
+pub fn parse_with(
+    slug: &str,
+    file: &str,
+    text: &str,
+    limit: Option<usize>,
+) -> Result<Lesson, Vec<LessonError>> {
     let src = Source { file, text };
     let raw: RawLesson = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
@@ -183,19 +254,21 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
     let mut errors = Vec::new();
     let services = services(&raw, &src, &mut errors);
     let timing = timing(&raw, &src, &services, &mut errors);
+    let (clients, groups) = clients::clients(&raw, &src, limit, &mut errors);
     // Set the services up now, so that every later check sees their initial state.
-    let initial = setup(&raw, &src, (&services, &timing), &mut errors);
-    let clients = clients(&raw, &src, &mut errors);
+    let initial = setup(&raw, &src, (&services, &timing, clients.len()), &mut errors);
     let names: Vec<String> = clients.iter().map(|c| c.name.clone()).collect();
     let cx = property::Context {
         src: &src,
         services: &services,
         initial: &initial,
         client_names: &names,
+        groups: &groups,
     };
     let assertions = assertions(&raw, &cx, &mut errors);
     let observations = observations(&raw, &cx, &mut errors);
     let variants = variants(&raw, &cx, &clients, &assertions, &mut errors);
+    let goals = goal::goals(&raw.goals, &src, &variants, &assertions, &mut errors);
     for k in raw.scripts.keys() {
         if !clients.iter().any(|c| &c.script == k.get_ref()) {
             errors.push(src.err(
@@ -223,6 +296,10 @@ pub fn parse(slug: &str, file: &str, text: &str) -> Result<Lesson, Vec<LessonErr
         variants,
         assertions,
         observations,
+        groups,
+        goals,
+        limit,
+        text: Arc::from(text),
     })
 }
 
@@ -318,10 +395,9 @@ fn timing(
 fn setup(
     raw: &RawLesson,
     src: &Source,
-    (services, timing): (&[Decl], &Timing),
+    (services, timing, clients): (&[Decl], &Timing, usize),
     errors: &mut Vec<LessonError>,
 ) -> Vec<Option<ServiceState>> {
-    let clients = raw.clients.len();
     let mut out = Vec::new();
     for (i, decl) in services.iter().enumerate() {
         // The setup keys set up the first service of their kind; a second one starts empty.
@@ -419,48 +495,6 @@ fn empty(kind: Kind, timing: &Timing, clients: usize) -> Option<ServiceState> {
         #[cfg(test)]
         Kind::Timer => ServiceState::Timer(Default::default()),
     })
-}
-
-fn clients(raw: &RawLesson, src: &Source, errors: &mut Vec<LessonError>) -> Vec<ClientDef> {
-    let mut clients = Vec::new();
-    for c in &raw.clients {
-        let name = c.name.get_ref().trim().to_string();
-        if name.is_empty() || name.contains(char::is_whitespace) {
-            errors.push(src.err(c.name.span(), "a client name is one word, like \"T1\""));
-        }
-        if clients.iter().any(|d: &ClientDef| d.name == name) {
-            errors.push(src.err(c.name.span(), format!("two clients are named \"{name}\"")));
-        }
-        if !raw
-            .scripts
-            .keys()
-            .any(|k| k.get_ref() == c.script.get_ref())
-        {
-            errors.push(src.err(
-                c.script.span(),
-                format!(
-                    "no script named \"{}\" (the [scripts] table has: {})",
-                    c.script.get_ref(),
-                    names(raw.scripts.keys().map(|k| k.get_ref().as_str()))
-                ),
-            ));
-        }
-        clients.push(ClientDef {
-            name,
-            script: c.script.get_ref().clone(),
-            vars: c
-                .vars
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
-                .collect(),
-            start: c.start,
-            isolation: isolation(c.isolation.as_ref(), src, errors),
-        });
-    }
-    if raw.clients.is_empty() {
-        errors.push(src.err(0..0, "a lesson needs at least one [[client]]"));
-    }
-    clients
 }
 
 fn assertions(
@@ -666,11 +700,23 @@ fn explore_spec(
             src.at(name.span().start),
         ),
     };
+    let group_limit = match &e.group_limit {
+        None => DEFAULT_GROUP_LIMIT,
+        Some(k) => match usize::try_from(*k.get_ref()) {
+            Ok(k) if k >= 1 => k,
+            _ => {
+                errors.push(src.err(k.span(), "group_limit is at least 1"));
+                DEFAULT_GROUP_LIMIT
+            }
+        },
+    };
     ExploreSpec {
         faults,
         faults_at,
         max_faults: e.max_faults.unwrap_or(1),
         tally,
+        document: e.document.as_ref().map(|d| d.trim().to_string()),
+        group_limit,
     }
 }
 

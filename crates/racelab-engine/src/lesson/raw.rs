@@ -31,6 +31,8 @@ pub(crate) struct RawLesson {
     pub asserts: Vec<RawAssert>,
     #[serde(rename = "observe", default)]
     pub observes: Vec<RawObserve>,
+    #[serde(rename = "goal", default)]
+    pub goals: Vec<RawGoal>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +46,8 @@ pub(crate) struct RawClient {
     pub start: u64,
     /// The client's PostgreSQL isolation level (its session's default).
     pub isolation: Option<Spanned<String>>,
+    /// A group of this many clients running the same script (`count = 100`), named NAME1…
+    pub count: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +73,25 @@ pub(crate) struct RawExplore {
     pub faults: Option<Spanned<String>>,
     pub max_faults: Option<usize>,
     pub tally: Option<Spanned<String>>,
+    /// The source document's own tally of this case table, printed beside Racelab's.
+    pub document: Option<String>,
+    /// Each client group is explored with at most this many members (default 3).
+    pub group_limit: Option<Spanned<i64>>,
+}
+
+/// A `[[goal]]`: a challenge for the student, "break it" or "fix it".
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGoal {
+    pub kind: Spanned<String>,
+    pub variant: Spanned<String>,
+    /// Break goals: the assertion the student makes fail.
+    pub assert: Option<Spanned<String>>,
+    /// Break goals: the fault kinds the student may place (none: the schedule alone).
+    pub faults: Option<Spanned<String>>,
+    pub says: String,
+    #[serde(default)]
+    pub hints: Vec<String>,
 }
 
 #[derive(Deserialize, Clone)]

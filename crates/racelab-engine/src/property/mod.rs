@@ -101,6 +101,23 @@ pub(crate) struct Context<'a> {
     pub services: &'a [Decl],
     pub initial: &'a [Option<ServiceState>],
     pub client_names: &'a [String],
+    pub groups: &'a [crate::lesson::Group],
+}
+
+impl Context<'_> {
+    /// The client named `name`, or an error that says why there is none.
+    pub(crate) fn client(&self, name: &str) -> Result<usize, String> {
+        if let Some(i) = self.client_names.iter().position(|c| c == name) {
+            return Ok(i);
+        }
+        Err(match self.groups.iter().find(|g| g.name == name) {
+            Some(g) => format!(
+                "\"{name}\" is a group of {} clients: name one of them, like \"{name}1\"",
+                g.count
+            ),
+            None => format!("no client named \"{name}\""),
+        })
+    }
 }
 
 const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis or var (each with equals or equals_sql), counter (with equals), finish_within_ms, no_locks_held = true";
@@ -132,10 +149,13 @@ impl RawAssert {
         } else if let Some(ms) = self.finish_within_ms {
             let mut idx = Vec::new();
             for c in self.clients.iter().flatten() {
-                match cx.client_names.iter().position(|d| d == c.get_ref()) {
-                    Some(i) => idx.push(i),
-                    None => errors
-                        .push(src.err(c.span(), format!("no client named \"{}\"", c.get_ref()))),
+                if let Some(g) = cx.groups.iter().find(|g| &g.name == c.get_ref()) {
+                    idx.extend(g.members.clone());
+                    continue;
+                }
+                match cx.client(c.get_ref()) {
+                    Ok(i) => idx.push(i),
+                    Err(e) => errors.push(src.err(c.span(), e)),
                 }
             }
             Check::FinishWithin { ms, clients: idx }
@@ -233,12 +253,12 @@ impl RawAssert {
             ));
             return None;
         };
-        let Some(client) = cx.client_names.iter().position(|c| c == client) else {
-            errors.push(
-                cx.src
-                    .err(var.span(), format!("no client named \"{client}\"")),
-            );
-            return None;
+        let client = match cx.client(client) {
+            Ok(i) => i,
+            Err(e) => {
+                errors.push(cx.src.err(var.span(), e));
+                return None;
+            }
         };
         Some(Check::Var {
             client,
