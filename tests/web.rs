@@ -347,3 +347,60 @@ async fn the_explorer_lists_every_case_and_a_row_replays_into_the_lanes() {
     let status = text(&host, "#explore-status");
     assert!(status.contains("cache"), "{status}");
 }
+
+#[wasm_bindgen_test]
+async fn a_break_goal_is_won_by_the_schedule_and_hints_come_one_at_a_time() {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        s.clear().unwrap();
+    }
+    let (host, _keep) = mount("lost-update", Some("naive"));
+    leptos::task::tick().await;
+    let goal = "li.goal[data-kind='break']";
+    assert_eq!(attr(&host, goal, "data-won"), "false");
+    assert_eq!(host.query_selector_all("li.hint").unwrap().length(), 0);
+    click(&host, &format!("{goal} button.hint-next"));
+    leptos::task::tick().await;
+    assert_eq!(
+        host.query_selector_all("li.hint").unwrap().length(),
+        1,
+        "{}",
+        q(&host, goal).outer_html()
+    );
+    // A serial order keeps both debits: not won.
+    for _ in 0..5 {
+        click(&host, "section.lane[data-client='T1'] button.step");
+        leptos::task::tick().await;
+    }
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, goal, "data-won"), "false");
+    click(&host, "#reset");
+    for client in ["T1", "T1", "T2", "T2"] {
+        click(
+            &host,
+            &format!("section.lane[data-client='{client}'] button.step"),
+        );
+        leptos::task::tick().await;
+    }
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(balance(&host), "300");
+    assert_eq!(attr(&host, goal, "data-won"), "true");
+    assert!(text(&host, goal).contains("won"));
+}
+
+#[wasm_bindgen_test]
+async fn a_fix_goal_is_won_by_a_case_table_without_a_bad_case() {
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    let goal = "li.goal[data-kind='fix']";
+    assert_eq!(attr(&host, goal, "data-won"), "false");
+    click(&host, &format!("{goal} button.goal-check"));
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, goal, "data-won"), "true");
+    assert!(
+        text(&host, goal).contains("No failing case"),
+        "{}",
+        text(&host, goal)
+    );
+}

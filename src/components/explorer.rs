@@ -280,8 +280,14 @@ fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
             }
         })
         .collect_view();
+    let notes = t
+        .notes
+        .iter()
+        .map(|n| view! { <li>{n.clone()}</li> })
+        .collect_view();
     view! {
         <p id="explore-status" role="status" data-state="done">{status}</p>
+        <ul class="table-notes">{notes}</ul>
         <table id="case-table">
             <thead><tr>
                 <th scope="col">"case"</th><th scope="col">"verdict"</th>

@@ -1,10 +1,12 @@
-//! The lesson page: one lane per client, a panel per service, the assertions and the trace, with
+//! The lesson page: one lane per client (one per client group), the variant's challenges, a panel per service, the assertions and the trace, with
 //! the controls that drive the engine's scheduler. The page owns the [`RunHandle`] and gives
 //! each component the view it draws.
 
 use crate::components::{
     assertions::Assertions,
     explorer::ExplorerPanel,
+    goals::Goals,
+    group::GroupLane,
     lane::Lane,
     services::ServicePanels,
     trace::{trace_lines, TraceView},
@@ -73,16 +75,29 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
         unknown_variant,
     );
     keyboard(handle);
-    let lanes = lesson
-        .clients
-        .iter()
-        .enumerate()
-        .map(|(c, def)| {
-            // One snapshot of this client per step, shared by everything the lane shows.
-            let view = Memo::new(move |_| handle.with(|r| r.client_view(c)));
-            view! { <Lane client=c name=def.name.clone() view=view/> }
-        })
-        .collect_view();
+    // The lanes follow the run's lesson: a replayed case-table row may run the lesson with its
+    // client groups cut (fewer members), which renumbers the clients.
+    let lesson_id = Memo::new(move |_| handle.with(|r| Arc::as_ptr(r.lesson()) as usize));
+    let lanes = move || {
+        lesson_id.track();
+        let l = handle.with_untracked(|r| r.lesson().clone());
+        l.clients
+            .iter()
+            .enumerate()
+            .filter_map(|(c, def)| match def.group {
+                Some(g) if l.groups[g].members.start != c => None,
+                Some(g) => {
+                    let gv = Memo::new(move |_| handle.with(|r| r.group_view(g)));
+                    Some(view! { <GroupLane view=gv/> }.into_any())
+                }
+                None => {
+                    // One snapshot of this client per step, shared by everything the lane shows.
+                    let view = Memo::new(move |_| handle.with(|r| r.client_view(c)));
+                    Some(view! { <Lane client=c name=def.name.clone() view=view/> }.into_any())
+                }
+            })
+            .collect_view()
+    };
     let source = lesson
         .source
         .clone()
@@ -93,6 +108,7 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
 
     let main_slug = slug.clone();
     let explorer_slug = slug.clone();
+    let goals_slug = slug.clone();
     view! {
         <main id="lesson" data-lesson=main_slug data-variant=lesson.variants[v].slug.clone()>
             <h1>{lesson.title.clone()}</h1>
@@ -100,6 +116,7 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
             {source}
             <Variants slug=slug lesson=lesson.clone() current=v/>
             <p class="explain">{lesson.variants[v].explain.clone()}</p>
+            <Goals slug=goals_slug variant=v/>
             <Controls clients=lesson.clients.len()/>
             <p id="error" role="alert">{move || handle.error()}</p>
             <div class="lanes">{lanes}</div>

@@ -264,6 +264,49 @@ impl Run {
         view::client_view(&self.model, &self.world, &self.faults, client)
     }
 
+    /// Whether this run wins the lesson's goal `g`, a "break" goal of this run's variant: its
+    /// assertion fails now, with at most one fault placed, of the goal's kinds (a sleep of any
+    /// length when the goal allows sleeps). Fix goals are won by a case table, not a run.
+    pub fn wins_break_goal(&self, g: usize) -> bool {
+        let lesson = self.model.lesson();
+        let Some(goal) = lesson.goals.get(g) else {
+            return false;
+        };
+        let crate::lesson::GoalKind::Break { assert } = goal.kind else {
+            return false;
+        };
+        if goal.variant != self.model.variant() {
+            return false;
+        }
+        let allowed = crate::fault::parse_kinds(lesson, &goal.faults).unwrap_or_default();
+        let used: Vec<Fault> = self
+            .trace
+            .actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Fault { fault, .. } => Some(*fault),
+                _ => None,
+            })
+            .collect();
+        let fits = |f: &Fault| {
+            allowed.contains(f)
+                || matches!(f, Fault::Sleep(_))
+                    && allowed.iter().any(|a| matches!(a, Fault::Sleep(_)))
+        };
+        let id = &lesson.assertions[assert].id;
+        used.len() <= 1
+            && used.iter().all(fits)
+            && self
+                .verdicts()
+                .iter()
+                .any(|v| &v.id == id && v.verdict == Verdict::Fail)
+    }
+
+    /// Client group `g`'s folded lane.
+    pub fn group_view(&self, g: usize) -> Option<view::GroupView> {
+        view::group_view(&self.model, &self.world, g)
+    }
+
     pub fn client_views(&self) -> Vec<ClientView> {
         (0..self.world.clients.len())
             .filter_map(|c| self.client_view(c))

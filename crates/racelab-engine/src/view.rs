@@ -227,3 +227,41 @@ pub fn service_panels(m: &Model, w: &World) -> Vec<ServicePanel> {
         })
         .collect()
 }
+
+/// A client group's lane, folded: how many members are where, and who "Step" moves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupView {
+    pub name: String,
+    /// How many clients the lesson declares, and how many this run has (fewer when it replays
+    /// an execution the explorer found with the group cut).
+    pub count: usize,
+    pub members: std::ops::Range<usize>,
+    /// "2 runnable, 1 blocked, 97 done".
+    pub summary: String,
+    /// The member the group's Step button steps: the first that can run.
+    pub next: Option<usize>,
+}
+
+pub fn group_view(m: &Model, w: &World, g: usize) -> Option<GroupView> {
+    let group = m.lesson().groups.get(g)?;
+    let mut counts: Vec<(ClientStatus, usize)> = Vec::new();
+    for c in group.members.clone() {
+        let s = client_status(w, c);
+        match counts.iter_mut().find(|(k, _)| *k == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s, 1)),
+        }
+    }
+    counts.sort_by_key(|(s, _)| *s as u8);
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    Some(GroupView {
+        name: group.name.clone(),
+        count: group.count,
+        members: group.members.clone(),
+        summary: parts.join(", "),
+        next: group.members.clone().find(|&c| m.is_runnable(w, c)),
+    })
+}

@@ -1,0 +1,174 @@
+//! The variant's challenges (`[[goal]]`): "Break it" is won by the run in the lanes (the engine
+//! judges it: [`Run::wins_break_goal`]); "Fix it" by a case table of the variant with no bad
+//! case, explored on demand. Hints come one at a time; a won goal is remembered in
+//! localStorage.
+//!
+//! [`Run::wins_break_goal`]: racelab_engine::run::Run::wins_break_goal
+
+use crate::run_handle::RunHandle;
+use crate::worker::{self, Message, Running};
+use leptos::prelude::*;
+use racelab_engine::explore::wire::{Job, TableView};
+use racelab_engine::lesson::Goal;
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn key(slug: &str, g: usize) -> String {
+    format!("racelab-goal:{slug}:{g}")
+}
+
+fn won_before(slug: &str, g: usize) -> bool {
+    storage()
+        .and_then(|s| s.get_item(&key(slug, g)).ok().flatten())
+        .is_some()
+}
+
+fn remember(slug: &str, g: usize) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(&key(slug, g), "won");
+    }
+}
+
+#[component]
+pub fn Goals(slug: String, variant: usize) -> impl IntoView {
+    let handle = RunHandle::use_context();
+    let goals: Vec<(usize, Goal)> = handle.with_untracked(|r| {
+        r.lesson()
+            .goals
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.variant == variant)
+            .map(|(i, g)| (i, g.clone()))
+            .collect()
+    });
+    if goals.is_empty() {
+        return None;
+    }
+    let items = goals
+        .into_iter()
+        .map(|(i, g)| view! { <GoalItem slug=slug.clone() index=i goal=g/> })
+        .collect_view();
+    Some(view! {
+        <section class="goals" aria-label="Challenges">
+            <h2>"Challenges"</h2>
+            <ul class="goal-list">{items}</ul>
+        </section>
+    })
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Check {
+    Idle,
+    Running,
+    Done(TableView),
+    Failed(String),
+}
+
+#[component]
+fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
+    let handle = RunHandle::use_context();
+    let shown = RwSignal::new(0usize);
+    let check = RwSignal::new(Check::Idle);
+    let running = StoredValue::new_local(None::<Running>);
+    let is_break = goal.is_break();
+    let before = won_before(&slug, index);
+    let slug2 = slug.clone();
+    let won = Memo::new(move |_| {
+        let now = if is_break {
+            handle.with(|r| r.wins_break_goal(index))
+        } else {
+            matches!(check.get(), Check::Done(t) if t.tally.bad == 0 && t.stopped.is_none())
+        };
+        if now {
+            remember(&slug2, index);
+        }
+        now
+    });
+    let hints = goal.hints.clone();
+    let total = hints.len();
+    let shown_hints = move || {
+        hints
+            .iter()
+            .take(shown.get())
+            .map(|h| view! { <li class="hint">{h.clone()}</li> })
+            .collect_view()
+    };
+    let (kind, label) = if is_break {
+        ("break", "Break it")
+    } else {
+        ("fix", "Fix it")
+    };
+    let faults = if goal.faults.is_empty() {
+        "no faults: the schedule alone".to_string()
+    } else {
+        format!("at most one fault: {}", goal.faults)
+    };
+    let job = Job {
+        slug: slug.clone(),
+        file: crate::lessons::text(&slug)
+            .map(|t| t.0)
+            .unwrap_or("")
+            .to_string(),
+        variant: goal.variant,
+        faults: goal.faults.clone(),
+        max_faults: usize::from(!goal.faults.is_empty()),
+        text: crate::lessons::text(&slug)
+            .map(|t| t.1)
+            .unwrap_or("")
+            .to_string(),
+    };
+    let run_check = move |_| {
+        check.set(Check::Running);
+        let started = worker::start(&job, move |m| match m {
+            Message::Table(t) => check.set(Check::Done(t)),
+            Message::Error(e) => check.set(Check::Failed(e)),
+            _ => {}
+        });
+        match started {
+            Ok(r) => running.set_value(Some(r)),
+            Err(_) => check.set(match job.run(|_| false) {
+                Ok(t) => Check::Done(t),
+                Err(e) => Check::Failed(e),
+            }),
+        }
+    };
+    let check_text = move || match check.get() {
+        Check::Idle => String::new(),
+        Check::Running => "Exploring every schedule…".into(),
+        Check::Failed(e) => e,
+        Check::Done(t) if t.tally.bad == 0 => format!(
+            "No failing case in {} executions: fixed.",
+            t.stats.executions
+        ),
+        Check::Done(t) => format!(
+            "{} of {} cases still fail: see \"Every case\" for the counterexamples.",
+            t.tally.bad,
+            t.rows.len()
+        ),
+    };
+    view! {
+        <li class="goal" data-kind=kind data-won=move || won.get().to_string()>
+            <p>
+                <strong class="goal-kind">{label}": "</strong>{goal.says.clone()}
+                " "<span class="goal-faults">"("{faults}")"</span>
+                <span class="goal-state" role="status">
+                    {move || if won.get() { " ✔ won" } else if before { " (won before)" } else { "" }}
+                </span>
+            </p>
+            {(!is_break).then(|| view! {
+                <p><button class="goal-check" on:click=run_check
+                    disabled=move || check.get() == Check::Running>"Check this variant"</button>
+                " "<span class="goal-check-result">{check_text}</span></p>
+            })}
+            <ol class="hints">{shown_hints}</ol>
+            {(total > 0).then(|| view! {
+                <button class="hint-next" disabled=move || { shown.get() >= total }
+                    on:click=move |_| shown.update(|n| *n += 1)>
+                    {move || format!("Hint ({} of {total})", (shown.get() + 1).min(total))}
+                </button>
+            })}
+        </li>
+    }
+}
