@@ -59,3 +59,51 @@ pub fn TraceView(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoView {
         </ol>
     }
 }
+
+/// The operation log (`log …` lines of the scripts), in time order: the document's timeline
+/// (GET_START, CACHE_MISS, DB_READ, CACHE_SET, …) beside the lanes. Nothing when no script logs.
+pub fn operation_log(r: &racelab_engine::Run) -> Vec<TraceLine> {
+    use racelab_engine::trace::EventKind;
+    trace_lines(r)
+        .into_iter()
+        .zip(&r.trace().events)
+        .filter_map(|(mut l, e)| match &e.kind {
+            EventKind::Log { text } => {
+                l.what = text.clone();
+                Some(l)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[component]
+pub fn OperationLog(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoView {
+    move || {
+        let lines = lines.get();
+        (!lines.is_empty()).then(|| {
+            let items = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let class = if l.latest { "op latest" } else { "op" };
+                    let client = l.who.clone();
+                    view! {
+                        <li class=class data-client=client>
+                            <span class="t">{format!("{} ms", l.time)}</span>
+                            <b class="who">{l.who}</b>
+                            <span class="n">{format!("{}.", i + 1)}</span>
+                            <code class="what">{l.what}</code>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="oplog" aria-label="Operation log">
+                    <h2>"Operation log"</h2>
+                    <ol id="oplog">{items}</ol>
+                </section>
+            }
+        })
+    }
+}

@@ -9,7 +9,7 @@ use crate::components::{
     group::GroupLane,
     lane::Lane,
     services::ServicePanels,
-    trace::{trace_lines, TraceView},
+    trace::{operation_log, trace_lines, OperationLog, TraceView},
 };
 use crate::lessons;
 use crate::route::{navigate, Route};
@@ -105,6 +105,7 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
     let panels = Memo::new(move |_| handle.with(|r| r.service_panels()));
     let verdicts = Memo::new(move |_| handle.with(|r| r.verdicts()));
     let trace = Memo::new(move |_| handle.with(trace_lines));
+    let oplog = Memo::new(move |_| handle.with(operation_log));
 
     let main_slug = slug.clone();
     let explorer_slug = slug.clone();
@@ -120,6 +121,7 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
             <Controls clients=lesson.clients.len()/>
             <p id="error" role="alert">{move || handle.error()}</p>
             <div class="lanes">{lanes}</div>
+            <OperationLog lines=oplog/>
             <div class="state">
                 <ServicePanels panels=panels/>
                 <section class="checks" aria-label="Assertions"><h2>"Assertions"</h2><Assertions verdicts=verdicts/></section>

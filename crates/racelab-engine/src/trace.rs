@@ -62,6 +62,16 @@ pub enum EventKind {
     Fault {
         fault: Fault,
     },
+    /// `log …`: a line of the operation log, variables filled in.
+    Log {
+        text: String,
+    },
+    /// A long-lived process starts its next request (`n` of `of`, arrived at `arrived` ms).
+    NextRequest {
+        n: usize,
+        of: usize,
+        arrived: u64,
+    },
     /// A service acted by itself at a deadline.
     Timer {
         service: ServiceId,

@@ -57,13 +57,25 @@ fn waits_outcome(m: &Model, wait: &Wait) -> String {
     }
 }
 
-/// A sentence about the client's state.
+/// A sentence about the client's state; a long-lived process's says which request it serves.
 pub fn status_text(m: &Model, w: &World, client: usize) -> String {
+    let st = &w.clients[client];
+    let state = state_text(m, w, client);
+    match st.arrivals.len() {
+        0 | 1 => state,
+        n => format!("request {} of {n}: {state}", st.request + 1),
+    }
+}
+
+fn state_text(m: &Model, w: &World, client: usize) -> String {
     let st = &w.clients[client];
     let at = st.finished_at.unwrap_or(st.clock);
     match &st.status {
         Status::Ready => match st.sleeping_until {
             Some(u) if u > w.now => format!("sleeping until {u} ms"),
+            _ if st.clock > w.now && st.pc == 0 => {
+                format!("waits for its request, arriving at {} ms", st.clock)
+            }
             _ => {
                 let line = m.script(client).ops[st.pc].line;
                 format!("ready to run line {line}")
@@ -206,6 +218,10 @@ pub fn describe(m: &Model, e: &Event) -> String {
         EventKind::Fail { message } => format!("{text} → request fails: {message}"),
         EventKind::ScriptError { message } => format!("{text} → script error: {message}"),
         EventKind::Fault { fault } => fault_text(m, *fault, e.time),
+        EventKind::Log { text } => format!("log: {text}"),
+        EventKind::NextRequest { n, of, arrived } => {
+            format!("request {n} of {of} (arrived at {arrived} ms) starts")
+        }
         EventKind::Timer { what, .. } => what.clone(),
     }
 }

@@ -6,6 +6,7 @@ use super::source::{LessonError, Source};
 use super::{isolation, names, ClientDef};
 use crate::value::Value;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// The largest client group a lesson may declare.
 pub const MAX_GROUP: usize = 1000;
@@ -58,10 +59,12 @@ pub(super) fn clients(
                 .iter()
                 .map(|(k, v)| (k.clone(), Value::from(v.clone())))
                 .collect(),
-            start: c.start,
+            start: c.start.as_ref().map_or(0, |s| *s.get_ref()),
             isolation: isolation(c.isolation.as_ref(), src, errors),
             group: None,
+            arrivals: Arc::from([]),
         };
+        let def = arrivals(c, def, src, errors);
         let Some(count) = &c.count else {
             add(&mut clients, def, c.name.span(), src, errors);
             continue;
@@ -100,6 +103,45 @@ pub(super) fn clients(
     }
     (clients, groups)
 }
+
+/// `arrivals = [0, 100, 250]`: a long-lived process; it starts with its first request.
+fn arrivals(
+    c: &super::raw::RawClient,
+    def: ClientDef,
+    src: &Source,
+    errors: &mut Vec<LessonError>,
+) -> ClientDef {
+    let Some(list) = &c.arrivals else {
+        return def;
+    };
+    let times = list.get_ref();
+    let ok = !times.is_empty()
+        && times.len() <= MAX_ARRIVALS
+        && times.iter().all(|t| *t >= 0)
+        && times.windows(2).all(|p| p[0] <= p[1]);
+    if !ok {
+        errors.push(src.err(
+            list.span(),
+            format!("arrivals are 1 to {MAX_ARRIVALS} request times in ms, in order: arrivals = [0, 100, 250]"),
+        ));
+        return def;
+    }
+    if let Some(s) = &c.start {
+        errors.push(src.err(
+            s.span(),
+            "a client with arrivals starts with its first request: drop `start`",
+        ));
+    }
+    let times: Vec<u64> = times.iter().map(|t| *t as u64).collect();
+    ClientDef {
+        start: times[0],
+        arrivals: Arc::from(times),
+        ..def
+    }
+}
+
+/// The most requests a long-lived process may be given.
+pub const MAX_ARRIVALS: usize = 1000;
 
 fn add(
     clients: &mut Vec<ClientDef>,

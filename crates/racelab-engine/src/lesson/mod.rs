@@ -64,6 +64,8 @@ pub struct ClientDef {
     pub isolation: Option<Isolation>,
     /// The client group it belongs to (an index into [`Lesson::groups`]).
     pub group: Option<usize>,
+    /// A long-lived process: when each request arrives (empty: the script runs once).
+    pub arrivals: Arc<[u64]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -627,7 +629,10 @@ fn compile_scripts(
             .find(|(k, _)| k.get_ref() == &c.script)
             .map(|(_, t)| t);
         let Some(text) = text else { continue };
-        let known: Vec<String> = c.vars.iter().map(|(k, _)| k.clone()).collect();
+        let mut known: Vec<String> = c.vars.iter().map(|(k, _)| k.clone()).collect();
+        if !c.arrivals.is_empty() {
+            known.push("request".into());
+        }
         let key = (format!("{}@{}", c.script, text.span().start), known.clone());
         if let Some(s) = compiled.get(&key) {
             scripts.push(s.clone());

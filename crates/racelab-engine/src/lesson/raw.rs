@@ -42,12 +42,13 @@ pub(crate) struct RawClient {
     pub script: Spanned<String>,
     #[serde(default)]
     pub vars: BTreeMap<String, RawValue>,
-    #[serde(default)]
-    pub start: u64,
+    pub start: Option<Spanned<u64>>,
     /// The client's PostgreSQL isolation level (its session's default).
     pub isolation: Option<Spanned<String>>,
     /// A group of this many clients running the same script (`count = 100`), named NAME1…
     pub count: Option<Spanned<i64>>,
+    /// A long-lived process: its script handles one request, arriving at each of these times.
+    pub arrivals: Option<Spanned<Vec<i64>>>,
 }
 
 #[derive(Deserialize)]

@@ -52,7 +52,12 @@ impl Model {
                     lose_reply: false,
                     sleeping_until: None,
                     finished_at: None,
+                    arrivals: c.arrivals.clone(),
+                    request: 0,
                 };
+                if !c.arrivals.is_empty() {
+                    st.vars.insert("request".into(), crate::Value::Int(1));
+                }
                 step::settle(self.script(i), &mut st);
                 st
             })

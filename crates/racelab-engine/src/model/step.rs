@@ -16,8 +16,24 @@ pub(crate) fn settle(script: &Script, st: &mut ClientState) {
         }
     }
     if st.status == Status::Ready {
+        if st.next_request() {
+            return settle(script, st);
+        }
         st.status = Status::Done { value: None };
         st.finished_at = Some(st.clock);
+    }
+}
+
+/// The trace line of a long-lived process that went on to its next request during a step.
+fn next_request_event(w: &World, client: usize, before: usize, events: &mut Vec<Event>) {
+    let st = &w.clients[client];
+    if st.request != before {
+        let kind = EventKind::NextRequest {
+            n: st.request + 1,
+            of: st.arrivals.len(),
+            arrived: st.arrivals[st.request],
+        };
+        push(events, st.clock, client, 0, kind, Vec::new());
     }
 }
 
@@ -88,10 +104,20 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
     let op = &script.ops[pc];
     let line = op.line;
 
+    let before = w.clients[client].request;
     if let OpKind::Sleep { ms } = op.kind {
-        return sleep(w, script, client, line, ms, events);
+        sleep(w, script, client, line, ms, events);
+    } else {
+        step_line(m, w, client, events);
     }
+    next_request_event(w, client, before, events);
+}
 
+fn step_line(m: &Model, w: &mut World, client: usize, events: &mut Vec<Event>) {
+    let script = m.script(client);
+    let pc = w.clients[client].pc;
+    let op = &script.ops[pc];
+    let line = op.line;
     let t = step_time(m, w, client);
     w.now = t;
     {
@@ -137,6 +163,15 @@ pub(crate) fn step(m: &Model, w: &mut World, client: usize, events: &mut Vec<Eve
             Err(message) => script_error(w, t, client, line, message, events),
         },
         OpKind::Retry { target, max } => retry(w, script, client, line, (*target, *max), events),
+        OpKind::Log { text } => match fill(&w.clients[client].vars, text) {
+            Ok(text) => {
+                let st = &mut w.clients[client];
+                st.pc += 1;
+                settle(script, st);
+                push(events, t, client, line, EventKind::Log { text }, Vec::new());
+            }
+            Err(message) => script_error(w, t, client, line, message, events),
+        },
         OpKind::Return { value } => finish(w, t, client, line, value.as_ref(), true, events),
         OpKind::Fail { message } => finish(w, t, client, line, Some(message), false, events),
         OpKind::Sleep { .. } | OpKind::Jump { .. } => {}
@@ -250,6 +285,7 @@ fn finish(
     };
     let st = &mut w.clients[client];
     st.finished_at = Some(t);
+    let more = st.arrivals.len() > st.request + 1;
     let kind = if ok {
         st.status = Status::Done { value: v.clone() };
         EventKind::Return { value: v }
@@ -265,6 +301,10 @@ fn finish(
         EventKind::Fail { message: text }
     };
     push(events, t, client, line, kind, Vec::new());
+    // A long-lived process answered this request (an error reply too) and serves the next.
+    if more {
+        w.clients[client].next_request();
+    }
 }
 
 /// Sends a call to a service at the client's clock and handles the answer.
@@ -453,6 +493,7 @@ pub(crate) fn apply_wakes(
         if waiting_here {
             let (sent, line) = sent_text(m, w, client);
             let mark = events.len();
+            let before = w.clients[client].request;
             finish_call(
                 m,
                 w,
@@ -469,8 +510,30 @@ pub(crate) fn apply_wakes(
                     e.sent.clone_from(&sent);
                 }
             }
+            next_request_event(w, client, before, events);
         }
     }
+}
+
+/// A log line's `{name}`s replaced by the variables' values.
+fn fill(vars: &std::collections::BTreeMap<String, Value>, text: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+        let name = &rest[open + 1..close.min(rest.len())];
+        let v = vars
+            .get(name)
+            .ok_or_else(|| format!("`{name}` has no value yet"))?;
+        out.push_str(&rest[..open]);
+        match v {
+            Value::Text(s) => out.push_str(s),
+            other => out.push_str(&other.to_string()),
+        }
+        rest = rest.get(close + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 fn eval(w: &World, client: usize, e: &expr::Expr, now: u64) -> Result<Value, String> {

@@ -54,6 +54,32 @@ pub struct ClientState {
     pub lose_reply: bool,
     pub sleeping_until: Option<u64>,
     pub finished_at: Option<u64>,
+    /// A long-lived process (`arrivals` in the lesson): when each of its requests arrives
+    /// (empty: the client runs its script once). Shared, never changed by a step.
+    pub arrivals: Arc<[u64]>,
+    /// The request it serves now (0-based; 0 for a client without arrivals).
+    pub request: usize,
+}
+
+impl ClientState {
+    /// Starts the process's next request, if one is still to come: back to the first line at
+    /// the later of its clock and the request's arrival, variables kept (the process's memory),
+    /// `request` set to the request's number (from 1).
+    pub(crate) fn next_request(&mut self) -> bool {
+        let Some(&at) = self.arrivals.get(self.request + 1) else {
+            return false;
+        };
+        self.request += 1;
+        self.pc = 0;
+        self.clock = self.clock.max(at);
+        self.status = Status::Ready;
+        self.done_lines.clear();
+        self.retries.clear();
+        self.finished_at = None;
+        self.vars
+            .insert("request".into(), Value::Int(self.request as i64 + 1));
+        true
+    }
 }
 
 /// Everything that changes during a run.
@@ -186,7 +212,7 @@ impl Model {
         match kind {
             OpKind::Call { service, .. } => self.lesson.timing.call(*service),
             OpKind::Sleep { ms } => *ms,
-            OpKind::Jump { .. } => 0,
+            OpKind::Jump { .. } | OpKind::Log { .. } => 0,
             _ => self.lesson.timing.compute,
         }
     }

@@ -115,6 +115,10 @@ pub enum OpKind {
     Sleep {
         ms: u64,
     },
+    /// `log …`: a line of the operation log (no virtual time).
+    Log {
+        text: String,
+    },
     Return {
         value: Option<Expr>,
     },
@@ -333,6 +337,7 @@ impl<'a> Compiler<'a> {
             }
             "except" => return Err(self.error(line, 0, "`except` without a `try:` above it")),
             "sleep" | "return" | "fail" => return self.keyword(line, &word),
+            "log" if !text[3..].trim_start().starts_with('=') => return self.log(line),
             _ => {}
         }
         let route = self.route(line, text, 0)?;
@@ -354,6 +359,32 @@ impl<'a> Compiler<'a> {
             0,
             "not a step: expected an SQL statement, `name = …`, `if …:`, `sleep`, `return` or `fail`",
         ))
+    }
+
+    /// `log CACHE_MISS product_id={pid}`: a line of the operation log, `{name}` replaced by the
+    /// variable's value when the step runs.
+    fn log(&mut self, line: &Line) -> Result<(), ScriptError> {
+        let text = line.text[3..].trim().to_string();
+        if text.is_empty() {
+            return Err(self.error(line, 3, "say what to log, like `log CACHE_MISS id={pid}`"));
+        }
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                return Err(self.error(line, 0, "a `{` without its `}`"));
+            };
+            let name = &rest[open + 1..open + close];
+            if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                return Err(self.error(
+                    line,
+                    0,
+                    format!("`{{{name}}}` is not a variable: write `{{name}}`"),
+                ));
+            }
+            rest = &rest[open + close + 1..];
+        }
+        self.push(line.no, OpKind::Log { text });
+        Ok(())
     }
 
     /// `sleep 50ms`, `return [expr]`, `fail expr`.

@@ -142,10 +142,14 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
 /// Refuses, when the lesson is checked, what the simulator would answer wrongly or not at all.
 fn refuse_unmodelled(name: &str, shape: &[String]) -> Result<(), LineError> {
     let refuse = |message: String| Err(LineError { col: 0, message });
-    if name == "receive" {
+    if name == "receive" || name == "get_message" {
         return match shape.len() {
             1 => Ok(()),
-            _ => refuse("RECEIVE takes nothing: `msg = redis RECEIVE`".into()),
+            _ => refuse(format!(
+                "{} takes nothing: `msg = redis {}`",
+                shape[0].to_ascii_uppercase(),
+                shape[0].to_ascii_uppercase()
+            )),
         };
     }
     match Store::lookup(shape) {
@@ -285,8 +289,9 @@ impl Redis {
         None
     }
 
-    /// RECEIVE: the next message, or wait for one.
-    fn receive(&mut self, id: ServiceId, conn: ConnId) -> Exec {
+    /// RECEIVE: the next message, or wait for one; GET_MESSAGE (`wait` false, redis-py's
+    /// `pubsub.get_message()`): the next message, or nil at once.
+    fn receive(&mut self, id: ServiceId, conn: ConnId, wait: bool) -> Exec {
         let channels: Vec<String> = self
             .store
             .conns
@@ -299,7 +304,8 @@ impl Redis {
             mode: Mode::Read,
         }];
         if channels.is_empty() {
-            let e = Resp::err("RECEIVE without a SUBSCRIBE first");
+            let what = if wait { "RECEIVE" } else { "GET_MESSAGE" };
+            let e = Resp::err(format!("{what} without a SUBSCRIBE first"));
             return Exec::Done(Done {
                 reply: Reply::Redis(e),
                 touches,
@@ -309,6 +315,11 @@ impl Redis {
         match self.next_message(conn) {
             Some(m) => Exec::Done(Done {
                 reply: Reply::Redis(m),
+                touches,
+                woken: Vec::new(),
+            }),
+            None if !wait => Exec::Done(Done {
+                reply: Reply::Redis(Resp::Nil),
                 touches,
                 woken: Vec::new(),
             }),
@@ -367,7 +378,10 @@ impl Service for Redis {
         };
         match cmd.words(params) {
             Err(e) => done(Reply::ConnectionError(e), Vec::new()),
-            Ok(words) if words[0].eq_ignore_ascii_case("receive") => self.receive(id, conn),
+            Ok(words) if words[0].eq_ignore_ascii_case("receive") => self.receive(id, conn, true),
+            Ok(words) if words[0].eq_ignore_ascii_case("get_message") => {
+                self.receive(id, conn, false)
+            }
             Ok(words) => {
                 let touches = footprint(id, conn, &words);
                 let reply = self.store.exec(conn, &words, now);
