@@ -13,7 +13,7 @@
 mod bench;
 mod explore;
 
-use racelab_engine::explore::{expect, replay_id};
+use racelab_engine::explore::{expect, replay_id, Progress};
 use racelab_engine::fault::{self, FaultPlan};
 use racelab_engine::lesson::{self, Lesson};
 use racelab_engine::property::Verdict;
@@ -26,6 +26,7 @@ use racelab_engine::words::{lock_note, older_note, pending_note, redis_stats, re
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 const USAGE: &str = "\
 usage:
@@ -133,11 +134,14 @@ fn check(files: &[String]) -> ExitCode {
         let problems = match load(f) {
             Err(msgs) => msgs,
             Ok(l) => {
-                let started = std::time::Instant::now();
-                let budget = std::time::Duration::from_secs(60);
+                // Each exploration (a case table, a goal) gets a minute.
+                let budget = || {
+                    let started = std::time::Instant::now();
+                    move |_: &Progress| started.elapsed() >= Duration::from_secs(60)
+                };
                 let mut problems = run::check_expectations(&l);
-                problems.extend(expect::check_tallies(&l, |_| started.elapsed() >= budget));
-                problems.extend(expect::check_goals(&l, |_| started.elapsed() >= budget));
+                problems.extend(expect::check_tallies(&l, budget));
+                problems.extend(expect::check_goals(&l, budget));
                 problems.iter().map(|e| e.to_string()).collect()
             }
         };

@@ -73,6 +73,10 @@ fn state_text(m: &Model, w: &World, client: usize) -> String {
     match &st.status {
         Status::Ready => match st.sleeping_until {
             Some(u) if u > w.now => format!("sleeping until {u} ms"),
+            _ if m.waits_for(w, client).is_some() => {
+                let other = m.waits_for(w, client).unwrap_or_default();
+                format!("waits for {} to end", m.client_name(other))
+            }
             _ if st.clock > w.now && st.pc == 0 => {
                 format!("waits for its request, arriving at {} ms", st.clock)
             }

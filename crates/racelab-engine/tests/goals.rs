@@ -19,7 +19,10 @@ fn the_shipped_goals_read_and_are_winnable() {
     assert_eq!(l.goals[0].hints.len(), 3);
     assert_eq!(l.goals[1].kind, GoalKind::Fix);
     assert_eq!(l.goals[2].faults, "error");
-    assert_eq!(check_goals(&l, |_| false), vec![]);
+    assert_eq!(
+        check_goals(&l, || |_: &racelab_engine::explore::Progress| false),
+        vec![]
+    );
 }
 
 #[test]
@@ -30,13 +33,13 @@ fn an_unwinnable_goal_is_reported_at_its_line() {
     let line = LOST_UPDATE.lines().count() + 3;
     // FOR UPDATE keeps every schedule at 100: nothing to break without faults.
     let l = parse(&goal("break", "for update", "assert = \"balance-is-100\"")).unwrap();
-    let errs = check_goals(&l, |_| false);
+    let errs = check_goals(&l, || |_: &racelab_engine::explore::Progress| false);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!(errs[0].at.line, line);
     assert!(errs[0].message.contains("cannot be won: no schedule of variant \"for update\" makes \"balance-is-100\" fail (faults: none)"), "{errs:?}");
     // The naive variant loses a debit in some order: it is no fix.
     let l = parse(&goal("fix", "naive", "")).unwrap();
-    let errs = check_goals(&l, |_| false);
+    let errs = check_goals(&l, || |_: &racelab_engine::explore::Progress| false);
     assert!(
         errs[0]
             .message

@@ -37,7 +37,15 @@ fn at_a_call(m: &Model, w: &World, client: usize) -> bool {
 /// line where no fault fired yet (error and timeout only on a line that calls a service).
 pub(super) fn faults(m: &Model, w: &World, cfg: &Config) -> Vec<Action> {
     let mut out = Vec::new();
+    // The variant's case table may place faults on some clients only.
+    let only = m.lesson().variants[m.variant()]
+        .explore
+        .as_ref()
+        .and_then(|e| e.fault_clients.as_ref());
     for client in 0..w.clients.len() {
+        if only.is_some_and(|o| !o.contains(&client)) {
+            continue;
+        }
         let st = &w.clients[client];
         let Some(op) = m.script(client).ops.get(st.pc) else {
             continue;

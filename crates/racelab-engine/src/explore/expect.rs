@@ -8,11 +8,12 @@ use crate::lesson::{Goal, GoalKind, Lesson};
 use crate::model::Model;
 use std::sync::Arc;
 
-/// Explores every variant that declares a tally and reports each difference, located. `stop`
-/// bounds the time (an exploration stopped early is reported, not judged).
-pub fn check_tallies(
+/// Explores every variant that declares a tally and reports each difference, located.
+/// `budget` gives each exploration its "stop now?" (an exploration stopped early is reported,
+/// not judged).
+pub fn check_tallies<S: FnMut(&Progress) -> bool>(
     lesson: &Arc<Lesson>,
-    mut stop: impl FnMut(&Progress) -> bool,
+    mut budget: impl FnMut() -> S,
 ) -> Vec<LessonError> {
     let mut out = Vec::new();
     for (v, variant) in lesson.variants.iter().enumerate() {
@@ -48,6 +49,7 @@ pub fn check_tallies(
                 continue;
             }
         };
+        let mut stop = budget();
         let r = explore(&m, &cfg, Some(&mut stop));
         let message = if let Some(why) = r.stopped {
             format!("variant \"{name}\": the case table could not be checked ({why})")
@@ -72,14 +74,14 @@ pub fn check_tallies(
 /// Proves every `[[goal]]` winnable: a "break" goal's assertion fails in some execution the
 /// student can make, a "fix" goal's variant fails in none (any schedule, with at most one fault
 /// of the goal's kinds). Each problem is reported at the goal.
-pub fn check_goals(
+pub fn check_goals<S: FnMut(&Progress) -> bool>(
     lesson: &Arc<Lesson>,
-    mut stop: impl FnMut(&Progress) -> bool,
+    mut budget: impl FnMut() -> S,
 ) -> Vec<LessonError> {
     let mut out = Vec::new();
     for goal in &lesson.goals {
         let name = &lesson.variants[goal.variant].name;
-        let problem = match goal_problem(lesson, goal, &mut stop) {
+        let problem = match goal_problem(lesson, goal, &mut budget()) {
             Ok(None) => continue,
             Ok(Some(p)) => p,
             Err(e) => format!("variant \"{name}\": {e}"),

@@ -63,6 +63,10 @@ pub fn table_notes(m: &Model) -> Vec<String> {
         })
         .collect();
     let spec = l.variants.get(m.variant()).and_then(|v| v.explore.as_ref());
+    if let Some(only) = spec.and_then(|s| s.fault_clients.as_ref()) {
+        let names: Vec<&str> = only.iter().map(|&c| m.client_name(c)).collect();
+        out.push(format!("faults placed on {} only", names.join(", ")));
+    }
     if let Some(doc) = spec.and_then(|s| s.document.as_ref()) {
         let source = l.source.as_deref().unwrap_or("the source document");
         out.push(format!("{source} counts: {doc}"));

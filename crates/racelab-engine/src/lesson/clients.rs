@@ -63,6 +63,7 @@ pub(super) fn clients(
             isolation: isolation(c.isolation.as_ref(), src, errors),
             group: None,
             arrivals: Arc::from([]),
+            after: Vec::new(),
         };
         let def = arrivals(c, def, src, errors);
         let Some(count) = &c.count else {
@@ -101,7 +102,46 @@ pub(super) fn clients(
     if raw.clients.is_empty() {
         errors.push(src.err(0..0, "a lesson needs at least one [[client]]"));
     }
+    // `after`: resolved once every client is known (a group name means all its members).
+    let mut i = 0;
+    for c in &raw.clients {
+        let n = match &c.count {
+            Some(k) => usize::try_from(*k.get_ref()).map_or(0, |k| limit.map_or(k, |l| k.min(l))),
+            None => 1,
+        };
+        let after = names_to_clients(&c.after, &clients, &groups, src, errors);
+        for d in clients.iter_mut().skip(i).take(n) {
+            d.after.clone_from(&after);
+            if d.after.iter().any(|&a| a >= i && a < i + n) {
+                errors.push(src.err(c.name.span(), "a client cannot wait for itself to end"));
+                d.after.clear();
+            }
+        }
+        i += n;
+    }
     (clients, groups)
+}
+
+/// Client indices of names written in the lesson: a client's name, or a group's for all its
+/// members.
+pub(super) fn names_to_clients(
+    names: &[toml::Spanned<String>],
+    clients: &[ClientDef],
+    groups: &[Group],
+    src: &Source,
+    errors: &mut Vec<LessonError>,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    for n in names {
+        if let Some(g) = groups.iter().find(|g| &g.name == n.get_ref()) {
+            out.extend(g.members.clone());
+        } else if let Some(i) = clients.iter().position(|d| &d.name == n.get_ref()) {
+            out.push(i);
+        } else {
+            errors.push(src.err(n.span(), format!("no client named \"{}\"", n.get_ref())));
+        }
+    }
+    out
 }
 
 /// `arrivals = [0, 100, 250]`: a long-lived process; it starts with its first request.

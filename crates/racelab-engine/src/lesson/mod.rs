@@ -13,6 +13,7 @@ pub(crate) mod source;
 use crate::property::observe::Observation;
 use crate::property::{self, Property};
 use crate::script::{self, ScriptRef};
+use crate::service::aerospike::Aerospike;
 use crate::service::api::ServiceId;
 use crate::service::cassandra::Cassandra;
 use crate::service::postgres::sql::Isolation;
@@ -66,6 +67,8 @@ pub struct ClientDef {
     pub group: Option<usize>,
     /// A long-lived process: when each request arrives (empty: the script runs once).
     pub arrivals: Arc<[u64]>,
+    /// Clients that must have ended before this one takes its first step (`after = ["POST"]`).
+    pub after: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +85,9 @@ pub struct Variant {
     pub explore: Option<ExploreSpec>,
     /// Every client's PostgreSQL isolation level in this variant (over the clients' own).
     pub isolation: Option<Isolation>,
+    /// Faults that are part of the variant's story (`faults = ["down=redis@OPS:2"]`): the
+    /// client's step at that line is the fault, in every run and execution of the variant.
+    pub scenario: crate::fault::FaultPlan,
 }
 
 impl Variant {
@@ -125,6 +131,8 @@ pub struct ExploreSpec {
     pub document: Option<String>,
     /// Each client group is explored with at most this many members.
     pub group_limit: usize,
+    /// The clients faults are placed on (None: every client).
+    pub fault_clients: Option<Vec<usize>>,
 }
 
 /// How many members of each client group the explorer runs unless a variant says otherwise.
@@ -284,7 +292,7 @@ pub fn parse_with(
         errors.sort_by_key(|e| (e.at.line, e.at.col));
         return Err(errors);
     };
-    Ok(Lesson {
+    let mut lesson = Lesson {
         slug: slug.to_string(),
         file: file.to_string(),
         title: raw.title,
@@ -302,7 +310,31 @@ pub fn parse_with(
         goals,
         limit,
         text: Arc::from(text),
-    })
+    };
+    scenarios(&mut lesson, &raw.variants, &src, &mut errors);
+    if errors.is_empty() {
+        Ok(lesson)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Each variant's scenario faults, read once the clients and services are known.
+fn scenarios(lesson: &mut Lesson, raw: &[RawVariant], src: &Source, errors: &mut Vec<LessonError>) {
+    for (v, rv) in raw.iter().enumerate() {
+        let mut plan = crate::fault::FaultPlan::new();
+        for spec in &rv.faults {
+            match crate::fault::parse_spec(lesson, spec.get_ref()) {
+                Ok((at, fault)) => {
+                    plan.insert(at, fault);
+                }
+                Err(e) => errors.push(src.err(spec.span(), e)),
+            }
+        }
+        if let Some(variant) = lesson.variants.get_mut(v) {
+            variant.scenario = plan;
+        }
+    }
 }
 
 /// The declared services (`["postgres"]` when the lesson does not say): `"redis"`, or
@@ -409,7 +441,17 @@ fn setup(
         }
         match decl.kind {
             Kind::Postgres => out.push(postgres_setup(raw, src, clients, errors)),
-            Kind::Aerospike => out.push(Some(ServiceState::Aerospike(Default::default()))),
+            Kind::Aerospike => {
+                let text = raw.aerospike_setup.as_ref();
+                match Aerospike::from_setup(text.map_or("", |t| t.get_ref())) {
+                    Ok(a) => out.push(Some(ServiceState::Aerospike(a))),
+                    Err(e) => {
+                        let span = text.map_or(0..0, |t| t.span());
+                        errors.push(src.inside(&span, e.line, e.col, e.message));
+                        out.push(None);
+                    }
+                }
+            }
             Kind::Zookeeper => out.push(Some(ServiceState::Zk(Zk::new(timing.session_timeout)))),
             Kind::Cassandra => {
                 let text = raw.cassandra_setup.as_ref();
@@ -442,6 +484,12 @@ fn setup(
         errors.push(src.err(
             setup.span(),
             "`cassandra_setup` sets Cassandra up, but the lesson does not use the cassandra service",
+        ));
+    }
+    if let (Some(setup), false) = (&raw.aerospike_setup, has(services, Kind::Aerospike)) {
+        errors.push(src.err(
+            setup.span(),
+            "`aerospike_setup` sets Aerospike up, but the lesson does not use the aerospike service",
         ));
     }
     if let (Some(setup), false) = (&raw.redis_setup, has(services, Kind::Redis)) {
@@ -564,6 +612,7 @@ fn variants(
         scripts: BTreeMap::new(),
         expect: BTreeMap::new(),
         explore: None,
+        faults: Vec::new(),
     }];
     let raw_variants: &[RawVariant] = if raw.variants.is_empty() {
         &implicit
@@ -600,8 +649,9 @@ fn variants(
             explore: v
                 .explore
                 .as_ref()
-                .map(|e| explore_spec(e, cx.src, &v.name, errors)),
+                .map(|e| explore_spec(e, cx, &v.name, errors)),
             isolation: isolation(v.isolation.as_ref(), cx.src, errors),
+            scenario: Default::default(),
             name,
             slug,
             explain: v.explain.trim().to_string(),
@@ -675,10 +725,25 @@ fn check_calls(
 
 fn explore_spec(
     e: &RawExplore,
-    src: &Source,
+    cx: &property::Context,
     name: &Spanned<String>,
     errors: &mut Vec<LessonError>,
 ) -> ExploreSpec {
+    let src = cx.src;
+    let fault_clients = e.clients.as_ref().map(|names| {
+        let mut out = Vec::new();
+        for n in names {
+            if let Some(g) = cx.groups.iter().find(|g| &g.name == n.get_ref()) {
+                out.extend(g.members.clone());
+                continue;
+            }
+            match cx.client(n.get_ref()) {
+                Ok(i) => out.push(i),
+                Err(e) => errors.push(src.err(n.span(), e)),
+            }
+        }
+        out
+    });
     let tally = e.tally.as_ref().and_then(|t| {
         let parsed = parse_tally(t.get_ref());
         if parsed.is_none() {
@@ -722,6 +787,7 @@ fn explore_spec(
         tally,
         document: e.document.as_ref().map(|d| d.trim().to_string()),
         group_limit,
+        fault_clients,
     }
 }
 

@@ -22,6 +22,8 @@ pub(crate) struct RawLesson {
     pub redis_setup: Option<Spanned<String>>,
     /// CQL statements (CREATE TABLE, INSERT) run before any client, one per line.
     pub cassandra_setup: Option<Spanned<String>>,
+    /// Aerospike writes (`PUT balance:1 500`) run before any client, one per line.
+    pub aerospike_setup: Option<Spanned<String>>,
     pub scripts: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(rename = "client")]
     pub clients: Vec<RawClient>,
@@ -49,6 +51,9 @@ pub(crate) struct RawClient {
     pub count: Option<Spanned<i64>>,
     /// A long-lived process: its script handles one request, arriving at each of these times.
     pub arrivals: Option<Spanned<Vec<i64>>>,
+    /// Clients (or groups) that must have ended before this one takes its first step.
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +70,9 @@ pub(crate) struct RawVariant {
     pub expect: BTreeMap<Spanned<String>, Spanned<String>>,
     /// The variant's case table: which faults, and the tally the author expects.
     pub explore: Option<RawExplore>,
+    /// Faults that are part of the variant's story (`down=redis@OPS:2`): every run has them.
+    #[serde(default)]
+    pub faults: Vec<Spanned<String>>,
 }
 
 /// `[variant.explore]`: `faults = "exit,error"`, `max_faults = 1`, `tally = "3 ok / 4 bad"`.
@@ -73,6 +81,8 @@ pub(crate) struct RawVariant {
 pub(crate) struct RawExplore {
     pub faults: Option<Spanned<String>>,
     pub max_faults: Option<usize>,
+    /// The clients (or groups) faults are placed on (default: every client).
+    pub clients: Option<Vec<Spanned<String>>>,
     pub tally: Option<Spanned<String>>,
     /// The source document's own tally of this case table, printed beside Racelab's.
     pub document: Option<String>,
@@ -122,6 +132,7 @@ pub(crate) struct RawAssert {
     pub at: Option<Spanned<String>>,
     pub sql: Option<Spanned<String>>,
     pub redis: Option<Spanned<String>>,
+    pub aerospike: Option<Spanned<String>>,
     pub var: Option<Spanned<String>>,
     pub counter: Option<Spanned<String>>,
     pub equals_sql: Option<Spanned<String>>,
@@ -140,6 +151,7 @@ pub(crate) struct RawObserve {
     pub says: Option<String>,
     pub sql: Option<Spanned<String>>,
     pub redis: Option<Spanned<String>>,
+    pub aerospike: Option<Spanned<String>>,
     pub var: Option<Spanned<String>>,
     pub counter: Option<Spanned<String>>,
     pub locks: Option<bool>,

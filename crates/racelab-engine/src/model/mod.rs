@@ -98,8 +98,11 @@ impl Model {
     }
 
     /// Every action possible in `w` without faults: a step of each runnable client, then the
-    /// timer of each service that has a deadline (while some client has not ended). Faults are
-    /// offered by whoever drives the model (the page's fault plan, an explorer's fault budget).
+    /// timer of each service whose deadline comes no later than every runnable client's next
+    /// step (while some client has not ended): a TTL runs out when virtual time gets there,
+    /// never while every client would act before it — a client that stops for that long is a
+    /// sleep fault, a placed input. Faults are offered by whoever drives the model (the page's
+    /// fault plan, an explorer's fault budget).
     pub fn actions(&self, w: &World) -> Vec<Action> {
         self.action_iter(w).collect()
     }
@@ -119,11 +122,19 @@ impl Model {
             .clients
             .iter()
             .any(|c| matches!(c.status, Status::Ready | Status::Blocked { .. }));
+        let earliest = (0..w.clients.len())
+            .filter(|&c| self.is_runnable(w, c))
+            .filter_map(|c| self.effect_time(w, &Action::Step(c)))
+            .min();
         let timers = w
             .services
             .iter()
             .enumerate()
-            .filter(move |(_, s)| live && s.next_deadline().is_some())
+            .filter(move |(_, s)| {
+                live && s
+                    .next_deadline()
+                    .is_some_and(|d| earliest.is_none_or(|e| d <= e))
+            })
             .map(|(i, _)| Action::Timer(i));
         steps.chain(timers)
     }
@@ -132,7 +143,10 @@ impl Model {
     pub fn effect_time(&self, w: &World, action: &Action) -> Option<u64> {
         match *action {
             Action::Timer(s) => w.services.get(s)?.next_deadline().map(|d| d.max(w.now)),
-            Action::Step(c) => self.is_runnable(w, c).then(|| step::step_time(self, w, c)),
+            Action::Step(c) => match self.scenario_fault(w, c) {
+                Some(fault) => self.effect_time(w, &Action::Fault { client: c, fault }),
+                None => self.is_runnable(w, c).then(|| step::step_time(self, w, c)),
+            },
             Action::Fault { client, fault } => self.can_fault(w, client, fault).then(|| {
                 if fault.takes_the_line_time() {
                     step::step_time(self, w, client)
@@ -170,9 +184,12 @@ impl Model {
             }
             Action::Step(c) => {
                 self.check_runnable(w, c)?;
-                let t = step::step_time(self, w, c);
+                let t = self.effect_time(w, action).unwrap_or(w.now);
                 step::fire_due(self, w, t, events);
-                step::step(self, w, c, events);
+                match self.scenario_fault(w, c) {
+                    Some(fault) => faults::apply(self, w, c, fault, events),
+                    None => step::step(self, w, c, events),
+                }
             }
             Action::Fault { client, fault } => {
                 if !self.can_fault(w, client, fault) {
@@ -185,6 +202,16 @@ impl Model {
         }
         self.record_violations(w);
         Ok(())
+    }
+
+    /// The fault the variant's scenario (`faults = ["down=redis@OPS:2"]`) puts on `client`'s
+    /// next line, if it has not fired yet: the client's step is then that fault.
+    pub fn scenario_fault(&self, w: &World, client: usize) -> Option<Fault> {
+        let plan = &self.lesson.variants[self.variant].scenario;
+        if plan.is_empty() || !self.is_runnable(w, client) {
+            return None;
+        }
+        self.planned_fault(w, plan, client)
     }
 
     /// Whether `fault` can hit `client` now: any fault a runnable client; an exit also a client

@@ -196,6 +196,26 @@ impl Model {
         w.clients
             .get(client)
             .is_some_and(|c| c.status == Status::Ready)
+            && self.waits_for(w, client).is_none()
+    }
+
+    /// The client this one waits for before its first step (`after = [...]`), if any.
+    pub fn waits_for(&self, w: &World, client: usize) -> Option<usize> {
+        let st = w.clients.get(client)?;
+        if st.pc != 0 || !st.done_lines.is_empty() || st.request > 0 {
+            return None;
+        }
+        let ended = |c: usize| {
+            matches!(
+                w.clients.get(c).map(|s| &s.status),
+                Some(Status::Done { .. } | Status::Failed { .. } | Status::Crashed)
+            )
+        };
+        self.lesson.clients[client]
+            .after
+            .iter()
+            .copied()
+            .find(|&a| !ended(a))
     }
 
     /// The fault `plan` puts on `client`'s next line, if it has not fired yet.

@@ -120,7 +120,7 @@ impl Context<'_> {
     }
 }
 
-const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis or var (each with equals or equals_sql), counter (with equals), finish_within_ms, no_locks_held = true";
+const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis, aerospike or var (each with equals or equals_sql), counter (with equals), finish_within_ms, no_locks_held = true";
 
 /// Compiling `[[assert]]` entries (the raw form lives in `lesson/raw.rs`).
 impl RawAssert {
@@ -129,6 +129,7 @@ impl RawAssert {
         let kinds = [
             self.sql.is_some(),
             self.redis.is_some(),
+            self.aerospike.is_some(),
             self.var.is_some(),
             self.counter.is_some(),
             self.finish_within_ms.is_some(),
@@ -142,6 +143,8 @@ impl RawAssert {
             self.query(Kind::Postgres, text, cx, errors)?
         } else if let Some(text) = &self.redis {
             self.query(Kind::Redis, text, cx, errors)?
+        } else if let Some(text) = &self.aerospike {
+            self.query(Kind::Aerospike, text, cx, errors)?
         } else if let Some(var) = &self.var {
             self.var_check(var, cx, errors)?
         } else if let Some(c) = &self.counter {
@@ -167,6 +170,7 @@ impl RawAssert {
         };
         let compares = self.sql.is_some()
             || self.redis.is_some()
+            || self.aerospike.is_some()
             || self.var.is_some()
             || self.counter.is_some();
         if (self.equals.is_some() || self.equals_sql.is_some()) && !compares {
@@ -175,8 +179,15 @@ impl RawAssert {
                 "`equals` and `equals_sql` go with `sql`, `redis` or `var`",
             ));
         }
-        if self.missing_ok.is_some() && self.redis.is_none() && self.sql.is_none() {
-            errors.push(src.err(self.id.span(), "`missing_ok` goes with `redis` or `sql`"));
+        if self.missing_ok.is_some()
+            && self.redis.is_none()
+            && self.sql.is_none()
+            && self.aerospike.is_none()
+        {
+            errors.push(src.err(
+                self.id.span(),
+                "`missing_ok` goes with `redis`, `aerospike` or `sql`",
+            ));
         }
         Some(Property {
             id: self.id.get_ref().clone(),
@@ -316,6 +327,7 @@ impl RawAssert {
 fn article_key(kind: Kind) -> &'static str {
     match kind {
         Kind::Postgres => "an sql",
+        Kind::Aerospike => "an aerospike",
         _ => "a redis",
     }
 }

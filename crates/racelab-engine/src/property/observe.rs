@@ -43,7 +43,7 @@ pub struct Observation {
 }
 
 const ONE_SOURCE: &str =
-    "an observation has exactly one of: sql, redis (each may add equals_sql), var, counter, locks = true";
+    "an observation has exactly one of: sql, redis, aerospike (each may add equals_sql), var, counter, locks = true";
 
 impl RawObserve {
     pub(crate) fn compile(
@@ -55,6 +55,7 @@ impl RawObserve {
         let sources = [
             self.sql.is_some(),
             self.redis.is_some(),
+            self.aerospike.is_some(),
             self.var.is_some(),
             self.counter.is_some(),
             self.locks == Some(true),
@@ -63,14 +64,22 @@ impl RawObserve {
             errors.push(src.err(self.id.span(), ONE_SOURCE));
             return None;
         }
-        if self.equals_sql.is_some() && self.sql.is_none() && self.redis.is_none() {
-            errors.push(src.err(self.id.span(), "`equals_sql` goes with `sql` or `redis`"));
+        if self.equals_sql.is_some()
+            && self.sql.is_none()
+            && self.redis.is_none()
+            && self.aerospike.is_none()
+        {
+            errors.push(src.err(
+                self.id.span(),
+                "`equals_sql` goes with `sql`, `redis` or `aerospike`",
+            ));
         }
         let what = if let Some((kind, text)) = self
             .sql
             .as_ref()
             .map(|t| (Kind::Postgres, t))
             .or(self.redis.as_ref().map(|t| (Kind::Redis, t)))
+            .or(self.aerospike.as_ref().map(|t| (Kind::Aerospike, t)))
         {
             let (service, request) = prepare(kind, text, cx, errors)?;
             let against = match &self.equals_sql {
