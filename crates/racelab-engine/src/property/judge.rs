@@ -3,7 +3,7 @@
 use super::observe::{Observation, Observed};
 use super::{Check, Expected, Property, Verdict, When};
 use crate::model::world::{Model, Status, World};
-use crate::service::api::{Reply, Request, ServiceId};
+use crate::service::api::{AsReply, CqlReply, Reply, Request, ServiceId};
 use crate::service::postgres::reply::summarize;
 use crate::value::Value;
 use crate::words;
@@ -86,6 +86,22 @@ fn observe(
             Ok((got, summarize(&r)))
         }
         Reply::Redis(r) if !r.is_error() => Ok((Some(r.value()), r.render())),
+        // A record's value (null: no record), without its generation.
+        Reply::Aerospike(r @ AsReply::Record { .. }) => {
+            Ok((Some(r.value(0)), r.value(0).to_string()))
+        }
+        // One column of one row (null: no row).
+        Reply::Cql(CqlReply::Row(row)) => {
+            let got = match row {
+                None => Some(Value::Null),
+                Some(cols) if cols.len() == 1 => Some(cols[0].1.clone()),
+                Some(_) => None,
+            };
+            let shown = got
+                .as_ref()
+                .map_or("several columns".into(), Value::to_string);
+            Ok((got, shown))
+        }
         other => Err(other.summary()),
     }
 }

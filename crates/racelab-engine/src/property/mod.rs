@@ -120,7 +120,7 @@ impl Context<'_> {
     }
 }
 
-const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis, aerospike or var (each with equals or equals_sql), counter (with equals), finish_within_ms, no_locks_held = true";
+const ONE_CHECK: &str = "an assertion has exactly one of: sql, redis, aerospike, cql or var (each with equals or equals_sql), counter (with equals), finish_within_ms, no_locks_held = true";
 
 /// Compiling `[[assert]]` entries (the raw form lives in `lesson/raw.rs`).
 impl RawAssert {
@@ -130,6 +130,7 @@ impl RawAssert {
             self.sql.is_some(),
             self.redis.is_some(),
             self.aerospike.is_some(),
+            self.cql.is_some(),
             self.var.is_some(),
             self.counter.is_some(),
             self.finish_within_ms.is_some(),
@@ -145,6 +146,8 @@ impl RawAssert {
             self.query(Kind::Redis, text, cx, errors)?
         } else if let Some(text) = &self.aerospike {
             self.query(Kind::Aerospike, text, cx, errors)?
+        } else if let Some(text) = &self.cql {
+            self.query(Kind::Cassandra, text, cx, errors)?
         } else if let Some(var) = &self.var {
             self.var_check(var, cx, errors)?
         } else if let Some(c) = &self.counter {
@@ -171,6 +174,7 @@ impl RawAssert {
         let compares = self.sql.is_some()
             || self.redis.is_some()
             || self.aerospike.is_some()
+            || self.cql.is_some()
             || self.var.is_some()
             || self.counter.is_some();
         if (self.equals.is_some() || self.equals_sql.is_some()) && !compares {
@@ -183,10 +187,11 @@ impl RawAssert {
             && self.redis.is_none()
             && self.sql.is_none()
             && self.aerospike.is_none()
+            && self.cql.is_none()
         {
             errors.push(src.err(
                 self.id.span(),
-                "`missing_ok` goes with `redis`, `aerospike` or `sql`",
+                "`missing_ok` goes with `redis`, `aerospike`, `cql` or `sql`",
             ));
         }
         Some(Property {
@@ -328,6 +333,7 @@ fn article_key(kind: Kind) -> &'static str {
     match kind {
         Kind::Postgres => "an sql",
         Kind::Aerospike => "an aerospike",
+        Kind::Cassandra => "a cql",
         _ => "a redis",
     }
 }

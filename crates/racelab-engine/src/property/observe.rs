@@ -43,7 +43,7 @@ pub struct Observation {
 }
 
 const ONE_SOURCE: &str =
-    "an observation has exactly one of: sql, redis, aerospike (each may add equals_sql), var, counter, locks = true";
+    "an observation has exactly one of: sql, redis, aerospike, cql (each may add equals_sql), var, counter, locks = true";
 
 impl RawObserve {
     pub(crate) fn compile(
@@ -56,6 +56,7 @@ impl RawObserve {
             self.sql.is_some(),
             self.redis.is_some(),
             self.aerospike.is_some(),
+            self.cql.is_some(),
             self.var.is_some(),
             self.counter.is_some(),
             self.locks == Some(true),
@@ -68,10 +69,11 @@ impl RawObserve {
             && self.sql.is_none()
             && self.redis.is_none()
             && self.aerospike.is_none()
+            && self.cql.is_none()
         {
             errors.push(src.err(
                 self.id.span(),
-                "`equals_sql` goes with `sql`, `redis` or `aerospike`",
+                "`equals_sql` goes with `sql`, `redis`, `aerospike` or `cql`",
             ));
         }
         let what = if let Some((kind, text)) = self
@@ -80,6 +82,7 @@ impl RawObserve {
             .map(|t| (Kind::Postgres, t))
             .or(self.redis.as_ref().map(|t| (Kind::Redis, t)))
             .or(self.aerospike.as_ref().map(|t| (Kind::Aerospike, t)))
+            .or(self.cql.as_ref().map(|t| (Kind::Cassandra, t)))
         {
             let (service, request) = prepare(kind, text, cx, errors)?;
             let against = match &self.equals_sql {

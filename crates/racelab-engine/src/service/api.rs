@@ -208,6 +208,8 @@ pub enum ZkReply {
     },
     /// UNLOCK: the client's node is deleted.
     Released,
+    /// TRYLOCK: another client holds or waits for the lock; nothing was created.
+    NotAcquired,
     /// HOLDS: whether the client's session holds the lock now.
     Holds(bool),
     Error {
@@ -229,7 +231,7 @@ impl ZkReply {
         match self {
             ZkReply::Granted { token } => Value::Int(*token as i64),
             ZkReply::Holds(b) => Value::Bool(*b),
-            ZkReply::Released | ZkReply::Error { .. } => Value::Null,
+            ZkReply::Released | ZkReply::NotAcquired | ZkReply::Error { .. } => Value::Null,
         }
     }
 
@@ -237,6 +239,7 @@ impl ZkReply {
         match self {
             ZkReply::Granted { token } => format!("locked, fencing token {token}"),
             ZkReply::Released => "unlocked".into(),
+            ZkReply::NotAcquired => "not acquired (the lock is taken), null".into(),
             ZkReply::Holds(b) => b.to_string(),
             ZkReply::Error { code, message } => format!("{code}: {message}"),
         }

@@ -36,12 +36,13 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let op = match words.first().map(|w| w.to_ascii_uppercase()).as_deref() {
         Some("LOCK") => Op::Lock,
+        Some("TRYLOCK") => Op::TryLock,
         Some("UNLOCK") => Op::Unlock,
         Some("HOLDS") => Op::Holds,
         _ => {
             return Err(LineError {
                 col: 0,
-                message: "a zk line is LOCK, UNLOCK or HOLDS with a path, like `zk LOCK /locks/balance-1` (other ZooKeeper operations are not supported by the simulator)".into(),
+                message: "a zk line is LOCK, TRYLOCK, UNLOCK or HOLDS with a path, like `zk LOCK /locks/balance-1` (other ZooKeeper operations are not supported by the simulator)".into(),
             })
         }
     };
@@ -167,14 +168,15 @@ impl Zk {
             .unwrap_or_default();
         let pos = nodes.iter().position(|c| *c == conn);
         match (&req.op, pos) {
-            (Op::Lock, Some(_)) => done(
+            (Op::TryLock, None) if !nodes.is_empty() => done(ZkReply::NotAcquired, Vec::new()),
+            (Op::Lock | Op::TryLock, Some(_)) => done(
                 ZkReply::error(
                     "ALREADY_LOCKED",
                     "this client already has a node on this lock",
                 ),
                 Vec::new(),
             ),
-            (Op::Lock, None) => {
+            (Op::Lock | Op::TryLock, None) => {
                 self.locks
                     .entry(path.to_string())
                     .or_default()

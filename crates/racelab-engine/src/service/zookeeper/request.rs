@@ -3,6 +3,8 @@
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     Lock,
+    /// Curator's `acquire(0, …)`: the lock now, or nothing (null) without waiting.
+    TryLock,
     Unlock,
     Holds,
 }
