@@ -16,6 +16,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../lessons/stale-cache.toml"),
     ),
     (
+        "cache-in-production",
+        "lessons/cache-in-production.toml",
+        include_str!("../lessons/cache-in-production.toml"),
+    ),
+    (
         "isolation-levels",
         "lessons/isolation-levels.toml",
         include_str!("../lessons/isolation-levels.toml"),

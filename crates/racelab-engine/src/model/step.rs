@@ -33,7 +33,8 @@ fn next_request_event(w: &World, client: usize, before: usize, events: &mut Vec<
             of: st.arrivals.len(),
             arrived: st.arrivals[st.request],
         };
-        push(events, st.clock, client, 0, kind, Vec::new());
+        // Said when the previous request ended; the request itself starts at its arrival.
+        push(events, w.now, client, 0, kind, Vec::new());
     }
 }
 
@@ -434,6 +435,8 @@ fn finish_call(
         st.status = Status::Failed { message };
         st.finished_at = Some(t);
         push(events, t, client, line, kind(reply), touches);
+        // A long-lived process answers this request with the error and serves the next.
+        st.next_request();
         return;
     }
     if !binds.is_empty() {

@@ -28,6 +28,31 @@ const KEYS: &str = "redis keys";
 /// Pub/sub channels, for footprints.
 const CHANNELS: &str = "redis channels";
 
+/// A client's pub/sub commands go on a connection of their own, as redis-py's `pubsub()`
+/// object takes one from the pool: its number is the client's plus this. A subscribed
+/// connection accepts only pub/sub commands, so GET and SET stay on the client's main one.
+const PUBSUB: ConnId = 1 << 24;
+
+/// The connection a command goes on: the pub/sub one for (UN)SUBSCRIBE, RECEIVE, GET_MESSAGE.
+fn conn_for(conn: ConnId, command: &str) -> ConnId {
+    const PUBSUB_COMMANDS: [&str; 6] = [
+        "subscribe",
+        "unsubscribe",
+        "psubscribe",
+        "punsubscribe",
+        "receive",
+        "get_message",
+    ];
+    if PUBSUB_COMMANDS
+        .iter()
+        .any(|c| command.eq_ignore_ascii_case(c))
+    {
+        conn + PUBSUB
+    } else {
+        conn
+    }
+}
+
 /// Splits a line into words (quotes group), each word into literal text and `{name}` parts.
 fn split(text: &str) -> Result<Vec<(usize, String)>, LineError> {
     let mut words = Vec::new();
@@ -343,7 +368,8 @@ impl Redis {
             if let Some(m) = self.next_message(conn) {
                 self.receiving.remove(&conn);
                 woken.push(Wake {
-                    conn,
+                    // The client waiting on its pub/sub connection.
+                    conn: conn % PUBSUB,
                     reply: Reply::Redis(m),
                     touches: vec![Touch {
                         service: id,
@@ -378,11 +404,14 @@ impl Service for Redis {
         };
         match cmd.words(params) {
             Err(e) => done(Reply::ConnectionError(e), Vec::new()),
-            Ok(words) if words[0].eq_ignore_ascii_case("receive") => self.receive(id, conn, true),
+            Ok(words) if words[0].eq_ignore_ascii_case("receive") => {
+                self.receive(id, conn_for(conn, "receive"), true)
+            }
             Ok(words) if words[0].eq_ignore_ascii_case("get_message") => {
-                self.receive(id, conn, false)
+                self.receive(id, conn_for(conn, "get_message"), false)
             }
             Ok(words) => {
+                let conn = conn_for(conn, &words[0]);
                 let touches = footprint(id, conn, &words);
                 let reply = self.store.exec(conn, &words, now);
                 let woken = self.deliver(id);
@@ -396,8 +425,10 @@ impl Service for Redis {
     }
 
     fn disconnect(&mut self, _: ServiceId, conn: ConnId, _: u64) -> Done {
-        self.store.disconnect(conn);
-        self.receiving.remove(&conn);
+        for c in [conn, conn + PUBSUB] {
+            self.store.disconnect(c);
+            self.receiving.remove(&c);
+        }
         Done {
             reply: Reply::Redis(Resp::ok()),
             touches: Vec::new(),
@@ -468,7 +499,7 @@ impl Service for Redis {
             .iter()
             .filter(|(_, c)| c.multi.is_some() || !c.watched.is_empty())
             .map(|(conn, c)| {
-                let mut s = name(*conn);
+                let mut s = name(*conn % PUBSUB);
                 if !c.watched.is_empty() {
                     let w: Vec<&str> = c.watched.iter().map(String::as_str).collect();
                     s.push_str(&format!(" watches {}", w.join(", ")));
