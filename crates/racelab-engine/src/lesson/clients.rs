@@ -151,6 +151,21 @@ fn arrivals(
     src: &Source,
     errors: &mut Vec<LessonError>,
 ) -> ClientDef {
+    if let Some(n) = &c.requests {
+        let count = *n.get_ref();
+        if c.arrivals.is_some() || !(1..=MAX_ARRIVALS as i64).contains(&count) {
+            errors.push(src.err(
+                n.span(),
+                format!("requests = N (1 to {MAX_ARRIVALS}) serves N requests back to back; give either requests or arrivals"),
+            ));
+            return def;
+        }
+        let times = vec![def.start; count as usize];
+        return ClientDef {
+            arrivals: Arc::from(times),
+            ..def
+        };
+    }
     let Some(list) = &c.arrivals else {
         return def;
     };

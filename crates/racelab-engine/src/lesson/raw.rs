@@ -51,6 +51,8 @@ pub(crate) struct RawClient {
     pub count: Option<Spanned<i64>>,
     /// A long-lived process: its script handles one request, arriving at each of these times.
     pub arrivals: Option<Spanned<Vec<i64>>>,
+    /// A long-lived process serving this many requests back to back (from `start`).
+    pub requests: Option<Spanned<i64>>,
     /// Clients (or groups) that must have ended before this one takes its first step.
     #[serde(default)]
     pub after: Vec<Spanned<String>>,
