@@ -169,3 +169,30 @@ fn bad_arrivals_and_logs_are_located_errors() {
     let text = SERVER.replace("hits = hits + 1", "log = hits + 1");
     assert!(lesson::parse("p", "p.toml", &text).is_ok());
 }
+
+#[test]
+fn pub_sub_commands_use_a_connection_of_their_own() {
+    // As redis-py's pubsub() object: the client can still GET after it subscribed.
+    let text = r#"
+title = "Listener"
+services = ["redis"]
+redis_setup = '''
+SET k v
+'''
+[scripts]
+server = '''
+redis SUBSCRIBE invalidate
+v = redis GET k
+m = redis GET_MESSAGE
+'''
+[[client]]
+name = "S"
+script = "server"
+requests = 3
+"#;
+    let mut r = Run::new(parse(text), 0, FaultPlan::new());
+    r.run_to_end().unwrap();
+    assert_eq!(var(&r, 0, "v"), Value::Text("v".into()));
+    assert_eq!(var(&r, 0, "request"), Value::Int(3), "requests = 3: three in a row");
+    assert!(matches!(r.world().clients[0].status, Status::Done { .. }));
+}
