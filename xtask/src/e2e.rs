@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod every_lesson;
 mod flows;
+use every_lesson::every_lesson;
 use flows::{explorer, stale_cache};
 
 /// The DOM contract between the app and this test.
@@ -503,7 +505,10 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     // 7. The stale-cache lesson, cache-aside: step the slow reader's schedule by hand.
     stale_cache(ctx, out_dir)?;
 
-    // 8. Unknown lesson: a clear message, never a blank page.
+    // 8. Every shipped lesson: open, run to the end, explore, screenshot.
+    every_lesson(ctx, out_dir)?;
+
+    // 9. Unknown lesson: a clear message, never a blank page.
     ctx.s.navigate(&ctx.url(MISSING_LESSON_PATH))?;
     let snap = ctx.wait("an error message for an unknown lesson", WAIT, |s| {
         !s.error().is_empty()

@@ -266,6 +266,11 @@ fn run_cmd(args: &[String]) -> ExitCode {
         eprintln!("racelab run: {e}");
         return ExitCode::from(1);
     }
+    // The id that replays exactly this run (`racelab run FILE --replay ID`, the page's links).
+    println!(
+        "replay id: {}",
+        replay_id::id_of(r.model(), &r.trace().actions)
+    );
     println!("assertions:");
     let mut failed = false;
     for a in r.verdicts() {

@@ -193,6 +193,10 @@ requests = 3
     let mut r = Run::new(parse(text), 0, FaultPlan::new());
     r.run_to_end().unwrap();
     assert_eq!(var(&r, 0, "v"), Value::Text("v".into()));
-    assert_eq!(var(&r, 0, "request"), Value::Int(3), "requests = 3: three in a row");
+    assert_eq!(
+        var(&r, 0, "request"),
+        Value::Int(3),
+        "requests = 3: three in a row"
+    );
     assert!(matches!(r.world().clients[0].status, Status::Done { .. }));
 }

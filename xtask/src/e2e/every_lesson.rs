@@ -1,0 +1,97 @@
+//! Every shipped lesson in the browser: open it, run its default schedule to the end, explore
+//! its case table, and keep a screenshot of each (`target/e2e/lesson-SLUG.png`). The lessons
+//! are the files in lessons/, so a new lesson is covered without touching this test; a console
+//! error anywhere fails the whole run (`with_browser`).
+
+use super::{rel, sel, Ctx, WAIT};
+use crate::bail;
+use crate::util::{self, Result};
+use serde_json::json;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long a case table may take before the test cancels it and records it as partial.
+const EXPLORE_WAIT: Duration = Duration::from_secs(20);
+
+/// The shipped lessons' slugs (file names in lessons/), sorted.
+fn slugs() -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(util::root().join("lessons"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                out.push(stem.to_string());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub(super) fn every_lesson(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
+    let slugs = slugs()?;
+    for slug in &slugs {
+        one_lesson(ctx, out_dir, slug)?;
+    }
+    ctx.check(format!(
+        "all {} lessons open, run to the end and explore",
+        slugs.len()
+    ));
+    Ok(())
+}
+
+fn one_lesson(ctx: &mut Ctx<'_>, out_dir: &Path, slug: &str) -> Result<()> {
+    ctx.s.navigate(&ctx.url(&format!("/#/lesson/{slug}")))?;
+    let snap = ctx.wait(&format!("lesson {slug} with its lanes"), WAIT, |s| {
+        s.lesson() == Some(slug) && s.lane_count() > 0
+    })?;
+    if !snap.error().is_empty() {
+        bail!("lesson {slug} opens with an error: {}", snap.error());
+    }
+    // Its default schedule, to the end: no assertion is left pending.
+    ctx.click(sel::RUN_TO_END)?;
+    let snap = ctx.wait(&format!("lesson {slug} run to the end"), WAIT, |s| {
+        !s.assertions().is_empty() && s.assertions().values().all(|v| v != "pending")
+    })?;
+    if !snap.error().is_empty() {
+        bail!(
+            "lesson {slug}: running to the end shows an error: {}",
+            snap.error()
+        );
+    }
+    let verdicts = snap.assertions();
+    let failing = verdicts.values().filter(|v| *v == "fail").count();
+    // Its case table, in the Web Worker; a table too big for the wait is cancelled (partial).
+    ctx.click("button#explore-run")?;
+    let started = Instant::now();
+    let done = r#"#explore-status[data-state="done"]"#;
+    let status = loop {
+        if ctx.s.find(done)?.is_some() {
+            break ctx.wait_text(done, |t| t.contains(" ok / "))?;
+        }
+        let failed = r#"#explore-status[data-state="failed"]"#;
+        if ctx.s.find(failed)?.is_some() {
+            let why = ctx.wait_text(failed, |_| true)?;
+            bail!("lesson {slug}: the explorer failed: {why}");
+        }
+        if started.elapsed() > EXPLORE_WAIT {
+            let progress = ctx.wait_text("#explore-status", |_| true)?;
+            ctx.click("button#explore-cancel")?;
+            break format!(
+                "cancelled after {} s, partial: {progress}",
+                EXPLORE_WAIT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    ctx.s.execute("window.scrollTo(0, 0);", vec![json!(null)])?;
+    let shot = out_dir.join(format!("lesson-{slug}.png"));
+    ctx.save_screenshot(&shot)?;
+    ctx.check(format!(
+        "{slug}: {} assertions after the default schedule ({failing} fail, as the lesson expects), case table: {}; screenshot {}",
+        verdicts.len(),
+        status.chars().take(90).collect::<String>(),
+        rel(&shot)
+    ));
+    ctx.drain_logs()
+}
