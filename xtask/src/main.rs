@@ -205,12 +205,32 @@ fn cargo(args: &[&str]) -> Result<()> {
     run(cmd("cargo").args(args))
 }
 
+/// `racelab check` on every shipped lesson (the debug build the test stage made): each
+/// variant's expected verdicts, each case table's tally, each goal proved winnable.
+fn check_lessons() -> Result<()> {
+    let mut files: Vec<String> = std::fs::read_dir(util::root().join("lessons"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| {
+            format!(
+                "lessons/{}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            )
+        })
+        .collect();
+    files.sort();
+    let mut args = vec!["run", "-q", "-p", "racelab-cli", "--", "check"];
+    args.extend(files.iter().map(String::as_str));
+    cargo(&args)
+}
+
 fn test() -> Result<()> {
     let planned = [
         "install",
         "fmt",
         "clippy",
         "test",
+        "lessons",
         "pg-oracle",
         "wasm-test",
         "bundle",
@@ -256,6 +276,11 @@ fn test() -> Result<()> {
             "test",
             "cargo test --workspace --exclude racelab-web (native)",
             || cargo(&["test", "--workspace", "--exclude", "racelab-web"]),
+        )?;
+        s.run(
+            "lessons",
+            "racelab check lessons/*.toml: verdicts, case-table tallies, goals",
+            check_lessons,
         )?;
         pg_oracle(s)?;
         s.run(
