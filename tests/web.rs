@@ -404,3 +404,28 @@ async fn a_fix_goal_is_won_by_a_case_table_without_a_bad_case() {
         text(&host, goal)
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_operation_log_prints_the_documents_timeline() {
+    let (host, _keep) = mount("stale-cache", Some("observable"));
+    leptos::task::tick().await;
+    // Nothing logged yet: no panel.
+    assert!(host.query_selector("#oplog").unwrap().is_none());
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    let log = text(&host, "#oplog");
+    let update = log
+        .find("DB_UPDATE product_id=laptop-x1 new_price=5000")
+        .expect(&log);
+    let stale = log
+        .find("CACHE_HIT product_id=laptop-x1 price=10000")
+        .expect(&log);
+    assert!(
+        update < stale,
+        "the stale hit comes after the update: {log}"
+    );
+    assert_eq!(
+        attr(&host, "#oplog li.op:first-child", "data-client"),
+        "ADMIN"
+    );
+}

@@ -228,7 +228,7 @@ fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
         } else {
             String::new()
         },
-        s.executions,
+        racelab_engine::explore::count_text(s.executions),
         s.states,
         t.faults,
         t.stopped
@@ -272,8 +272,8 @@ fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
                 <tr class="case" data-verdict=verdict data-case=r.label.clone()>
                     <td class="case-label">{r.label.clone()}</td>
                     <td class="case-verdict">{verdict.to_uppercase()}</td>
-                    <td class="num">{r.ok}</td>
-                    <td class="num">{r.bad}</td>
+                    <td class="num">{racelab_engine::explore::count_text(r.ok)}</td>
+                    <td class="num">{racelab_engine::explore::count_text(r.bad)}</td>
                     <td><ul class="outcomes">{outcomes}</ul></td>
                     <td>{button}</td>
                 </tr>

@@ -2,7 +2,7 @@
 //! a case table (text, Markdown or JSON).
 
 use racelab_engine::explore::sample::{self, SampleConfig, Sampling};
-use racelab_engine::explore::{self, placement_label, wire, Config, Report};
+use racelab_engine::explore::{self, count_text, placement_label, wire, Config, Report};
 use racelab_engine::fault::{self, Fault};
 use racelab_engine::lesson::{Lesson, DEFAULT_EXPLORE_FAULTS};
 use std::process::ExitCode;
@@ -229,7 +229,7 @@ fn print_report(
         format!("faults:   {}", fault_list(l, cfg)),
         format!(
             "explored: {} executions ({} walked), {} states, {} steps, {mode}, {:.2} s",
-            s.executions,
+            count_text(s.executions),
             s.walked,
             s.states,
             s.steps,
@@ -256,8 +256,8 @@ fn print_report(
         if md {
             println!(
                 "| {label} | {} | {} | {} | `{cx}` |",
-                row.ok,
-                row.bad,
+                count_text(row.ok),
+                count_text(row.bad),
                 outs.join(" ")
             );
         } else {
@@ -268,8 +268,8 @@ fn print_report(
             };
             println!(
                 "  {verdict:<5} {label:<34} {:>6} ok {:>6} bad  {:<12} {cx}",
-                row.ok,
-                row.bad,
+                count_text(row.ok),
+                count_text(row.bad),
                 outs.join(" ")
             );
         }

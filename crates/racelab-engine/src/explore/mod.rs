@@ -30,7 +30,7 @@ mod table;
 pub mod wire;
 
 pub use outcome::Outcome;
-pub use table::{placement_label, CaseRow, Tally};
+pub use table::{count_text, placement_label, CaseRow, Tally};
 
 use crate::fault::Fault;
 use crate::lesson::Lesson;

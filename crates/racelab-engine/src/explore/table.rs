@@ -57,6 +57,16 @@ pub fn placement_label(lesson: &Lesson, p: &Placement) -> String {
     format!("{} {at} {client}:{}", p.fault.spec(lesson), p.line)
 }
 
+/// A count of executions as people read it: counts saturate at 2^64 − 1 (path counts through
+/// the shared state graph can exceed that), which reads "≥ 2^64", never a bogus exact number.
+pub fn count_text(n: u64) -> String {
+    if n == u64::MAX {
+        "≥ 2^64".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 /// Rows: a row is ok when none of its executions is bad; mixed rows have both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
