@@ -21,6 +21,16 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../lessons/cache-in-production.toml"),
     ),
     (
+        "balance-cases",
+        "lessons/balance-cases.toml",
+        include_str!("../lessons/balance-cases.toml"),
+    ),
+    (
+        "balance-problems",
+        "lessons/balance-problems.toml",
+        include_str!("../lessons/balance-problems.toml"),
+    ),
+    (
         "isolation-levels",
         "lessons/isolation-levels.toml",
         include_str!("../lessons/isolation-levels.toml"),

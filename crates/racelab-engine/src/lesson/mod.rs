@@ -671,6 +671,8 @@ fn compile_scripts(
 ) -> Vec<ScriptRef> {
     let mut scripts = Vec::new();
     let mut compiled: BTreeMap<(String, Vec<String>), ScriptRef> = BTreeMap::new();
+    // A script that does not compile is reported once, not once per client that runs it.
+    let mut failed: std::collections::BTreeSet<(String, Vec<String>)> = Default::default();
     for c in clients {
         let text = v
             .scripts
@@ -688,6 +690,9 @@ fn compile_scripts(
             scripts.push(s.clone());
             continue;
         }
+        if failed.contains(&key) {
+            continue;
+        }
         match script::compile(text.get_ref(), &known, cx.services) {
             Ok(s) => {
                 check_calls(&s, text, cx, errors);
@@ -695,7 +700,10 @@ fn compile_scripts(
                 compiled.insert(key, s.clone());
                 scripts.push(s);
             }
-            Err(e) => errors.push(cx.src.inside(&text.span(), e.line, e.col, e.message)),
+            Err(e) => {
+                errors.push(cx.src.inside(&text.span(), e.line, e.col, e.message));
+                failed.insert(key);
+            }
         }
     }
     scripts
