@@ -36,6 +36,16 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../lessons/isolation-levels.toml"),
     ),
     (
+        "stampede",
+        "lessons/stampede.toml",
+        include_str!("../lessons/stampede.toml"),
+    ),
+    (
+        "two-records",
+        "lessons/two-records.toml",
+        include_str!("../lessons/two-records.toml"),
+    ),
+    (
         "deadlock",
         "lessons/deadlock.toml",
         include_str!("../lessons/deadlock.toml"),

@@ -429,3 +429,43 @@ async fn the_operation_log_prints_the_documents_timeline() {
         "ADMIN"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_client_group_is_one_lane_that_opens_to_its_members() {
+    let (host, _keep) = mount("stampede", Some("naive"));
+    leptos::task::tick().await;
+    let group = "section.lane.group[data-group='R']";
+    assert_eq!(attr(&host, group, "data-summary"), "100 runnable");
+    assert!(text(&host, &format!("{group} h2")).contains("R (100 clients)"));
+    // Members are hidden until asked for.
+    assert!(host
+        .query_selector("section.lane[data-client='R1']")
+        .unwrap()
+        .is_none());
+    click(&host, &format!("{group} button.step"));
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, group, "data-summary"), "100 runnable");
+    click(&host, &format!("{group} button.expand"));
+    leptos::task::tick().await;
+    assert_eq!(lane_status(&host, "R1"), "runnable");
+    assert_eq!(
+        line_state(&host, "R1", 1),
+        "done",
+        "the group's Step moved R1"
+    );
+    assert_eq!(line_state(&host, "R2", 1), "next");
+    assert_eq!(
+        host.query_selector_all(&format!("{group} section.lane"))
+            .unwrap()
+            .length(),
+        100
+    );
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, group, "data-summary"), "100 done");
+    assert!(host
+        .query_selector(&format!("{group} button.step"))
+        .unwrap()
+        .unwrap()
+        .has_attribute("disabled"));
+}
