@@ -122,20 +122,29 @@ impl Model {
             .clients
             .iter()
             .any(|c| matches!(c.status, Status::Ready | Status::Blocked { .. }));
-        let earliest = (0..w.clients.len())
-            .filter(|&c| self.is_runnable(w, c))
-            .filter_map(|c| self.effect_time(w, &Action::Step(c)))
-            .min();
-        let timers = w
-            .services
-            .iter()
-            .enumerate()
-            .filter(move |(_, s)| {
-                live && s
-                    .next_deadline()
-                    .is_some_and(|d| earliest.is_none_or(|e| d <= e))
-            })
-            .map(|(i, _)| Action::Timer(i));
+        // Computed only when asked for (after the steps) and only if a service has a deadline:
+        // `can_act` stops at the first step, and most worlds have no deadline at all.
+        let timers = std::iter::once(()).flat_map(move |()| {
+            let deadlines: Vec<(usize, u64)> = w
+                .services
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.next_deadline().map(|d| (i, d)))
+                .filter(|_| live)
+                .collect();
+            let earliest = if deadlines.is_empty() {
+                None
+            } else {
+                (0..w.clients.len())
+                    .filter(|&c| self.is_runnable(w, c))
+                    .filter_map(|c| self.effect_time(w, &Action::Step(c)))
+                    .min()
+            };
+            deadlines
+                .into_iter()
+                .filter(move |&(_, d)| earliest.is_none_or(|e| d <= e))
+                .map(|(i, _)| Action::Timer(i))
+        });
         steps.chain(timers)
     }
 
