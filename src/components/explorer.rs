@@ -214,6 +214,14 @@ fn CaseTable(phase: RwSignal<Phase>, handle: RunHandle) -> impl IntoView {
     }
 }
 
+/// What the table says besides its rows: a client group cut for exploring, the document's tally.
+fn table_notes(notes: &[String]) -> impl IntoView {
+    notes
+        .iter()
+        .map(|n| view! { <li>{n.clone()}</li> })
+        .collect_view()
+}
+
 fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
     let s = t.stats;
     let status = format!(
@@ -280,11 +288,7 @@ fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
             }
         })
         .collect_view();
-    let notes = t
-        .notes
-        .iter()
-        .map(|n| view! { <li>{n.clone()}</li> })
-        .collect_view();
+    let notes = table_notes(&t.notes);
     view! {
         <p id="explore-status" role="status" data-state="done">{status}</p>
         <ul class="table-notes">{notes}</ul>

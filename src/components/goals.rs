@@ -69,9 +69,7 @@ enum Check {
 #[component]
 fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
     let handle = RunHandle::use_context();
-    let shown = RwSignal::new(0usize);
     let check = RwSignal::new(Check::Idle);
-    let running = StoredValue::new_local(None::<Running>);
     let is_break = goal.is_break();
     let before = won_before(&slug, index);
     let slug2 = slug.clone();
@@ -86,15 +84,6 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
         }
         now
     });
-    let hints = goal.hints.clone();
-    let total = hints.len();
-    let shown_hints = move || {
-        hints
-            .iter()
-            .take(shown.get())
-            .map(|h| view! { <li class="hint">{h.clone()}</li> })
-            .collect_view()
-    };
     let (kind, label) = if is_break {
         ("break", "Break it")
     } else {
@@ -105,19 +94,35 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
     } else {
         format!("at most one fault: {}", goal.faults)
     };
+    let fix_check =
+        (!is_break).then(|| view! { <FixCheck slug=slug goal=goal.clone() check=check/> });
+    view! {
+        <li class="goal" data-kind=kind data-won=move || won.get().to_string()>
+            <p>
+                <strong class="goal-kind">{label}": "</strong>{goal.says.clone()}
+                " "<span class="goal-faults">"("{faults}")"</span>
+                <span class="goal-state" role="status">
+                    {move || if won.get() { " ✔ won" } else if before { " (won before)" } else { "" }}
+                </span>
+            </p>
+            {fix_check}
+            <Hints hints=goal.hints.clone()/>
+        </li>
+    }
+}
+
+/// A fix goal's check: the variant's case table with the goal's faults, explored on demand.
+#[component]
+fn FixCheck(slug: String, goal: Goal, check: RwSignal<Check>) -> impl IntoView {
+    let running = StoredValue::new_local(None::<Running>);
+    let (file, text) = crate::lessons::text(&slug).unwrap_or(("", ""));
     let job = Job {
         slug: slug.clone(),
-        file: crate::lessons::text(&slug)
-            .map(|t| t.0)
-            .unwrap_or("")
-            .to_string(),
+        file: file.to_string(),
         variant: goal.variant,
         faults: goal.faults.clone(),
         max_faults: usize::from(!goal.faults.is_empty()),
-        text: crate::lessons::text(&slug)
-            .map(|t| t.1)
-            .unwrap_or("")
-            .to_string(),
+        text: text.to_string(),
     };
     let run_check = move |_| {
         check.set(Check::Running);
@@ -140,7 +145,7 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
         Check::Failed(e) => e,
         Check::Done(t) if t.tally.bad == 0 => format!(
             "No failing case in {} executions: fixed.",
-            t.stats.executions
+            racelab_engine::explore::count_text(t.stats.executions)
         ),
         Check::Done(t) => format!(
             "{} of {} cases still fail: see \"Every case\" for the counterexamples.",
@@ -149,26 +154,31 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
         ),
     };
     view! {
-        <li class="goal" data-kind=kind data-won=move || won.get().to_string()>
-            <p>
-                <strong class="goal-kind">{label}": "</strong>{goal.says.clone()}
-                " "<span class="goal-faults">"("{faults}")"</span>
-                <span class="goal-state" role="status">
-                    {move || if won.get() { " ✔ won" } else if before { " (won before)" } else { "" }}
-                </span>
-            </p>
-            {(!is_break).then(|| view! {
-                <p><button class="goal-check" on:click=run_check
-                    disabled=move || check.get() == Check::Running>"Check this variant"</button>
-                " "<span class="goal-check-result">{check_text}</span></p>
-            })}
-            <ol class="hints">{shown_hints}</ol>
-            {(total > 0).then(|| view! {
-                <button class="hint-next" disabled=move || { shown.get() >= total }
-                    on:click=move |_| shown.update(|n| *n += 1)>
-                    {move || format!("Hint ({} of {total})", (shown.get() + 1).min(total))}
-                </button>
-            })}
-        </li>
+        <p><button class="goal-check" on:click=run_check
+            disabled=move || check.get() == Check::Running>"Check this variant"</button>
+        " "<span class="goal-check-result">{check_text}</span></p>
+    }
+}
+
+/// A goal's hints, one more at each click.
+#[component]
+fn Hints(hints: Vec<String>) -> impl IntoView {
+    let shown = RwSignal::new(0usize);
+    let total = hints.len();
+    let shown_hints = move || {
+        hints
+            .iter()
+            .take(shown.get())
+            .map(|h| view! { <li class="hint">{h.clone()}</li> })
+            .collect_view()
+    };
+    view! {
+        <ol class="hints">{shown_hints}</ol>
+        {(total > 0).then(|| view! {
+            <button class="hint-next" disabled=move || { shown.get() >= total }
+                on:click=move |_| shown.update(|n| *n += 1)>
+                {move || format!("Hint ({} of {total})", (shown.get() + 1).min(total))}
+            </button>
+        })}
     }
 }

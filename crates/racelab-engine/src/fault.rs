@@ -6,7 +6,6 @@
 //!
 //! Adding a fault kind: see "How to add a fault kind" in ARCHITECTURE.md.
 
-use crate::lesson::Lesson;
 use crate::service::api::ServiceId;
 use std::collections::BTreeMap;
 
@@ -81,8 +80,9 @@ impl Fault {
 
     /// How the command line and share links write the kind: `exit`, `exit-after`, `error`,
     /// `sleep=MS`, `down=SERVICE`, `up=SERVICE`, `slow=SERVICE:MS`.
-    pub fn spec(self, lesson: &Lesson) -> String {
-        let name = |s: ServiceId| lesson.services.get(s).map_or("?", |d| d.name.as_str());
+    pub fn spec(self, lesson: &dyn Names) -> String {
+        let services = lesson.service_names();
+        let name = |s: ServiceId| services.get(s).copied().unwrap_or("?");
         match self {
             Fault::Exit => "exit".into(),
             Fault::ExitAfter => "exit-after".into(),
@@ -106,13 +106,29 @@ impl Fault {
     }
 }
 
+/// The names faults are written with (`exit@T1:5`, `down=redis@T2:3`): the clients' and the
+/// services', in order. A lesson provides them; this module does not know lessons.
+pub trait Names {
+    fn client_names(&self) -> Vec<&str>;
+    fn service_names(&self) -> Vec<&str>;
+}
+
+impl<T: Names + ?Sized> Names for std::sync::Arc<T> {
+    fn client_names(&self) -> Vec<&str> {
+        (**self).client_names()
+    }
+    fn service_names(&self) -> Vec<&str> {
+        (**self).service_names()
+    }
+}
+
 /// Where faults go: (client, script line) → fault. A planned fault fires the first time the
 /// client is about to run that line.
 pub type FaultPlan = BTreeMap<(usize, usize), Fault>;
 
 /// The fault kinds of a list such as `exit,error,sleep=60000` (`none` or empty: no faults),
 /// each once, in order: what `racelab explore --faults` and the page's explorer take.
-pub fn parse_kinds(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
+pub fn parse_kinds(lesson: &dyn Names, list: &str) -> Result<Vec<Fault>, String> {
     let mut out = Vec::new();
     for kind in list
         .split(',')
@@ -129,7 +145,7 @@ pub fn parse_kinds(lesson: &Lesson, list: &str) -> Result<Vec<Fault>, String> {
 
 /// Parses a fault as the command line and share links write it: `exit@T1:5`,
 /// `exit-after@T1:4`, `sleep=60000@T2:3`.
-pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault), String> {
+pub fn parse_spec(lesson: &dyn Names, spec: &str) -> Result<((usize, usize), Fault), String> {
     let usage = "write a fault as exit@CLIENT:LINE, exit-after@CLIENT:LINE, error@CLIENT:LINE, timeout@CLIENT:LINE, sleep=MS@CLIENT:LINE, down=SERVICE@CLIENT:LINE, up=SERVICE@CLIENT:LINE or slow=SERVICE:MS@CLIENT:LINE (e.g. exit@T1:5)";
     let (kind, place) = spec
         .split_once('@')
@@ -139,8 +155,9 @@ pub fn parse_spec(lesson: &Lesson, spec: &str) -> Result<((usize, usize), Fault)
         .ok_or_else(|| format!("`{spec}`: {usage}"))?;
     let fault =
         parse_kind(lesson, kind).map_err(|why| format!("`{spec}`: `{kind}` {why}; {usage}"))?;
-    let c = lesson.client_index(client).ok_or_else(|| {
-        let names: Vec<&str> = lesson.clients.iter().map(|c| c.name.as_str()).collect();
+    let clients = lesson.client_names();
+    let c = clients.iter().position(|c| *c == client).ok_or_else(|| {
+        let names = &clients;
         format!(
             "`{spec}`: no client named {client} (clients: {})",
             names.join(", ")
@@ -156,19 +173,16 @@ const NOT_A_KIND: &str = "is not a fault kind; the kinds are exit, exit-after, e
 
 /// A fault kind as `--inject` writes it (before the `@`). Errors read after the kind: "`x` is
 /// not a fault kind; …", "`down=db` has no service named db (services: …)".
-fn parse_kind(lesson: &Lesson, kind: &str) -> Result<Fault, String> {
+fn parse_kind(lesson: &dyn Names, kind: &str) -> Result<Fault, String> {
+    let services = lesson.service_names();
     let service = |name: &str| {
-        lesson
-            .services
-            .iter()
-            .position(|d| d.name == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = lesson.services.iter().map(|d| d.name.as_str()).collect();
-                format!(
-                    "has no service named {name} (services: {})",
-                    names.join(", ")
-                )
-            })
+        services.iter().position(|d| *d == name).ok_or_else(|| {
+            let names = &services;
+            format!(
+                "has no service named {name} (services: {})",
+                names.join(", ")
+            )
+        })
     };
     let ms = |s: &str| {
         s.trim_end_matches("ms")

@@ -1,27 +1,13 @@
 //! `[[client]]` entries: single clients and client groups (`count = 100`: that many clients
 //! running one script, named NAME1, NAME2, …, interchangeable).
 
+pub use super::group::{Group, MAX_GROUP};
 use super::raw::RawLesson;
 use super::source::{LessonError, Source};
 use super::{isolation, names, ClientDef};
 use crate::value::Value;
 use std::ops::Range;
 use std::sync::Arc;
-
-/// The largest client group a lesson may declare.
-pub const MAX_GROUP: usize = 1000;
-
-/// A client group: `count` clients running the same script with the same inputs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Group {
-    /// The name written in the lesson; members are NAME1, NAME2, …
-    pub name: String,
-    /// How many clients the lesson declares.
-    pub count: usize,
-    /// The members in this lesson (client indices): all `count` of them, or fewer when the
-    /// lesson was parsed for exploring with a group limit ([`super::Lesson::bounded`]).
-    pub members: Range<usize>,
-}
 
 /// The clients, groups expanded into their members (at most `limit` each when given).
 pub(super) fn clients(
@@ -102,14 +88,24 @@ pub(super) fn clients(
     if raw.clients.is_empty() {
         errors.push(src.err(0..0, "a lesson needs at least one [[client]]"));
     }
-    // `after`: resolved once every client is known (a group name means all its members).
+    resolve_after(raw, (&mut clients, &groups), (src, limit), errors);
+    (clients, groups)
+}
+
+/// Each client's `after`, once every client is known (a group name means all its members).
+fn resolve_after(
+    raw: &RawLesson,
+    (clients, groups): (&mut [ClientDef], &[Group]),
+    (src, limit): (&Source, Option<usize>),
+    errors: &mut Vec<LessonError>,
+) {
     let mut i = 0;
     for c in &raw.clients {
         let n = match &c.count {
             Some(k) => usize::try_from(*k.get_ref()).map_or(0, |k| limit.map_or(k, |l| k.min(l))),
             None => 1,
         };
-        let after = names_to_clients(&c.after, &clients, &groups, src, errors);
+        let after = names_to_clients(&c.after, clients, groups, src, errors);
         for d in clients.iter_mut().skip(i).take(n) {
             d.after.clone_from(&after);
             if d.after.iter().any(|&a| a >= i && a < i + n) {
@@ -119,7 +115,6 @@ pub(super) fn clients(
         }
         i += n;
     }
-    (clients, groups)
 }
 
 /// Client indices of names written in the lesson: a client's name, or a group's for all its

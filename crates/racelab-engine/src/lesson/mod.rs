@@ -5,8 +5,10 @@
 //! name the file, line and column. A parsed [`Lesson`] has already set up its services, so a run
 //! starts by cloning [`Lesson::initial`].
 
+mod cases;
 pub mod clients;
 pub mod goal;
+pub mod group;
 pub(crate) mod raw;
 pub(crate) mod source;
 
@@ -22,14 +24,14 @@ use crate::service::redis::Redis;
 use crate::service::zookeeper::{Zk, DEFAULT_SESSION_TIMEOUT_MS};
 use crate::service::{Decl, Kind, ServiceState};
 use crate::value::Value;
-use raw::{RawExplore, RawLesson, RawVariant};
+use raw::{RawLesson, RawVariant};
 use source::Source;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use toml::Spanned;
 
-pub use clients::Group;
 pub use goal::{Goal, GoalKind};
+pub use group::Group;
 pub use source::{LessonError, Location};
 
 /// Virtual durations of steps, in milliseconds.
@@ -231,6 +233,15 @@ impl Lesson {
     }
 }
 
+impl crate::fault::Names for Lesson {
+    fn client_names(&self) -> Vec<&str> {
+        self.clients.iter().map(|c| c.name.as_str()).collect()
+    }
+    fn service_names(&self) -> Vec<&str> {
+        self.services.iter().map(|d| d.name.as_str()).collect()
+    }
+}
+
 pub fn slugify(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
@@ -311,29 +322,11 @@ pub fn parse_with(
         limit,
         text: Arc::from(text),
     };
-    scenarios(&mut lesson, &raw.variants, &src, &mut errors);
+    cases::scenarios(&mut lesson, &raw.variants, &src, &mut errors);
     if errors.is_empty() {
         Ok(lesson)
     } else {
         Err(errors)
-    }
-}
-
-/// Each variant's scenario faults, read once the clients and services are known.
-fn scenarios(lesson: &mut Lesson, raw: &[RawVariant], src: &Source, errors: &mut Vec<LessonError>) {
-    for (v, rv) in raw.iter().enumerate() {
-        let mut plan = crate::fault::FaultPlan::new();
-        for spec in &rv.faults {
-            match crate::fault::parse_spec(lesson, spec.get_ref()) {
-                Ok((at, fault)) => {
-                    plan.insert(at, fault);
-                }
-                Err(e) => errors.push(src.err(spec.span(), e)),
-            }
-        }
-        if let Some(variant) = lesson.variants.get_mut(v) {
-            variant.scenario = plan;
-        }
     }
 }
 
@@ -439,46 +432,7 @@ fn setup(
             out.push(empty(decl.kind, timing, clients));
             continue;
         }
-        match decl.kind {
-            Kind::Postgres => out.push(postgres_setup(raw, src, clients, errors)),
-            Kind::Aerospike => {
-                let text = raw.aerospike_setup.as_ref();
-                match Aerospike::from_setup(text.map_or("", |t| t.get_ref())) {
-                    Ok(a) => out.push(Some(ServiceState::Aerospike(a))),
-                    Err(e) => {
-                        let span = text.map_or(0..0, |t| t.span());
-                        errors.push(src.inside(&span, e.line, e.col, e.message));
-                        out.push(None);
-                    }
-                }
-            }
-            Kind::Zookeeper => out.push(Some(ServiceState::Zk(Zk::new(timing.session_timeout)))),
-            Kind::Cassandra => {
-                let text = raw.cassandra_setup.as_ref();
-                match Cassandra::from_setup(text.map_or("", |t| t.get_ref())) {
-                    Ok(c) => out.push(Some(ServiceState::Cassandra(c))),
-                    Err(e) => {
-                        let span = text.map_or(0..0, |t| t.span());
-                        errors.push(src.inside(&span, e.line, e.col, e.message));
-                        out.push(None);
-                    }
-                }
-            }
-            Kind::Redis => match &raw.redis_setup {
-                None => out.push(Some(ServiceState::Redis(Default::default()))),
-                Some(setup) => match Redis::from_setup(setup.get_ref()) {
-                    Ok(r) => out.push(Some(ServiceState::Redis(r))),
-                    Err(e) => {
-                        errors.push(src.inside(&setup.span(), e.line, e.col, e.message));
-                        out.push(None);
-                    }
-                },
-            },
-            #[cfg(test)]
-            Kind::Timer => out.push(Some(ServiceState::Timer(
-                crate::service::timer::Timer::default(),
-            ))),
-        }
+        out.push(setup_one(decl.kind, raw, src, (timing, clients), errors));
     }
     if let (Some(setup), false) = (&raw.cassandra_setup, has(services, Kind::Cassandra)) {
         errors.push(src.err(
@@ -505,6 +459,55 @@ fn setup(
         ));
     }
     out
+}
+
+/// The first service of a kind, as the lesson's setup key for it makes it (None when the setup
+/// fails, which is reported).
+fn setup_one(
+    kind: Kind,
+    raw: &RawLesson,
+    src: &Source,
+    (timing, clients): (&Timing, usize),
+    errors: &mut Vec<LessonError>,
+) -> Option<ServiceState> {
+    match kind {
+        Kind::Postgres => postgres_setup(raw, src, clients, errors),
+        Kind::Aerospike => {
+            let text = raw.aerospike_setup.as_ref();
+            match Aerospike::from_setup(text.map_or("", |t| t.get_ref())) {
+                Ok(a) => Some(ServiceState::Aerospike(a)),
+                Err(e) => {
+                    let span = text.map_or(0..0, |t| t.span());
+                    errors.push(src.inside(&span, e.line, e.col, e.message));
+                    None
+                }
+            }
+        }
+        Kind::Zookeeper => Some(ServiceState::Zk(Zk::new(timing.session_timeout))),
+        Kind::Cassandra => {
+            let text = raw.cassandra_setup.as_ref();
+            match Cassandra::from_setup(text.map_or("", |t| t.get_ref())) {
+                Ok(c) => Some(ServiceState::Cassandra(c)),
+                Err(e) => {
+                    let span = text.map_or(0..0, |t| t.span());
+                    errors.push(src.inside(&span, e.line, e.col, e.message));
+                    None
+                }
+            }
+        }
+        Kind::Redis => match &raw.redis_setup {
+            None => Some(ServiceState::Redis(Default::default())),
+            Some(setup) => match Redis::from_setup(setup.get_ref()) {
+                Ok(r) => Some(ServiceState::Redis(r)),
+                Err(e) => {
+                    errors.push(src.inside(&setup.span(), e.line, e.col, e.message));
+                    None
+                }
+            },
+        },
+        #[cfg(test)]
+        Kind::Timer => Some(ServiceState::Timer(crate::service::timer::Timer::default())),
+    }
 }
 
 /// PostgreSQL after the lesson's `setup` SQL (None when it is missing or fails, reported).
@@ -645,11 +648,11 @@ fn variants(
         }
         out.push(Variant {
             scripts: compile_scripts(raw, v, cx, clients, errors),
-            expect: expectations(v, cx.src, assertions, errors),
+            expect: cases::expectations(v, cx.src, assertions, errors),
             explore: v
                 .explore
                 .as_ref()
-                .map(|e| explore_spec(e, cx, &v.name, errors)),
+                .map(|e| cases::explore_spec(e, cx, &v.name, errors)),
             isolation: isolation(v.isolation.as_ref(), cx.src, errors),
             scenario: Default::default(),
             name,
@@ -729,120 +732,6 @@ fn check_calls(
             errors.push(cx.src.inside(&text.span(), op.line, col, e.message));
         }
     }
-}
-
-fn explore_spec(
-    e: &RawExplore,
-    cx: &property::Context,
-    name: &Spanned<String>,
-    errors: &mut Vec<LessonError>,
-) -> ExploreSpec {
-    let src = cx.src;
-    let fault_clients = e.clients.as_ref().map(|names| {
-        let mut out = Vec::new();
-        for n in names {
-            if let Some(g) = cx.groups.iter().find(|g| &g.name == n.get_ref()) {
-                out.extend(g.members.clone());
-                continue;
-            }
-            match cx.client(n.get_ref()) {
-                Ok(i) => out.push(i),
-                Err(e) => errors.push(src.err(n.span(), e)),
-            }
-        }
-        out
-    });
-    let tally = e.tally.as_ref().and_then(|t| {
-        let parsed = parse_tally(t.get_ref());
-        if parsed.is_none() {
-            errors.push(src.err(
-                t.span(),
-                format!(
-                    "write a tally as \"3 ok / 4 bad\" or \"3 ok / 4 bad, 1 mixed\", not \"{}\"",
-                    t.get_ref()
-                ),
-            ));
-        }
-        let (ok, bad, mixed) = parsed?;
-        Some(ExpectedTally {
-            ok,
-            bad,
-            mixed,
-            at: src.at(t.span().start),
-        })
-    });
-    let (faults, faults_at) = match &e.faults {
-        Some(f) => (f.get_ref().clone(), src.at(f.span().start)),
-        None => (
-            DEFAULT_EXPLORE_FAULTS.to_string(),
-            src.at(name.span().start),
-        ),
-    };
-    let group_limit = match &e.group_limit {
-        None => DEFAULT_GROUP_LIMIT,
-        Some(k) => match usize::try_from(*k.get_ref()) {
-            Ok(k) if k >= 1 => k,
-            _ => {
-                errors.push(src.err(k.span(), "group_limit is at least 1"));
-                DEFAULT_GROUP_LIMIT
-            }
-        },
-    };
-    ExploreSpec {
-        faults,
-        faults_at,
-        max_faults: e.max_faults.unwrap_or(1),
-        tally,
-        document: e.document.as_ref().map(|d| d.trim().to_string()),
-        group_limit,
-        fault_clients,
-    }
-}
-
-/// "3 ok / 4 bad" or "3 ok / 4 bad, 1 mixed".
-fn parse_tally(t: &str) -> Option<(usize, usize, Option<usize>)> {
-    let (main, mixed) = match t.split_once(',') {
-        Some((m, x)) => (
-            m,
-            Some(x.trim().strip_suffix("mixed")?.trim().parse().ok()?),
-        ),
-        None => (t, None),
-    };
-    let (ok, bad) = main.split_once('/')?;
-    let ok = ok.trim().strip_suffix("ok")?.trim().parse().ok()?;
-    let bad = bad.trim().strip_suffix("bad")?.trim().parse().ok()?;
-    Some((ok, bad, mixed))
-}
-
-fn expectations(
-    v: &RawVariant,
-    src: &Source,
-    assertions: &[Property],
-    errors: &mut Vec<LessonError>,
-) -> Vec<(usize, bool, Location)> {
-    let mut expect = Vec::new();
-    for (k, verdict) in &v.expect {
-        let Some(idx) = assertions.iter().position(|a| &a.id == k.get_ref()) else {
-            errors.push(src.err(
-                k.span(),
-                format!("no assertion with id \"{}\"", k.get_ref()),
-            ));
-            continue;
-        };
-        let passes = match verdict.get_ref().as_str() {
-            "pass" => true,
-            "fail" => false,
-            other => {
-                errors.push(src.err(
-                    verdict.span(),
-                    format!("expect \"pass\" or \"fail\", not \"{other}\""),
-                ));
-                continue;
-            }
-        };
-        expect.push((idx, passes, src.at(k.span().start)));
-    }
-    expect
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

@@ -101,7 +101,7 @@ pub(crate) struct Context<'a> {
     pub services: &'a [Decl],
     pub initial: &'a [Option<ServiceState>],
     pub client_names: &'a [String],
-    pub groups: &'a [crate::lesson::Group],
+    pub groups: &'a [crate::lesson::group::Group],
 }
 
 impl Context<'_> {

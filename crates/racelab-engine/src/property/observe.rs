@@ -46,6 +46,16 @@ const ONE_SOURCE: &str =
     "an observation has exactly one of: sql, redis, aerospike, cql (each may add equals_sql), var, counter, locks = true";
 
 impl RawObserve {
+    /// The query it reads, if it reads one: (the service kind, the request text).
+    fn query(&self) -> Option<(Kind, &toml::Spanned<String>)> {
+        self.sql
+            .as_ref()
+            .map(|t| (Kind::Postgres, t))
+            .or(self.redis.as_ref().map(|t| (Kind::Redis, t)))
+            .or(self.aerospike.as_ref().map(|t| (Kind::Aerospike, t)))
+            .or(self.cql.as_ref().map(|t| (Kind::Cassandra, t)))
+    }
+
     pub(crate) fn compile(
         &self,
         cx: &Context,
@@ -65,25 +75,13 @@ impl RawObserve {
             errors.push(src.err(self.id.span(), ONE_SOURCE));
             return None;
         }
-        if self.equals_sql.is_some()
-            && self.sql.is_none()
-            && self.redis.is_none()
-            && self.aerospike.is_none()
-            && self.cql.is_none()
-        {
+        if self.equals_sql.is_some() && self.query().is_none() {
             errors.push(src.err(
                 self.id.span(),
                 "`equals_sql` goes with `sql`, `redis`, `aerospike` or `cql`",
             ));
         }
-        let what = if let Some((kind, text)) = self
-            .sql
-            .as_ref()
-            .map(|t| (Kind::Postgres, t))
-            .or(self.redis.as_ref().map(|t| (Kind::Redis, t)))
-            .or(self.aerospike.as_ref().map(|t| (Kind::Aerospike, t)))
-            .or(self.cql.as_ref().map(|t| (Kind::Cassandra, t)))
-        {
+        let what = if let Some((kind, text)) = self.query() {
             let (service, request) = prepare(kind, text, cx, errors)?;
             let against = match &self.equals_sql {
                 Some(q) => Some(Box::new(prepare(Kind::Postgres, q, cx, errors)?)),
