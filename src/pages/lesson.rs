@@ -185,7 +185,7 @@ fn Controls(clients: usize) -> impl IntoView {
             </button>
             <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", handle.with(|r| r.now()))}</output></span>
             <span class="next-hint">{move || handle.with(|r| r.hint())}</span>
-            <span class="keys">{format!("keys: 1–{clients} step a client · n next event · e run to end · b back · r reset")}</span>
+            <span class="keys">{format!("keys: 1–{} step a client · n next event · e run to end · b back · r reset", clients.min(9))}</span>
         </div>
     }
 }
