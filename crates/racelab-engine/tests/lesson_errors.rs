@@ -224,3 +224,42 @@ fn a_tally_that_is_not_one_is_located() {
     assert_eq!((line, col), (line_of(&text, "tally = \"1 ok\""), 9));
     assert!(msg.contains("3 ok / 4 bad"), "{msg}");
 }
+
+#[test]
+fn an_error_in_a_script_two_clients_share_is_reported_once() {
+    let text = r#"
+title = "dup"
+setup = '''
+CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL);
+'''
+[scripts]
+s = '''
+x = SELECT nope FROM t WHERE id = 1
+y = 1 +
+'''
+[[client]]
+name = "A"
+script = "s"
+vars = { a = 1 }
+[[client]]
+name = "B"
+script = "s"
+vars = { b = 2 }
+[[client]]
+name = "R"
+script = "s"
+count = 50
+"#;
+    // A script that does not compile, and one whose SQL names a missing column.
+    for (text, want) in [
+        (text.to_string(), "d.toml:9:8: expected a value here"),
+        (
+            text.replace("y = 1 +\n", ""),
+            "d.toml:8:1: ERROR 42703: column \"nope\" does not exist",
+        ),
+    ] {
+        let errs = lesson::parse("d", "d.toml", &text).unwrap_err();
+        let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert_eq!(lines, vec![want.to_string()]);
+    }
+}

@@ -300,8 +300,7 @@ pub fn parse_with(
     }
     let initial: Option<Vec<ServiceState>> = initial.into_iter().collect();
     let Some(initial) = initial.filter(|_| errors.is_empty()) else {
-        errors.sort_by_key(|e| (e.at.line, e.at.col));
-        return Err(errors);
+        return Err(each_once(errors));
     };
     let mut lesson = Lesson {
         slug: slug.to_string(),
@@ -326,8 +325,17 @@ pub fn parse_with(
     if errors.is_empty() {
         Ok(lesson)
     } else {
-        Err(errors)
+        Err(each_once(errors))
     }
+}
+
+/// The problems in file order, each once: a script that two clients with different inputs run
+/// is compiled twice, and its errors must not be reported twice.
+fn each_once(mut errors: Vec<LessonError>) -> Vec<LessonError> {
+    errors.sort_by_key(|e| (e.at.line, e.at.col));
+    let mut seen = std::collections::BTreeSet::new();
+    errors.retain(|e| seen.insert((e.at.line, e.at.col, e.message.clone())));
+    errors
 }
 
 /// The declared services (`["postgres"]` when the lesson does not say): `"redis"`, or
