@@ -13,6 +13,57 @@ pub fn build_release() -> Result<()> {
     run(cmd("trunk").args(["build", "--release"]))
 }
 
+/// `cargo xtask dist [DIR]`: the release bundle, copied to DIR (default `dist/` itself) — the
+/// static folder a course author uploads. Checks that every asset path in index.html is
+/// relative, so the folder works on any host and under any path.
+pub fn dist(out: Option<&str>) -> Result<()> {
+    build_release()?;
+    let dist = util::root().join("dist");
+    check_relative(&std::fs::read_to_string(dist.join("index.html"))?)?;
+    let target = match out {
+        Some(dir) => {
+            let target = PathBuf::from(dir);
+            copy_dir(&dist, &target)?;
+            target
+        }
+        None => dist,
+    };
+    report()?;
+    println!(
+        "dist: {} — upload the folder as it is; lessons open at index.html#/lesson/SLUG",
+        target.display()
+    );
+    Ok(())
+}
+
+/// Every `href="…"` and `src="…"` of the page is relative (no leading `/`, no scheme).
+pub fn check_relative(html: &str) -> Result<()> {
+    for attr in ["href=\"", "src=\""] {
+        for part in html.split(attr).skip(1) {
+            let url = part.split('"').next().unwrap_or("");
+            let absolute = url.starts_with('/') || url.contains("://");
+            if absolute && !url.starts_with("data:") {
+                crate::bail!("index.html refers to `{url}`: not a relative path");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Raw and gzipped (best compression) byte counts of one kind of file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Size {
@@ -121,6 +172,19 @@ pub fn report() -> Result<Report> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn asset_paths_must_be_relative() {
+        let ok = r#"<link rel="icon" href="data:,"><script src="./racelab-web-1a2b.js"></script><link href="main-3c.css">"#;
+        assert!(super::check_relative(ok).is_ok());
+        for bad in [
+            r#"<script src="/racelab-web.js">"#,
+            r#"<link href="https://cdn.example/x.css">"#,
+        ] {
+            assert!(super::check_relative(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -223,6 +223,8 @@ impl Snap {
 struct Ctx<'a> {
     s: &'a Session,
     base: String,
+    /// The site being served (the built `dist/`).
+    dir: PathBuf,
     logs: Vec<LogEntry>,
     last: Option<Snap>,
     checks: usize,
@@ -508,7 +510,10 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     // 8. Every shipped lesson: open, run to the end, explore, screenshot.
     every_lesson(ctx, out_dir)?;
 
-    // 9. Unknown lesson: a clear message, never a blank page.
+    // 9. The same folder under a sub-path of another host: relative paths, the worker too.
+    every_lesson::under_a_sub_path(ctx, out_dir)?;
+
+    // 10. Unknown lesson: a clear message, never a blank page.
     ctx.s.navigate(&ctx.url(MISSING_LESSON_PATH))?;
     let snap = ctx.wait("an error message for an unknown lesson", WAIT, |s| {
         !s.error().is_empty()
@@ -590,6 +595,7 @@ fn with_browser(
     let mut ctx = Ctx {
         s: &session,
         base: server.base_url(),
+        dir: dir.to_path_buf(),
         logs: Vec::new(),
         last: None,
         checks: 0,

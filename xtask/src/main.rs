@@ -37,6 +37,8 @@ commands:
                       (default crates/racelab-oracle/found)
   e2e [--dist DIR]    install, then only: release bundle + sizes, e2e
                       (--dist DIR: only the e2e scenario, against DIR, no build)
+  dist [DIR]          install, then the release bundle as a static folder (relative paths,
+                      hashed names) in dist/, or copied to DIR: what a course author uploads
   bench               the explorer's figures, optimised build: `racelab bench`, then the same
                       small scenario in Racelab and in the stateright model checker
                       (crates/racelab-peer); browser figures come from the e2e run
@@ -54,6 +56,8 @@ fn main() -> ExitCode {
         Some("e2e") => e2e(rest),
         Some("oracle") => oracle(rest),
         Some("bench") => bench(),
+        Some("dist") => install::ensure(Scope::Test)
+            .and_then(|()| bundle::dist(rest.first().map(String::as_str))),
         Some("install") if rest.iter().any(|a| a == "--check") => {
             if install::check(Scope::Test) {
                 Ok(())

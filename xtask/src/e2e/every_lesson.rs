@@ -95,3 +95,41 @@ fn one_lesson(ctx: &mut Ctx<'_>, out_dir: &Path, slug: &str) -> Result<()> {
     ));
     ctx.drain_logs()
 }
+
+/// The built folder copied to `/course/racelab/` of another server, as a course author would
+/// upload it: the lesson opens, runs and explores in a Web Worker from there.
+pub(super) fn under_a_sub_path(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
+    let site = out_dir.join("subpath-site");
+    let _ = std::fs::remove_dir_all(&site);
+    copy_dir(&ctx.dir, &site.join("course").join("racelab"))?;
+    let server = crate::http::StaticServer::start(&site)?;
+    let url = format!("{}/course/racelab/#/lesson/lost-update", server.base_url());
+    ctx.s.navigate(&url)?;
+    ctx.wait("lost-update under /course/racelab/", WAIT, |s| {
+        s.lesson() == Some("lost-update") && s.lane_count() == 2
+    })?;
+    ctx.click("button#explore-run")?;
+    let done = r#"#explore-status[data-state="done"]"#;
+    let status = ctx.wait_text(done, |t| t.contains("Web Worker"))?;
+    ctx.check(format!(
+        "the bundle works under a sub-path ({url}): lanes, and the case table in a Web Worker ({})",
+        status.chars().take(40).collect::<String>()
+    ));
+    ctx.drain_logs()?;
+    drop(server);
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
