@@ -81,6 +81,11 @@ impl RunHandle {
         });
     }
 
+    /// Redoes what Back (or Reset) undid.
+    pub fn forward(&self) {
+        self.act(|r| r.forward().map(drop).map_err(|e| e.to_string()));
+    }
+
     pub fn reset(&self) {
         self.act(|r| {
             r.reset();

@@ -469,3 +469,27 @@ async fn a_client_group_is_one_lane_that_opens_to_its_members() {
         .unwrap()
         .has_attribute("disabled"));
 }
+
+#[wasm_bindgen_test]
+async fn forward_redoes_what_back_undid() {
+    let (host, _keep) = mount("lost-update", Some("naive"));
+    leptos::task::tick().await;
+    assert!(q(&host, "#forward").has_attribute("disabled"));
+    click(&host, "#run-to-end");
+    leptos::task::tick().await;
+    assert_eq!(balance(&host), "300");
+    click(&host, "#back");
+    leptos::task::tick().await;
+    assert!(!q(&host, "#forward").has_attribute("disabled"));
+    click(&host, "#forward");
+    leptos::task::tick().await;
+    assert_eq!(balance(&host), "300");
+    assert!(q(&host, "#forward").has_attribute("disabled"));
+    // Reset keeps the run to redo; a step of one's own starts a new history.
+    click(&host, "#reset");
+    leptos::task::tick().await;
+    assert!(!q(&host, "#forward").has_attribute("disabled"));
+    click(&host, "section.lane[data-client='T2'] button.step");
+    leptos::task::tick().await;
+    assert!(q(&host, "#forward").has_attribute("disabled"));
+}

@@ -179,18 +179,23 @@ fn Controls(clients: usize) -> impl IntoView {
                 on:click=move |_| handle.back()>
                 "Back"
             </button>
+            <button id="forward" title="Redo what Back undid (f)"
+                disabled=move || handle.with(|r| !r.can_forward())
+                on:click=move |_| handle.forward()>
+                "Forward"
+            </button>
             <button id="reset" title="Back to the start; placed faults stay (r)"
                 on:click=move |_| handle.reset()>
                 "Reset"
             </button>
             <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", handle.with(|r| r.now()))}</output></span>
             <span class="next-hint">{move || handle.with(|r| r.hint())}</span>
-            <span class="keys">{format!("keys: 1–{} step a client · n next event · e run to end · b back · r reset", clients.min(9))}</span>
+            <span class="keys">{format!("keys: 1–{} step a client · n next event · e run to end · b back · f forward · r reset", clients.min(9))}</span>
         </div>
     }
 }
 
-/// Keyboard shortcuts: 1–9 step a client, n next event, e run to end, b back, r reset.
+/// Keyboard shortcuts: 1–9 step a client, n next event, e run to end, b back, f forward, r reset.
 fn keyboard(handle: RunHandle) {
     let listener = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
@@ -207,6 +212,7 @@ fn keyboard(handle: RunHandle) {
             "n" => handle.next_event(),
             "e" => handle.run_to_end(),
             "b" => handle.back(),
+            "f" => handle.forward(),
             "r" => handle.reset(),
             k => {
                 let clients = handle.with_untracked(|r| r.world().clients.len());

@@ -21,6 +21,9 @@ pub struct Run {
     faults: FaultPlan,
     world: World,
     trace: Trace,
+    /// Actions undone by Back and Reset, the next to redo last (Forward). An action that
+    /// differs from the next one to redo clears them, as a browser's history does.
+    undone: Vec<Action>,
 }
 
 impl Run {
@@ -33,6 +36,7 @@ impl Run {
             faults,
             world,
             trace: Trace::default(),
+            undone: Vec::new(),
         }
     }
 
@@ -154,7 +158,25 @@ impl Run {
             .apply(&mut self.world, &action, &mut self.trace.events)?;
         self.trace.actions.push(action);
         self.trace.marks.push(mark);
+        if self.undone.last() == Some(&action) {
+            self.undone.pop();
+        } else {
+            self.undone.clear();
+        }
         Ok(())
+    }
+
+    /// Redoes the action Back (or Reset) undid last. Returns false when there is none.
+    pub fn forward(&mut self) -> Result<bool, StepError> {
+        match self.undone.last().copied() {
+            Some(a) => self.act(a).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Whether Forward has an action to redo.
+    pub fn can_forward(&self) -> bool {
+        !self.undone.is_empty()
     }
 
     /// Advances `client` by one step (or fires the fault planned at its next line).
@@ -193,7 +215,7 @@ impl Run {
 
     /// Undoes the last action (by replaying all but it). Returns false when there is none.
     pub fn back(&mut self) -> bool {
-        let Some((_, rest)) = self.trace.actions.split_last() else {
+        let Some((&last, rest)) = self.trace.actions.split_last() else {
             return false;
         };
         match Run::replay(
@@ -202,7 +224,9 @@ impl Run {
             self.faults.clone(),
             rest,
         ) {
-            Ok(run) => {
+            Ok(mut run) => {
+                run.undone = std::mem::take(&mut self.undone);
+                run.undone.push(last);
                 *self = run;
                 true
             }
@@ -213,7 +237,10 @@ impl Run {
 
     /// Back to the start, keeping the fault plan.
     pub fn reset(&mut self) {
+        let mut undone = std::mem::take(&mut self.undone);
+        undone.extend(self.trace.actions.iter().rev());
         *self = Run::new(self.lesson().clone(), self.variant(), self.faults.clone());
+        self.undone = undone;
     }
 
     /// Places (Some) or removes (None) a fault at a line that has not run yet.
@@ -241,6 +268,8 @@ impl Run {
                 view.name
             ));
         }
+        // The actions Back undid were taken under the old plan: Forward no longer redoes them.
+        self.undone.clear();
         match fault {
             Some(f) => self.faults.insert((client, line), f),
             None => self.faults.remove(&(client, line)),

@@ -302,3 +302,28 @@ fn a_client_killed_while_it_waits_still_has_its_statement_run_then_rolled_back()
     );
     assert!(r.exit_now(1).is_err(), "a dead client cannot die again");
 }
+
+#[test]
+fn forward_redoes_what_back_and_reset_undid_until_another_action_is_taken() {
+    let mut r = Run::new(lesson(), 0, FaultPlan::new());
+    for c in [0, 0, 1, 1] {
+        r.step(c).unwrap();
+    }
+    let (world, actions) = (r.world().clone(), r.trace().actions.clone());
+    assert!(!r.can_forward());
+    assert!(r.back() && r.back());
+    assert!(r.can_forward());
+    assert!(r.forward().unwrap() && r.forward().unwrap());
+    assert!(!r.forward().unwrap(), "nothing left to redo");
+    assert_eq!((r.world(), &r.trace().actions), (&world, &actions));
+    // Reset keeps the whole run to redo, step by step.
+    r.reset();
+    for _ in 0..4 {
+        assert!(r.forward().unwrap());
+    }
+    assert_eq!(r.world(), &world);
+    // A different action after Back starts a new history.
+    r.back();
+    r.step(0).unwrap();
+    assert!(!r.can_forward());
+}
