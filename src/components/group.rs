@@ -24,10 +24,13 @@ pub fn GroupLane(#[prop(into)] view: Signal<Option<GroupView>>) -> impl IntoView
             })
             .unwrap_or_default()
     };
+    // The member lanes depend on which clients are members, not on the counts: a step does
+    // not rebuild them.
+    let range = Memo::new(move |_| view.with(|g| g.as_ref().map(|g| g.members.clone())));
     let members = move || {
-        let g = view.get()?;
+        let members = range.get()?;
         open.get().then(|| {
-            g.members
+            members
                 .map(|c| {
                     let cv = Memo::new(move |_| handle.with(|r| r.client_view(c)));
                     let member = handle.with_untracked(|r| r.model().client_name(c).to_string());

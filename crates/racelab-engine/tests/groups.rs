@@ -126,6 +126,9 @@ fn the_explorer_cuts_a_group_and_its_replay_ids_say_so() {
     let run = replay_id::replay(&l, &id).expect("replays on the full lesson's text");
     assert_eq!(run.model().lesson().clients.len(), 4);
     assert!(!run.model().can_act(run.world()));
+    // The cut lesson explores as it is (not back to 100 members).
+    let again = explore::model_for(run.model().lesson(), 0).unwrap();
+    assert_eq!(again.lesson().clients.len(), 4);
     // A small group is explored whole, and its ids carry no limit.
     let small = grouped(2);
     assert_eq!(small.explore_limit(0), None);

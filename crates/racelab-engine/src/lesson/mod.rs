@@ -200,10 +200,8 @@ impl Lesson {
             .get(v)
             .and_then(|x| x.explore.as_ref())
             .map_or(DEFAULT_GROUP_LIMIT, |e| e.group_limit);
-        self.groups
-            .iter()
-            .any(|g| g.members.len() > limit)
-            .then_some(limit)
+        // `count`, not the members here: a lesson already cut to the limit explores as it is.
+        self.groups.iter().any(|g| g.count > limit).then_some(limit)
     }
 
     /// This lesson with each client group cut to at most `limit` members (the same lesson
