@@ -21,17 +21,26 @@ pub fn trace_lines(r: &racelab_engine::Run) -> Vec<TraceLine> {
         .events
         .iter()
         .enumerate()
-        .map(|(i, e)| TraceLine {
-            time: e.time,
-            who: e
-                .client
-                .map(|c| r.client_name(c).to_string())
-                .unwrap_or_default(),
-            line: e.line,
-            what: r.describe(e),
-            latest: i >= latest,
-        })
+        .map(|(i, e)| trace_line(r, e, r.describe(e), i >= latest))
         .collect()
+}
+
+fn trace_line(
+    r: &racelab_engine::Run,
+    e: &racelab_engine::trace::Event,
+    what: String,
+    latest: bool,
+) -> TraceLine {
+    TraceLine {
+        time: e.time,
+        who: e
+            .client
+            .map(|c| r.client_name(c).to_string())
+            .unwrap_or_default(),
+        line: e.line,
+        what,
+        latest,
+    }
 }
 
 #[component]
@@ -64,14 +73,14 @@ pub fn TraceView(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoView {
 /// (GET_START, CACHE_MISS, DB_READ, CACHE_SET, …) beside the lanes. Nothing when no script logs.
 pub fn operation_log(r: &racelab_engine::Run) -> Vec<TraceLine> {
     use racelab_engine::trace::EventKind;
-    trace_lines(r)
-        .into_iter()
-        .zip(&r.trace().events)
-        .filter_map(|(mut l, e)| match &e.kind {
-            EventKind::Log { text } => {
-                l.what = text.clone();
-                Some(l)
-            }
+    // Only the log's own events are put into words (the trace view words all of them).
+    let latest = r.trace().latest_step_start().unwrap_or(usize::MAX);
+    r.trace()
+        .events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.kind {
+            EventKind::Log { text } => Some(trace_line(r, e, text.clone(), i >= latest)),
             _ => None,
         })
         .collect()

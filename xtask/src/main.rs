@@ -212,9 +212,8 @@ fn cargo(args: &[&str]) -> Result<()> {
 /// `racelab check` on every shipped lesson (the debug build the test stage made): each
 /// variant's expected verdicts, each case table's tally, each goal proved winnable.
 fn check_lessons() -> Result<()> {
-    let mut files: Vec<String> = std::fs::read_dir(util::root().join("lessons"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+    let files: Vec<String> = util::lesson_files()?
+        .iter()
         .map(|p| {
             format!(
                 "lessons/{}",
@@ -222,7 +221,6 @@ fn check_lessons() -> Result<()> {
             )
         })
         .collect();
-    files.sort();
     let mut args = vec!["run", "-q", "-p", "racelab-cli", "--", "check"];
     args.extend(files.iter().map(String::as_str));
     cargo(&args)

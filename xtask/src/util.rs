@@ -52,6 +52,16 @@ macro_rules! bail {
 }
 
 /// The repository root (the directory holding the workspace `Cargo.toml`).
+/// The shipped lesson files (`lessons/*.toml`), sorted.
+pub fn lesson_files() -> Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("lessons"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 pub fn root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir

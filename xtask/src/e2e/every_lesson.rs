@@ -13,23 +13,11 @@ use std::time::{Duration, Instant};
 /// How long a case table may take before the test cancels it and records it as partial.
 const EXPLORE_WAIT: Duration = Duration::from_secs(20);
 
-/// The shipped lessons' slugs (file names in lessons/), sorted.
-fn slugs() -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(util::root().join("lessons"))? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                out.push(stem.to_string());
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 pub(super) fn every_lesson(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
-    let slugs = slugs()?;
+    let slugs: Vec<String> = util::lesson_files()?
+        .iter()
+        .filter_map(|p| p.file_stem()?.to_str().map(str::to_string))
+        .collect();
     for slug in &slugs {
         one_lesson(ctx, out_dir, slug)?;
     }
@@ -101,7 +89,7 @@ fn one_lesson(ctx: &mut Ctx<'_>, out_dir: &Path, slug: &str) -> Result<()> {
 pub(super) fn under_a_sub_path(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     let site = out_dir.join("subpath-site");
     let _ = std::fs::remove_dir_all(&site);
-    copy_dir(&ctx.dir, &site.join("course").join("racelab"))?;
+    crate::bundle::copy_dir(&ctx.dir, &site.join("course").join("racelab"))?;
     let server = crate::http::StaticServer::start(&site)?;
     let url = format!("{}/course/racelab/#/lesson/lost-update", server.base_url());
     ctx.s.navigate(&url)?;
@@ -117,19 +105,5 @@ pub(super) fn under_a_sub_path(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> 
     ));
     ctx.drain_logs()?;
     drop(server);
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()))?;
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name()))?;
-        }
-    }
     Ok(())
 }

@@ -89,9 +89,6 @@ fn waits_for_a_twin(m: &Model, w: &World, c: usize) -> bool {
     let Some(g) = m.lesson().group_of(c) else {
         return false;
     };
-    let fresh = |i: usize| {
-        let st = &w.clients[i];
-        st.pc == 0 && st.done_lines.is_empty() && st.fired.is_empty() && st.status == Status::Ready
-    };
+    let fresh = |i: usize| w.clients[i].fresh() && w.clients[i].status == Status::Ready;
     fresh(c) && (g.members.start..c).any(fresh)
 }

@@ -1,6 +1,7 @@
 //! What a variant declares beyond its scripts: the verdicts it expects (`expect`), its case
 //! table (`[variant.explore]`) and the faults that are part of its story (`faults = [...]`).
 
+use super::group::clients_named;
 use super::raw::{RawExplore, RawVariant};
 use super::source::{LessonError, Location, Source};
 use super::{ExpectedTally, ExploreSpec, Lesson, DEFAULT_EXPLORE_FAULTS, DEFAULT_GROUP_LIMIT};
@@ -37,20 +38,10 @@ pub(super) fn explore_spec(
     errors: &mut Vec<LessonError>,
 ) -> ExploreSpec {
     let src = cx.src;
-    let fault_clients = e.clients.as_ref().map(|names| {
-        let mut out = Vec::new();
-        for n in names {
-            if let Some(g) = cx.groups.iter().find(|g| &g.name == n.get_ref()) {
-                out.extend(g.members.clone());
-                continue;
-            }
-            match cx.client(n.get_ref()) {
-                Ok(i) => out.push(i),
-                Err(e) => errors.push(src.err(n.span(), e)),
-            }
-        }
-        out
-    });
+    let fault_clients = e
+        .clients
+        .as_ref()
+        .map(|names| clients_named(names, cx.client_names, cx.groups, src, errors));
     let tally = e.tally.as_ref().and_then(|t| {
         let parsed = parse_tally(t.get_ref());
         if parsed.is_none() {

@@ -1,6 +1,7 @@
 //! `[[client]]` entries: single clients and client groups (`count = 100`: that many clients
 //! running one script, named NAME1, NAME2, …, interchangeable).
 
+use super::group::clients_named;
 pub use super::group::{Group, MAX_GROUP};
 use super::raw::RawLesson;
 use super::source::{LessonError, Source};
@@ -99,13 +100,14 @@ fn resolve_after(
     (src, limit): (&Source, Option<usize>),
     errors: &mut Vec<LessonError>,
 ) {
+    let client_names: Vec<String> = clients.iter().map(|d| d.name.clone()).collect();
     let mut i = 0;
     for c in &raw.clients {
         let n = match &c.count {
             Some(k) => usize::try_from(*k.get_ref()).map_or(0, |k| limit.map_or(k, |l| k.min(l))),
             None => 1,
         };
-        let after = names_to_clients(&c.after, clients, groups, src, errors);
+        let after = clients_named(&c.after, &client_names, groups, src, errors);
         for d in clients.iter_mut().skip(i).take(n) {
             d.after.clone_from(&after);
             if d.after.iter().any(|&a| a >= i && a < i + n) {
@@ -115,28 +117,6 @@ fn resolve_after(
         }
         i += n;
     }
-}
-
-/// Client indices of names written in the lesson: a client's name, or a group's for all its
-/// members.
-pub(super) fn names_to_clients(
-    names: &[toml::Spanned<String>],
-    clients: &[ClientDef],
-    groups: &[Group],
-    src: &Source,
-    errors: &mut Vec<LessonError>,
-) -> Vec<usize> {
-    let mut out = Vec::new();
-    for n in names {
-        if let Some(g) = groups.iter().find(|g| &g.name == n.get_ref()) {
-            out.extend(g.members.clone());
-        } else if let Some(i) = clients.iter().position(|d| &d.name == n.get_ref()) {
-            out.push(i);
-        } else {
-            errors.push(src.err(n.span(), format!("no client named \"{}\"", n.get_ref())));
-        }
-    }
-    out
 }
 
 /// `arrivals = [0, 100, 250]`: a long-lived process; it starts with its first request.

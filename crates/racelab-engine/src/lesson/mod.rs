@@ -16,7 +16,7 @@ use crate::property::observe::Observation;
 use crate::property::{self, Property};
 use crate::script::{self, ScriptRef};
 use crate::service::aerospike::Aerospike;
-use crate::service::api::ServiceId;
+use crate::service::api::{ServiceId, SetupError};
 use crate::service::cassandra::Cassandra;
 use crate::service::postgres::sql::Isolation;
 use crate::service::postgres::Postgres;
@@ -476,40 +476,32 @@ fn setup_one(
     (timing, clients): (&Timing, usize),
     errors: &mut Vec<LessonError>,
 ) -> Option<ServiceState> {
+    // A setup key's text run by the service's own reader; its errors located in the file.
+    let mut from = |text: Option<&Spanned<String>>,
+                    read: &dyn Fn(&str) -> Result<ServiceState, SetupError>| {
+        match read(text.map_or("", |t| t.get_ref())) {
+            Ok(state) => Some(state),
+            Err(e) => {
+                let span = text.map_or(0..0, |t| t.span());
+                errors.push(src.inside(&span, e.line, e.col, e.message));
+                None
+            }
+        }
+    };
     match kind {
         Kind::Postgres => postgres_setup(raw, src, clients, errors),
-        Kind::Aerospike => {
-            let text = raw.aerospike_setup.as_ref();
-            match Aerospike::from_setup(text.map_or("", |t| t.get_ref())) {
-                Ok(a) => Some(ServiceState::Aerospike(a)),
-                Err(e) => {
-                    let span = text.map_or(0..0, |t| t.span());
-                    errors.push(src.inside(&span, e.line, e.col, e.message));
-                    None
-                }
-            }
-        }
+        Kind::Aerospike => from(raw.aerospike_setup.as_ref(), &|t| {
+            Aerospike::from_setup(t).map(ServiceState::Aerospike)
+        }),
         Kind::Zookeeper => Some(ServiceState::Zk(Zk::new(timing.session_timeout))),
-        Kind::Cassandra => {
-            let text = raw.cassandra_setup.as_ref();
-            match Cassandra::from_setup(text.map_or("", |t| t.get_ref())) {
-                Ok(c) => Some(ServiceState::Cassandra(c)),
-                Err(e) => {
-                    let span = text.map_or(0..0, |t| t.span());
-                    errors.push(src.inside(&span, e.line, e.col, e.message));
-                    None
-                }
-            }
-        }
+        Kind::Cassandra => from(raw.cassandra_setup.as_ref(), &|t| {
+            Cassandra::from_setup(t).map(ServiceState::Cassandra)
+        }),
         Kind::Redis => match &raw.redis_setup {
             None => Some(ServiceState::Redis(Default::default())),
-            Some(setup) => match Redis::from_setup(setup.get_ref()) {
-                Ok(r) => Some(ServiceState::Redis(r)),
-                Err(e) => {
-                    errors.push(src.inside(&setup.span(), e.line, e.col, e.message));
-                    None
-                }
-            },
+            text => from(text.as_ref(), &|t| {
+                Redis::from_setup(t).map(ServiceState::Redis)
+            }),
         },
         #[cfg(test)]
         Kind::Timer => Some(ServiceState::Timer(crate::service::timer::Timer::default())),

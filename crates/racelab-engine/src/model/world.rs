@@ -62,6 +62,11 @@ pub struct ClientState {
 }
 
 impl ClientState {
+    /// Not started yet: no line run, no fault fired, still its first request.
+    pub fn fresh(&self) -> bool {
+        self.pc == 0 && self.done_lines.is_empty() && self.fired.is_empty() && self.request == 0
+    }
+
     /// Starts the process's next request, if one is still to come: back to the first line at
     /// the later of its clock and the request's arrival, variables kept (the process's memory),
     /// `request` set to the request's number (from 1).
@@ -201,8 +206,7 @@ impl Model {
 
     /// The client this one waits for before its first step (`after = [...]`), if any.
     pub fn waits_for(&self, w: &World, client: usize) -> Option<usize> {
-        let st = w.clients.get(client)?;
-        if st.pc != 0 || !st.done_lines.is_empty() || st.request > 0 {
+        if !w.clients.get(client)?.fresh() {
             return None;
         }
         let ended = |c: usize| {

@@ -10,6 +10,7 @@
 pub mod judge;
 pub mod observe;
 
+use crate::lesson::group::{clients_named, Group};
 use crate::lesson::raw::RawAssert;
 use crate::lesson::source::{LessonError, Source};
 use crate::service::api::{Request, ServiceId};
@@ -101,7 +102,7 @@ pub(crate) struct Context<'a> {
     pub services: &'a [Decl],
     pub initial: &'a [Option<ServiceState>],
     pub client_names: &'a [String],
-    pub groups: &'a [crate::lesson::group::Group],
+    pub groups: &'a [Group],
 }
 
 impl Context<'_> {
@@ -153,18 +154,9 @@ impl RawAssert {
         } else if let Some(c) = &self.counter {
             self.counter_check(c, cx, errors)?
         } else if let Some(ms) = self.finish_within_ms {
-            let mut idx = Vec::new();
-            for c in self.clients.iter().flatten() {
-                if let Some(g) = cx.groups.iter().find(|g| &g.name == c.get_ref()) {
-                    idx.extend(g.members.clone());
-                    continue;
-                }
-                match cx.client(c.get_ref()) {
-                    Ok(i) => idx.push(i),
-                    Err(e) => errors.push(src.err(c.span(), e)),
-                }
-            }
-            Check::FinishWithin { ms, clients: idx }
+            let names = self.clients.as_deref().unwrap_or_default();
+            let clients = clients_named(names, cx.client_names, cx.groups, src, errors);
+            Check::FinishWithin { ms, clients }
         } else if self.no_locks_held == Some(true) {
             Check::NoLocksHeld
         } else {

@@ -123,28 +123,10 @@ impl Aerospike {
     /// before any client: generations start at 1, as after one write.
     pub fn from_setup(text: &str) -> Result<Aerospike, crate::service::api::SetupError> {
         let mut a = Aerospike::default();
-        for (i, line) in text.lines().enumerate() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let fail = |message: String| crate::service::api::SetupError {
-                line: i + 1,
-                col: line.len() - line.trim_start().len() + 1,
-                message,
-            };
-            let call = parse(trimmed).map_err(|e| fail(e.message))?;
-            let Request::Aerospike(cmd) = call.request else {
-                return Err(fail("not an Aerospike operation".into()));
-            };
-            if !call.params.is_empty() {
-                return Err(fail("a setup line cannot use script variables".into()));
-            }
-            let words = cmd.words(&[]).map_err(fail)?;
-            if let AsReply::Error { code, message } = a.exec(&words, &[], 0) {
-                return Err(fail(format!("{code}: {message}")));
-            }
-        }
+        crate::service::redis::run_setup(text, parse, |words| match a.exec(words, &[], 0) {
+            AsReply::Error { code, message } => Err(format!("{code}: {message}")),
+            _ => Ok(()),
+        })?;
         Ok(a)
     }
 

@@ -240,6 +240,37 @@ fn footprint(id: ServiceId, conn: ConnId, w: &[String]) -> Vec<Touch> {
     out
 }
 
+/// Runs the command lines of a setup text (Redis's, or Aerospike's in the same word syntax),
+/// blank lines and `#` comments skipped: each line read by `parse`, without script variables,
+/// then `run` on its words. The first failure is located at its line.
+pub(crate) fn run_setup(
+    text: &str,
+    parse: fn(&str) -> Result<Call, LineError>,
+    mut run: impl FnMut(&[String]) -> Result<(), String>,
+) -> Result<(), SetupError> {
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let fail = |message: String| SetupError {
+            line: i + 1,
+            col: line.len() - line.trim_start().len() + 1,
+            message,
+        };
+        let call = parse(trimmed).map_err(|e| fail(e.message))?;
+        let (Request::Redis(cmd) | Request::Aerospike(cmd)) = call.request else {
+            return Err(fail("not a command of this service".into()));
+        };
+        if !call.params.is_empty() {
+            return Err(fail("a setup line cannot use script variables".into()));
+        }
+        let words = cmd.words(&[]).map_err(fail)?;
+        run(&words).map_err(fail)?;
+    }
+    Ok(())
+}
+
 /// The simulated Redis.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Redis {
@@ -257,29 +288,12 @@ impl Redis {
     /// The counters start from zero after it.
     pub fn from_setup(text: &str) -> Result<Redis, SetupError> {
         let mut store = Store::new();
-        for (i, line) in text.lines().enumerate() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
+        run_setup(text, parse, |words| {
+            match store.exec(usize::MAX, words, 0) {
+                Resp::Error(e) => Err(e),
+                _ => Ok(()),
             }
-            let col = line.len() - line.trim_start().len() + 1;
-            let fail = |message: String| SetupError {
-                line: i + 1,
-                col,
-                message,
-            };
-            let call = parse(trimmed).map_err(|e| fail(e.message))?;
-            let Request::Redis(cmd) = call.request else {
-                return Err(fail("not a Redis command".into()));
-            };
-            if !call.params.is_empty() {
-                return Err(fail("a setup line cannot use script variables".into()));
-            }
-            let words = cmd.words(&[]).map_err(fail)?;
-            if let Resp::Error(e) = store.exec(usize::MAX, &words, 0) {
-                return Err(fail(e));
-            }
-        }
+        })?;
         store.disconnect(usize::MAX);
         store.stats = Default::default();
         Ok(Redis {
