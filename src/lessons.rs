@@ -67,3 +67,41 @@ pub fn text(slug: &str) -> Option<(&'static str, &'static str)> {
         .find(|(s, _, _)| *s == slug)
         .map(|(_, file, text)| (*file, *text))
 }
+
+/// The text a lesson page runs, shipped or edited: what the explorer's worker parses again, and
+/// the key under which the page keeps progress (won challenges, cached case tables).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonText {
+    pub slug: String,
+    pub file: String,
+    pub text: Arc<str>,
+}
+
+impl LessonText {
+    /// A shipped lesson's text.
+    pub fn builtin(slug: &str) -> Option<LessonText> {
+        let (file, text) = text(slug)?;
+        Some(LessonText {
+            slug: slug.to_string(),
+            file: file.to_string(),
+            text: text.into(),
+        })
+    }
+
+    /// An exploration job on this text.
+    pub fn job(
+        &self,
+        variant: usize,
+        faults: String,
+        max_faults: usize,
+    ) -> racelab_engine::explore::wire::Job {
+        racelab_engine::explore::wire::Job {
+            slug: self.slug.clone(),
+            file: self.file.clone(),
+            variant,
+            faults,
+            max_faults,
+            text: self.text.to_string(),
+        }
+    }
+}

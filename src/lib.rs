@@ -6,10 +6,13 @@
 
 pub mod bench;
 pub mod components;
+pub mod embed;
 pub mod lessons;
 pub mod pages;
 pub mod route;
 pub mod run_handle;
+pub mod share;
+pub mod store;
 pub mod worker;
 
 use leptos::prelude::*;
@@ -31,17 +34,20 @@ pub fn start() {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let route = route::use_hash_route();
+    let nav = route::Nav::provide();
+    let embedded = move || matches!(nav.route(), Route::Lesson(at) if at.embed);
     view! {
-        <header class="top">
-            <a class="brand" href="#/">"Racelab"</a>
-            <span class="tagline">"races between databases, caches and their clients, step by step"</span>
-        </header>
-        {move || match route.get() {
+        <Show when=move || !embedded()>
+            <header class="top">
+                <a class="brand" href="#/">"Racelab"</a>
+                <span class="tagline">"races between databases, caches and their clients, step by step"</span>
+                <a class="editor-link" href="#/edit">"Write a lesson"</a>
+            </header>
+        </Show>
+        {move || match nav.route() {
             Route::List => view! { <pages::list::LessonList/> }.into_any(),
-            Route::Lesson { slug, variant } => {
-                view! { <pages::lesson::LessonPage slug=slug variant=variant/> }.into_any()
-            }
+            Route::Lesson(at) => view! { <pages::lesson::LessonPage at=at/> }.into_any(),
+            Route::Edit(at) => view! { <pages::edit::EditPage at=at/> }.into_any(),
             Route::NotFound(path) => view! {
                 <main id="lesson">
                     <p id="error" role="alert">{format!("There is no page at \"{path}\".")}</p>

@@ -43,6 +43,11 @@ impl RunHandle {
         self.error.get()
     }
 
+    /// Shows a problem in the page's error line.
+    pub fn fail(&self, message: String) {
+        self.error.set(Some(message));
+    }
+
     /// Applies a command to the run and shows its error (if any) in the page.
     pub fn act(&self, f: impl FnOnce(&mut Run) -> Result<(), String>) {
         let mut outcome = Ok(());

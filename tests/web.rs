@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use racelab_web::pages::lesson::LessonPage;
+use racelab_web::route::LessonAt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
@@ -10,12 +11,20 @@ use web_sys::HtmlElement;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn mount(slug: &str, variant: Option<&str>) -> (web_sys::Element, impl Drop) {
-    let host = document().create_element("div").unwrap();
-    document().body().unwrap().append_child(&host).unwrap();
     let slug = slug.to_string();
     let variant = variant.map(str::to_string);
+    mount_at(LessonAt {
+        slug,
+        variant,
+        ..LessonAt::default()
+    })
+}
+
+fn mount_at(at: LessonAt) -> (web_sys::Element, impl Drop) {
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
     let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
-        view! { <LessonPage slug=slug.clone() variant=variant.clone()/> }
+        view! { <LessonPage at=at.clone()/> }
     });
     (host, handle)
 }
@@ -71,7 +80,7 @@ async fn lesson_page_mounts_with_two_lanes_and_pending_assertions() {
     let (host, _keep) = mount("lost-update", None);
     leptos::task::tick().await;
     assert_eq!(host.query_selector_all("section.lane").unwrap().length(), 2);
-    assert_eq!(attr(&host, "main#lesson", "data-variant"), "naive");
+    assert_eq!(attr(&host, "#lesson", "data-variant"), "naive");
     assert_eq!(lane_status(&host, "T1"), "runnable");
     assert_eq!(line_state(&host, "T1", 1), "next");
     assert_eq!(balance(&host), "500");
@@ -252,7 +261,7 @@ async fn an_unknown_lesson_shows_a_message() {
 async fn an_unknown_variant_falls_back_to_the_first_and_says_so() {
     let (host, _keep) = mount("lost-update", Some("nope"));
     leptos::task::tick().await;
-    assert_eq!(attr(&host, "main#lesson", "data-variant"), "naive");
+    assert_eq!(attr(&host, "#lesson", "data-variant"), "naive");
     let msg = text(&host, "#error");
     assert!(msg.contains("no variant \"nope\""), "{msg}");
     // The page still works.
@@ -285,29 +294,64 @@ async fn the_trace_highlights_what_the_last_step_did() {
 // for wasm32 only in the test pipeline).
 #[wasm_bindgen_test]
 fn parses_routes() {
-    use racelab_web::route::Route;
+    use racelab_web::route::{EditAt, Route};
     assert_eq!(Route::parse(""), Route::List);
     assert_eq!(Route::parse("#/"), Route::List);
     assert_eq!(
         Route::parse("#/lesson/lost-update"),
-        Route::Lesson {
-            slug: "lost-update".into(),
-            variant: None
-        }
+        Route::lesson("lost-update", None)
     );
     assert_eq!(
         Route::parse("#/lesson/lost-update?variant=for-update"),
-        Route::Lesson {
-            slug: "lost-update".into(),
-            variant: Some("for-update".into())
-        }
+        Route::lesson("lost-update", Some("for-update"))
     );
     assert_eq!(Route::parse("#/nope"), Route::NotFound("/nope".into()));
-    let r = Route::Lesson {
+    assert_eq!(
+        Route::parse("#/lesson/a/b"),
+        Route::NotFound("/lesson/a/b".into())
+    );
+    // A moment: the replay id and the fault plan stay readable in the URL, and round-trip.
+    let at = LessonAt {
         slug: "a".into(),
         variant: Some("b".into()),
+        run: Some("b~3:0.1.0x.0s60000".into()),
+        faults: Some("exit@T1:5,sleep=60000@T 2:3".into()),
+        embed: true,
     };
+    let href = Route::Lesson(at.clone()).href();
+    assert_eq!(
+        href,
+        "#/lesson/a?run=b~3:0.1.0x.0s60000&faults=exit@T1:5,sleep=60000@T%202:3&embed=1"
+    );
+    // The run names the variant: `variant` is not written beside it.
+    let mut back = at.clone();
+    back.variant = None;
+    assert_eq!(Route::parse(&href), Route::Lesson(back));
+    let r = Route::lesson("a", Some("b"));
     assert_eq!(Route::parse(&r.href()), r);
+    // Editor routes, and a query that does not decode is kept as written.
+    assert_eq!(
+        Route::parse("#/edit?lesson=1.abc"),
+        Route::Edit(EditAt {
+            from: None,
+            shared: Some("1.abc".into())
+        })
+    );
+    assert_eq!(
+        Route::parse("#/edit/lost-update"),
+        Route::Edit(EditAt {
+            from: Some("lost-update".into()),
+            shared: None
+        })
+    );
+    assert_eq!(
+        Route::parse("#/lesson/a?run=%zz"),
+        Route::Lesson(LessonAt {
+            slug: "a".into(),
+            run: Some("%zz".into()),
+            ..LessonAt::default()
+        })
+    );
 }
 
 #[wasm_bindgen_test]
@@ -492,4 +536,220 @@ async fn forward_redoes_what_back_undid() {
     click(&host, "section.lane[data-client='T2'] button.step");
     leptos::task::tick().await;
     assert!(q(&host, "#forward").has_attribute("disabled"));
+}
+
+async fn sleep_ms(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+fn clear_storage() {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        s.clear().unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_link_restores_its_moment_and_a_link_that_does_not_fit_says_why() {
+    let (host, _keep) = mount_at(LessonAt {
+        slug: "lost-update".into(),
+        run: Some("naive:0.1.0".into()),
+        faults: Some("exit@T2:4".into()),
+        ..LessonAt::default()
+    });
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, "#lesson", "data-variant"), "naive");
+    assert_eq!(line_state(&host, "T1", 2), "done");
+    assert_eq!(line_state(&host, "T1", 3), "next");
+    assert_eq!(line_state(&host, "T2", 2), "next");
+    assert!(q(
+        &host,
+        "section.lane[data-client='T2'] li.line[data-line='4'] .fault"
+    )
+    .is_object());
+    assert_eq!(text(&host, "#error"), "");
+    drop(_keep);
+
+    let (host, _keep) = mount_at(LessonAt {
+        slug: "lost-update".into(),
+        run: Some("naive:7".into()),
+        ..LessonAt::default()
+    });
+    leptos::task::tick().await;
+    let e = text(&host, "#error");
+    assert!(
+        e.contains("cannot be restored") && e.contains("no such client"),
+        "{e}"
+    );
+    assert_eq!(line_state(&host, "T1", 1), "next");
+}
+
+#[wasm_bindgen_test]
+async fn share_links_round_trip_and_refuse_damaged_newer_and_long_ones() {
+    use racelab_web::share::*;
+    let text = include_str!("../lessons/two-records.toml");
+    let p = pack(text).await.unwrap();
+    assert!(p.starts_with("1."), "{p:.20}");
+    assert!(
+        p.len() < MAX_LINK && p.len() < text.len() / 2,
+        "{}",
+        p.len()
+    );
+    assert_eq!(unpack(&p).await.unwrap(), text);
+    for n in 0..7u8 {
+        let bytes: Vec<u8> = (0..n)
+            .map(|i| i.wrapping_mul(97).wrapping_add(200))
+            .collect();
+        assert_eq!(unbase64url(&base64url(&bytes)).unwrap(), bytes);
+    }
+    assert_eq!(unpack("2.abc").await, Err(LinkError::Newer(2)));
+    let long = format!("1.{}", "A".repeat(MAX_LINK));
+    assert_eq!(unpack(&long).await, Err(LinkError::TooLong(long.len())));
+    for bad in [&p[..p.len() / 2], "1.a*b", "x", "0.abc", "1.A"] {
+        let e = unpack(bad).await.unwrap_err();
+        assert!(matches!(e, LinkError::Damaged(_)), "{bad:.20}: {e}");
+        assert!(e.to_string().contains("damaged"), "{e}");
+    }
+}
+
+fn set_text(host: &web_sys::Element, value: &str) {
+    let area: web_sys::HtmlTextAreaElement = q(host, "#lesson-text").unchecked_into();
+    area.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    area.dispatch_event(&ev).unwrap();
+}
+
+fn text_value(host: &web_sys::Element) -> String {
+    q(host, "#lesson-text")
+        .unchecked_into::<web_sys::HtmlTextAreaElement>()
+        .value()
+}
+
+fn mount_editor(at: racelab_web::route::EditAt) -> (web_sys::Element, impl Drop) {
+    use racelab_web::pages::edit::EditPage;
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let handle = leptos::mount::mount_to(host.clone().unchecked_into(), move || {
+        view! { <EditPage at=at.clone()/> }
+    });
+    (host, handle)
+}
+
+#[wasm_bindgen_test]
+async fn the_editor_locates_problems_live_and_runs_the_lesson_once_fixed() {
+    clear_storage();
+    let (host, _keep) = mount_editor(Default::default());
+    leptos::task::tick().await;
+    let good = include_str!("../lessons/lost-update.toml");
+    assert_eq!(text_value(&host), good);
+    assert_eq!(attr(&host, ".problems-summary", "data-ok"), "true");
+    assert!(q(&host, "#lesson").is_object());
+
+    // T2 names a script that does not exist: one problem, on T2's line.
+    let bad = good.replacen(
+        "name = \"T2\"\nscript = \"debit\"",
+        "name = \"T2\"\nscript = \"debitt\"",
+        1,
+    );
+    let line = bad.lines().position(|l| l.contains("\"debitt\"")).unwrap() + 1;
+    set_text(&host, &bad);
+    sleep_ms(400).await;
+    assert_eq!(
+        host.query_selector_all("ul.problems li").unwrap().length(),
+        1
+    );
+    assert_eq!(
+        attr(&host, "ul.problems li button.at", "data-line"),
+        line.to_string()
+    );
+    assert!(text(&host, "ul.problems li").contains("debitt"));
+    assert!(host.query_selector("#lesson").unwrap().is_none());
+    // Clicking the problem selects its line in the text.
+    click(&host, "ul.problems li button.at");
+    let area: web_sys::HtmlTextAreaElement = q(&host, "#lesson-text").unchecked_into();
+    let start = area.selection_start().unwrap().unwrap() as usize;
+    // The textarea counts UTF-16 units (the file's first line has a `…`).
+    let before: usize = bad
+        .lines()
+        .take(line - 1)
+        .map(|l| l.encode_utf16().count() + 1)
+        .sum();
+    assert_eq!(start, before);
+    // The draft is kept as typed; the fix runs the lesson again.
+    assert_eq!(
+        racelab_web::store::get("racelab-draft").as_deref(),
+        Some(bad.as_str())
+    );
+    set_text(&host, good);
+    sleep_ms(400).await;
+    assert_eq!(attr(&host, ".problems-summary", "data-ok"), "true");
+    assert!(q(&host, "#lesson").is_object());
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_or_newer_link_keeps_the_draft_and_says_why() {
+    use racelab_web::route::EditAt;
+    for (payload, says) in [("1.AAAA", "damaged"), ("7.abc", "newer Racelab")] {
+        clear_storage();
+        racelab_web::store::set("racelab-draft", "title = \"mine\"\n");
+        let (host, _keep) = mount_editor(EditAt {
+            from: None,
+            shared: Some(payload.into()),
+        });
+        sleep_ms(100).await;
+        let notice = text(&host, "#editor-notice");
+        assert!(notice.contains(says), "{payload}: {notice}");
+        assert_eq!(text_value(&host), "title = \"mine\"\n");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_shared_lesson_replaces_the_draft_and_the_old_draft_comes_back() {
+    use racelab_web::route::EditAt;
+    clear_storage();
+    racelab_web::store::set("racelab-draft", "title = \"mine\"\n");
+    let lesson = include_str!("../lessons/deadlock.toml");
+    let payload = racelab_web::share::pack(lesson).await.unwrap();
+    let (host, _keep) = mount_editor(EditAt {
+        from: None,
+        shared: Some(payload),
+    });
+    sleep_ms(100).await;
+    assert_eq!(text_value(&host), lesson);
+    assert_eq!(text(&host, "#editor-notice"), "");
+    click(&host, "#editor-restore");
+    leptos::task::tick().await;
+    assert_eq!(text_value(&host), "title = \"mine\"\n");
+    // Share: the link appears, and it unpacks to the text.
+    click(&host, "#editor-share");
+    sleep_ms(100).await;
+    let link = q(&host, "#share-link")
+        .unchecked_into::<web_sys::HtmlInputElement>()
+        .value();
+    let payload = link.split("lesson=").nth(1).unwrap();
+    assert_eq!(
+        racelab_web::share::unpack(payload).await.unwrap(),
+        "title = \"mine\"\n"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_embed_snippet_names_the_variant_in_embed_mode() {
+    let (host, _keep) = mount("lost-update", Some("for-update"));
+    leptos::task::tick().await;
+    let snippet = q(&host, "#embed-snippet")
+        .unchecked_into::<web_sys::HtmlTextAreaElement>()
+        .value();
+    assert!(
+        snippet.contains("#/lesson/lost-update?variant=for-update&embed=1"),
+        "{snippet}"
+    );
+    assert!(snippet.contains("racelab:height"), "{snippet}");
 }

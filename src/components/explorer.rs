@@ -3,7 +3,9 @@
 //! "replay" loads that execution into the lanes. Tables are cached in localStorage per lesson
 //! version (the job's key changes with the lesson's text).
 
+use crate::lessons::LessonText;
 use crate::run_handle::RunHandle;
+use crate::store;
 use crate::worker::{self, Message, Running};
 use leptos::prelude::*;
 use racelab_engine::explore::wire::{Job, TableView};
@@ -27,21 +29,14 @@ enum Phase {
     Failed(String),
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn cached(job: &Job) -> Option<TableView> {
-    let text = storage()?.get_item(&job.cache_key()).ok()??;
-    TableView::decode(&text).ok()
+    TableView::decode(&store::get(&job.cache_key())?).ok()
 }
 
 fn remember(job: &Job, table: &TableView) {
     if table.stopped.is_none() {
-        if let Some(s) = storage() {
-            // A full storage only means no cache.
-            let _ = s.set_item(&job.cache_key(), &table.encode());
-        }
+        // A full storage only means no cache.
+        store::set(&job.cache_key(), &table.encode());
     }
 }
 
@@ -114,7 +109,7 @@ fn start_job(
 }
 
 #[component]
-pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
+pub fn ExplorerPanel(variant: usize) -> impl IntoView {
     let handle = RunHandle::use_context();
     // The lesson's own case table ([variant.explore]) chooses the faults first.
     let spec = handle.with_untracked(|r| r.lesson().variants.get(variant)?.explore.clone());
@@ -122,22 +117,18 @@ pub fn ExplorerPanel(slug: String, variant: usize) -> impl IntoView {
     let max_faults = RwSignal::new(spec.as_ref().map_or(1, |s| s.max_faults.clamp(1, 2)));
     let phase = RwSignal::new(Phase::Idle);
     let running = StoredValue::new_local(None::<Running>);
-    let (file, text) = crate::lessons::text(&slug).unwrap_or(("", ""));
+    let source = expect_context::<LessonText>();
     let kinds = on.clone();
-    let job = move || Job {
-        slug: slug.clone(),
-        file: file.to_string(),
-        variant,
-        faults: KINDS
+    let job = move || {
+        let faults = KINDS
             .iter()
             .zip(&kinds)
             .filter(|(_, s)| s.get_untracked())
             .map(|(k, _)| k.0.to_string())
             .chain(extra.iter().cloned())
             .collect::<Vec<_>>()
-            .join(","),
-        max_faults: max_faults.get_untracked(),
-        text: text.to_string(),
+            .join(",");
+        source.job(variant, faults, max_faults.get_untracked())
     };
     let run = move |_| start_job(job(), phase, running);
     let cancel = move |_| {

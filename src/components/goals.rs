@@ -5,35 +5,31 @@
 //!
 //! [`Run::wins_break_goal`]: racelab_engine::run::Run::wins_break_goal
 
+use crate::embed::{self, F};
+use crate::lessons::LessonText;
 use crate::run_handle::RunHandle;
+use crate::store;
 use crate::worker::{self, Message, Running};
 use leptos::prelude::*;
-use racelab_engine::explore::wire::{Job, TableView};
+use racelab_engine::explore::wire::TableView;
 use racelab_engine::lesson::Goal;
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
 
 fn key(slug: &str, g: usize) -> String {
     format!("racelab-goal:{slug}:{g}")
 }
 
 fn won_before(slug: &str, g: usize) -> bool {
-    storage()
-        .and_then(|s| s.get_item(&key(slug, g)).ok().flatten())
-        .is_some()
+    store::get(&key(slug, g)).is_some()
 }
 
 fn remember(slug: &str, g: usize) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(&key(slug, g), "won");
-    }
+    store::set(&key(slug, g), "won");
 }
 
 #[component]
-pub fn Goals(slug: String, variant: usize) -> impl IntoView {
+pub fn Goals(variant: usize) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let slug = expect_context::<LessonText>().slug;
     let goals: Vec<(usize, Goal)> = handle.with_untracked(|r| {
         r.lesson()
             .goals
@@ -73,29 +69,38 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
     let is_break = goal.is_break();
     let before = won_before(&slug, index);
     let slug2 = slug.clone();
-    let won = Memo::new(move |_| {
-        let now = if is_break {
-            handle.with(|r| r.wins_break_goal(index))
-        } else {
-            matches!(check.get(), Check::Done(t) if t.tally.bad == 0 && t.stopped.is_none())
-        };
-        if now {
-            remember(&slug2, index);
-        }
-        now
-    });
     let (kind, label) = if is_break {
         ("break", "Break it")
     } else {
         ("fix", "Fix it")
     };
+    let says = goal.says.clone();
+    let won = Memo::new(move |was: Option<&bool>| {
+        let now = if is_break {
+            handle.with(|r| r.wins_break_goal(index))
+        } else {
+            matches!(check.get(), Check::Done(t) if t.tally.bad == 0 && t.stopped.is_none())
+        };
+        if now && was != Some(&true) {
+            remember(&slug2, index);
+            embed::post(
+                "challenge-won",
+                &slug2,
+                &[
+                    ("goal", F::N(index as f64)),
+                    ("kind", F::S(kind)),
+                    ("says", F::S(&says)),
+                ],
+            );
+        }
+        now
+    });
     let faults = if goal.faults.is_empty() {
         "no faults: the schedule alone".to_string()
     } else {
         format!("at most one fault: {}", goal.faults)
     };
-    let fix_check =
-        (!is_break).then(|| view! { <FixCheck slug=slug goal=goal.clone() check=check/> });
+    let fix_check = (!is_break).then(|| view! { <FixCheck goal=goal.clone() check=check/> });
     view! {
         <li class="goal" data-kind=kind data-won=move || won.get().to_string()>
             <p>
@@ -113,17 +118,13 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
 
 /// A fix goal's check: the variant's case table with the goal's faults, explored on demand.
 #[component]
-fn FixCheck(slug: String, goal: Goal, check: RwSignal<Check>) -> impl IntoView {
+fn FixCheck(goal: Goal, check: RwSignal<Check>) -> impl IntoView {
     let running = StoredValue::new_local(None::<Running>);
-    let (file, text) = crate::lessons::text(&slug).unwrap_or(("", ""));
-    let job = Job {
-        slug: slug.clone(),
-        file: file.to_string(),
-        variant: goal.variant,
-        faults: goal.faults.clone(),
-        max_faults: usize::from(!goal.faults.is_empty()),
-        text: text.to_string(),
-    };
+    let job = expect_context::<LessonText>().job(
+        goal.variant,
+        goal.faults.clone(),
+        usize::from(!goal.faults.is_empty()),
+    );
     let run_check = move |_| {
         check.set(Check::Running);
         let started = worker::start(&job, move |m| match m {

@@ -11,19 +11,40 @@ use crate::components::{
     services::ServicePanels,
     trace::{operation_log, trace_lines, OperationLog, TraceView},
 };
-use crate::lessons;
-use crate::route::{navigate, Route};
+use crate::embed;
+use crate::lessons::{self, LessonText};
+use crate::route::{self, navigate, LessonAt, Nav, Route};
 use crate::run_handle::RunHandle;
 use leptos::prelude::*;
 use racelab_engine::fault::FaultPlan;
 use racelab_engine::run::Run;
-use racelab_engine::Lesson;
+use racelab_engine::{link, Lesson};
 use std::sync::Arc;
 
 #[component]
-pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
-    match lessons::load(&slug) {
-        None => {
+pub fn LessonPage(at: LessonAt) -> impl IntoView {
+    let slug = at.slug.clone();
+    match (lessons::load(&slug), LessonText::builtin(&slug)) {
+        (Some(Ok(lesson)), Some(source)) => {
+            let on_variant =
+                Callback::new(move |v: String| navigate(&Route::lesson(&slug, Some(&v))));
+            view! {
+                <main class="lesson-page">
+                    <LessonView source=source lesson=lesson at=at routed=true on_variant=on_variant/>
+                </main>
+            }
+            .into_any()
+        }
+        (Some(Err(errors)), _) => view! {
+            <main id="lesson" data-lesson=slug>
+                <div id="error" role="alert">
+                    <p>"This lesson file has errors:"</p>
+                    <ul>{errors.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
+                </div>
+            </main>
+        }
+        .into_any(),
+        _ => {
             let names: Vec<&str> = lessons::BUILTIN.iter().map(|(s, _, _)| *s).collect();
             view! {
                 <main id="lesson" data-lesson=slug.clone()>
@@ -35,46 +56,81 @@ pub fn LessonPage(slug: String, variant: Option<String>) -> impl IntoView {
             }
             .into_any()
         }
-        Some(Err(errors)) => {
-            let items = errors
-                .iter()
-                .map(|e| view! { <li>{e.to_string()}</li> })
-                .collect_view();
-            view! {
-                <main id="lesson" data-lesson=slug.clone()>
-                    <div id="error" role="alert">
-                        <p>"This lesson file has errors:"</p>
-                        <ul>{items}</ul>
-                    </div>
-                </main>
-            }
-            .into_any()
-        }
-        Some(Ok(lesson)) => {
-            view! { <LessonView slug=slug lesson=lesson variant=variant/> }.into_any()
-        }
     }
 }
 
-/// A lesson that parsed: the run of the chosen variant.
-#[component]
-fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> impl IntoView {
-    let mut unknown_variant = None;
-    let v = match &variant {
+/// The run a lesson opens with: the variant the route names (the first if none), at the moment
+/// its replay id and fault plan name. A route that does not fit the lesson opens the variant's
+/// start and says why.
+fn initial_run(lesson: &Arc<Lesson>, at: &LessonAt) -> (Run, Option<String>) {
+    let mut note = None;
+    let v = match &at.variant {
         None => 0,
         Some(name) => lesson.variant_index(name).unwrap_or_else(|| {
-            unknown_variant = Some(format!(
+            note = Some(format!(
                 "This lesson has no variant \"{name}\"; showing \"{}\".",
                 lesson.variants[0].name
             ));
             0
         }),
     };
-    let handle = RunHandle::provide(
-        Run::new(lesson.clone(), v, FaultPlan::new()),
-        unknown_variant,
-    );
+    if at.run.is_some() || at.faults.is_some() {
+        let id = at
+            .run
+            .clone()
+            .unwrap_or_else(|| format!("{}:", lesson.variants[v].slug));
+        match link::restore(lesson, &id, at.faults.as_deref().unwrap_or("")) {
+            Ok(run) => return (run, None),
+            Err(e) => {
+                note = Some(format!(
+                    "This link's moment cannot be restored: {e}. Showing the start of \"{}\".",
+                    lesson.variants[v].name
+                ))
+            }
+        }
+    }
+    (Run::new(lesson.clone(), v, FaultPlan::new()), note)
+}
+
+/// Keeps the run's place in the URL (without new history entries): a reload, the browser's
+/// Back to this page and a copied link all return to this moment.
+fn keep_place_in_url(handle: RunHandle, at: LessonAt) {
+    let nav = use_context::<Nav>();
+    Effect::new(move |_| {
+        let route = handle.with(|r| {
+            let place = link::place(r);
+            let fresh = r.trace().actions.is_empty() && r.lesson().limit.is_none();
+            Route::Lesson(LessonAt {
+                slug: at.slug.clone(),
+                variant: Some(r.lesson().variants[r.variant()].slug.clone()),
+                run: (!fresh).then_some(place.run),
+                faults: Some(place.faults).filter(|f| !f.is_empty()),
+                embed: at.embed,
+            })
+        });
+        route::replace(nav, &route);
+    });
+}
+
+/// A lesson that parsed: the run of the chosen variant. `routed`: the page's URL follows the
+/// run (the lesson page); the editor's preview is not routed.
+#[component]
+pub fn LessonView(
+    source: LessonText,
+    lesson: Arc<Lesson>,
+    at: LessonAt,
+    routed: bool,
+    on_variant: Callback<String>,
+) -> impl IntoView {
+    provide_context(source.clone());
+    let (run, note) = initial_run(&lesson, &at);
+    let v = run.variant();
+    let handle = RunHandle::provide(run, note);
     keyboard(handle);
+    if routed {
+        keep_place_in_url(handle, at.clone());
+        embed::connect(handle, source.slug.clone());
+    }
     // The lanes follow the run's lesson: a replayed case-table row may run the lesson with its
     // client groups cut (fewer members), which renumbers the clients.
     let lesson_id = Memo::new(move |_| handle.with(|r| Arc::as_ptr(r.lesson()) as usize));
@@ -98,7 +154,7 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
             })
             .collect_view()
     };
-    let source = lesson
+    let source_doc = lesson
         .source
         .clone()
         .map(|s| view! { <p class="source">"Source document: " <code>{s}</code></p> });
@@ -106,18 +162,15 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
     let verdicts = Memo::new(move |_| handle.with(|r| r.verdicts()));
     let trace = Memo::new(move |_| handle.with(trace_lines));
     let oplog = Memo::new(move |_| handle.with(operation_log));
-
-    let main_slug = slug.clone();
-    let explorer_slug = slug.clone();
-    let goals_slug = slug.clone();
+    let embed = at.embed;
     view! {
-        <main id="lesson" data-lesson=main_slug data-variant=lesson.variants[v].slug.clone()>
+        <div id="lesson" class="lesson" class:embed=embed data-lesson=source.slug.clone() data-variant=lesson.variants[v].slug.clone()>
             <h1>{lesson.title.clone()}</h1>
             <p class="intro">{lesson.intro.clone()}</p>
-            {source}
-            <Variants slug=slug lesson=lesson.clone() current=v/>
+            {source_doc}
+            <Variants lesson=lesson.clone() current=v on_variant=on_variant/>
             <p class="explain">{lesson.variants[v].explain.clone()}</p>
-            <Goals slug=goals_slug variant=v/>
+            <Goals variant=v/>
             <Controls clients=lesson.clients.len()/>
             <p id="error" role="alert">{move || handle.error()}</p>
             <div class="lanes">{lanes}</div>
@@ -126,30 +179,29 @@ fn LessonView(slug: String, lesson: Arc<Lesson>, variant: Option<String>) -> imp
                 <ServicePanels panels=panels/>
                 <section class="checks" aria-label="Assertions"><h2>"Assertions"</h2><Assertions verdicts=verdicts/></section>
             </div>
-            <section class="trace" aria-label="Trace"><h2>"Trace"</h2><TraceView lines=trace/></section>
-            <ExplorerPanel slug=explorer_slug variant=v/>
-        </main>
+            {(!embed).then(|| view! { <section class="trace" aria-label="Trace"><h2>"Trace"</h2><TraceView lines=trace/></section> })}
+            <ExplorerPanel variant=v/>
+            {embed.then(|| view! { <EmbedFooter/> })}
+            {(!embed).then(|| view! { <EmbedSnippet/> })}
+        </div>
     }
 }
 
-/// The variant buttons; choosing one navigates to its URL.
+/// The variant buttons; choosing one calls `on_variant` with its slug.
 #[component]
-fn Variants(slug: String, lesson: Arc<Lesson>, current: usize) -> impl IntoView {
+fn Variants(lesson: Arc<Lesson>, current: usize, on_variant: Callback<String>) -> impl IntoView {
     let buttons = lesson
         .variants
         .iter()
         .enumerate()
         .map(|(i, var)| {
-            let target = Route::Lesson {
-                slug: slug.clone(),
-                variant: Some(var.slug.clone()),
-            };
+            let slug = var.slug.clone();
             view! {
                 <button
                     class="variant"
                     data-variant=var.slug.clone()
                     aria-pressed=if i == current { "true" } else { "false" }
-                    on:click=move |_| navigate(&target)
+                    on:click=move |_| on_variant.run(slug.clone())
                 >
                     {var.name.clone()}
                 </button>
@@ -227,4 +279,74 @@ fn keyboard(handle: RunHandle) {
         }
     });
     on_cleanup(move || listener.remove());
+}
+
+/// The page's address without its fragment: where the app is served.
+fn app_base() -> String {
+    let href = window().location().href().unwrap_or_default();
+    href.split('#').next().unwrap_or_default().to_string()
+}
+
+/// In an iframe: a way out to the full page.
+#[component]
+fn EmbedFooter() -> impl IntoView {
+    let handle = RunHandle::use_context();
+    let slug = expect_context::<LessonText>().slug;
+    let href = move || {
+        let variant = handle.with(|r| r.lesson().variants[r.variant()].slug.clone());
+        format!(
+            "{}{}",
+            app_base(),
+            Route::lesson(&slug, Some(&variant)).href()
+        )
+    };
+    view! {
+        <p class="embed-footer"><a href=href target="_blank" rel="noopener">"Open in Racelab ↗"</a></p>
+    }
+}
+
+/// The HTML a course author pastes to embed this lesson's variant, with a Copy button.
+#[component]
+fn EmbedSnippet() -> impl IntoView {
+    let handle = RunHandle::use_context();
+    let slug = expect_context::<LessonText>().slug;
+    let copied = RwSignal::new("");
+    let snippet = Memo::new(move |_| {
+        let (variant, title) = handle.with(|r| {
+            let l = r.lesson();
+            (l.variants[r.variant()].slug.clone(), l.title.clone())
+        });
+        let mut at = Route::lesson(&slug, Some(&variant));
+        if let Route::Lesson(a) = &mut at {
+            a.embed = true;
+        }
+        let title = title.replace('"', "&quot;").replace('<', "&lt;");
+        format!(
+            "<iframe src=\"{}{}\" title=\"Racelab: {title}\" style=\"width:100%;border:0\" height=\"900\" loading=\"lazy\"></iframe>\n\
+             <script>addEventListener(\"message\",e=>{{if(e.data&&e.data.type===\"racelab:height\")for(const f of document.querySelectorAll(\"iframe\"))if(f.contentWindow===e.source)f.style.height=e.data.height+\"px\"}})</script>",
+            app_base(),
+            at.href()
+        )
+    });
+    let copy = move |_| {
+        let text = snippet.get_untracked();
+        let clipboard = window().navigator().clipboard();
+        leptos::task::spawn_local(async move {
+            let done = wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text)).await;
+            copied.set(if done.is_ok() {
+                "Copied."
+            } else {
+                "The browser did not allow copying: select the text and copy it."
+            });
+        });
+    };
+    view! {
+        <details class="embed-snippet">
+            <summary>"Embed this lesson in a course page"</summary>
+            <p>"Paste this HTML into your page. The lesson sizes itself and reports steps, assertions and won challenges to your page (docs/embed.md)."</p>
+            <textarea id="embed-snippet" readonly rows="4" aria-label="Embed snippet" prop:value=snippet></textarea>
+            <button id="copy-embed" on:click=copy>"Copy"</button>
+            <span class="copied" role="status">{move || copied.get()}</span>
+        </details>
+    }
 }

@@ -9,6 +9,7 @@ pub mod datetime;
 pub mod explore;
 pub mod fault;
 pub mod lesson;
+pub mod link;
 pub mod model;
 pub mod numeric;
 pub mod property;

@@ -9,7 +9,7 @@
 //! An execution of a lesson whose client groups the explorer cut to `k` members
 //! ([`Lesson::bounded`]) says so after the slug: `stampede~3:0.1.2`.
 
-use crate::fault::{Fault, FaultPlan};
+use crate::fault::Fault;
 use crate::lesson::Lesson;
 use crate::model::{Action, Model, MAX_STEPS};
 use crate::run::Run;
@@ -31,7 +31,8 @@ pub fn id_of(m: &Model, actions: &[Action]) -> String {
     }
 }
 
-fn token(a: &Action) -> String {
+/// One action as a replay id writes it (`0`, `t1`, `0x`, `0s60000`).
+pub fn token(a: &Action) -> String {
     match *a {
         Action::Step(c) => c.to_string(),
         Action::Timer(s) => format!("t{s}"),
@@ -172,11 +173,5 @@ pub fn resolve(
 
 /// Replays the execution an id names. Errors say which action could not be taken.
 pub fn replay(lesson: &Arc<Lesson>, id: &str) -> Result<Run, String> {
-    let (lesson, v, actions) = resolve(lesson, id)?;
-    let mut run = Run::new(lesson, v, FaultPlan::new());
-    for (i, a) in actions.iter().enumerate() {
-        run.act(*a)
-            .map_err(|e| format!("action {} `{}` of the replay id: {e}", i + 1, token(a)))?;
-    }
-    Ok(run)
+    crate::link::restore(lesson, id, "")
 }
