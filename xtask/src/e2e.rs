@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 mod every_lesson;
 mod flows;
+mod journeys;
 use every_lesson::every_lesson;
 use flows::{explorer, stale_cache};
 
@@ -22,7 +23,7 @@ pub mod sel {
     /// On the lesson list (`/#/`).
     pub const LESSON_LINK: &str = r#"a.lesson-link[data-lesson="lost-update"]"#;
     /// The lesson page root; attributes `data-lesson` and `data-variant`.
-    pub const LESSON_MAIN: &str = "main#lesson";
+    pub const LESSON_MAIN: &str = "#lesson";
     /// Variant buttons; attributes `data-variant` and `aria-pressed`.
     pub const VARIANT_BUTTON: &str = "button.variant";
     /// One per client; attributes `data-client` and `data-status`.
@@ -345,7 +346,9 @@ impl Ctx<'_> {
         let new = self.s.browser_logs()?;
         for e in &new {
             if e.level == "SEVERE" || e.level == "WARNING" {
-                println!("    console {}: {}", e.level, e.message);
+                // Share links make long URLs: the message's start says enough.
+                let m: String = e.message.chars().take(300).collect();
+                println!("    console {}: {m}", e.level);
             }
         }
         self.logs.extend(new);
@@ -375,7 +378,7 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
         s.lesson() == Some(LESSON)
     })?;
     ctx.check(format!(
-        "lesson list → `{}` opens main#lesson[data-lesson=\"{LESSON}\"] ({} lanes)",
+        "lesson list → `{}` opens #lesson[data-lesson=\"{LESSON}\"] ({} lanes)",
         sel::LESSON_LINK,
         snap.lane_count()
     ));
@@ -503,6 +506,11 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
 
     // 6. The explorer: every case of the naive variant in a Web Worker; replay a bad row.
     explorer(ctx, out_dir)?;
+
+    // 6b. The student's and the author's journeys, and the example course page.
+    journeys::student(ctx, out_dir)?;
+    journeys::author(ctx, out_dir)?;
+    journeys::course_page(ctx, out_dir)?;
 
     // 7. The stale-cache lesson, cache-aside: step the slow reader's schedule by hand.
     stale_cache(ctx, out_dir)?;

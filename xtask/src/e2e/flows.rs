@@ -59,6 +59,23 @@ pub(super) fn explorer(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     ctx.check(
         "clicked the bad row `exit before T1:5`: the lanes show T1 crashed, T2 done, balance 300",
     );
+    // The replayed row is in the URL: a reload shows the same execution.
+    ctx.s.execute("location.reload();", vec![])?;
+    std::thread::sleep(Duration::from_millis(300));
+    let snap = ctx.wait("the replayed case after a reload", WAIT, |s| {
+        s.lane_status("T1") == Some("crashed")
+            && s.lane_status("T2") == Some("done")
+            && s.balance() == Some("300")
+    })?;
+    ctx.check(format!(
+        "a reload keeps the replayed case ({})",
+        snap.0["url"]
+            .as_str()
+            .unwrap_or("")
+            .rsplit('#')
+            .next()
+            .unwrap_or("")
+    ));
     ctx.click(sel::BACK)?;
     ctx.wait("one step back from the replayed end", WAIT, |s| {
         s.lane_status("T2") != Some("done")
