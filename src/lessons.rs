@@ -52,12 +52,23 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Parses a shipped lesson. `None`: no lesson has that slug.
+/// Parses a shipped lesson, its prose in the page's language. `None`: no lesson has that slug.
 pub fn load(slug: &str) -> Option<Result<Arc<Lesson>, Vec<LessonError>>> {
     BUILTIN
         .iter()
         .find(|(s, _, _)| *s == slug)
-        .map(|(s, file, text)| lesson::parse(s, file, text).map(Arc::new))
+        .map(|(s, file, text)| {
+            let lang = crate::i18n::use_lang();
+            lesson::parse(s, file, text).map(|l| localized(l, lang))
+        })
+}
+
+/// A parsed lesson with its prose in the page's language, where it has a translation.
+pub fn localized(l: Lesson, lang: crate::i18n::Lang) -> Arc<Lesson> {
+    match lang {
+        crate::i18n::Lang::En => Arc::new(l),
+        other => Arc::new(l.in_language(other.code())),
+    }
 }
 
 /// (file name, text) of a shipped lesson.

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod components;
 pub mod embed;
+pub mod i18n;
 pub mod lessons;
 pub mod pages;
 pub mod route;
@@ -34,14 +35,20 @@ pub fn start() {
 
 #[component]
 pub fn App() -> impl IntoView {
+    let lang = i18n::detect();
+    i18n::provide(lang);
+    if let Some(html) = document().document_element() {
+        let _ = html.set_attribute("lang", lang.code());
+    }
     let nav = route::Nav::provide();
     let embedded = move || matches!(nav.route(), Route::Lesson(at) if at.embed);
     view! {
         <Show when=move || !embedded()>
             <header class="top">
                 <a class="brand" href="#/">"Racelab"</a>
-                <span class="tagline">"races between databases, caches and their clients, step by step"</span>
-                <a class="editor-link" href="#/edit">"Write a lesson"</a>
+                <span class="tagline">{i18n::tr(lang, "races between databases, caches and their clients, step by step")}</span>
+                <a class="editor-link" href="#/edit">{i18n::tr(lang, "Write a lesson")}</a>
+                <i18n::LangSwitch/>
             </header>
         </Show>
         {move || match nav.route() {

@@ -753,3 +753,173 @@ async fn the_embed_snippet_names_the_variant_in_embed_mode() {
     );
     assert!(snippet.contains("racelab:height"), "{snippet}");
 }
+
+#[wasm_bindgen_test]
+async fn play_runs_next_events_until_the_end_and_stops() {
+    let (host, _keep) = mount("lost-update", Some("naive"));
+    leptos::task::tick().await;
+    let speed: web_sys::HtmlSelectElement = q(&host, "#speed").unchecked_into();
+    speed.set_value("8");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    speed
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    click(&host, "#play");
+    leptos::task::tick().await;
+    assert_eq!(attr(&host, "#play", "aria-pressed"), "true");
+    assert_eq!(text(&host, "#play"), "Pause");
+    // Ten events at 8 per second.
+    sleep_ms(2000).await;
+    assert_eq!(lane_status(&host, "T1"), "done");
+    assert_eq!(lane_status(&host, "T2"), "done");
+    assert_eq!(attr(&host, "#play", "aria-pressed"), "false");
+    assert_eq!(text(&host, "#play"), "Play");
+}
+
+fn key(k: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(k);
+    init.set_bubbles(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    document().body().unwrap().dispatch_event(&ev).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn question_mark_opens_the_shortcuts_and_escape_closes_them() {
+    let (host, _keep) = mount("lost-update", None);
+    leptos::task::tick().await;
+    assert!(host.query_selector("#help").unwrap().is_none());
+    key("?");
+    leptos::task::tick().await;
+    let help = text(&host, "#help");
+    assert!(
+        help.contains("play / pause") && help.contains("1–2"),
+        "{help}"
+    );
+    // Keys do nothing else while the help is open.
+    key("n");
+    leptos::task::tick().await;
+    assert_eq!(text(&host, "#clock"), "0 ms");
+    key("Escape");
+    leptos::task::tick().await;
+    assert!(host.query_selector("#help").unwrap().is_none());
+    key("n");
+    leptos::task::tick().await;
+    assert_eq!(text(&host, "#clock"), "5 ms");
+}
+
+#[wasm_bindgen_test]
+async fn a_lesson_shows_its_prose_in_the_pages_language() {
+    use racelab_web::i18n::{self, Lang};
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let _keep = leptos::mount::mount_to(host.clone().unchecked_into(), || {
+        i18n::provide(Lang::Pt);
+        view! { <LessonPage at=LessonAt { slug: "lost-update".into(), ..LessonAt::default() }/> }
+    });
+    leptos::task::tick().await;
+    let title = text(&host, "#lesson h1");
+    assert!(!title.contains("Lost update"), "{title}");
+    // Slugs stay: the variant buttons, the URL and replay ids are the same in every language.
+    assert_eq!(attr(&host, "#lesson", "data-variant"), "naive");
+    assert!(q(&host, "button.variant[data-variant='for-update']").is_object());
+}
+
+#[wasm_bindgen_test]
+fn prose_is_markdown_and_never_html() {
+    use racelab_web::components::prose::Prose;
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let _keep = leptos::mount::mount_to(host.clone().unchecked_into(), || {
+        view! { <Prose text="Run `SELECT 1` **now** <img src=x onerror=alert(1)> [x](javascript:alert(1))".to_string() class="p"/> }
+    });
+    assert_eq!(text(&host, ".p code"), "SELECT 1");
+    assert_eq!(text(&host, ".p strong"), "now");
+    assert!(host.query_selector("img").unwrap().is_none());
+    assert!(host.query_selector("a").unwrap().is_none());
+    assert!(text(&host, ".p").contains("<img src=x onerror=alert(1)>"));
+}
+
+/// Every string the page translates has an entry in the Russian and Portuguese tables, with
+/// the same placeholders, and the tables have no stray or twice-given entries.
+#[wasm_bindgen_test]
+fn every_page_string_is_translated() {
+    use racelab_web::i18n::{pt, ru};
+    const SOURCES: &[(&str, &str)] = &[
+        ("lib.rs", include_str!("../src/lib.rs")),
+        ("i18n/mod.rs", include_str!("../src/i18n/mod.rs")),
+        ("pages/lesson.rs", include_str!("../src/pages/lesson.rs")),
+        ("pages/edit.rs", include_str!("../src/pages/edit.rs")),
+        ("pages/list.rs", include_str!("../src/pages/list.rs")),
+        (
+            "components/assertions.rs",
+            include_str!("../src/components/assertions.rs"),
+        ),
+        (
+            "components/controls.rs",
+            include_str!("../src/components/controls.rs"),
+        ),
+        (
+            "components/explorer.rs",
+            include_str!("../src/components/explorer.rs"),
+        ),
+        (
+            "components/goals.rs",
+            include_str!("../src/components/goals.rs"),
+        ),
+        (
+            "components/group.rs",
+            include_str!("../src/components/group.rs"),
+        ),
+        (
+            "components/lane.rs",
+            include_str!("../src/components/lane.rs"),
+        ),
+        (
+            "components/services.rs",
+            include_str!("../src/components/services.rs"),
+        ),
+        (
+            "components/trace.rs",
+            include_str!("../src/components/trace.rs"),
+        ),
+    ];
+    let mut used = Vec::new();
+    for (file, src) in SOURCES {
+        for (i, _) in src.match_indices("tr(") {
+            let call = &src[i..];
+            // tr(LANG, "…") and trf(LANG, "…", …): the first string literal of the call.
+            let Some(open) = call.find('"') else { continue };
+            if call[..open].contains(')') || call[..open].contains(';') {
+                continue;
+            }
+            let body = &call[open + 1..];
+            let end = body.find('"').unwrap_or(0);
+            used.push((*file, body[..end].to_string()));
+        }
+    }
+    assert!(used.len() >= 3, "the scan found no tr(…) strings");
+    for (name, table) in [("ru", ru::STRINGS), ("pt", pt::STRINGS)] {
+        for (file, s) in &used {
+            let Some((_, t)) = table.iter().find(|(k, _)| k == s) else {
+                panic!("{file}: \"{s}\" has no {name} translation");
+            };
+            assert_eq!(
+                s.matches("{}").count(),
+                t.matches("{}").count(),
+                "{name}: placeholders of \"{s}\""
+            );
+        }
+        for (i, (k, _)) in table.iter().enumerate() {
+            assert!(
+                !table[..i].iter().any(|(k2, _)| k2 == k),
+                "{name}: \"{k}\" is given twice"
+            );
+            assert!(
+                used.iter().any(|(_, s)| s == k),
+                "{name}: \"{k}\" is not used by the page"
+            );
+        }
+    }
+}

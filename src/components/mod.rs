@@ -1,7 +1,9 @@
 pub mod assertions;
+pub mod controls;
 pub mod explorer;
 pub mod goals;
 pub mod group;
 pub mod lane;
+pub mod prose;
 pub mod services;
 pub mod trace;

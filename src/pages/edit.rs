@@ -5,6 +5,7 @@
 //! on every change, and a text that replaces it (a link, a file) keeps the old draft one click
 //! away.
 
+use crate::i18n::{use_lang, Lang};
 use crate::lessons::{self, LessonText};
 use crate::pages::lesson::LessonView;
 use crate::route::{self, EditAt, LessonAt, Nav, Route};
@@ -34,6 +35,7 @@ struct Editor {
     variant: RwSignal<Option<String>>,
     pending: StoredValue<Option<TimeoutHandle>>,
     nav: Option<Nav>,
+    lang: Lang,
 }
 
 impl Editor {
@@ -47,6 +49,7 @@ impl Editor {
             variant: RwSignal::new(None),
             pending: StoredValue::new(None),
             nav: use_context::<Nav>(),
+            lang: use_lang(),
         }
     }
 
@@ -79,8 +82,9 @@ impl Editor {
 
     fn check(self) {
         let text = self.text.get_untracked();
-        self.parsed
-            .set(Some(lesson::parse("draft", FILE, &text).map(Arc::new)));
+        self.parsed.set(Some(
+            lesson::parse("draft", FILE, &text).map(|l| lessons::localized(l, self.lang)),
+        ));
     }
 }
 

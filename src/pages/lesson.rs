@@ -4,10 +4,12 @@
 
 use crate::components::{
     assertions::Assertions,
+    controls::{keyboard, Controls, Player},
     explorer::ExplorerPanel,
     goals::Goals,
     group::GroupLane,
     lane::Lane,
+    prose::Prose,
     services::ServicePanels,
     trace::{operation_log, trace_lines, OperationLog, TraceView},
 };
@@ -126,7 +128,8 @@ pub fn LessonView(
     let (run, note) = initial_run(&lesson, &at);
     let v = run.variant();
     let handle = RunHandle::provide(run, note);
-    keyboard(handle);
+    let player = Player::new(handle);
+    keyboard(handle, player);
     if routed {
         keep_place_in_url(handle, at.clone());
         embed::connect(handle, source.slug.clone());
@@ -166,12 +169,12 @@ pub fn LessonView(
     view! {
         <div id="lesson" class="lesson" class:embed=embed data-lesson=source.slug.clone() data-variant=lesson.variants[v].slug.clone()>
             <h1>{lesson.title.clone()}</h1>
-            <p class="intro">{lesson.intro.clone()}</p>
+            <Prose text=lesson.intro.clone() class="intro"/>
             {source_doc}
             <Variants lesson=lesson.clone() current=v on_variant=on_variant/>
-            <p class="explain">{lesson.variants[v].explain.clone()}</p>
+            <Prose text=lesson.variants[v].explain.clone() class="explain"/>
             <Goals variant=v/>
-            <Controls clients=lesson.clients.len()/>
+            <Controls player=player/>
             <p id="error" role="alert">{move || handle.error()}</p>
             <div class="lanes">{lanes}</div>
             <OperationLog lines=oplog/>
@@ -209,76 +212,6 @@ fn Variants(lesson: Arc<Lesson>, current: usize, on_variant: Callback<String>) -
         })
         .collect_view();
     view! { <nav class="variants" aria-label="Variants">{buttons}</nav> }
-}
-
-/// The scheduler's buttons, the virtual clock and the hint of what happens next.
-#[component]
-fn Controls(clients: usize) -> impl IntoView {
-    let handle = RunHandle::use_context();
-    let finished = move || handle.with(|r| r.finished());
-    view! {
-        <div class="controls" role="toolbar" aria-label="Scheduler">
-            <button id="next-event" title="Run the step that happens first in virtual time (n)"
-                disabled=finished on:click=move |_| handle.next_event()>
-                "Next event"
-            </button>
-            <button id="run-to-end" title="Run next events until no client can run (e)"
-                disabled=finished on:click=move |_| handle.run_to_end()>
-                "Run to end"
-            </button>
-            <button id="back" title="Undo the last step (b)"
-                disabled=move || handle.with(|r| r.trace().actions.is_empty())
-                on:click=move |_| handle.back()>
-                "Back"
-            </button>
-            <button id="forward" title="Redo what Back undid (f)"
-                disabled=move || handle.with(|r| !r.can_forward())
-                on:click=move |_| handle.forward()>
-                "Forward"
-            </button>
-            <button id="reset" title="Back to the start; placed faults stay (r)"
-                on:click=move |_| handle.reset()>
-                "Reset"
-            </button>
-            <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", handle.with(|r| r.now()))}</output></span>
-            <span class="next-hint">{move || handle.with(|r| r.hint())}</span>
-            <span class="keys">{format!("keys: 1–{} step a client · n next event · e run to end · b back · f forward · r reset", clients.min(9))}</span>
-        </div>
-    }
-}
-
-/// Keyboard shortcuts: 1–9 step a client, n next event, e run to end, b back, f forward, r reset.
-fn keyboard(handle: RunHandle) {
-    let listener = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-            return;
-        }
-        let in_field = ev
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        if in_field {
-            return;
-        }
-        match ev.key().as_str() {
-            "n" => handle.next_event(),
-            "e" => handle.run_to_end(),
-            "b" => handle.back(),
-            "f" => handle.forward(),
-            "r" => handle.reset(),
-            k => {
-                let clients = handle.with_untracked(|r| r.world().clients.len());
-                if let Some(d) = k
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|d| (1..=clients.min(9)).contains(d))
-                {
-                    handle.step(d - 1);
-                }
-            }
-        }
-    });
-    on_cleanup(move || listener.remove());
 }
 
 /// The page's address without its fragment: where the app is served.

@@ -1,3 +1,4 @@
+use crate::components::prose::Prose;
 use crate::lessons::{self, BUILTIN};
 use leptos::prelude::*;
 
@@ -13,7 +14,7 @@ pub fn LessonList() -> impl IntoView {
             view! {
                 <li>
                     <a class="lesson-link" data-lesson=*slug href=format!("#/lesson/{slug}")>{title}</a>
-                    <p class="lesson-intro">{intro}</p>
+                    <Prose text=intro class="lesson-intro"/>
                 </li>
             }
         })

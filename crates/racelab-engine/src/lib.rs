@@ -13,6 +13,7 @@ pub mod link;
 pub mod model;
 pub mod numeric;
 pub mod property;
+pub mod prose;
 pub mod run;
 pub mod script;
 pub mod service;

@@ -11,6 +11,7 @@ pub mod goal;
 pub mod group;
 pub(crate) mod raw;
 pub(crate) mod source;
+pub mod translate;
 
 use crate::property::observe::Observation;
 use crate::property::{self, Property};
@@ -179,6 +180,10 @@ pub struct Lesson {
     pub limit: Option<usize>,
     /// The lesson's text, to parse it again with a group limit.
     pub text: Arc<str>,
+    /// Its prose in other languages (`[translations.LANG]`).
+    pub translations: BTreeMap<String, translate::Translation>,
+    /// The language [`Lesson::in_language`] put its prose in (None: the file's own).
+    pub language: Option<String>,
 }
 
 impl Lesson {
@@ -212,6 +217,10 @@ impl Lesson {
             return Ok(self.clone());
         }
         parse_with(&self.slug, &self.file, &self.text, limit)
+            .map(|l| match &self.language {
+                Some(lang) => l.in_language(lang),
+                None => l,
+            })
             .map(Arc::new)
             .map_err(|errors| {
                 let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
@@ -318,8 +327,11 @@ pub fn parse_with(
         goals,
         limit,
         text: Arc::from(text),
+        translations: BTreeMap::new(),
+        language: None,
     };
     cases::scenarios(&mut lesson, &raw.variants, &src, &mut errors);
+    lesson.translations = translate::translations(&raw.translations, &lesson, &src, &mut errors);
     if errors.is_empty() {
         Ok(lesson)
     } else {

@@ -35,6 +35,9 @@ pub(crate) struct RawLesson {
     pub observes: Vec<RawObserve>,
     #[serde(rename = "goal", default)]
     pub goals: Vec<RawGoal>,
+    /// Prose in other languages, by language tag (`[translations.ru]`).
+    #[serde(default)]
+    pub translations: BTreeMap<Spanned<String>, RawTranslation>,
 }
 
 #[derive(Deserialize)]
@@ -163,4 +166,38 @@ pub(crate) struct RawObserve {
     /// What each observed value is called (`"500" = "DB unchanged"`; `"*"` for any other).
     #[serde(default)]
     pub words: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTranslation {
+    pub title: Option<String>,
+    pub intro: Option<String>,
+    /// By the variant's name (or slug).
+    #[serde(default)]
+    pub variant: BTreeMap<Spanned<String>, RawVariantText>,
+    /// By assertion or observation id.
+    #[serde(default)]
+    pub says: BTreeMap<Spanned<String>, String>,
+    /// By observation id: observed value → words.
+    #[serde(default)]
+    pub words: BTreeMap<Spanned<String>, BTreeMap<String, String>>,
+    /// One per `[[goal]]`, in order.
+    #[serde(default)]
+    pub goal: Vec<RawGoalText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVariantText {
+    pub name: Option<String>,
+    pub explain: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGoalText {
+    pub says: Option<String>,
+    #[serde(default)]
+    pub hints: Vec<String>,
 }
