@@ -13,7 +13,7 @@ use crate::sql::error::SqlError;
 pub(super) fn translate(stmt: ast::Statement) -> Result<Stmt, SqlError> {
     use ast::Statement as S;
     match stmt {
-        S::Query(q) => match advisory(&q)? {
+        S::Query(mut q) => match advisory(&mut q)? {
             Some(call) => Ok(call),
             None => Ok(Stmt::Select(select(&q)?)),
         },
