@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod every_lesson;
+mod figures;
 mod flows;
 mod journeys;
+mod monkey;
 use every_lesson::every_lesson;
 use flows::{explorer, stale_cache};
 
@@ -520,6 +522,10 @@ fn scenario(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
 
     // 9. The same folder under a sub-path of another host: relative paths, the worker too.
     every_lesson::under_a_sub_path(ctx, out_dir)?;
+
+    // 9b. The page's speed, then the monkey.
+    figures::figures(ctx, out_dir)?;
+    monkey::monkey(ctx)?;
 
     // 10. Unknown lesson: a clear message, never a blank page.
     ctx.s.navigate(&ctx.url(MISSING_LESSON_PATH))?;

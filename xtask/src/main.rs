@@ -238,7 +238,7 @@ fn test() -> Result<()> {
         "bundle",
         "e2e",
     ];
-    run_stages(&planned, |s| {
+    let result = run_stages(&planned, |s| {
         s.run("install", "tools (xtask/src/versions.rs)", || {
             install::ensure(Scope::Test)
         })?;
@@ -301,7 +301,28 @@ fn test() -> Result<()> {
             },
         )?;
         bundle_and_e2e(s)
-    })
+    });
+    print_figures();
+    result
+}
+
+/// The figures the README keeps (issue 10's budgets), as this run measured them.
+fn print_figures() {
+    let root = util::root();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_default();
+    let (bundle, page) = (
+        read("target/bundle-sizes.txt"),
+        read("target/e2e/figures.txt"),
+    );
+    if bundle.is_empty() && page.is_empty() {
+        return;
+    }
+    println!(
+        "\nfigures (budgets: text 300 ms, first step 1 s, step p95 16 ms, download 600 KB gz):"
+    );
+    for line in bundle.lines().chain(page.lines()) {
+        println!("  {line}");
+    }
 }
 
 /// The release build (with its size report) and the end-to-end test on it: a green wasm-test
@@ -367,10 +388,12 @@ fn e2e(args: &[String]) -> Result<()> {
         });
     }
     let planned = ["install", "bundle", "e2e"];
-    run_stages(&planned, |s| {
+    let result = run_stages(&planned, |s| {
         s.run("install", "tools (xtask/src/versions.rs)", || {
             install::ensure(Scope::Test)
         })?;
         bundle_and_e2e(s)
-    })
+    });
+    print_figures();
+    result
 }

@@ -276,6 +276,22 @@ impl Session {
         )
     }
 
+    /// Runs asynchronous JavaScript: the script calls `arguments[arguments.length - 1]` with its
+    /// result. Bounded by the session's script timeout (30 s unless set).
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(&json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Sets the script timeout (for long [`Session::execute_async`] runs).
+    pub fn set_script_timeout(&self, ms: u64) -> Result<()> {
+        self.call("POST", "/timeouts", Some(&json!({ "script": ms })))?;
+        Ok(())
+    }
+
     /// A PNG screenshot of the viewport.
     pub fn screenshot_png(&self) -> Result<Vec<u8>> {
         let v = self.call("GET", "/screenshot", None)?;
