@@ -24,6 +24,8 @@ pub struct Run {
     /// Actions undone by Back and Reset, the next to redo last (Forward). An action that
     /// differs from the next one to redo clears them, as a browser's history does.
     undone: Vec<Action>,
+    /// The world before the last action, so that views can say what that action changed.
+    before: Option<Box<World>>,
 }
 
 impl Run {
@@ -37,6 +39,7 @@ impl Run {
             world,
             trace: Trace::default(),
             undone: Vec::new(),
+            before: None,
         }
     }
 
@@ -154,8 +157,10 @@ impl Run {
             return Err(StepError::TooManySteps);
         }
         let mark = self.trace.events.len();
+        let before = self.world.clone();
         self.model
             .apply(&mut self.world, &action, &mut self.trace.events)?;
+        self.before = Some(Box::new(before));
         self.trace.actions.push(action);
         self.trace.marks.push(mark);
         if self.undone.last() == Some(&action) {
@@ -350,6 +355,19 @@ impl Run {
     /// Every service's state, in the lesson's order.
     pub fn service_panels(&self) -> Vec<ServicePanel> {
         view::service_panels(&self.model, &self.world)
+    }
+
+    /// Every service's state before the last action (None at the start): beside
+    /// [`Run::service_panels`], what the last step changed.
+    pub fn service_panels_before(&self) -> Option<Vec<ServicePanel>> {
+        let w = self.before.as_deref()?;
+        Some(view::service_panels(&self.model, w))
+    }
+
+    /// Client `client` before the last action (None at the start).
+    pub fn client_view_before(&self, client: usize) -> Option<ClientView> {
+        let w = self.before.as_deref()?;
+        view::client_view(&self.model, w, &self.faults, client)
     }
 }
 

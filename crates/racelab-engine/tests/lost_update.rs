@@ -327,3 +327,27 @@ fn forward_redoes_what_back_and_reset_undid_until_another_action_is_taken() {
     r.step(0).unwrap();
     assert!(!r.can_forward());
 }
+
+/// The page highlights what the last step changed by comparing the panels before and after it.
+#[test]
+fn the_run_keeps_the_world_before_its_last_action() {
+    let l = lesson();
+    let mut r = Run::new(l.clone(), 0, FaultPlan::new());
+    assert!(r.service_panels_before().is_none());
+    assert!(r.client_view_before(0).is_none());
+    for c in [0, 0, 0] {
+        r.step(c).unwrap(); // BEGIN, SELECT, compute
+    }
+    // T1's UPDATE changes the row (a pending write) and nothing else.
+    r.step(0).unwrap();
+    let (before, after) = (r.service_panels_before().unwrap(), r.service_panels());
+    assert_ne!(before, after);
+    let vars = |v: Option<racelab_engine::view::ClientView>| v.unwrap().vars;
+    assert_eq!(vars(r.client_view_before(0)), vars(r.client_view(0)));
+    // Back restores "before" for the step now last; Reset forgets it.
+    r.back();
+    assert_eq!(r.service_panels(), before);
+    assert!(r.service_panels_before().is_some());
+    r.reset();
+    assert!(r.service_panels_before().is_none());
+}
