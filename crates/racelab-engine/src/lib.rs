@@ -17,6 +17,7 @@ pub mod prose;
 pub mod run;
 pub mod script;
 pub mod service;
+pub mod timeline;
 pub mod trace;
 pub mod value;
 pub mod view;

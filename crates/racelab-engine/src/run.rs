@@ -240,6 +240,34 @@ impl Run {
         }
     }
 
+    /// Back to the moment after the first `n` actions (a click on the timeline): the actions
+    /// after it can be redone with Forward. False when the run has fewer actions.
+    pub fn go_to(&mut self, n: usize) -> bool {
+        let len = self.trace.actions.len();
+        if n > len {
+            return false;
+        }
+        if n == len {
+            return true;
+        }
+        let tail: Vec<Action> = self.trace.actions[n..].to_vec();
+        match Run::replay(
+            self.lesson().clone(),
+            self.variant(),
+            self.faults.clone(),
+            &self.trace.actions[..n],
+        ) {
+            Ok(mut run) => {
+                run.undone = std::mem::take(&mut self.undone);
+                run.undone.extend(tail.iter().rev());
+                *self = run;
+                true
+            }
+            // Cannot happen: a prefix of a valid run is valid. Keep the current state.
+            Err(_) => false,
+        }
+    }
+
     /// Back to the start, keeping the fault plan.
     pub fn reset(&mut self) {
         let mut undone = std::mem::take(&mut self.undone);

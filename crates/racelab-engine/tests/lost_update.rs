@@ -351,3 +351,56 @@ fn the_run_keeps_the_world_before_its_last_action() {
     r.reset();
     assert!(r.service_panels_before().is_none());
 }
+
+/// The timeline: lanes for T1, T2 and PostgreSQL; T2's wait for T1's row lock is a bar that
+/// ends when T1 commits; a fault is a mark; every item names the moment to go back to.
+#[test]
+fn the_timeline_shows_calls_replies_waits_and_faults() {
+    use racelab_engine::timeline::{timeline, BarKind, MarkKind};
+    let l = lesson();
+    let v = l.variant_index("for update").unwrap();
+    let mut r = Run::new(l.clone(), v, FaultPlan::new());
+    r.run_to_end().unwrap();
+    let t = timeline(&r);
+    assert_eq!(t.lanes, ["T1", "T2", "PostgreSQL"]);
+    assert_eq!(t.clients, 2);
+    assert_eq!(t.end, 40);
+    // Every SQL line is a call arrow to lane 2 and an arrow back.
+    let calls = t.arrows.iter().filter(|a| a.to == 2).count();
+    let replies = t.arrows.iter().filter(|a| a.from == 2).count();
+    assert_eq!((calls, replies), (8, 8));
+    let wait = t.bars.iter().find(|b| b.kind == BarKind::Wait).unwrap();
+    assert_eq!(wait.lane, 1);
+    assert!(wait.label.contains("locked by T1"), "{}", wait.label);
+    assert!(!wait.open && wait.from < wait.to && wait.to <= 40);
+    assert!(t
+        .arrows
+        .iter()
+        .all(|a| a.after >= 1 && a.after <= r.trace().actions.len()));
+
+    // Going back to the moment after the wait began: T2 is blocked, and Forward redoes the rest.
+    let n = wait.after;
+    let end_events = r.trace().events.len();
+    assert!(r.go_to(n));
+    assert_eq!(r.trace().actions.len(), n);
+    assert_eq!(r.client_view(1).unwrap().status, ClientStatus::Blocked);
+    while r.can_forward() {
+        r.forward().unwrap();
+    }
+    assert_eq!(r.trace().events.len(), end_events);
+
+    // A fault is a mark on its client's lane.
+    let mut plan = FaultPlan::new();
+    plan.insert((0, 5), Fault::Exit);
+    let mut r = Run::new(l, v, plan);
+    r.run_to_end().unwrap();
+    let t = timeline(&r);
+    assert!(t
+        .marks
+        .iter()
+        .any(|m| m.kind == MarkKind::Fault && m.lane == 0 && m.label == "exit"));
+    assert!(t
+        .marks
+        .iter()
+        .any(|m| m.kind == MarkKind::Done && m.lane == 1));
+}
