@@ -57,8 +57,8 @@ pub fn App() -> impl IntoView {
             Route::Edit(at) => view! { <pages::edit::EditPage at=at/> }.into_any(),
             Route::NotFound(path) => view! {
                 <main id="lesson">
-                    <p id="error" role="alert">{format!("There is no page at \"{path}\".")}</p>
-                    <p><a href="#/">"All lessons"</a></p>
+                    <p id="error" role="alert">{i18n::trf(lang, "There is no page at {}.", &[&format!("\"{path}\"")])}</p>
+                    <p><a href="#/">{i18n::tr(lang, "All lessons")}</a></p>
                 </main>
             }
             .into_any(),

@@ -91,6 +91,14 @@ impl RunHandle {
         self.act(|r| r.forward().map(drop).map_err(|e| e.to_string()));
     }
 
+    /// Back to the moment after the first `n` actions (a click on the timeline).
+    pub fn go_to(&self, n: usize) {
+        self.act(|r| {
+            r.go_to(n);
+            Ok(())
+        });
+    }
+
     pub fn reset(&self) {
         self.act(|r| {
             r.reset();

@@ -2,6 +2,7 @@
 //! speed), the virtual clock, the hint of what happens next, and the keyboard shortcuts with
 //! their help overlay.
 
+use crate::i18n::{tr, trf, use_lang};
 use crate::run_handle::RunHandle;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -76,53 +77,71 @@ impl Player {
     }
 }
 
+/// Marks an element for the browser's Element Timing (`elementtiming`), which the e2e figures
+/// read: when the element was first painted. Set before the first paint (effects run first).
+pub fn mark_timing<E>(name: &'static str) -> NodeRef<E>
+where
+    E: leptos::html::ElementType,
+    E::Output: wasm_bindgen::JsCast + Clone + Send + Sync + 'static,
+{
+    let r = NodeRef::<E>::new();
+    Effect::new(move |_| {
+        if let Some(el) = r.get() {
+            let el: &web_sys::Element = wasm_bindgen::JsCast::unchecked_ref(&el);
+            let _ = el.set_attribute("elementtiming", name);
+        }
+    });
+    r
+}
+
 #[component]
 pub fn Controls(player: Player) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let finished = move || handle.with(|r| r.finished());
     let speeds = SPEEDS
         .into_iter()
         .map(|s| view! { <option value=s selected=move || player.speed.get() == s>{format!("{s}×")}</option> })
         .collect_view();
     view! {
-        <div class="controls" role="toolbar" aria-label="Scheduler">
-            <button id="next-event" title="Run the step that happens first in virtual time (n)"
+        <div class="controls" role="toolbar" aria-label=tr(lang, "Scheduler")>
+            <button id="next-event" node_ref=mark_timing("first-step") title=tr(lang, "Run the step that happens first in virtual time (n)")
                 disabled=finished on:click=move |_| handle.next_event()>
-                "Next event"
+                {tr(lang, "Next event")}
             </button>
-            <button id="play" title="Play the next events one after another, or pause (space)"
+            <button id="play" title=tr(lang, "Play the next events one after another, or pause (space)")
                 aria-pressed=move || player.playing.get().to_string()
                 disabled=move || finished() && !player.playing.get()
                 on:click=move |_| player.toggle()>
-                {move || if player.playing.get() { "Pause" } else { "Play" }}
+                {move || if player.playing.get() { tr(lang, "Pause") } else { tr(lang, "Play") }}
             </button>
-            <label class="speed">"speed "
+            <label class="speed">{tr(lang, "speed ")}
                 <select id="speed" on:change=move |ev| {
                     player.set_speed(event_target_value(&ev).parse().unwrap_or(2))
                 }>{speeds}</select>
             </label>
-            <button id="run-to-end" title="Run next events until no client can run (e)"
+            <button id="run-to-end" title=tr(lang, "Run next events until no client can run (e)")
                 disabled=finished on:click=move |_| handle.run_to_end()>
-                "Run to end"
+                {tr(lang, "Run to end")}
             </button>
-            <button id="back" title="Undo the last step (b)"
+            <button id="back" title=tr(lang, "Undo the last step (b)")
                 disabled=move || handle.with(|r| r.trace().actions.is_empty())
                 on:click=move |_| handle.back()>
-                "Back"
+                {tr(lang, "Back")}
             </button>
-            <button id="forward" title="Redo what Back undid (f)"
+            <button id="forward" title=tr(lang, "Redo what Back undid (f)")
                 disabled=move || handle.with(|r| !r.can_forward())
                 on:click=move |_| handle.forward()>
-                "Forward"
+                {tr(lang, "Forward")}
             </button>
-            <button id="reset" title="Back to the start; placed faults stay (r)"
+            <button id="reset" title=tr(lang, "Back to the start; placed faults stay (r)")
                 on:click=move |_| handle.reset()>
-                "Reset"
+                {tr(lang, "Reset")}
             </button>
-            <span class="clock-label">"virtual time "<output id="clock">{move || format!("{} ms", handle.with(|r| r.now()))}</output></span>
+            <span class="clock-label">{tr(lang, "virtual time ")}<output id="clock">{move || trf(lang, "{} ms", &[&handle.with(|r| r.now())])}</output></span>
             <span class="next-hint">{move || handle.with(|r| r.hint())}</span>
             <button id="help-button" class="keys" aria-haspopup="dialog"
-                on:click=move |_| player.help.set(true)>"Keyboard shortcuts (?)"</button>
+                on:click=move |_| player.help.set(true)>{tr(lang, "Keyboard shortcuts (?)")}</button>
         </div>
         <Help player=player/>
     }
@@ -132,23 +151,33 @@ pub fn Controls(player: Player) -> impl IntoView {
 #[component]
 fn Help(player: Player) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let clients = handle.with_untracked(|r| r.world().clients.len()).min(9);
     let keys: [(String, &str); 9] = [
         (
             format!("1–{clients}"),
-            "step that client (its next line, or the fault placed there)",
+            tr(
+                lang,
+                "step that client (its next line, or the fault placed there)",
+            ),
         ),
         (
             "n".into(),
-            "next event: the step that happens first in virtual time",
+            tr(
+                lang,
+                "next event: the step that happens first in virtual time",
+            ),
         ),
-        ("space".into(), "play / pause"),
-        ("e".into(), "run to the end"),
-        ("b".into(), "back: undo the last step"),
-        ("f".into(), "forward: redo what Back undid"),
-        ("r".into(), "reset to the start (placed faults stay)"),
-        ("?".into(), "show this help"),
-        ("Esc".into(), "close this help"),
+        (tr(lang, "space").into(), tr(lang, "play / pause")),
+        ("e".into(), tr(lang, "run to the end")),
+        ("b".into(), tr(lang, "back: undo the last step")),
+        ("f".into(), tr(lang, "forward: redo what Back undid")),
+        (
+            "r".into(),
+            tr(lang, "reset to the start (placed faults stay)"),
+        ),
+        ("?".into(), tr(lang, "show this help")),
+        ("Esc".into(), tr(lang, "close this help")),
     ];
     let rows = keys
         .into_iter()
@@ -159,9 +188,9 @@ fn Help(player: Player) -> impl IntoView {
             <div class="overlay" on:click=move |_| player.help.set(false)>
                 <div id="help" role="dialog" aria-modal="true" aria-labelledby="help-title"
                     on:click=|ev| ev.stop_propagation()>
-                    <h2 id="help-title">"Keyboard shortcuts"</h2>
+                    <h2 id="help-title">{tr(lang, "Keyboard shortcuts")}</h2>
                     <table class="help-keys">{rows.clone()}</table>
-                    <button id="help-close" autofocus on:click=move |_| player.help.set(false)>"Close"</button>
+                    <button id="help-close" autofocus on:click=move |_| player.help.set(false)>{tr(lang, "Close")}</button>
                 </div>
             </div>
         </Show>

@@ -3,22 +3,24 @@
 //! "replay" loads that execution into the lanes. Tables are cached in localStorage per lesson
 //! version (the job's key changes with the lesson's text).
 
+use crate::i18n::{tr, trf, use_lang, Lang};
 use crate::lessons::LessonText;
 use crate::run_handle::RunHandle;
 use crate::store;
 use crate::worker::{self, Message, Running};
 use leptos::prelude::*;
-use racelab_engine::explore::wire::{Job, TableView};
+use racelab_engine::explore::wire::{Job, RowView, TableView};
 use racelab_engine::explore::Progress;
 use racelab_engine::lesson::DEFAULT_EXPLORE_FAULTS;
 
-/// The fault kinds offered with a checkbox.
-const KINDS: &[(&str, &str)] = &[
-    ("exit", "exit (crash before a line)"),
-    ("exit-after", "exit after a line"),
-    ("error", "error (a call fails)"),
-    ("timeout", "timeout (reply lost)"),
-    ("sleep=60000", "sleep 60 s (a pause)"),
+/// The fault kinds offered with a checkbox, with their label in a language.
+type Label = fn(Lang) -> &'static str;
+const KINDS: &[(&str, Label)] = &[
+    ("exit", |l| tr(l, "exit (crash before a line)")),
+    ("exit-after", |l| tr(l, "exit after a line")),
+    ("error", |l| tr(l, "error (a call fails)")),
+    ("timeout", |l| tr(l, "timeout (reply lost)")),
+    ("sleep=60000", |l| tr(l, "sleep 60 s (a pause)")),
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -40,8 +42,9 @@ fn remember(job: &Job, table: &TableView) {
     }
 }
 
-fn ms_since(t0: f64) -> String {
-    format!("{:.0} ms", js_sys::Date::now() - t0)
+fn ms_since(lang: Lang, t0: f64) -> String {
+    let ms = format!("{:.0}", js_sys::Date::now() - t0);
+    trf(lang, "{} ms", &[&ms])
 }
 
 /// A checkbox per offered kind, on when the lesson's case table declares it (else when the
@@ -67,13 +70,14 @@ fn initial_kinds(declared: Option<&str>) -> (Vec<RwSignal<bool>>, Vec<String>) {
 
 /// Runs a job: from the cache, else in a worker (progress, then the table), else in the page.
 fn start_job(
+    lang: Lang,
     job: Job,
     phase: RwSignal<Phase>,
     running: StoredValue<Option<Running>, LocalStorage>,
 ) {
     running.set_value(None);
     if let Some(table) = cached(&job) {
-        let note = "from this browser's cache of this lesson version".into();
+        let note = tr(lang, "from this browser's cache of this lesson version").into();
         phase.set(Phase::Done { table, note });
         return;
     }
@@ -84,7 +88,11 @@ fn start_job(
         Message::Progress(p) => phase.set(Phase::Running(p)),
         Message::Table(table) => {
             remember(&job2, &table);
-            let note = format!("explored in a Web Worker in {}", ms_since(t0));
+            let note = trf(
+                lang,
+                "explored in a Web Worker in {}",
+                &[&ms_since(lang, t0)],
+            );
             phase.set(Phase::Done { table, note });
             running.set_value(None);
         }
@@ -99,7 +107,8 @@ fn start_job(
             phase.set(match result {
                 Ok(table) => {
                     remember(&job, &table);
-                    let note = format!("explored in the page ({why}) in {}", ms_since(t0));
+                    let since = ms_since(lang, t0);
+                    let note = trf(lang, "explored in the page ({}) in {}", &[&why, &since]);
                     Phase::Done { table, note }
                 }
                 Err(e) => Phase::Failed(e),
@@ -111,6 +120,7 @@ fn start_job(
 #[component]
 pub fn ExplorerPanel(variant: usize) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     // The lesson's own case table ([variant.explore]) chooses the faults first.
     let spec = handle.with_untracked(|r| r.lesson().variants.get(variant)?.explore.clone());
     let (on, extra) = initial_kinds(spec.as_ref().map(|s| s.faults.as_str()));
@@ -130,10 +140,10 @@ pub fn ExplorerPanel(variant: usize) -> impl IntoView {
             .join(",");
         source.job(variant, faults, max_faults.get_untracked())
     };
-    let run = move |_| start_job(job(), phase, running);
+    let run = move |_| start_job(lang, job(), phase, running);
     let cancel = move |_| {
         running.set_value(None);
-        phase.set(Phase::Failed("Cancelled.".into()));
+        phase.set(Phase::Failed(tr(lang, "Cancelled.").into()));
     };
     let is_running = move || matches!(phase.get(), Phase::Running(_));
     let boxes = KINDS
@@ -144,56 +154,57 @@ pub fn ExplorerPanel(variant: usize) -> impl IntoView {
                 <label class="kind">
                     <input type="checkbox" data-kind=*kind prop:checked=move || sig.get()
                         on:change=move |ev| sig.set(event_target_checked(&ev))/>
-                    {*label}
+                    {label(lang)}
                 </label>
             }
         })
         .collect_view();
     view! {
-        <section class="explorer" aria-label="Explorer">
-            <h2>"Every case"</h2>
-            <p class="explorer-help">"Runs every order of the clients' steps with every placement of the chosen faults, and lists what each placement leads to."</p>
+        <section class="explorer" aria-label=tr(lang, "Explorer")>
+            <h2>{tr(lang, "Every case")}</h2>
+            <p class="explorer-help">{tr(lang, "Runs every order of the clients' steps with every placement of the chosen faults, and lists what each placement leads to.")}</p>
             <div class="explore-controls">
                 {boxes}
-                <label class="kind">"at most "
+                <label class="kind">{tr(lang, "at most ")}
                     <select id="explore-max-faults" on:change=move |ev| {
                         max_faults.set(event_target_value(&ev).parse().unwrap_or(1))
                     }>
-                        <option value="1" selected=move || max_faults.get_untracked() == 1>"1 fault"</option>
-                        <option value="2" selected=move || max_faults.get_untracked() == 2>"2 faults"</option>
+                        <option value="1" selected=move || max_faults.get_untracked() == 1>{tr(lang, "1 fault")}</option>
+                        <option value="2" selected=move || max_faults.get_untracked() == 2>{tr(lang, "2 faults")}</option>
                     </select>
                 </label>
-                <button id="explore-run" disabled=is_running on:click=run>"Explore every case"</button>
-                <button id="explore-cancel" disabled=move || !is_running() on:click=cancel>"Cancel"</button>
+                <button id="explore-run" disabled=is_running on:click=run>{tr(lang, "Explore every case")}</button>
+                <button id="explore-cancel" disabled=move || !is_running() on:click=cancel>{tr(lang, "Cancel")}</button>
             </div>
-            <CaseTable phase=phase handle=handle/>
+            <CaseTable phase=phase handle=handle lang=lang/>
         </section>
     }
 }
 
 /// "120 executions reached, 3 400 states, about 40% done (about 8 500 states in all)".
-fn progress_text(p: &Progress) -> String {
+fn progress_text(lang: Lang, p: &Progress) -> String {
     let estimate = if p.done >= 0.02 {
-        format!(" (about {:.0} states in all)", p.states as f64 / p.done)
+        let all = format!("{:.0}", p.states as f64 / p.done);
+        trf(lang, " (about {} states in all)", &[&all])
     } else {
         String::new()
     };
-    format!(
-        " {} executions reached, {} states, about {:.0}% done{estimate}",
-        p.walked,
-        p.states,
-        p.done * 100.0
+    let done = format!("{:.0}", p.done * 100.0);
+    trf(
+        lang,
+        " {} executions reached, {} states, about {}% done{}",
+        &[&p.walked, &p.states, &done, &estimate],
     )
 }
 
 #[component]
-fn CaseTable(phase: RwSignal<Phase>, handle: RunHandle) -> impl IntoView {
+fn CaseTable(phase: RwSignal<Phase>, handle: RunHandle, lang: Lang) -> impl IntoView {
     move || match phase.get() {
         Phase::Idle => view! { <p id="explore-status" role="status"></p> }.into_any(),
         Phase::Running(p) => view! {
             <p id="explore-status" role="status" data-state="running">
                 <progress max="100" value=format!("{:.0}", p.done * 100.0)></progress>
-                {progress_text(&p)}
+                {progress_text(lang, &p)}
             </p>
         }
         .into_any(),
@@ -201,7 +212,7 @@ fn CaseTable(phase: RwSignal<Phase>, handle: RunHandle) -> impl IntoView {
             <p id="explore-status" role="status" data-state="failed">{e}</p>
         }
         .into_any(),
-        Phase::Done { table, note } => table_view(table, note, handle).into_any(),
+        Phase::Done { table, note } => table_view(table, note, handle, lang).into_any(),
     }
 }
 
@@ -213,71 +224,40 @@ fn table_notes(notes: &[String]) -> impl IntoView {
         .collect_view()
 }
 
-fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
+fn table_view(t: TableView, note: String, handle: RunHandle, lang: Lang) -> impl IntoView {
     let s = t.stats;
-    let status = format!(
-        "{} ok / {} bad{} — {} executions ({} states), faults: {}; {note}.{}",
-        t.tally.ok,
-        t.tally.bad,
-        if t.tally.mixed > 0 {
-            format!(
-                " ({} ok under some orders, bad under others)",
-                t.tally.mixed
-            )
-        } else {
-            String::new()
-        },
-        racelab_engine::explore::count_text(s.executions),
-        s.states,
-        t.faults,
-        t.stopped
-            .as_deref()
-            .map(|w| format!(" {w}."))
-            .unwrap_or_default()
+    let mixed = if t.tally.mixed > 0 {
+        trf(
+            lang,
+            " ({} ok under some orders, bad under others)",
+            &[&t.tally.mixed],
+        )
+    } else {
+        String::new()
+    };
+    let stopped = t
+        .stopped
+        .as_deref()
+        .map(|w| format!(" {w}."))
+        .unwrap_or_default();
+    let status = trf(
+        lang,
+        "{} ok / {} bad{} — {} executions ({} states), faults: {}; {}.{}",
+        &[
+            &t.tally.ok,
+            &t.tally.bad,
+            &mixed,
+            &racelab_engine::explore::count_text(s.executions),
+            &s.states,
+            &t.faults,
+            &note,
+            &stopped,
+        ],
     );
     let rows = t
         .rows
         .iter()
-        .map(|r| {
-            let verdict = match (r.ok, r.bad) {
-                (_, 0) => "ok",
-                (0, _) => "bad",
-                _ => "mixed",
-            };
-            let outcomes = r
-                .outcomes
-                .iter()
-                .filter_map(|o| t.outcomes.get(*o))
-                .map(|o| {
-                    let v = if o.ok { "ok" } else { "bad" };
-                    view! { <li data-verdict=v>{o.signature.clone()}</li> }
-                })
-                .collect_view();
-            let replay = r.counterexample.clone().or_else(|| r.example.clone());
-            let button = replay.map(|id| {
-                let label = if r.bad > 0 {
-                    "replay bad case"
-                } else {
-                    "replay"
-                };
-                let title = format!("Load this execution into the lanes ({id})");
-                let id2 = id.clone();
-                view! {
-                    <button class="replay" data-replay=id title=title
-                        on:click=move |_| handle.replay(&id2)>{label}</button>
-                }
-            });
-            view! {
-                <tr class="case" data-verdict=verdict data-case=r.label.clone()>
-                    <td class="case-label">{r.label.clone()}</td>
-                    <td class="case-verdict">{verdict.to_uppercase()}</td>
-                    <td class="num">{racelab_engine::explore::count_text(r.ok)}</td>
-                    <td class="num">{racelab_engine::explore::count_text(r.bad)}</td>
-                    <td><ul class="outcomes">{outcomes}</ul></td>
-                    <td>{button}</td>
-                </tr>
-            }
-        })
+        .map(|r| case_row(&t, r, handle, lang))
         .collect_view();
     let notes = table_notes(&t.notes);
     view! {
@@ -285,11 +265,53 @@ fn table_view(t: TableView, note: String, handle: RunHandle) -> impl IntoView {
         <ul class="table-notes">{notes}</ul>
         <table id="case-table">
             <thead><tr>
-                <th scope="col">"case"</th><th scope="col">"verdict"</th>
+                <th scope="col">{tr(lang, "case")}</th><th scope="col">{tr(lang, "verdict")}</th>
                 <th scope="col">"ok"</th><th scope="col">"bad"</th>
-                <th scope="col">"outcomes"</th><th scope="col"></th>
+                <th scope="col">{tr(lang, "outcomes")}</th><th scope="col"></th>
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// A row of the case table: its placement, verdict, counts, outcomes and a replay button.
+fn case_row(t: &TableView, r: &RowView, handle: RunHandle, lang: Lang) -> impl IntoView {
+    let verdict = match (r.ok, r.bad) {
+        (_, 0) => "ok",
+        (0, _) => "bad",
+        _ => "mixed",
+    };
+    let outcomes = r
+        .outcomes
+        .iter()
+        .filter_map(|o| t.outcomes.get(*o))
+        .map(|o| {
+            let v = if o.ok { "ok" } else { "bad" };
+            view! { <li data-verdict=v>{o.signature.clone()}</li> }
+        })
+        .collect_view();
+    let replay = r.counterexample.clone().or_else(|| r.example.clone());
+    let button = replay.map(|id| {
+        let label = if r.bad > 0 {
+            tr(lang, "replay bad case")
+        } else {
+            tr(lang, "replay")
+        };
+        let title = trf(lang, "Load this execution into the lanes ({})", &[&id]);
+        let id2 = id.clone();
+        view! {
+            <button class="replay" data-replay=id title=title
+                on:click=move |_| handle.replay(&id2)>{label}</button>
+        }
+    });
+    view! {
+        <tr class="case" data-verdict=verdict data-case=r.label.clone()>
+            <td class="case-label">{r.label.clone()}</td>
+            <td class="case-verdict">{verdict.to_uppercase()}</td>
+            <td class="num">{racelab_engine::explore::count_text(r.ok)}</td>
+            <td class="num">{racelab_engine::explore::count_text(r.bad)}</td>
+            <td><ul class="outcomes">{outcomes}</ul></td>
+            <td>{button}</td>
+        </tr>
     }
 }

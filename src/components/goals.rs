@@ -6,6 +6,7 @@
 //! [`Run::wins_break_goal`]: racelab_engine::run::Run::wins_break_goal
 
 use crate::embed::{self, F};
+use crate::i18n::{tr, trf, use_lang};
 use crate::lessons::LessonText;
 use crate::run_handle::RunHandle;
 use crate::store;
@@ -29,6 +30,7 @@ fn remember(slug: &str, g: usize) {
 #[component]
 pub fn Goals(variant: usize) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let slug = expect_context::<LessonText>().slug;
     let goals: Vec<(usize, Goal)> = handle.with_untracked(|r| {
         r.lesson()
@@ -47,8 +49,8 @@ pub fn Goals(variant: usize) -> impl IntoView {
         .map(|(i, g)| view! { <GoalItem slug=slug.clone() index=i goal=g/> })
         .collect_view();
     Some(view! {
-        <section class="goals" aria-label="Challenges">
-            <h2>"Challenges"</h2>
+        <section class="goals" aria-label=tr(lang, "Challenges")>
+            <h2>{tr(lang, "Challenges")}</h2>
             <ul class="goal-list">{items}</ul>
         </section>
     })
@@ -65,14 +67,15 @@ enum Check {
 #[component]
 fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let check = RwSignal::new(Check::Idle);
     let is_break = goal.is_break();
     let before = won_before(&slug, index);
     let slug2 = slug.clone();
     let (kind, label) = if is_break {
-        ("break", "Break it")
+        ("break", tr(lang, "Break it"))
     } else {
-        ("fix", "Fix it")
+        ("fix", tr(lang, "Fix it"))
     };
     let says = goal.says.clone();
     let won = Memo::new(move |was: Option<&bool>| {
@@ -96,9 +99,9 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
         now
     });
     let faults = if goal.faults.is_empty() {
-        "no faults: the schedule alone".to_string()
+        tr(lang, "no faults: the schedule alone").to_string()
     } else {
-        format!("at most one fault: {}", goal.faults)
+        trf(lang, "at most one fault: {}", &[&goal.faults])
     };
     let fix_check = (!is_break).then(|| view! { <FixCheck goal=goal.clone() check=check/> });
     view! {
@@ -107,7 +110,7 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
                 <strong class="goal-kind">{label}": "</strong>{goal.says.clone()}
                 " "<span class="goal-faults">"("{faults}")"</span>
                 <span class="goal-state" role="status">
-                    {move || if won.get() { " ✔ won" } else if before { " (won before)" } else { "" }}
+                    {move || if won.get() { tr(lang, " ✔ won") } else if before { tr(lang, " (won before)") } else { "" }}
                 </span>
             </p>
             {fix_check}
@@ -119,6 +122,7 @@ fn GoalItem(slug: String, index: usize, goal: Goal) -> impl IntoView {
 /// A fix goal's check: the variant's case table with the goal's faults, explored on demand.
 #[component]
 fn FixCheck(goal: Goal, check: RwSignal<Check>) -> impl IntoView {
+    let lang = use_lang();
     let running = StoredValue::new_local(None::<Running>);
     let job = expect_context::<LessonText>().job(
         goal.variant,
@@ -142,21 +146,27 @@ fn FixCheck(goal: Goal, check: RwSignal<Check>) -> impl IntoView {
     };
     let check_text = move || match check.get() {
         Check::Idle => String::new(),
-        Check::Running => "Exploring every schedule…".into(),
+        Check::Running => tr(lang, "Exploring every schedule…").into(),
         Check::Failed(e) => e,
-        Check::Done(t) if t.tally.bad == 0 => format!(
+        Check::Done(t) if t.tally.bad == 0 => trf(
+            lang,
             "No failing case in {} executions: fixed.",
-            racelab_engine::explore::count_text(t.stats.executions)
+            &[&racelab_engine::explore::count_text(t.stats.executions)],
         ),
-        Check::Done(t) => format!(
-            "{} of {} cases still fail: see \"Every case\" for the counterexamples.",
-            t.tally.bad,
-            t.rows.len()
+        // The explorer's heading, quoted, names where the counterexamples are.
+        Check::Done(t) => trf(
+            lang,
+            "{} of {} cases still fail: see {} for the counterexamples.",
+            &[
+                &t.tally.bad,
+                &t.rows.len(),
+                &format!("\"{}\"", tr(lang, "Every case")),
+            ],
         ),
     };
     view! {
         <p><button class="goal-check" on:click=run_check
-            disabled=move || check.get() == Check::Running>"Check this variant"</button>
+            disabled=move || check.get() == Check::Running>{tr(lang, "Check this variant")}</button>
         " "<span class="goal-check-result">{check_text}</span></p>
     }
 }
@@ -164,6 +174,7 @@ fn FixCheck(goal: Goal, check: RwSignal<Check>) -> impl IntoView {
 /// A goal's hints, one more at each click.
 #[component]
 fn Hints(hints: Vec<String>) -> impl IntoView {
+    let lang = use_lang();
     let shown = RwSignal::new(0usize);
     let total = hints.len();
     let shown_hints = move || {
@@ -178,7 +189,7 @@ fn Hints(hints: Vec<String>) -> impl IntoView {
         {(total > 0).then(|| view! {
             <button class="hint-next" disabled=move || { shown.get() >= total }
                 on:click=move |_| shown.update(|n| *n += 1)>
-                {move || format!("Hint ({} of {total})", (shown.get() + 1).min(total))}
+                {move || trf(lang, "Hint ({} of {})", &[&(shown.get() + 1).min(total), &total])}
             </button>
         })}
     }

@@ -3,6 +3,7 @@
 //! The counts and who moves come from the engine ([`GroupView`]).
 
 use crate::components::lane::Lane;
+use crate::i18n::{tr, trf, use_lang};
 use crate::run_handle::RunHandle;
 use leptos::prelude::*;
 use racelab_engine::view::GroupView;
@@ -10,6 +11,7 @@ use racelab_engine::view::GroupView;
 #[component]
 pub fn GroupLane(#[prop(into)] view: Signal<Option<GroupView>>) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let open = RwSignal::new(false);
     let name = move || view.get().map(|g| g.name).unwrap_or_default();
     let title = move || {
@@ -17,9 +19,13 @@ pub fn GroupLane(#[prop(into)] view: Signal<Option<GroupView>>) -> impl IntoView
             .map(|g| {
                 let here = g.members.len();
                 if here < g.count {
-                    format!("{} ({here} of {} clients in this replay)", g.name, g.count)
+                    trf(
+                        lang,
+                        "{} ({} of {} clients in this replay)",
+                        &[&g.name, &here, &g.count],
+                    )
                 } else {
-                    format!("{} ({} clients)", g.name, g.count)
+                    trf(lang, "{} ({} clients)", &[&g.name, &g.count])
                 }
             })
             .unwrap_or_default()
@@ -44,19 +50,19 @@ pub fn GroupLane(#[prop(into)] view: Signal<Option<GroupView>>) -> impl IntoView
             data-summary=move || view.get().map(|g| g.summary).unwrap_or_default()>
             <header class="lane-head">
                 <h2>{title}</h2>
-                <button class="step" aria-label=move || format!("Step {}", name())
-                    title="Step the first member that can run"
+                <button class="step" aria-label=move || trf(lang, "Step {}", &[&name()])
+                    title=tr(lang, "Step the first member that can run")
                     disabled=move || view.get().and_then(|g| g.next).is_none()
                     on:click=move |_| {
                         if let Some(c) = view.get_untracked().and_then(|g| g.next) {
                             handle.step(c);
                         }
                     }>
-                    {move || format!("Step {}", name())}
+                    {move || trf(lang, "Step {}", &[&name()])}
                 </button>
                 <button class="expand" aria-expanded=move || open.get().to_string()
                     on:click=move |_| open.update(|o| *o = !*o)>
-                    {move || if open.get() { "Hide members" } else { "Show members" }}
+                    {move || if open.get() { tr(lang, "Hide members") } else { tr(lang, "Show members") }}
                 </button>
             </header>
             <p class="lane-status group-summary" aria-live="polite">

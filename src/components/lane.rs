@@ -1,6 +1,7 @@
 //! One client's timeline: its script lines, status, clock, variables and fault controls. It
 //! draws the engine's [`ClientView`] and sends commands through the page's [`RunHandle`].
 
+use crate::i18n::{tr, trf, use_lang, Lang};
 use crate::run_handle::RunHandle;
 use leptos::prelude::*;
 use racelab_engine::fault::Fault;
@@ -13,10 +14,11 @@ pub fn Lane(
     #[prop(into)] view: Signal<Option<ClientView>>,
 ) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let sleep_ms = RwSignal::new(60_000u64);
     // The service fault the lane's "service" buttons place (see `service_fault`).
     let service_fault = RwSignal::new(0usize);
-    let step_label = format!("Step {name}");
+    let step_label = trf(lang, "Step {}", &[&name]);
     let name_for_exit = name.clone();
     let lines = move || {
         let Some(cv) = view.get() else {
@@ -24,24 +26,33 @@ pub fn Lane(
         };
         cv.lines
             .into_iter()
-            .map(|l| line_view(handle, client, &cv.name, l, (sleep_ms, service_fault)))
+            .map(|l| line_view(handle, lang, client, &cv.name, l, (sleep_ms, service_fault)))
             .collect::<Vec<_>>()
     };
+    // The variables the last step set are marked (data-changed), as the service panels' rows.
+    let vars_before =
+        Memo::new(move |_| handle.with(|r| r.client_view_before(client).map(|c| c.vars)));
     let vars = move || {
+        let before = vars_before.get().unwrap_or_default();
         view.get().map(|cv| {
             cv.vars
                 .into_iter()
-                .map(|(k, v)| view! { <span class="var"><code>{k}</code>" = "<code>{v.to_string()}</code></span> })
+                .map(|(k, v)| {
+                    let ch = (!before.contains(&(k.clone(), v.clone()))).to_string();
+                    view! { <span class="var" data-changed=ch><code>{k}</code>" = "<code>{v.to_string()}</code></span> }
+                })
                 .collect_view()
         })
     };
+    let latest =
+        move || handle.with(|r| r.trace().actions.last().and_then(|a| a.client()) == Some(client));
     view! {
-        <section class="lane" data-client=name.clone()
+        <section class="lane" data-client=name.clone() data-latest=move || latest().to_string()
             data-status=move || view.get().map(|c| c.status.as_str()).unwrap_or("done")>
             <header class="lane-head">
                 <h2>{name.clone()}</h2>
-                <span class="lane-clock" title="this client's virtual time">
-                    {move || view.get().map(|c| format!("{} ms", c.clock)).unwrap_or_default()}
+                <span class="lane-clock" title=tr(lang, "this client's virtual time")>
+                    {move || view.get().map(|c| trf(lang, "{} ms", &[&c.clock])).unwrap_or_default()}
                 </span>
                 <button class="step" aria-label=step_label.clone()
                     disabled=move || !view.get().is_some_and(|c| c.runnable)
@@ -52,9 +63,9 @@ pub fn Lane(
             <p class="lane-status" aria-live="polite">
                 {move || view.get().map(|c| c.status_text).unwrap_or_default()}
                 {move || view.get().is_some_and(|c| c.can_exit_now).then(|| view! {
-                    <button class="exit-now" aria-label=format!("Kill {name_for_exit} while it waits")
+                    <button class="exit-now" aria-label=trf(lang, "Kill {} while it waits", &[&name_for_exit])
                         on:click=move |_| handle.act(|r| r.exit_now(client).map_err(|e| e.to_string()))>
-                        "exit now"
+                        {tr(lang, "exit now")}
                     </button>
                 })}
             </p>
@@ -72,11 +83,12 @@ fn LaneFoot(
     vars: impl IntoView + 'static,
 ) -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let services: Vec<String> =
         handle.with_untracked(|r| r.lesson().services.iter().map(|d| d.name.clone()).collect());
     view! {
         <div class="lane-foot">
-            <label>"sleep fault, ms "
+            <label>{tr(lang, "sleep fault, ms ")}
                 <input class="sleep-ms" type="number" min="0" step="1000"
                     prop:value=move || sleep_ms.get().to_string()
                     on:input=move |ev| {
@@ -85,7 +97,7 @@ fn LaneFoot(
                         }
                     }/>
             </label>
-            <label>"service fault "
+            <label>{tr(lang, "service fault ")}
                 <select class="service-fault" on:change=move |ev| {
                     if let Ok(i) = event_target_value(&ev).parse::<usize>() {
                         service_fault.set(i);
@@ -115,6 +127,7 @@ fn service_fault(i: usize, slow_ms: u64) -> Fault {
 
 fn line_view(
     handle: RunHandle,
+    lang: Lang,
     client: usize,
     name: &str,
     l: LineView,
@@ -124,42 +137,42 @@ fn line_view(
     let label = l.fault_label.clone();
     let badge = l.fault.map(|(_, fired)| {
         let class = if fired { "fault fired" } else { "fault" };
-        view! { <span class=class title="fault at this line">{label}</span> }
+        view! { <span class=class title=tr(lang, "fault at this line")>{label}</span> }
     });
     let place = move |f: Option<Fault>| handle.act(|r| r.set_fault(client, no, f));
     let controls = l.can_inject.then(|| {
         if l.fault.is_some() {
             view! {
-                <button class="remove-fault" aria-label=format!("Remove the fault at line {no} of {name}")
+                <button class="remove-fault" aria-label=trf(lang, "Remove the fault at line {} of {}", &[&no, &name])
                     on:click=move |_| place(None)>
-                    "remove"
+                    {tr(lang, "remove")}
                 </button>
             }
             .into_any()
         } else {
             view! {
-                <button class="inject-exit" aria-label=format!("Put an exit (crash) before line {no} of {name}")
+                <button class="inject-exit" aria-label=trf(lang, "Put an exit (crash) before line {} of {}", &[&no, &name])
                     on:click=move |_| place(Some(Fault::Exit))>
                     "exit"
                 </button>
-                <button class="inject-exit-after" aria-label=format!("Put an exit (crash) after line {no} of {name} took effect")
+                <button class="inject-exit-after" aria-label=trf(lang, "Put an exit (crash) after line {} of {} took effect", &[&no, &name])
                     on:click=move |_| place(Some(Fault::ExitAfter))>
                     "exit after"
                 </button>
-                <button class="inject-sleep" aria-label=format!("Put a sleep before line {no} of {name}")
+                <button class="inject-sleep" aria-label=trf(lang, "Put a sleep before line {} of {}", &[&no, &name])
                     on:click=move |_| place(Some(Fault::Sleep(sleep_ms.get_untracked())))>
                     "sleep"
                 </button>
-                <button class="inject-service" aria-label=format!("Put the chosen service fault before line {no} of {name}")
+                <button class="inject-service" aria-label=trf(lang, "Put the chosen service fault before line {} of {}", &[&no, &name])
                     on:click=move |_| place(Some(service_fault(chosen.get_untracked(), sleep_ms.get_untracked())))>
-                    "service"
+                    {tr(lang, "service")}
                 </button>
                 {l.calls.then(|| view! {
-                    <button class="inject-error" aria-label=format!("Make the call on line {no} of {name} fail with a connection error")
+                    <button class="inject-error" aria-label=trf(lang, "Make the call on line {} of {} fail with a connection error", &[&no, &name])
                         on:click=move |_| place(Some(Fault::Error))>
                         "error"
                     </button>
-                    <button class="inject-timeout" aria-label=format!("Let the call on line {no} of {name} take effect but lose its reply")
+                    <button class="inject-timeout" aria-label=trf(lang, "Let the call on line {} of {} take effect but lose its reply", &[&no, &name])
                         on:click=move |_| place(Some(Fault::Timeout))>
                         "timeout"
                     </button>

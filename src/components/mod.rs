@@ -6,4 +6,5 @@ pub mod group;
 pub mod lane;
 pub mod prose;
 pub mod services;
+pub mod timeline;
 pub mod trace;

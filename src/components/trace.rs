@@ -1,5 +1,6 @@
 //! The trace: one line per event, what the last action did highlighted.
 
+use crate::i18n::{tr, trf, use_lang};
 use leptos::prelude::*;
 
 /// One trace line as the view draws it.
@@ -45,6 +46,7 @@ fn trace_line(
 
 #[component]
 pub fn TraceView(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <ol id="trace">
             {move || {
@@ -56,9 +58,9 @@ pub fn TraceView(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoView {
                         let client = l.who.clone();
                         view! {
                             <li class=class data-client=client>
-                                <span class="t">{format!("{} ms", l.time)}</span>
+                                <span class="t">{trf(lang, "{} ms", &[&l.time])}</span>
                                 <b class="who">{l.who}</b>
-                                <span class="ln">{format!("line {}", l.line)}</span>
+                                <span class="ln">{trf(lang, "line {}", &[&l.line])}</span>
                                 <span class="what">{l.what}</span>
                             </li>
                         }
@@ -88,6 +90,7 @@ pub fn operation_log(r: &racelab_engine::Run) -> Vec<TraceLine> {
 
 #[component]
 pub fn OperationLog(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoView {
+    let lang = use_lang();
     move || {
         let lines = lines.get();
         (!lines.is_empty()).then(|| {
@@ -99,7 +102,7 @@ pub fn OperationLog(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoVie
                     let client = l.who.clone();
                     view! {
                         <li class=class data-client=client>
-                            <span class="t">{format!("{} ms", l.time)}</span>
+                            <span class="t">{trf(lang, "{} ms", &[&l.time])}</span>
                             <b class="who">{l.who}</b>
                             <span class="n">{format!("{}.", i + 1)}</span>
                             <code class="what">{l.what}</code>
@@ -108,8 +111,8 @@ pub fn OperationLog(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoVie
                 })
                 .collect_view();
             view! {
-                <section class="oplog" aria-label="Operation log">
-                    <h2>"Operation log"</h2>
+                <section class="oplog" aria-label=tr(lang, "Operation log")>
+                    <h2>{tr(lang, "Operation log")}</h2>
                     <ol id="oplog">{items}</ol>
                 </section>
             }

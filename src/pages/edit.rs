@@ -5,7 +5,7 @@
 //! on every change, and a text that replaces it (a link, a file) keeps the old draft one click
 //! away.
 
-use crate::i18n::{use_lang, Lang};
+use crate::i18n::{tr, trf, use_lang, Lang};
 use crate::lessons::{self, LessonText};
 use crate::pages::lesson::LessonView;
 use crate::route::{self, EditAt, LessonAt, Nav, Route};
@@ -91,6 +91,7 @@ impl Editor {
 #[component]
 pub fn EditPage(at: EditAt) -> impl IntoView {
     let ed = Editor::new();
+    let lang = ed.lang;
     let draft = store::get(DRAFT).filter(|d| !d.trim().is_empty());
     let start = draft.unwrap_or_else(|| lessons::BUILTIN[0].2.to_string());
     ed.text.set(start);
@@ -101,7 +102,7 @@ pub fn EditPage(at: EditAt) -> impl IntoView {
                 Ok(text) => ed.adopt(text),
                 Err(e) => ed
                     .notice
-                    .set(Some(format!("{e} The editor shows your draft."))),
+                    .set(Some(trf(lang, "{} The editor shows your draft.", &[&e]))),
             }
         });
     } else if let Some(slug) = &at.from {
@@ -110,22 +111,24 @@ pub fn EditPage(at: EditAt) -> impl IntoView {
                 ed.adopt(text.to_string());
                 route::replace(ed.nav, &Route::Edit(EditAt::default()));
             }
-            None => ed.notice.set(Some(format!(
-                "There is no lesson \"{slug}\" to start from; the editor shows your draft."
+            None => ed.notice.set(Some(trf(
+                lang,
+                "There is no lesson {} to start from; the editor shows your draft.",
+                &[&format!("\"{slug}\"")],
             ))),
         }
     }
     view! {
         <main id="editor">
-            <h1>"Write a lesson"</h1>
+            <h1>{tr(lang, "Write a lesson")}</h1>
             <p class="editor-help">
-                "A lesson is a TOML file (see docs/lesson-format.md). Its problems appear below as you type, as "
-                <code>"racelab check"</code>" reports them; the lesson runs under the text once it has none. Your draft is kept in this browser."
+                {tr(lang, "A lesson is a TOML file (see docs/lesson-format.md). Its problems appear below as you type, as ")}
+                <code>"racelab check"</code>{tr(lang, " reports them; the lesson runs under the text once it has none. Your draft is kept in this browser.")}
             </p>
             <Sources ed=ed/>
             <p id="editor-notice" role="alert">{move || ed.notice.get()}</p>
             <Restore ed=ed/>
-            <textarea id="lesson-text" spellcheck="false" aria-label="Lesson text"
+            <textarea id="lesson-text" spellcheck="false" aria-label=tr(lang, "Lesson text")
                 aria-describedby="lesson-problems" rows="24"
                 prop:value=move || ed.text.get()
                 on:input=move |ev| ed.edit(event_target_value(&ev))
@@ -141,6 +144,7 @@ pub fn EditPage(at: EditAt) -> impl IntoView {
 /// Where a text can come from: a shipped lesson, a file, a URL.
 #[component]
 fn Sources(ed: Editor) -> impl IntoView {
+    let lang = ed.lang;
     let url = RwSignal::new(String::new());
     let options = lessons::BUILTIN
         .iter()
@@ -161,17 +165,17 @@ fn Sources(ed: Editor) -> impl IntoView {
     let fetch = move |_| fetch_lesson(ed, url.get_untracked());
     view! {
         <div class="editor-sources">
-            <label>"Start from a shipped lesson "
+            <label>{tr(lang, "Start from a shipped lesson ")}
                 <select id="editor-start" on:change=pick>
                     <option value="" selected>"—"</option>
                     {options}
                 </select>
             </label>
-            <label>" or a file "<input id="editor-file" type="file" accept=".toml,text/plain" on:change=file/></label>
-            <label>" or a URL "<input id="editor-url" type="url" placeholder="https://…/lesson.toml"
+            <label>{tr(lang, " or a file ")}<input id="editor-file" type="file" accept=".toml,text/plain" on:change=file/></label>
+            <label>{tr(lang, " or a URL ")}<input id="editor-url" type="url" placeholder="https://…/lesson.toml"
                 on:input=move |ev| url.set(event_target_value(&ev))/></label>
-            <button id="editor-fetch" on:click=fetch>"Load"</button>
-            <span class="editor-drop">" (or drop a file on the text)"</span>
+            <button id="editor-fetch" on:click=fetch>{tr(lang, "Load")}</button>
+            <span class="editor-drop">{tr(lang, " (or drop a file on the text)")}</span>
         </div>
     }
 }
@@ -185,10 +189,14 @@ fn read_file(ed: Editor, f: web_sys::File) {
                     ed.notice.set(None);
                     ed.adopt(text)
                 }
-                None => ed.notice.set(Some(format!("{name} is not a text file."))),
+                None => ed
+                    .notice
+                    .set(Some(trf(ed.lang, "{} is not a text file.", &[&name]))),
             },
-            Err(_) => ed.notice.set(Some(format!(
-                "{name} could not be read; the draft is unchanged."
+            Err(_) => ed.notice.set(Some(trf(
+                ed.lang,
+                "{} could not be read; the draft is unchanged.",
+                &[&name],
             ))),
         }
     });
@@ -210,32 +218,38 @@ fn fetch_lesson(ed: Editor, url: String) {
     if url.is_empty() {
         return;
     }
+    let lang = ed.lang;
     spawn_local(async move {
         let text = async {
             let resp = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(&url))
                 .await
                 .map_err(|_| {
-                    "the server did not answer, or does not allow other sites to read it (CORS)"
-                        .to_string()
+                    tr(
+                        lang,
+                        "the server did not answer, or does not allow other sites to read it (CORS)",
+                    )
+                    .to_string()
                 })?;
             let resp: web_sys::Response = resp.unchecked_into();
             if !resp.ok() {
-                return Err(format!("the server answered {}", resp.status()));
+                return Err(trf(lang, "the server answered {}", &[&resp.status()]));
             }
-            let t = resp.text().map_err(|_| "no text".to_string())?;
+            let t = resp.text().map_err(|_| tr(lang, "no text").to_string())?;
             let t = wasm_bindgen_futures::JsFuture::from(t)
                 .await
-                .map_err(|_| "the answer could not be read".to_string())?;
+                .map_err(|_| tr(lang, "the answer could not be read").to_string())?;
             t.as_string()
-                .ok_or_else(|| "the answer is not text".to_string())
+                .ok_or_else(|| tr(lang, "the answer is not text").to_string())
         };
         match text.await {
             Ok(t) => {
                 ed.notice.set(None);
                 ed.adopt(t)
             }
-            Err(why) => ed.notice.set(Some(format!(
-                "Could not load {url}: {why}. The draft is unchanged."
+            Err(why) => ed.notice.set(Some(trf(
+                lang,
+                "Could not load {}: {}. The draft is unchanged.",
+                &[&url, &why],
             ))),
         }
     });
@@ -244,6 +258,7 @@ fn fetch_lesson(ed: Editor, url: String) {
 /// The draft a link or a file replaced, one click away.
 #[component]
 fn Restore(ed: Editor) -> impl IntoView {
+    let lang = ed.lang;
     let restore = move |_| {
         if let Some(old) = ed.before.get_untracked() {
             store::remove(BEFORE);
@@ -253,8 +268,8 @@ fn Restore(ed: Editor) -> impl IntoView {
     };
     view! {
         <Show when=move || ed.before.with(Option::is_some)>
-            <p class="editor-before">"Your previous draft was kept. "
-                <button id="editor-restore" on:click=restore>"Restore my previous draft"</button>
+            <p class="editor-before">{tr(lang, "Your previous draft was kept. ")}
+                <button id="editor-restore" on:click=restore>{tr(lang, "Restore my previous draft")}</button>
             </p>
         </Show>
     }
@@ -263,6 +278,7 @@ fn Restore(ed: Editor) -> impl IntoView {
 /// The text's problems, each with its place; clicking one selects that line in the text.
 #[component]
 fn Problems(ed: Editor) -> impl IntoView {
+    let lang = ed.lang;
     let items = move || match ed.parsed.get() {
         Some(Err(errors)) => errors
             .into_iter()
@@ -271,7 +287,7 @@ fn Problems(ed: Editor) -> impl IntoView {
                 view! {
                     <li>
                         <button class="at" data-line=line on:click=move |_| select_line(line)>
-                            {format!("line {line}, column {col}")}
+                            {trf(lang, "line {}, column {}", &[&line, &col])}
                         </button>
                         ": "{e.message}
                     </li>
@@ -282,13 +298,13 @@ fn Problems(ed: Editor) -> impl IntoView {
         _ => ().into_any(),
     };
     let summary = move || match ed.parsed.get() {
-        Some(Err(e)) if e.len() == 1 => "1 problem".to_string(),
-        Some(Err(e)) => format!("{} problems", e.len()),
-        Some(Ok(_)) => "No problems: the lesson runs below.".into(),
+        Some(Err(e)) if e.len() == 1 => tr(lang, "1 problem").to_string(),
+        Some(Err(e)) => trf(lang, "{} problems", &[&e.len()]),
+        Some(Ok(_)) => tr(lang, "No problems: the lesson runs below.").into(),
         None => String::new(),
     };
     view! {
-        <section id="lesson-problems" aria-live="polite" aria-label="Problems">
+        <section id="lesson-problems" aria-live="polite" aria-label=tr(lang, "Problems")>
             <p class="problems-summary" data-ok=move || ed.parsed.with(|p| matches!(p, Some(Ok(_)))).to_string()>{summary}</p>
             <ul class="problems">{items}</ul>
         </section>
@@ -320,14 +336,15 @@ fn select_line(line: usize) {
 /// "Share": the lesson, compressed, in the URL; the link is shown to copy.
 #[component]
 fn Share(ed: Editor) -> impl IntoView {
+    let lang = ed.lang;
     let share = move |_| {
         let text = ed.text.get_untracked();
         spawn_local(async move {
             match share::pack(&text).await {
-                Ok(p) if p.len() > share::MAX_LINK => ed.notice.set(Some(format!(
+                Ok(p) if p.len() > share::MAX_LINK => ed.notice.set(Some(trf(
+                    lang,
                     "This lesson is too long to share as a link ({} characters; a link holds at most {}). Share the file instead.",
-                    p.len(),
-                    share::MAX_LINK
+                    &[&p.len(), &share::MAX_LINK],
                 ))),
                 Ok(p) => {
                     let route = Route::Edit(EditAt {
@@ -337,21 +354,23 @@ fn Share(ed: Editor) -> impl IntoView {
                     route::replace(ed.nav, &route);
                     ed.share.set(window().location().href().ok());
                 }
-                Err(e) => ed.notice.set(Some(format!("Could not make a link: {e}"))),
+                Err(e) => ed
+                    .notice
+                    .set(Some(trf(lang, "Could not make a link: {}", &[&e]))),
             }
         });
     };
     view! {
         <div class="editor-share">
-            <button id="editor-share" on:click=share>"Share as a link"</button>
+            <button id="editor-share" on:click=share>{tr(lang, "Share as a link")}</button>
             <Show when=move || ed.share.with(Option::is_some)>
-                <input id="share-link" readonly aria-label="Share link"
+                <input id="share-link" readonly aria-label=tr(lang, "Share link")
                     prop:value=move || ed.share.get().unwrap_or_default()
                     on:focus=|ev| {
                         let input: web_sys::HtmlInputElement = event_target(&ev);
                         input.select();
                     }/>
-                <span class="share-note">{format!("Links hold lessons up to about {} KB of text.", share::MAX_LINK * 3 / 1000)}</span>
+                <span class="share-note">{trf(lang, "Links hold lessons up to about {} KB of text.", &[&(share::MAX_LINK * 3 / 1000)])}</span>
             </Show>
         </div>
     }
@@ -360,6 +379,7 @@ fn Share(ed: Editor) -> impl IntoView {
 /// The lesson running under the text, rebuilt at each text that parses.
 #[component]
 fn Preview(ed: Editor) -> impl IntoView {
+    let lang = ed.lang;
     let on_variant = Callback::new(move |v: String| ed.variant.set(Some(v)));
     move || {
         let Some(Ok(lesson)) = ed.parsed.get() else {
@@ -375,7 +395,7 @@ fn Preview(ed: Editor) -> impl IntoView {
             ..LessonAt::default()
         };
         view! {
-            <section class="preview" aria-label="The lesson">
+            <section class="preview" aria-label=tr(lang, "The lesson")>
                 <LessonView source=source lesson=lesson at=at routed=false on_variant=on_variant/>
             </section>
         }

@@ -4,16 +4,18 @@
 
 use crate::components::{
     assertions::Assertions,
-    controls::{keyboard, Controls, Player},
+    controls::{keyboard, mark_timing, Controls, Player},
     explorer::ExplorerPanel,
     goals::Goals,
     group::GroupLane,
     lane::Lane,
     prose::Prose,
     services::ServicePanels,
+    timeline::TimelineView,
     trace::{operation_log, trace_lines, OperationLog, TraceView},
 };
 use crate::embed;
+use crate::i18n::{tr, trf, use_lang, Lang};
 use crate::lessons::{self, LessonText};
 use crate::route::{self, navigate, LessonAt, Nav, Route};
 use crate::run_handle::RunHandle;
@@ -25,6 +27,7 @@ use std::sync::Arc;
 
 #[component]
 pub fn LessonPage(at: LessonAt) -> impl IntoView {
+    let lang = use_lang();
     let slug = at.slug.clone();
     match (lessons::load(&slug), LessonText::builtin(&slug)) {
         (Some(Ok(lesson)), Some(source)) => {
@@ -40,7 +43,7 @@ pub fn LessonPage(at: LessonAt) -> impl IntoView {
         (Some(Err(errors)), _) => view! {
             <main id="lesson" data-lesson=slug>
                 <div id="error" role="alert">
-                    <p>"This lesson file has errors:"</p>
+                    <p>{tr(lang, "This lesson file has errors:")}</p>
                     <ul>{errors.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
                 </div>
             </main>
@@ -51,9 +54,9 @@ pub fn LessonPage(at: LessonAt) -> impl IntoView {
             view! {
                 <main id="lesson" data-lesson=slug.clone()>
                     <p id="error" role="alert">
-                        {format!("There is no lesson \"{slug}\". Lessons: {}.", names.join(", "))}
+                        {trf(lang, "There is no lesson {}. Lessons: {}.", &[&format!("\"{slug}\""), &names.join(", ")])}
                     </p>
-                    <p><a href="#/">"All lessons"</a></p>
+                    <p><a href="#/">{tr(lang, "All lessons")}</a></p>
                 </main>
             }
             .into_any()
@@ -64,14 +67,18 @@ pub fn LessonPage(at: LessonAt) -> impl IntoView {
 /// The run a lesson opens with: the variant the route names (the first if none), at the moment
 /// its replay id and fault plan name. A route that does not fit the lesson opens the variant's
 /// start and says why.
-fn initial_run(lesson: &Arc<Lesson>, at: &LessonAt) -> (Run, Option<String>) {
+fn initial_run(lesson: &Arc<Lesson>, at: &LessonAt, lang: Lang) -> (Run, Option<String>) {
     let mut note = None;
     let v = match &at.variant {
         None => 0,
         Some(name) => lesson.variant_index(name).unwrap_or_else(|| {
-            note = Some(format!(
-                "This lesson has no variant \"{name}\"; showing \"{}\".",
-                lesson.variants[0].name
+            note = Some(trf(
+                lang,
+                "This lesson has no variant {}; showing {}.",
+                &[
+                    &format!("\"{name}\""),
+                    &format!("\"{}\"", lesson.variants[0].name),
+                ],
             ));
             0
         }),
@@ -84,9 +91,10 @@ fn initial_run(lesson: &Arc<Lesson>, at: &LessonAt) -> (Run, Option<String>) {
         match link::restore(lesson, &id, at.faults.as_deref().unwrap_or("")) {
             Ok(run) => return (run, None),
             Err(e) => {
-                note = Some(format!(
-                    "This link's moment cannot be restored: {e}. Showing the start of \"{}\".",
-                    lesson.variants[v].name
+                note = Some(trf(
+                    lang,
+                    "This link's moment cannot be restored: {}. Showing the start of {}.",
+                    &[&e, &format!("\"{}\"", lesson.variants[v].name)],
                 ))
             }
         }
@@ -125,7 +133,8 @@ pub fn LessonView(
     on_variant: Callback<String>,
 ) -> impl IntoView {
     provide_context(source.clone());
-    let (run, note) = initial_run(&lesson, &at);
+    let lang = use_lang();
+    let (run, note) = initial_run(&lesson, &at, lang);
     let v = run.variant();
     let handle = RunHandle::provide(run, note);
     let player = Player::new(handle);
@@ -160,15 +169,18 @@ pub fn LessonView(
     let source_doc = lesson
         .source
         .clone()
-        .map(|s| view! { <p class="source">"Source document: " <code>{s}</code></p> });
+        .map(|s| view! { <p class="source">{tr(lang, "Source document: ")} <code>{s}</code></p> });
     let panels = Memo::new(move |_| handle.with(|r| r.service_panels()));
+    let before = Memo::new(move |_| handle.with(|r| r.service_panels_before()));
     let verdicts = Memo::new(move |_| handle.with(|r| r.verdicts()));
     let trace = Memo::new(move |_| handle.with(trace_lines));
     let oplog = Memo::new(move |_| handle.with(operation_log));
     let embed = at.embed;
+    // The lesson's text, for the e2e figures' Element Timing.
+    let title_ref = mark_timing::<leptos::html::H1>("lesson-text");
     view! {
         <div id="lesson" class="lesson" class:embed=embed data-lesson=source.slug.clone() data-variant=lesson.variants[v].slug.clone()>
-            <h1>{lesson.title.clone()}</h1>
+            <h1 node_ref=title_ref>{lesson.title.clone()}</h1>
             <Prose text=lesson.intro.clone() class="intro"/>
             {source_doc}
             <Variants lesson=lesson.clone() current=v on_variant=on_variant/>
@@ -177,12 +189,13 @@ pub fn LessonView(
             <Controls player=player/>
             <p id="error" role="alert">{move || handle.error()}</p>
             <div class="lanes">{lanes}</div>
+            <TimelineView/>
             <OperationLog lines=oplog/>
             <div class="state">
-                <ServicePanels panels=panels/>
-                <section class="checks" aria-label="Assertions"><h2>"Assertions"</h2><Assertions verdicts=verdicts/></section>
+                <ServicePanels panels=panels before=before/>
+                <section class="checks" aria-label=tr(lang, "Assertions")><h2>{tr(lang, "Assertions")}</h2><Assertions verdicts=verdicts/></section>
             </div>
-            {(!embed).then(|| view! { <section class="trace" aria-label="Trace"><h2>"Trace"</h2><TraceView lines=trace/></section> })}
+            {(!embed).then(|| view! { <section class="trace" aria-label=tr(lang, "Trace")><h2>{tr(lang, "Trace")}</h2><TraceView lines=trace/></section> })}
             <ExplorerPanel variant=v/>
             {embed.then(|| view! { <EmbedFooter/> })}
             {(!embed).then(|| view! { <EmbedSnippet/> })}
@@ -193,6 +206,7 @@ pub fn LessonView(
 /// The variant buttons; choosing one calls `on_variant` with its slug.
 #[component]
 fn Variants(lesson: Arc<Lesson>, current: usize, on_variant: Callback<String>) -> impl IntoView {
+    let lang = use_lang();
     let buttons = lesson
         .variants
         .iter()
@@ -211,7 +225,7 @@ fn Variants(lesson: Arc<Lesson>, current: usize, on_variant: Callback<String>) -
             }
         })
         .collect_view();
-    view! { <nav class="variants" aria-label="Variants">{buttons}</nav> }
+    view! { <nav class="variants" aria-label=tr(lang, "Variants")>{buttons}</nav> }
 }
 
 /// The page's address without its fragment: where the app is served.
@@ -224,6 +238,7 @@ fn app_base() -> String {
 #[component]
 fn EmbedFooter() -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let slug = expect_context::<LessonText>().slug;
     let href = move || {
         let variant = handle.with(|r| r.lesson().variants[r.variant()].slug.clone());
@@ -234,7 +249,7 @@ fn EmbedFooter() -> impl IntoView {
         )
     };
     view! {
-        <p class="embed-footer"><a href=href target="_blank" rel="noopener">"Open in Racelab ↗"</a></p>
+        <p class="embed-footer"><a href=href target="_blank" rel="noopener">{tr(lang, "Open in Racelab ↗")}</a></p>
     }
 }
 
@@ -242,6 +257,7 @@ fn EmbedFooter() -> impl IntoView {
 #[component]
 fn EmbedSnippet() -> impl IntoView {
     let handle = RunHandle::use_context();
+    let lang = use_lang();
     let slug = expect_context::<LessonText>().slug;
     let copied = RwSignal::new("");
     let snippet = Memo::new(move |_| {
@@ -267,18 +283,21 @@ fn EmbedSnippet() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let done = wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text)).await;
             copied.set(if done.is_ok() {
-                "Copied."
+                tr(lang, "Copied.")
             } else {
-                "The browser did not allow copying: select the text and copy it."
+                tr(
+                    lang,
+                    "The browser did not allow copying: select the text and copy it.",
+                )
             });
         });
     };
     view! {
         <details class="embed-snippet">
-            <summary>"Embed this lesson in a course page"</summary>
-            <p>"Paste this HTML into your page. The lesson sizes itself and reports steps, assertions and won challenges to your page (docs/embed.md)."</p>
-            <textarea id="embed-snippet" readonly rows="4" aria-label="Embed snippet" prop:value=snippet></textarea>
-            <button id="copy-embed" on:click=copy>"Copy"</button>
+            <summary>{tr(lang, "Embed this lesson in a course page")}</summary>
+            <p>{tr(lang, "Paste this HTML into your page. The lesson sizes itself and reports steps, assertions and won challenges to your page (docs/embed.md).")}</p>
+            <textarea id="embed-snippet" readonly rows="4" aria-label=tr(lang, "Embed snippet") prop:value=snippet></textarea>
+            <button id="copy-embed" on:click=copy>{tr(lang, "Copy")}</button>
             <span class="copied" role="status">{move || copied.get()}</span>
         </details>
     }

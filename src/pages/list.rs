@@ -1,15 +1,17 @@
 use crate::components::prose::Prose;
+use crate::i18n::{tr, use_lang};
 use crate::lessons::{self, BUILTIN};
 use leptos::prelude::*;
 
 #[component]
 pub fn LessonList() -> impl IntoView {
+    let lang = use_lang();
     let items = BUILTIN
         .iter()
         .map(|(slug, _, _)| {
             let (title, intro) = match lessons::load(slug) {
                 Some(Ok(l)) => (l.title.clone(), l.intro.clone()),
-                _ => (slug.to_string(), "This lesson file has errors.".to_string()),
+                _ => (slug.to_string(), tr(lang, "This lesson file has errors.").to_string()),
             };
             view! {
                 <li>
@@ -21,7 +23,7 @@ pub fn LessonList() -> impl IntoView {
         .collect_view();
     view! {
         <main id="lessons">
-            <h1>"Lessons"</h1>
+            <h1>{tr(lang, "Lessons")}</h1>
             <ul class="lesson-list">{items}</ul>
         </main>
     }

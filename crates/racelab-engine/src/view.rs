@@ -265,3 +265,87 @@ pub fn group_view(m: &Model, w: &World, g: usize) -> Option<GroupView> {
         next: group.members.clone().find(|&c| m.is_runnable(w, c)),
     })
 }
+
+/// The items of a service's view, each with a fingerprint of what the panel shows about it,
+/// keyed as the page's `data-key` attributes: `table/key` for PostgreSQL and Cassandra rows,
+/// `session/NAME`, `advisory/KEY`, a Redis key, an Aerospike record's key, a lock's path.
+/// Remaining TTLs are left out (they count down with time), whether a TTL is set is not.
+fn items(v: &ServiceView) -> Vec<(String, String)> {
+    match v {
+        ServiceView::Postgres(pg) => {
+            let rows = pg.tables.iter().flat_map(|t| {
+                t.rows.iter().map(move |r| {
+                    let fp = format!("{:?}", (&r.committed, &r.pending, &r.lock, &r.older));
+                    (format!("{}/{}", t.name, r.key), fp)
+                })
+            });
+            let sessions = pg.sessions.iter().map(|s| {
+                let fp = format!(
+                    "{}{}{}{}",
+                    s.state, s.isolation, s.snapshot, s.deadlock_victim
+                );
+                (format!("session/{}", s.who), fp)
+            });
+            let advisory = pg.advisory.iter().map(|a| {
+                (
+                    format!("advisory/{}", a.key),
+                    format!("{:?}", (&a.holders, &a.waiters)),
+                )
+            });
+            rows.chain(sessions).chain(advisory).collect()
+        }
+        ServiceView::Redis(r) => r
+            .keys
+            .iter()
+            .map(|k| {
+                (
+                    k.key.clone(),
+                    format!("{}{}{}", k.kind, k.value, k.ttl_ms.is_some()),
+                )
+            })
+            .collect(),
+        ServiceView::Aerospike(a) => a
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    r.key.clone(),
+                    format!("{}{}{}", r.value, r.generation, r.ttl_ms.is_some()),
+                )
+            })
+            .collect(),
+        ServiceView::Zk(z) => z
+            .locks
+            .iter()
+            .map(|l| {
+                (
+                    l.path.clone(),
+                    format!("{:?}", (&l.holder, l.token, &l.waiters)),
+                )
+            })
+            .collect(),
+        ServiceView::Cql(c) => c
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.rows.iter().map(move |r| {
+                    let key = r.first().cloned().unwrap_or_default();
+                    (format!("{}/{key}", t.name), r.join("\u{1f}"))
+                })
+            })
+            .collect(),
+        #[cfg(test)]
+        ServiceView::Timer(_) => Vec::new(),
+    }
+}
+
+/// The items of `after` that are new or differ from `before` (see [`items`] for their keys):
+/// what the page highlights as the last step's changes.
+pub fn changed_items(before: &ServiceView, after: &ServiceView) -> BTreeSet<String> {
+    let old = items(before);
+    items(after)
+        .into_iter()
+        .filter(|(k, fp)| !old.iter().any(|(k0, fp0)| k0 == k && fp0 == fp))
+        .map(|(k, _)| k)
+        .collect()
+}

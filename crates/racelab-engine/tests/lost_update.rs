@@ -342,6 +342,12 @@ fn the_run_keeps_the_world_before_its_last_action() {
     r.step(0).unwrap();
     let (before, after) = (r.service_panels_before().unwrap(), r.service_panels());
     assert_ne!(before, after);
+    let changed = racelab_engine::view::changed_items(&before[0].view, &after[0].view);
+    assert_eq!(
+        changed.into_iter().collect::<Vec<_>>(),
+        ["category_balance/(1, FOOD)"],
+        "the UPDATE changed the row (a pending write, a row lock) and nothing else"
+    );
     let vars = |v: Option<racelab_engine::view::ClientView>| v.unwrap().vars;
     assert_eq!(vars(r.client_view_before(0)), vars(r.client_view(0)));
     // Back restores "before" for the step now last; Reset forgets it.
