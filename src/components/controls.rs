@@ -179,17 +179,18 @@ fn Help(player: Player) -> impl IntoView {
         ("?".into(), tr(lang, "show this help")),
         ("Esc".into(), tr(lang, "close this help")),
     ];
-    let rows = keys
-        .into_iter()
-        .map(|(k, what)| view! { <tr><th scope="row"><kbd>{k}</kbd></th><td>{what}</td></tr> })
-        .collect_view();
+    let rows = move || {
+        keys.iter()
+            .map(|(k, what)| view! { <tr><th scope="row"><kbd>{k.clone()}</kbd></th><td>{what.clone()}</td></tr> })
+            .collect_view()
+    };
     view! {
         <Show when=move || player.help.get()>
             <div class="overlay" on:click=move |_| player.help.set(false)>
                 <div id="help" role="dialog" aria-modal="true" aria-labelledby="help-title"
                     on:click=|ev| ev.stop_propagation()>
                     <h2 id="help-title">{tr(lang, "Keyboard shortcuts")}</h2>
-                    <table class="help-keys">{rows.clone()}</table>
+                    <table class="help-keys">{rows()}</table>
                     <button id="help-close" autofocus on:click=move |_| player.help.set(false)>{tr(lang, "Close")}</button>
                 </div>
             </div>

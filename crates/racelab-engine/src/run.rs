@@ -13,7 +13,7 @@ use crate::service::Touch;
 use crate::trace::{Event, Trace};
 use crate::view::{self, ClientView, ServicePanel, VerdictView};
 use crate::words;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -26,6 +26,10 @@ pub struct Run {
     undone: Vec<Action>,
     /// The world before the last action, so that views can say what that action changed.
     before: Option<Box<World>>,
+    /// The service panels of `world` and of `before`, computed once when first asked for: a
+    /// step hands the panels it had to "before", so the page pays for one set per step.
+    panels: OnceLock<Vec<ServicePanel>>,
+    panels_before: OnceLock<Vec<ServicePanel>>,
 }
 
 impl Run {
@@ -40,6 +44,8 @@ impl Run {
             trace: Trace::default(),
             undone: Vec::new(),
             before: None,
+            panels: OnceLock::new(),
+            panels_before: OnceLock::new(),
         }
     }
 
@@ -161,6 +167,7 @@ impl Run {
         self.model
             .apply(&mut self.world, &action, &mut self.trace.events)?;
         self.before = Some(Box::new(before));
+        self.panels_before = std::mem::take(&mut self.panels);
         self.trace.actions.push(action);
         self.trace.marks.push(mark);
         if self.undone.last() == Some(&action) {
@@ -382,20 +389,38 @@ impl Run {
 
     /// Every service's state, in the lesson's order.
     pub fn service_panels(&self) -> Vec<ServicePanel> {
-        view::service_panels(&self.model, &self.world)
+        self.panels
+            .get_or_init(|| view::service_panels(&self.model, &self.world))
+            .clone()
     }
 
     /// Every service's state before the last action (None at the start): beside
     /// [`Run::service_panels`], what the last step changed.
     pub fn service_panels_before(&self) -> Option<Vec<ServicePanel>> {
         let w = self.before.as_deref()?;
-        Some(view::service_panels(&self.model, w))
+        Some(
+            self.panels_before
+                .get_or_init(|| view::service_panels(&self.model, w))
+                .clone(),
+        )
     }
 
     /// Client `client` before the last action (None at the start).
     pub fn client_view_before(&self, client: usize) -> Option<ClientView> {
         let w = self.before.as_deref()?;
         view::client_view(&self.model, w, &self.faults, client)
+    }
+
+    /// Client `client`'s variables before the last action (None at the start): what the lane
+    /// compares its variables with.
+    pub fn vars_before(&self, client: usize) -> Option<Vec<(String, crate::Value)>> {
+        let st = self.before.as_deref()?.clients.get(client)?;
+        Some(
+            st.vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
     }
 }
 
