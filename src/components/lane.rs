@@ -30,8 +30,7 @@ pub fn Lane(
             .collect::<Vec<_>>()
     };
     // The variables the last step set are marked (data-changed), as the service panels' rows.
-    let vars_before =
-        Memo::new(move |_| handle.with(|r| r.client_view_before(client).map(|c| c.vars)));
+    let vars_before = Memo::new(move |_| handle.with(|r| r.vars_before(client)));
     let vars = move || {
         let before = vars_before.get().unwrap_or_default();
         view.get().map(|cv| {
