@@ -181,7 +181,7 @@ fn Help(player: Player) -> impl IntoView {
     ];
     let rows = move || {
         keys.iter()
-            .map(|(k, what)| view! { <tr><th scope="row"><kbd>{k.clone()}</kbd></th><td>{what.clone()}</td></tr> })
+            .map(|(k, what)| view! { <tr><th scope="row"><kbd>{k.clone()}</kbd></th><td>{*what}</td></tr> })
             .collect_view()
     };
     view! {
