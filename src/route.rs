@@ -27,6 +27,8 @@ pub struct LessonAt {
     pub faults: Option<String>,
     /// Minimal chrome, for an iframe in a course page.
     pub embed: bool,
+    /// The page's language as the link asks for it (`lang=ru`), kept as the URL changes.
+    pub lang: Option<String>,
 }
 
 /// The editor: on a shipped lesson's text, on a shared lesson, or on the last draft.
@@ -53,6 +55,7 @@ impl Route {
                 run: q.get("run"),
                 faults: q.get("faults"),
                 embed: q.get("embed").is_some_and(|v| v != "0"),
+                lang: q.get("lang"),
             });
         }
         if path == "/edit" {
@@ -83,6 +86,7 @@ impl Route {
                 if at.embed {
                     q.push("embed=1".into());
                 }
+                push(&mut q, "lang", at.lang.as_deref());
                 with_query(format!("#/lesson/{}", at.slug), &q)
             }
             Route::Edit(at) => {

@@ -116,6 +116,7 @@ fn keep_place_in_url(handle: RunHandle, at: LessonAt) {
                 run: (!fresh).then_some(place.run),
                 faults: Some(place.faults).filter(|f| !f.is_empty()),
                 embed: at.embed,
+                lang: at.lang.clone(),
             })
         });
         route::replace(nav, &route);

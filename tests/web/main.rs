@@ -321,11 +321,12 @@ fn parses_routes() {
         run: Some("b~3:0.1.0x.0s60000".into()),
         faults: Some("exit@T1:5,sleep=60000@T 2:3".into()),
         embed: true,
+        lang: Some("ru".into()),
     };
     let href = Route::Lesson(at.clone()).href();
     assert_eq!(
         href,
-        "#/lesson/a?run=b~3:0.1.0x.0s60000&faults=exit@T1:5,sleep=60000@T%202:3&embed=1"
+        "#/lesson/a?run=b~3:0.1.0x.0s60000&faults=exit@T1:5,sleep=60000@T%202:3&embed=1&lang=ru"
     );
     // The run names the variant: `variant` is not written beside it.
     let mut back = at.clone();

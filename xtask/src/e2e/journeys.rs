@@ -107,7 +107,52 @@ pub(super) fn student(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
     let shot = out_dir.join("student-journey.png");
     ctx.save_screenshot(&shot)?;
     ctx.check(format!("screenshot saved to {}", rel(&shot)));
+    // The timeline of a finished run with a wait: T2 waits for T1's row lock.
+    ctx.s
+        .navigate(&ctx.url("/#/lesson/lost-update?variant=for-update"))?;
+    ctx.wait("for-update", WAIT, |s| s.variant() == Some("for-update"))?;
+    ctx.click(super::sel::RUN_TO_END)?;
+    ctx.wait_element("#timeline-svg rect.tl-bar.wait")?;
+    js(
+        ctx,
+        "document.querySelector('.timeline').scrollIntoView({block: 'start'});",
+    )?;
+    let shot = out_dir.join("timeline.png");
+    ctx.save_screenshot(&shot)?;
+    ctx.check(format!(
+        "the timeline shows T2's wait as a bar; screenshot {}",
+        rel(&shot)
+    ));
+    language(ctx, out_dir)?;
     ctx.drain_logs()
+}
+
+/// A lesson from a Russian document, in Russian: the page's words and the lesson's prose.
+fn language(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
+    ctx.s.navigate("about:blank")?;
+    ctx.s
+        .navigate(&ctx.url("/#/lesson/balance-cases?lang=ru"))?;
+    ctx.wait("balance-cases", WAIT, |s| s.lane_count() > 0)?;
+    let next = ctx.wait_text("#next-event", |_| true)?;
+    let title = ctx.wait_text("#lesson h1", |_| true)?;
+    if next.trim() != "Следующее событие" || title.is_ascii() {
+        bail!("the page is not in Russian: `{next}`, `{title}`");
+    }
+    ctx.click(super::sel::NEXT_EVENT)?;
+    ctx.wait("a step", WAIT, |s| s.0["trace"].as_u64().unwrap_or(0) > 0)?;
+    let at = url(ctx)?;
+    if !at.contains("lang=ru") {
+        bail!("the URL lost its language: {at}");
+    }
+    let shot = out_dir.join("lesson-ru.png");
+    ctx.save_screenshot(&shot)?;
+    ctx.check(format!(
+        "?lang=ru: the page and the lesson in Russian (`{title}`), kept in the URL; screenshot {}",
+        rel(&shot)
+    ));
+    // The language is chosen at page load: leave this page, so the next one starts afresh.
+    ctx.s.navigate("about:blank")?;
+    Ok(())
 }
 
 /// Sets the editor's text as typing does (an input event that bubbles).
