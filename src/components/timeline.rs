@@ -113,7 +113,7 @@ pub fn TimelineView() -> impl IntoView {
             <svg id="timeline-svg" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=summary
                 preserveAspectRatio="xMinYMin meet">
                 <defs>
-                    <marker id="tl-head" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                    <marker id="tl-head" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z"/>
                     </marker>
                 </defs>
