@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <span class="tagline">{i18n::tr(lang, "races between databases, caches and their clients, step by step")}</span>
                 <a class="editor-link" href="#/edit">{i18n::tr(lang, "Write a lesson")}</a>
                 <i18n::LangSwitch/>
+                <ThemeSwitch/>
             </header>
         </Show>
         {move || match nav.route() {
@@ -63,5 +64,41 @@ pub fn App() -> impl IntoView {
             }
             .into_any(),
         }}
+    }
+}
+
+const THEME_KEY: &str = "racelab-theme";
+
+/// Applies a theme: "light" or "dark" set `data-theme` on `<html>`; anything else follows the
+/// system (`prefers-color-scheme`).
+fn apply_theme(theme: &str) {
+    if let Some(html) = document().document_element() {
+        let _ = match theme {
+            "light" | "dark" => html.set_attribute("data-theme", theme),
+            _ => html.remove_attribute("data-theme"),
+        };
+    }
+}
+
+/// Light, dark or the system's: the reader's choice, kept in this browser.
+#[component]
+fn ThemeSwitch() -> impl IntoView {
+    let lang = i18n::use_lang();
+    let current = store::get(THEME_KEY).unwrap_or_default();
+    apply_theme(&current);
+    let options = [
+        ("system", i18n::tr(lang, "system theme")),
+        ("light", i18n::tr(lang, "light")),
+        ("dark", i18n::tr(lang, "dark")),
+    ]
+    .into_iter()
+    .map(|(v, label)| view! { <option value=v selected=current == v>{label}</option> })
+    .collect_view();
+    view! {
+        <select id="theme" aria-label=i18n::tr(lang, "Theme") on:change=move |ev| {
+            let v = event_target_value(&ev);
+            store::set(THEME_KEY, &v);
+            apply_theme(&v);
+        }>{options}</select>
     }
 }

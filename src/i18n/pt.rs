@@ -7,6 +7,10 @@ pub const STRINGS: &[(&str, &str)] = &[
         "condições de corrida entre bancos de dados, caches e seus clientes, passo a passo",
     ),
     ("Write a lesson", "Escrever uma lição"),
+    ("system theme", "tema do sistema"),
+    ("light", "claro"),
+    ("dark", "escuro"),
+    ("Theme", "Tema"),
     ("There is no page at {}.", "Não há página em {}."),
     // i18n/mod.rs
     ("Language", "Idioma"),

@@ -292,6 +292,16 @@ impl Session {
         Ok(())
     }
 
+    /// Resizes the browser window (CSS pixels of the outer window).
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(&json!({ "width": width, "height": height })),
+        )?;
+        Ok(())
+    }
+
     /// A PNG screenshot of the viewport.
     pub fn screenshot_png(&self) -> Result<Vec<u8>> {
         let v = self.call("GET", "/screenshot", None)?;

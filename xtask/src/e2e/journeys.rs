@@ -124,7 +124,57 @@ pub(super) fn student(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
         rel(&shot)
     ));
     language(ctx, out_dir)?;
+    tablet_and_dark(ctx, out_dir)?;
     ctx.drain_logs()
+}
+
+/// At tablet width (768 px) no page scrolls sideways; the dark theme paints dark.
+fn tablet_and_dark(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
+    ctx.s.set_window_size(768, 1024)?;
+    for path in [
+        "/#/lesson/lost-update?variant=for-update",
+        "/#/lesson/stale-cache?variant=cache-aside",
+        "/#/lesson/stampede",
+        "/#/edit",
+    ] {
+        ctx.s.navigate(&ctx.url(path))?;
+        ctx.wait_element("#lesson section.lane")?;
+        let v = js(
+            ctx,
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+        )?;
+        let (scroll, inner) = (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0));
+        if scroll > inner + 1.0 {
+            bail!("{path} scrolls sideways at tablet width: {scroll} px of content in {inner} px");
+        }
+    }
+    ctx.s
+        .navigate(&ctx.url("/#/lesson/lost-update?variant=for-update"))?;
+    ctx.wait_element("#lesson section.lane")?;
+    ctx.click(super::sel::RUN_TO_END)?;
+    let shot = out_dir.join("tablet.png");
+    ctx.save_screenshot(&shot)?;
+    ctx.check(format!(
+        "at 768 px no page scrolls sideways (three lessons, the editor); screenshot {}",
+        rel(&shot)
+    ));
+    js(ctx, "const t = document.querySelector('#theme'); t.value = 'dark'; t.dispatchEvent(new Event('change', { bubbles: true }));")?;
+    let bg = js(
+        ctx,
+        "return getComputedStyle(document.body.parentElement).backgroundColor;",
+    )?;
+    if bg != json!("rgb(20, 23, 29)") {
+        bail!("the dark theme did not apply: background {bg}");
+    }
+    let shot = out_dir.join("dark.png");
+    ctx.save_screenshot(&shot)?;
+    js(ctx, "const t = document.querySelector('#theme'); t.value = 'system'; t.dispatchEvent(new Event('change', { bubbles: true }));")?;
+    ctx.check(format!(
+        "the dark theme paints the page dark; screenshot {}",
+        rel(&shot)
+    ));
+    ctx.s.set_window_size(1400, 1000)?;
+    Ok(())
 }
 
 /// A lesson from a Russian document, in Russian: the page's words and the lesson's prose.
