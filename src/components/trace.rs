@@ -44,29 +44,29 @@ fn trace_line(
     }
 }
 
+/// The trace, keyed by line: a step adds its lines and re-marks the latest ones; the lines
+/// before them keep their DOM nodes.
 #[component]
 pub fn TraceView(#[prop(into)] lines: Signal<Vec<TraceLine>>) -> impl IntoView {
     let lang = use_lang();
     view! {
         <ol id="trace">
-            {move || {
-                lines
-                    .get()
-                    .into_iter()
-                    .map(|l| {
-                        let class = if l.latest { "event latest" } else { "event" };
-                        let client = l.who.clone();
-                        view! {
-                            <li class=class data-client=client>
-                                <span class="t">{trf(lang, "{} ms", &[&l.time])}</span>
-                                <b class="who">{l.who}</b>
-                                <span class="ln">{trf(lang, "line {}", &[&l.line])}</span>
-                                <span class="what">{l.what}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
+            <For
+                each=move || lines.get().into_iter().enumerate()
+                key=|(i, l)| (*i, l.latest, l.time, l.who.clone(), l.what.clone())
+                children=move |(_, l)| {
+                    let class = if l.latest { "event latest" } else { "event" };
+                    let client = l.who.clone();
+                    view! {
+                        <li class=class data-client=client>
+                            <span class="t">{trf(lang, "{} ms", &[&l.time])}</span>
+                            <b class="who">{l.who}</b>
+                            <span class="ln">{trf(lang, "line {}", &[&l.line])}</span>
+                            <span class="what">{l.what}</span>
+                        </li>
+                    }
+                }
+            />
         </ol>
     }
 }
