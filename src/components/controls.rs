@@ -7,6 +7,16 @@ use crate::run_handle::RunHandle;
 use leptos::prelude::*;
 use std::time::Duration;
 
+/// Focuses the element with `id`, if it is on the page.
+fn focus(id: &str) {
+    if let Some(el) = document()
+        .get_element_by_id(id)
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        let _ = el.focus();
+    }
+}
+
 /// Play/Pause: next events at a steady pace until the run is over or the student pauses.
 #[derive(Clone, Copy)]
 pub struct Player {
@@ -67,6 +77,18 @@ impl Player {
         } else {
             self.start();
         }
+    }
+
+    /// Opens the shortcuts dialog and moves the focus into it (to its Close button).
+    pub fn open_help(self) {
+        self.help.set(true);
+        request_animation_frame(|| focus("help-close"));
+    }
+
+    /// Closes the dialog and gives the focus back to the button that opens it.
+    pub fn close_help(self) {
+        self.help.set(false);
+        request_animation_frame(|| focus("help-button"));
     }
 
     pub fn set_speed(self, speed: u32) {
@@ -141,7 +163,7 @@ pub fn Controls(player: Player) -> impl IntoView {
             <span class="clock-label">{tr(lang, "virtual time ")}<output id="clock">{move || trf(lang, "{} ms", &[&handle.with(|r| r.now())])}</output></span>
             <span class="next-hint">{move || handle.with(|r| r.hint())}</span>
             <button id="help-button" class="keys" aria-haspopup="dialog"
-                on:click=move |_| player.help.set(true)>{tr(lang, "Keyboard shortcuts (?)")}</button>
+                on:click=move |_| player.open_help()>{tr(lang, "Keyboard shortcuts (?)")}</button>
         </div>
         <Help player=player/>
     }
@@ -186,12 +208,12 @@ fn Help(player: Player) -> impl IntoView {
     };
     view! {
         <Show when=move || player.help.get()>
-            <div class="overlay" on:click=move |_| player.help.set(false)>
+            <div class="overlay" on:click=move |_| player.close_help()>
                 <div id="help" role="dialog" aria-modal="true" aria-labelledby="help-title"
                     on:click=|ev| ev.stop_propagation()>
                     <h2 id="help-title">{tr(lang, "Keyboard shortcuts")}</h2>
                     <table class="help-keys">{rows()}</table>
-                    <button id="help-close" autofocus on:click=move |_| player.help.set(false)>{tr(lang, "Close")}</button>
+                    <button id="help-close" on:click=move |_| player.close_help()>{tr(lang, "Close")}</button>
                 </div>
             </div>
         </Show>
@@ -213,7 +235,7 @@ pub fn keyboard(handle: RunHandle, player: Player) {
         }
         if player.help.get_untracked() {
             if matches!(ev.key().as_str(), "Escape" | "?") {
-                player.help.set(false);
+                player.close_help();
             }
             return;
         }
@@ -223,7 +245,7 @@ pub fn keyboard(handle: RunHandle, player: Player) {
             "b" => handle.back(),
             "f" => handle.forward(),
             "r" => handle.reset(),
-            "?" => player.help.set(true),
+            "?" => player.open_help(),
             " " => {
                 ev.prevent_default();
                 player.toggle();

@@ -26,42 +26,49 @@ fn changed(c: &Changed, key: &str) -> &'static str {
 }
 
 /// Every service's panel; `before` (the panels before the last step) marks what it changed.
+/// Keyed by the panel and its marks: a step re-renders only the panels it changed (or whose
+/// marks it cleared).
 #[component]
 pub fn ServicePanels(
     #[prop(into)] panels: Signal<Vec<ServicePanel>>,
     #[prop(into)] before: Signal<Option<Vec<ServicePanel>>>,
 ) -> impl IntoView {
-    move || {
+    let each = move || {
         let before = before.get();
         panels
             .get()
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
-                let c: Changed = Arc::new(
-                    before
-                        .as_ref()
-                        .and_then(|b| b.get(i))
-                        .map(|b| changed_items(&b.view, &p.view))
-                        .unwrap_or_default(),
-                );
-                let body = match p.view {
-                    ServiceView::Postgres(pg) => view! { <PostgresView pg=pg changed=c/> }.into_any(),
-                    ServiceView::Redis(r) => view! { <RedisPanel redis=r changed=c/> }.into_any(),
-                    ServiceView::Aerospike(a) => view! { <AerospikePanel records=a changed=c/> }.into_any(),
-                    ServiceView::Zk(z) => view! { <ZkPanel zk=z changed=c/> }.into_any(),
-                    ServiceView::Cql(c2) => view! { <CqlPanel cql=c2 changed=c/> }.into_any(),
-                };
-                let title = p.title.clone();
-                let health = p.health.clone();
-                view! {
-                    <section class="service db" data-service=p.name aria-label=p.title data-health=p.health>
-                        <h2>{title}<span class="health">{health}</span></h2>
-                        {body}
-                    </section>
-                }
+                let c = before
+                    .as_ref()
+                    .and_then(|b| b.get(i))
+                    .map(|b| changed_items(&b.view, &p.view))
+                    .unwrap_or_default();
+                (i, p, c)
             })
-            .collect_view()
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <For each=each key=|item| item.clone() children=move |(_, p, c)| panel(p, Arc::new(c))/>
+    }
+}
+
+fn panel(p: ServicePanel, c: Changed) -> impl IntoView {
+    let body = match p.view {
+        ServiceView::Postgres(pg) => view! { <PostgresView pg=pg changed=c/> }.into_any(),
+        ServiceView::Redis(r) => view! { <RedisPanel redis=r changed=c/> }.into_any(),
+        ServiceView::Aerospike(a) => view! { <AerospikePanel records=a changed=c/> }.into_any(),
+        ServiceView::Zk(z) => view! { <ZkPanel zk=z changed=c/> }.into_any(),
+        ServiceView::Cql(c2) => view! { <CqlPanel cql=c2 changed=c/> }.into_any(),
+    };
+    let title = p.title.clone();
+    let health = p.health.clone();
+    view! {
+        <section class="service db" data-service=p.name aria-label=p.title data-health=p.health>
+            <h2>{title}<span class="health">{health}</span></h2>
+            {body}
+        </section>
     }
 }
 

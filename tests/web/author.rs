@@ -262,6 +262,12 @@ async fn question_mark_opens_the_shortcuts_and_escape_closes_them() {
         help.contains("play / pause") && help.contains("1–2"),
         "{help}"
     );
+    sleep_ms(50).await;
+    let focused = document()
+        .active_element()
+        .map(|e| e.id())
+        .unwrap_or_default();
+    assert_eq!(focused, "help-close", "the focus moves into the dialog");
     // Keys do nothing else while the help is open.
     key("n");
     leptos::task::tick().await;
@@ -457,4 +463,53 @@ async fn the_last_step_marks_what_it_changed() {
         attr(&host, "section.lane[data-client='T2']", "data-latest"),
         "true"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_file_or_a_url_replaces_the_draft_and_keeps_it() {
+    use racelab_web::route::EditAt;
+    clear_storage();
+    racelab_web::store::set("racelab-draft", "title = \"mine\"\n");
+    let (host, _keep) = mount_editor(EditAt::default());
+    leptos::task::tick().await;
+    // A file dropped on the text.
+    let lesson = include_str!("../../lessons/deadlock.toml");
+    let dt = web_sys::DataTransfer::new().unwrap();
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(lesson));
+    let file = web_sys::File::new_with_str_sequence(&parts, "deadlock.toml").unwrap();
+    dt.items().add_with_file(&file).unwrap();
+    let init = web_sys::DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&dt));
+    let ev = web_sys::DragEvent::new_with_event_init_dict("drop", &init).unwrap();
+    q(&host, "#lesson-text").dispatch_event(&ev).unwrap();
+    sleep_ms(200).await;
+    assert_eq!(text_value(&host), lesson);
+    assert!(q(&host, "#editor-restore").is_object());
+    // A URL (a data: URL here; a server must allow cross-origin reads).
+    let other = include_str!("../../lessons/lost-update.toml");
+    let url = format!(
+        "data:text/plain;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(other))
+    );
+    let input: web_sys::HtmlInputElement = q(&host, "#editor-url").unchecked_into();
+    input.set_value(&url);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+    click(&host, "#editor-fetch");
+    sleep_ms(300).await;
+    assert_eq!(text_value(&host), other);
+    // A URL that does not answer: a message, and the text stays.
+    input.set_value("http://127.0.0.1:9/none.toml");
+    input
+        .dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
+        .unwrap();
+    click(&host, "#editor-fetch");
+    sleep_ms(500).await;
+    assert!(text(&host, "#editor-notice").contains("Could not load"));
+    assert_eq!(text_value(&host), other);
 }

@@ -98,7 +98,7 @@ pub struct VerdictView {
 }
 
 /// One service's panel: its title and state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ServicePanel {
     pub name: String,
     pub title: String,

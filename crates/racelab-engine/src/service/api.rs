@@ -430,7 +430,7 @@ pub fn independent(a: &[Touch], b: &[Touch]) -> bool {
 }
 
 /// A service's state as the page and the command line show it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ServiceView {
     Postgres(PgView),
     Redis(RedisView),

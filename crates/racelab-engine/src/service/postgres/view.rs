@@ -6,7 +6,7 @@ use crate::value::Value;
 /// PostgreSQL's state as students see it: every table with its rows, uncommitted writes, row
 /// locks and older versions kept for snapshots; the sessions with their isolation levels and
 /// snapshots; who waits for whom. Sessions are named by their clients.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PgView {
     pub tables: Vec<PgTable>,
     pub sessions: Vec<PgSession>,
@@ -20,7 +20,7 @@ pub struct PgView {
 
 /// An advisory lock: its key, its holders ("alice (exclusive, session ×2)") and its waiters in
 /// order ("bob (shared)").
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PgAdvisory {
     pub key: String,
     pub holders: Vec<String>,
@@ -68,14 +68,14 @@ pub fn advisory_view(a: AdvisoryView, who: &dyn Fn(SessionId) -> String) -> PgAd
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PgTable {
     pub name: String,
     pub columns: Vec<String>,
     pub rows: Vec<PgRow>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PgRow {
     /// The primary key's values, e.g. "(1, FOOD)"; "(0,n)" for a table without primary key.
     pub key: String,
@@ -93,7 +93,7 @@ pub struct PgRow {
 }
 
 /// One client's session: what it is doing, its isolation level and snapshot.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PgSession {
     pub who: String,
     /// `idle`, `in transaction`, `aborted`, `waiting`.

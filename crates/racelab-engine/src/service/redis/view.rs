@@ -10,7 +10,7 @@ pub fn render_hash(h: &BTreeMap<String, String>) -> String {
 }
 
 /// Redis's state as students see it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RedisView {
     pub keys: Vec<RedisKey>,
     pub stats: Stats,
@@ -18,7 +18,7 @@ pub struct RedisView {
     pub transactions: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RedisKey {
     pub key: String,
     pub value: String,

@@ -1,6 +1,6 @@
 //! The lock service's state as the page and the command line show it. A leaf.
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ZkView {
     pub locks: Vec<ZkLockView>,
     /// Sessions that are not simply alive: "T1: session expired", "T1: no heartbeat, …".
@@ -9,7 +9,7 @@ pub struct ZkView {
     pub next_token: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ZkLockView {
     pub path: String,
     pub holder: Option<String>,
