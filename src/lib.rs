@@ -82,7 +82,7 @@ fn apply_theme(theme: &str) {
 
 /// Light, dark or the system's: the reader's choice, kept in this browser.
 #[component]
-fn ThemeSwitch() -> impl IntoView {
+pub fn ThemeSwitch() -> impl IntoView {
     let lang = i18n::use_lang();
     let current = store::get(THEME_KEY).unwrap_or_default();
     apply_theme(&current);

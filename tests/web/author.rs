@@ -513,3 +513,71 @@ async fn a_dropped_file_or_a_url_replaces_the_draft_and_keeps_it() {
     assert!(text(&host, "#editor-notice").contains("Could not load"));
     assert_eq!(text_value(&host), other);
 }
+
+#[wasm_bindgen_test]
+fn the_language_switch_shows_the_pages_language_and_tags_are_read_loosely() {
+    use racelab_web::i18n::{self, Lang};
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let _keep = leptos::mount::mount_to(host.clone().unchecked_into(), || {
+        i18n::provide(Lang::Ru);
+        view! { <i18n::LangSwitch/> }
+    });
+    let select: web_sys::HtmlSelectElement = q(&host, "#lang").unchecked_into();
+    assert_eq!(select.value(), "ru");
+    assert_eq!(select.length(), 3);
+    assert_eq!(attr(&host, "#lang", "aria-label"), "Язык");
+    assert_eq!(Lang::from_code("pt-BR"), Some(Lang::Pt));
+    assert_eq!(Lang::from_code("RU"), Some(Lang::Ru));
+    assert_eq!(Lang::from_code("de-DE"), None);
+    assert_eq!(i18n::trf(Lang::Pt, "line {}", &[&5]), "linha 5");
+}
+
+#[wasm_bindgen_test]
+async fn the_theme_switch_sets_the_theme_and_keeps_the_choice() {
+    clear_storage();
+    let host = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+    let _keep = leptos::mount::mount_to(host.clone().unchecked_into(), || {
+        view! { <racelab_web::ThemeSwitch/> }
+    });
+    let html = document().document_element().unwrap();
+    let select: web_sys::HtmlSelectElement = q(&host, "#theme").unchecked_into();
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    for (value, attr) in [
+        ("dark", Some("dark")),
+        ("light", Some("light")),
+        ("system", None),
+    ] {
+        select.set_value(value);
+        select
+            .dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+            .unwrap();
+        assert_eq!(html.get_attribute("data-theme").as_deref(), attr);
+        assert_eq!(
+            racelab_web::store::get("racelab-theme").as_deref(),
+            Some(value)
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn embed_mode_has_little_chrome_and_a_way_out() {
+    let (host, _keep) = mount_at(LessonAt {
+        slug: "lost-update".into(),
+        variant: Some("for-update".into()),
+        embed: true,
+        ..LessonAt::default()
+    });
+    leptos::task::tick().await;
+    assert!(q(&host, "#lesson").class_list().contains("embed"));
+    assert!(host.query_selector("section.trace").unwrap().is_none());
+    assert!(host.query_selector("#embed-snippet").unwrap().is_none());
+    let out = attr(&host, ".embed-footer a", "href");
+    assert!(
+        out.ends_with("#/lesson/lost-update?variant=for-update"),
+        "{out}"
+    );
+    assert!(!racelab_web::embed::in_frame());
+}
