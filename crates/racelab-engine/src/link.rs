@@ -58,17 +58,7 @@ pub fn parse_plan(lesson: &Lesson, text: &str) -> Result<FaultPlan, String> {
 pub fn restore(lesson: &Arc<Lesson>, run: &str, faults: &str) -> Result<Run, String> {
     let (lesson, v, actions) = replay_id::resolve(lesson, run)?;
     let plan = parse_plan(&lesson, faults).map_err(|e| format!("the fault plan: {e}"))?;
-    let mut r = Run::new(lesson, v, plan);
-    for (i, a) in actions.iter().enumerate() {
-        r.act(*a).map_err(|e| {
-            format!(
-                "action {} `{}` of the replay id: {e}",
-                i + 1,
-                replay_id::token(a)
-            )
-        })?;
-    }
-    Ok(r)
+    replay_id::replay_actions(lesson, v, plan, &actions)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! An execution of a lesson whose client groups the explorer cut to `k` members
 //! ([`Lesson::bounded`]) says so after the slug: `stampede~3:0.1.2`.
 
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultPlan};
 use crate::lesson::Lesson;
 use crate::model::{Action, Model, MAX_STEPS};
 use crate::run::Run;
@@ -173,5 +173,22 @@ pub fn resolve(
 
 /// Replays the execution an id names. Errors say which action could not be taken.
 pub fn replay(lesson: &Arc<Lesson>, id: &str) -> Result<Run, String> {
-    crate::link::restore(lesson, id, "")
+    let (lesson, v, actions) = resolve(lesson, id)?;
+    replay_actions(lesson, v, FaultPlan::new(), &actions)
+}
+
+/// A run of variant `v` with `plan`, after `actions`; errors name the action that cannot be
+/// taken, as the id writes it.
+pub fn replay_actions(
+    lesson: Arc<Lesson>,
+    v: usize,
+    plan: FaultPlan,
+    actions: &[Action],
+) -> Result<Run, String> {
+    let mut r = Run::new(lesson, v, plan);
+    for (i, a) in actions.iter().enumerate() {
+        r.act(*a)
+            .map_err(|e| format!("action {} `{}` of the replay id: {e}", i + 1, token(a)))?;
+    }
+    Ok(r)
 }
