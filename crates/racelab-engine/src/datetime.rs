@@ -18,7 +18,19 @@ const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
 
 /// An interval: months, days and microseconds, kept apart as PostgreSQL keeps them (a month is
 /// not a fixed number of days, nor a day of hours across daylight saving time).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Interval {
     pub months: i32,
     pub days: i32,

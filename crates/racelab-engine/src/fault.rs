@@ -18,7 +18,9 @@ pub enum Placement {
     After,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Fault {
     /// The client process dies before the line runs: its connections drop, so an open
     /// transaction rolls back and its locks are released.

@@ -10,7 +10,9 @@ pub use crate::numeric::Numeric;
 ///
 /// Integers are `i64` here; the SQL side keeps its own column types (int4/int8) and checks
 /// ranges when it stores or computes, as PostgreSQL does.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Value {
     Null,
     Bool(bool),

@@ -9,7 +9,7 @@ use super::source::{LessonError, Location, Source};
 use super::Variant;
 use crate::property::Property;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum GoalKind {
     /// Make assertion `assert` (an index into the lesson's assertions) fail.
     Break { assert: usize },
@@ -17,7 +17,7 @@ pub enum GoalKind {
     Fix,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Goal {
     pub kind: GoalKind,
     /// The fault kinds in play, at most one per execution (as `racelab explore --faults`

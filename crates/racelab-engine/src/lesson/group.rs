@@ -9,7 +9,7 @@ use toml::Spanned;
 pub const MAX_GROUP: usize = 1000;
 
 /// A client group: `count` clients running the same script with the same inputs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Group {
     /// The name written in the lesson; members are NAME1, NAME2, …
     pub name: String,

@@ -7,6 +7,7 @@
 
 mod cases;
 pub mod clients;
+pub mod compiled;
 pub mod goal;
 pub mod group;
 pub(crate) mod raw;
@@ -36,7 +37,7 @@ pub use group::Group;
 pub use source::{LessonError, Location};
 
 /// Virtual durations of steps, in milliseconds.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Timing {
     /// A local computation: an assignment, a condition, `return`, `fail`.
     pub compute: u64,
@@ -56,7 +57,7 @@ impl Timing {
 /// The default compute time when a lesson's `[timing]` does not say.
 pub const DEFAULT_COMPUTE_MS: u64 = 1;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClientDef {
     pub name: String,
     pub script: String,
@@ -74,7 +75,7 @@ pub struct ClientDef {
     pub after: Vec<usize>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Variant {
     pub name: String,
     /// URL- and DOM-friendly name: "for update" → "for-update".
@@ -123,7 +124,7 @@ fn isolation(
 }
 
 /// Which faults a variant's case table places, and the tally its author expects.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExploreSpec {
     /// Fault kinds as `racelab explore --faults` takes them (checked by `racelab check`).
     pub faults: String,
@@ -142,7 +143,7 @@ pub struct ExploreSpec {
 pub const DEFAULT_GROUP_LIMIT: usize = 3;
 
 /// `tally = "3 ok / 4 bad"` or `"3 ok / 4 bad, 1 mixed"`: rows of the case table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExpectedTally {
     pub ok: usize,
     pub bad: usize,
@@ -153,7 +154,7 @@ pub struct ExpectedTally {
 /// The default fault kinds of a case table: those of the documents' hand analyses.
 pub const DEFAULT_EXPLORE_FAULTS: &str = "exit,exit-after,error,sleep=60000";
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Lesson {
     pub slug: String,
     pub file: String,
@@ -178,8 +179,12 @@ pub struct Lesson {
     pub goals: Vec<Goal>,
     /// The group limit this lesson was parsed with ([`Lesson::bounded`]); None: every member.
     pub limit: Option<usize>,
-    /// The lesson's text, to parse it again with a group limit.
+    /// The lesson's text (empty in a compiled lesson: see [`compiled`]).
+    #[serde(skip)]
     pub text: Arc<str>,
+    /// The lesson with client groups cut to each group limit its case tables explore with
+    /// ([`Lesson::bounded`]), made when it is parsed; or why it does not read that way.
+    pub forms: Vec<(usize, Result<Arc<Lesson>, String>)>,
     /// Its prose in other languages (`[translations.LANG]`).
     pub translations: BTreeMap<String, translate::Translation>,
     /// The language [`Lesson::in_language`] put its prose in (None: the file's own).
@@ -212,23 +217,25 @@ impl Lesson {
     /// This lesson with each client group cut to at most `limit` members (the same lesson
     /// when no group is larger), for exploring: interchangeable clients beyond a few add
     /// interleavings, not new kinds of outcome. Replay ids of its executions carry the limit.
+    /// The forms are made when the lesson is parsed, one per limit its case tables use, so a
+    /// compiled lesson explores without the compiler; another limit is an error.
     pub fn bounded(self: &Arc<Self>, limit: Option<usize>) -> Result<Arc<Lesson>, String> {
         if limit == self.limit {
             return Ok(self.clone());
         }
-        parse_with(&self.slug, &self.file, &self.text, limit)
-            .map(|l| match &self.language {
-                Some(lang) => l.in_language(lang),
-                None => l,
-            })
-            .map(Arc::new)
-            .map_err(|errors| {
-                let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
-                format!(
-                    "with client groups cut to {} members the lesson does not read: {first}",
-                    limit.map_or("all".to_string(), |k| k.to_string())
-                )
-            })
+        let form = limit.and_then(|k| self.forms.iter().find(|(at, _)| *at == k));
+        match form {
+            Some((_, form)) => form.clone(),
+            None => {
+                let mut made: Vec<String> = self.forms.iter().map(|(k, _)| k.to_string()).collect();
+                made.insert(0, "all".to_string());
+                Err(format!(
+                    "the lesson is not prepared with client groups cut to {} members (its case tables use: {})",
+                    limit.map_or("all".to_string(), |k| k.to_string()),
+                    made.join(", ")
+                ))
+            }
+        }
     }
 
     /// The group of client `c`, if it belongs to one.
@@ -327,16 +334,47 @@ pub fn parse_with(
         goals,
         limit,
         text: Arc::from(text),
+        forms: Vec::new(),
         translations: BTreeMap::new(),
         language: None,
     };
     cases::scenarios(&mut lesson, &raw.variants, &src, &mut errors);
     lesson.translations = translate::translations(&raw.translations, &lesson, &src, &mut errors);
-    if errors.is_empty() {
-        Ok(lesson)
-    } else {
-        Err(each_once(errors))
+    if !errors.is_empty() {
+        return Err(each_once(errors));
     }
+    if limit.is_none() {
+        lesson.forms = forms(&lesson, slug, file, text);
+    }
+    Ok(lesson)
+}
+
+/// The lesson cut to every group limit its variants' case tables explore with.
+fn forms(
+    lesson: &Lesson,
+    slug: &str,
+    file: &str,
+    text: &str,
+) -> Vec<(usize, Result<Arc<Lesson>, String>)> {
+    let mut limits: Vec<usize> = (0..lesson.variants.len())
+        .filter_map(|v| lesson.explore_limit(v))
+        .collect();
+    limits.sort_unstable();
+    limits.dedup();
+    limits
+        .into_iter()
+        .map(|k| {
+            let form = parse_with(slug, file, text, Some(k))
+                .map(Arc::new)
+                .map_err(|errors| {
+                    let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
+                    format!(
+                        "with client groups cut to {k} members the lesson does not read: {first}"
+                    )
+                });
+            (k, form)
+        })
+        .collect()
 }
 
 /// The problems in file order, each once: a script that two clients with different inputs run

@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 
 /// A place in a lesson file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     pub file: String,
     pub line: usize,

@@ -20,7 +20,7 @@ use crate::value::Value;
 use toml::Spanned;
 
 /// What a query is compared with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Expected {
     /// A value written in the lesson (`equals = 100`).
     Value(Value),
@@ -49,7 +49,7 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum When {
     /// Judged on the final world.
     End,
@@ -57,7 +57,7 @@ pub enum When {
     Always,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Check {
     /// The one value a read-only request returns (`sql = …` or `redis = …`) equals what is
     /// expected. Values compare as text when their types differ (a cache stores text).
@@ -88,7 +88,7 @@ pub enum Check {
     NoLocksHeld,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Property {
     pub id: String,
     pub says: String,

@@ -15,7 +15,7 @@ use crate::service::api::{Request, ServiceId};
 use crate::service::Kind;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Observed {
     Query {
         service: ServiceId,
@@ -34,7 +34,7 @@ pub enum Observed {
     Locks,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Observation {
     pub id: String,
     pub says: String,

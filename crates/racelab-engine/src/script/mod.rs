@@ -40,7 +40,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A compiled script. `ops` is a flat program; `Jump` ops are control flow, not steps.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Script {
     /// The source lines as written (1-based line n is `lines[n - 1]`), for display.
     pub lines: Vec<String>,
@@ -50,7 +50,7 @@ pub struct Script {
 }
 
 /// A `try:` block's `except` clauses.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Handler {
     /// In order: the error codes a clause catches (empty: `except:` catches every error) and
     /// the op its block starts at.
@@ -76,14 +76,14 @@ impl Script {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Op {
     /// 1-based source line.
     pub line: usize,
     pub kind: OpKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum OpKind {
     /// A call to a service.
     Call {

@@ -24,7 +24,7 @@ pub type ServiceId = usize;
 pub type ConnId = usize;
 
 /// A compiled script line for a service: the request and the script variables it reads.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     pub request: Request,
     /// Script variables passed as parameters, in order (`:name` in SQL becomes `$1`, ...).
@@ -58,7 +58,7 @@ pub struct LineError {
 }
 
 /// A request, prepared when the lesson is checked.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Request {
     Sql(Prepared),
     Redis(Command),
@@ -387,7 +387,9 @@ pub struct Touch {
     pub mode: Mode,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Resource {
     /// One item of a space: a row of a table, a key of a cache, a lock of a lock service.
     Item { space: String, key: String },
@@ -397,7 +399,9 @@ pub enum Resource {
     Conn(ConnId),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Mode {
     Read,
     Write,

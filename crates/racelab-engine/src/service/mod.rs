@@ -34,7 +34,9 @@ pub use api::{
 };
 
 /// The kinds of service a lesson can declare (`services = ["postgres"]`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Kind {
     Postgres,
     Redis,
@@ -135,7 +137,7 @@ impl Kind {
 /// A service a lesson declares: its kind and the name its lines, timing, faults and panels use —
 /// the kind's name (`"redis"`), or a name of the author's for a second instance
 /// (`"sessions:redis"` in `services` declares a Redis named `sessions`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Decl {
     pub name: String,
     pub kind: Kind,
@@ -175,7 +177,7 @@ impl Decl {
 }
 
 /// One service's state inside a world. Dispatches to the service's module.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ServiceState {
     Postgres(postgres::Postgres),
     Redis(redis::Redis),

@@ -25,7 +25,7 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
 }
 
 /// Waiting connections and when each wakes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Timer {
     waiting: BTreeMap<ConnId, u64>,
 }

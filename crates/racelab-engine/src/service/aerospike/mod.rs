@@ -27,7 +27,7 @@ use view::{AsRecordView, AsView};
 /// The space records live in, for footprints.
 const SPACE: &str = "aerospike records";
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     pub value: Value,
     pub generation: u32,
@@ -35,7 +35,7 @@ pub struct Record {
     pub expires_at: Option<u64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Aerospike {
     records: BTreeMap<String, Record>,
 }

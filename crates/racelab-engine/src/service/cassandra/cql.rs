@@ -8,14 +8,14 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 /// A value in a statement: written in it, or a script variable (`:name`, parameter n).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Term {
     Lit(Value),
     Param(usize),
 }
 
 /// The lightweight-transaction condition.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Cond {
     None,
     NotExists,
@@ -23,7 +23,7 @@ pub enum Cond {
     Equals(Vec<(String, Term)>),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Cql {
     CreateTable {
         name: String,
@@ -54,7 +54,7 @@ pub enum Cql {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ColType {
     Int,
     Text,

@@ -19,7 +19,7 @@ use cql::{ColType, Cond, Cql, Term};
 use std::collections::BTreeMap;
 use view::{CqlTableView, CqlView};
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub columns: Vec<(String, ColType)>,
     pub key: String,
@@ -27,7 +27,7 @@ pub struct Table {
     pub rows: BTreeMap<Value, BTreeMap<String, Value>>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Cassandra {
     pub tables: BTreeMap<String, Table>,
 }

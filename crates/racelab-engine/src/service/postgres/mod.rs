@@ -86,7 +86,7 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
 }
 
 /// The simulated PostgreSQL with one session per client connection.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Postgres {
     db: Db,
     /// The session of each connection (client), in client order.

@@ -3,7 +3,7 @@
 use crate::value::Value;
 
 /// A word of a Redis line: literal text and script variables.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Part {
     Lit(String),
     /// The value of parameter number n (an index into the call's `params`).
@@ -11,7 +11,7 @@ pub enum Part {
 }
 
 /// A prepared Redis command: its words, each made of parts.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Command {
     pub words: Vec<Vec<Part>>,
 }

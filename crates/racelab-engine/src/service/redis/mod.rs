@@ -272,7 +272,7 @@ pub(crate) fn run_setup(
 }
 
 /// The simulated Redis.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Redis {
     store: Store,
     /// Connections blocked in RECEIVE, waiting for a message.

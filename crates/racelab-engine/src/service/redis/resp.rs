@@ -3,7 +3,9 @@
 
 use crate::value::Value;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Resp {
     /// `+OK`, `+QUEUED`, `+PONG`.
     Simple(String),

@@ -62,7 +62,7 @@ pub fn parse(text: &str) -> Result<Call, LineError> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Session {
     /// When the session expires unless a heartbeat arrives first (set when the client goes
     /// silent: paused or dead).
@@ -71,13 +71,13 @@ pub struct Session {
 }
 
 /// One lock path: its nodes in creation order (the first holds the lock) and the holder's token.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LockQueue {
     pub nodes: Vec<ConnId>,
     pub token: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Zk {
     pub timeout: u64,
     pub next_token: u64,

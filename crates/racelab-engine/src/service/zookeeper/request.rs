@@ -1,6 +1,6 @@
 //! A prepared `zk` line. A leaf.
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     Lock,
     /// Curator's `acquire(0, …)`: the lock now, or nothing (null) without waiting.
@@ -10,7 +10,7 @@ pub enum Op {
 }
 
 /// A prepared `zk` line: the operation and the lock's path.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ZkRequest {
     pub op: Op,
     pub path: String,

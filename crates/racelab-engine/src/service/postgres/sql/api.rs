@@ -22,7 +22,9 @@ pub struct QueryResult {
 }
 
 /// What a statement touched, for the trace and (later) partial-order reduction.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Touch {
     /// A row read (seen by a snapshot).
     ReadRow { table: String, key: String },

@@ -11,7 +11,7 @@ use super::prepare::{Expr, Isolation, Prepared, SqlType, Strength};
 use crate::value::Value;
 
 /// The simulated server. Clone + Hash + Eq so that an explorer can branch on world states.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Db {
     pub(super) tables: Vec<Table>,
     pub(super) sessions: Vec<Session>,
@@ -30,7 +30,7 @@ pub struct Db {
     pub(super) advisory: BTreeMap<AdvisoryKey, AdvisoryLock>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Table {
     pub(super) name: String,
     pub(super) columns: Vec<Column>,
@@ -46,13 +46,13 @@ pub(super) struct Table {
 }
 
 /// A CHECK constraint: its name and condition (bound on the row when tested).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Check {
     pub(super) name: String,
     pub(super) expr: Expr,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Column {
     pub(super) name: String,
     pub(super) ty: SqlType,
@@ -64,7 +64,7 @@ pub(super) struct Column {
 /// The current virtual time, in ms. It belongs to the world, not to the server: two servers
 /// that differ only in the time of their last call are equal and hash alike (what the server
 /// keeps of time, such as when a wait began, is stored in its own fields).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Now(pub(super) u64);
 
 impl PartialEq for Now {
@@ -80,7 +80,7 @@ impl std::hash::Hash for Now {
 }
 
 /// One row: its committed versions, at most one uncommitted one, and its lock.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Slot {
     /// The committed versions some snapshot may still see, oldest first; the last is the
     /// newest. Empty: the row was never committed (an uncommitted insert).
@@ -93,7 +93,7 @@ pub(super) struct Slot {
 /// session's transaction, the n-th commit". A snapshot taken at stamp `s` sees the newest
 /// version with `stamp <= s`. Stamps are renumbered after every call (`Db::normalize`) so that
 /// two servers that differ only in how many commits happened compare equal.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Version {
     /// None: the commit deleted the row.
     pub(super) values: Option<Vec<Value>>,
@@ -121,13 +121,15 @@ pub(super) struct Version {
 /// is a HOT update (keys never change), so the index still points at the first tuple of the
 /// row's chain (`root`). A sequential scan returns rows by `pos`, a bitmap index scan by
 /// `root`, an index scan by key. Positions are renumbered densely by `Db::normalize`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub(super) struct Place {
     pub(super) pos: u32,
     pub(super) root: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Pending {
     pub(super) session: SessionId,
     pub(super) values: Option<Vec<Value>>,
@@ -150,7 +152,9 @@ pub(super) type KeyedRow = (Vec<Value>, Vec<Value>, u32);
 /// FOR NO KEY UPDATE, FOR UPDATE. A locking SELECT takes the one it names; UPDATE takes
 /// FOR NO KEY UPDATE (it never changes a key column), DELETE and the inserter of a new row
 /// FOR UPDATE.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub(super) enum LockMode {
     KeyShare,
     Share,
@@ -183,7 +187,7 @@ impl LockMode {
 /// A row lock: the transactions holding it, in the order they took it, each with its mode
 /// (never empty: a lock nobody holds is removed), and the FIFO queue of the sessions waiting
 /// for it, each with the mode it wants.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Lock {
     pub(super) holders: Vec<(SessionId, LockMode)>,
     pub(super) waiters: Vec<(SessionId, LockMode)>,
@@ -193,7 +197,9 @@ pub(super) struct Lock {
     pub(super) early: Vec<SessionId>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub(super) enum Tx {
     #[default]
     None,
@@ -201,7 +207,7 @@ pub(super) enum Tx {
     Aborted,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Session {
     pub(super) tx: Tx,
     /// The open block is READ ONLY.
@@ -238,7 +244,7 @@ pub(super) struct Session {
 /// A remark for the page about how the server got here, which changes nothing it does next:
 /// not part of the server's state (two servers that differ only here are equal, like
 /// [`Now`]).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Remark(pub(super) bool);
 
 impl PartialEq for Remark {
@@ -254,14 +260,16 @@ impl std::hash::Hash for Remark {
 }
 
 /// Why the server terminated a session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub(super) enum Fatal {
     IdleInTransaction,
     IdleSession,
 }
 
 /// A subtransaction opened by SAVEPOINT: what ROLLBACK TO (or an error inside it) puts back.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Savepoint {
     pub(super) name: String,
     /// The session's settings and access mode when it began.
@@ -279,14 +287,14 @@ pub(super) struct Savepoint {
 
 /// A row as one session had it: its uncommitted version (None: it had not written the row)
 /// and the mode in which it held the row's lock (None: it held none).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct RowBefore {
     pub(super) pending: Option<Pending>,
     pub(super) mode: Option<LockMode>,
 }
 
 /// A session's run-time settings (SET …), times in virtual ms (0: off).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Settings {
     /// `default_transaction_isolation` (also SET SESSION CHARACTERISTICS).
     pub(super) default_isolation: Isolation,
@@ -316,7 +324,9 @@ impl Default for Settings {
 /// A transaction's snapshot: none taken yet (SET TRANSACTION may still change the level), taken
 /// per statement (READ COMMITTED: every statement sees the newest commits), or kept for the
 /// whole transaction at a commit stamp (REPEATABLE READ).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub(super) enum Snap {
     #[default]
     None,
@@ -340,7 +350,7 @@ impl View {
     };
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Waiting {
     pub(super) stmt: Prepared,
     pub(super) params: Vec<Value>,
@@ -366,7 +376,7 @@ pub(super) struct Waiting {
 }
 
 /// What a waiting statement waits for.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) enum WaitOn {
     /// The lock of a row, in `mode`.
     Row {
@@ -379,7 +389,9 @@ pub(super) enum WaitOn {
 }
 
 /// An advisory lock's key: one bigint, or two int4s (a separate key space, as in PostgreSQL).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub(super) enum AdvisoryKey {
     Big(i64),
     Pair(i32, i32),
@@ -388,19 +400,21 @@ pub(super) enum AdvisoryKey {
 /// An advisory lock: its holders, each (session, shared) with how many times it holds the
 /// lock at session and at transaction level (never both 0: a hold that ends is removed, and
 /// a lock nobody holds or waits for too), and its FIFO queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct AdvisoryLock {
     pub(super) holders: BTreeMap<(SessionId, bool), Holds>,
     pub(super) waiters: Vec<AdvisoryWaiter>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub(super) struct Holds {
     pub(super) session: u32,
     pub(super) xact: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct AdvisoryWaiter {
     pub(super) session: SessionId,
     pub(super) shared: bool,
@@ -409,7 +423,7 @@ pub(super) struct AdvisoryWaiter {
 }
 
 /// A row-by-row statement's progress, kept across a lock wait.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Progress {
     /// Rows not processed yet, in scan order, each with the version the statement's snapshot
     /// saw (the snapshot is taken once, when the statement starts).
@@ -433,7 +447,7 @@ pub(super) struct Progress {
 }
 
 /// The virtual times a statement's clock functions read, in ms.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct StmtClock {
     /// When the transaction began (BEGIN, or the statement itself outside a block).
     pub(super) xact: u64,
@@ -473,7 +487,7 @@ pub(super) enum ScanOrder {
 pub(super) type SxId = u32;
 
 /// The serializable transactions and what they read.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Ssi {
     pub(super) xacts: BTreeMap<SxId, Sxact>,
     /// rw-conflicts `(reader, writer)`.
@@ -488,7 +502,7 @@ pub(super) struct Ssi {
     pub(super) next_id: SxId,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Sxact {
     pub(super) session: SessionId,
     /// Declared READ ONLY (or, once committed, wrote nothing).
@@ -509,7 +523,7 @@ pub(super) struct Sxact {
 
 /// One transaction's SIREAD locks on one table (all of a lesson table's rows share one heap
 /// page and its primary key one index leaf page).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Sireads {
     pub(super) relation: bool,
     pub(super) index_page: bool,

@@ -14,7 +14,7 @@ pub const LISTPACK_MAX_VALUE: usize = 64;
 
 /// A hash's fields, in insertion order as Redis lists a small hash (an updated field keeps its
 /// place). Reads like a `BTreeMap` (sorted) through `Deref`, for the page.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Fields {
     map: BTreeMap<String, String>,
     order: Vec<String>,

@@ -22,14 +22,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A connection (the client's index).
 pub type Conn = usize;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     Str(String),
     /// Fields in insertion order (they read as a sorted `BTreeMap` through `Deref`).
     Hash(Fields),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub value: Val,
     /// Virtual ms after which the key is gone (`now > expires_at`).
@@ -37,7 +37,7 @@ pub struct Entry {
 }
 
 /// What the store counts, for assertions and the page (Redis's INFO keyspace_hits and friends).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     /// Reads that found their key (GET, GETDEL, MGET, HGET, HGETALL).
     pub hits: u64,
@@ -52,7 +52,7 @@ pub struct Stats {
 }
 
 /// One connection's state at the server.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ConnState {
     /// Commands queued since MULTI.
     pub multi: Option<Vec<Vec<String>>>,
@@ -66,7 +66,7 @@ pub struct ConnState {
     pub inbox: Vec<Resp>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Store {
     pub keys: BTreeMap<String, Entry>,
     pub conns: BTreeMap<Conn, ConnState>,

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use crate::numeric::Numeric;
 
 /// A parsed statement in the simulator's own small IR. Clone is cheap (Arc inside).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Prepared {
     pub(super) inner: Arc<Inner>,
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(super) struct Inner {
     pub(super) stmt: Stmt,
     pub(super) text: String,
@@ -93,7 +93,7 @@ impl Stmt {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Stmt {
     CreateTable(CreateTable),
     Insert(Insert),
@@ -137,7 +137,7 @@ pub(crate) enum Stmt {
 }
 
 /// A call of an advisory-lock function, alone in a SELECT.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AdvisoryCall {
     pub op: AdvisoryOp,
     /// The `_shared` variant.
@@ -150,7 +150,7 @@ pub(crate) struct AdvisoryCall {
     pub column: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum AdvisoryOp {
     /// pg_advisory[_xact]_lock[_shared]: waits; returns void.
     Lock,
@@ -162,14 +162,16 @@ pub(crate) enum AdvisoryOp {
     UnlockAll,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum AdvisoryArg {
     Const(i64),
     Param(usize),
 }
 
 /// The modes a BEGIN or SET TRANSACTION names (None: not named, unchanged).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub(crate) struct TxModes {
     pub isolation: Option<Isolation>,
     /// `READ ONLY` (true) or `READ WRITE` (false).
@@ -178,7 +180,19 @@ pub(crate) struct TxModes {
 
 /// PostgreSQL's isolation levels. READ UNCOMMITTED behaves as READ COMMITTED (as in
 /// PostgreSQL) but is shown under its own name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Isolation {
     ReadUncommitted,
     #[default]
@@ -217,7 +231,7 @@ impl Isolation {
 }
 
 /// The run-time settings the simulator models (what `SET` and `SHOW` accept).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Setting {
     TransactionIsolation,
     DefaultTransactionIsolation,
@@ -256,7 +270,7 @@ impl Setting {
 }
 
 /// A value given to SET: an isolation level, a boolean, a duration in ms, or DEFAULT.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum SettingValue {
     Isolation(Isolation),
     Bool(bool),
@@ -285,7 +299,7 @@ pub(crate) fn show_millis(ms: u64) -> String {
 }
 
 /// A column type of the modelled subset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum SqlType {
     Int2,
     Int4,
@@ -337,7 +351,7 @@ impl SqlType {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CreateTable {
     pub name: String,
     pub if_not_exists: bool,
@@ -349,13 +363,13 @@ pub(crate) struct CreateTable {
 }
 
 /// A CHECK constraint as written: its name if given, and its condition.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CheckDef {
     pub name: Option<String>,
     pub expr: Expr,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ColumnDef {
     pub name: String,
     pub ty: SqlType,
@@ -363,13 +377,13 @@ pub(crate) struct ColumnDef {
     pub default: Option<Expr>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TableRef {
     pub name: String,
     pub alias: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Insert {
     pub table: TableRef,
     pub columns: Option<Vec<String>>,
@@ -381,14 +395,14 @@ pub(crate) struct Insert {
 }
 
 /// An INSERT's `ON CONFLICT [target] DO NOTHING | DO UPDATE SET … [WHERE …]`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OnConflict {
     pub target: Option<ConflictTarget>,
     /// DO UPDATE (None: DO NOTHING).
     pub update: Option<DoUpdate>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum ConflictTarget {
     /// `(col, …)`: the unique index on exactly these columns.
     Columns(Vec<String>),
@@ -397,14 +411,14 @@ pub(crate) enum ConflictTarget {
 }
 
 /// `DO UPDATE SET col = expr, … [WHERE cond]` (`EXCLUDED.col` names the proposed row).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DoUpdate {
     /// `col = expr`; None is `col = DEFAULT`.
     pub sets: Vec<(String, Option<Expr>)>,
     pub filter: Option<Expr>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Select {
     pub from: Option<TableRef>,
     pub items: Vec<SelectItem>,
@@ -420,7 +434,7 @@ pub(crate) struct Select {
 }
 
 /// A SELECT's locking clause.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RowLock {
     pub strength: Strength,
     pub wait: LockWait,
@@ -428,7 +442,7 @@ pub(crate) struct RowLock {
 
 /// The row-lock strengths a SELECT can ask for, weakest first (FOR KEY SHARE and FOR NO KEY
 /// UPDATE are read around sqlparser, in `parse.rs`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Strength {
     KeyShare,
     Share,
@@ -449,7 +463,7 @@ impl Strength {
 }
 
 /// What a locking SELECT does at a row another transaction has locked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum LockWait {
     Wait,
     /// `NOWAIT`: fail with 55P03.
@@ -458,7 +472,7 @@ pub(crate) enum LockWait {
     SkipLocked,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Update {
     pub table: TableRef,
     /// `col = expr`; None is `col = DEFAULT`.
@@ -467,14 +481,14 @@ pub(crate) struct Update {
     pub returning: Option<Vec<SelectItem>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Delete {
     pub table: TableRef,
     pub filter: Option<Expr>,
     pub returning: Option<Vec<SelectItem>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum SelectItem {
     /// `*`
     Wildcard,
@@ -484,7 +498,7 @@ pub(crate) enum SelectItem {
     Expr { expr: Expr, name: String },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OrderItem {
     pub expr: Expr,
     pub desc: bool,
@@ -492,14 +506,14 @@ pub(crate) struct OrderItem {
     pub nulls_first: Option<bool>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum UnOp {
     Neg,
     Plus,
     Not,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum BinOp {
     Add,
     Sub,
@@ -539,7 +553,7 @@ impl BinOp {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Expr {
     Null,
     Bool(bool),
@@ -600,7 +614,7 @@ pub(crate) enum Expr {
 }
 
 /// The aggregate functions modelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum AggFunc {
     Count,
     Sum,
@@ -622,7 +636,7 @@ impl AggFunc {
 }
 
 /// The non-aggregate functions modelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Func {
     Coalesce,
     Round,
@@ -631,7 +645,7 @@ pub(crate) enum Func {
 }
 
 /// PostgreSQL's clock functions, read from the virtual clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum ClockFn {
     /// `now()`: the transaction's start.
     Now,

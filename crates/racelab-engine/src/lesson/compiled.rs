@@ -1,0 +1,37 @@
+//! Lessons compiled ahead of time. The page ships its lessons as bytes made at build time
+//! ([`Lesson::to_bytes`], postcard), so a reader's download holds neither the TOML reader nor
+//! the SQL parser nor the lesson checks: [`Lesson::from_bytes`] only decodes. The bytes hold
+//! everything a run, a case table and a translation need; not the lesson's text.
+//!
+//! The format is the engine's own data, not a stable file format: bytes are read by the engine
+//! that wrote them (the build compiles the lessons with the same engine it links). The header
+//! names the format so that bytes from elsewhere are refused with a message, not misread.
+
+use super::Lesson;
+
+/// The first bytes of every compiled lesson.
+const MAGIC: &[u8] = b"racelab-lesson/1\n";
+
+impl Lesson {
+    /// The lesson as bytes for [`Lesson::from_bytes`].
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        postcard::to_extend(self, MAGIC.to_vec())
+            .map_err(|e| format!("the lesson could not be compiled to bytes: {e}"))
+    }
+
+    /// A lesson from [`Lesson::to_bytes`]. Errors say what is wrong with the bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Lesson, String> {
+        let body = bytes
+            .strip_prefix(MAGIC)
+            .ok_or("these bytes are not a compiled Racelab lesson (or one of another format)")?;
+        let (lesson, rest) = postcard::take_from_bytes::<Lesson>(body)
+            .map_err(|e| format!("a compiled lesson is damaged: {e}"))?;
+        if !rest.is_empty() {
+            return Err(format!(
+                "a compiled lesson is damaged: {} bytes after its end",
+                rest.len()
+            ));
+        }
+        Ok(lesson)
+    }
+}
