@@ -70,13 +70,23 @@ impl Job {
     }
 
     /// Runs the job: parses the lesson, explores, and puts the table into words.
-    pub fn run(&self, mut stop: impl FnMut(&Progress) -> bool) -> Result<TableView, String> {
+    pub fn run(&self, stop: impl FnMut(&Progress) -> bool) -> Result<TableView, String> {
         let lesson = lesson::parse(&self.slug, &self.file, &self.text)
             .map(Arc::new)
             .map_err(|errors| {
                 let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
                 format!("the lesson does not check: {first}")
             })?;
+        self.run_on(&lesson, stop)
+    }
+
+    /// Runs the job on a lesson already at hand (a compiled one: the page has no compiler),
+    /// which must be the job's.
+    pub fn run_on(
+        &self,
+        lesson: &Arc<Lesson>,
+        mut stop: impl FnMut(&Progress) -> bool,
+    ) -> Result<TableView, String> {
         if self.variant >= lesson.variants.len() {
             return Err(format!(
                 "the lesson has no variant number {}",
@@ -84,13 +94,13 @@ impl Job {
             ));
         }
         let cfg = Config {
-            faults: fault::parse_kinds(&lesson, &self.faults)?,
+            faults: fault::parse_kinds(lesson, &self.faults)?,
             max_faults: self.max_faults,
             ..Config::default()
         };
-        let m = super::model_for(&lesson, self.variant)?;
+        let m = super::model_for(lesson, self.variant)?;
         let report = super::explore(&m, &cfg, Some(&mut stop));
-        let faults = fault_list(&lesson, &cfg.faults, cfg.max_faults);
+        let faults = fault_list(lesson, &cfg.faults, cfg.max_faults);
         let mut table = TableView::of(m.lesson(), &report, faults);
         table.notes = super::table_notes(&m);
         Ok(table)

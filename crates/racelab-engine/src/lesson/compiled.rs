@@ -35,3 +35,46 @@ impl Lesson {
         Ok(lesson)
     }
 }
+
+/// A list of shared values (the scripts of a variant's clients: a group of 100 clients runs one
+/// script) written once each: the distinct values, then each item's index among them. Reading
+/// it back shares them again, as the compiler did.
+pub(crate) mod shared {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        items: &[Arc<T>],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut distinct: Vec<&Arc<T>> = Vec::new();
+        let mut index = Vec::with_capacity(items.len());
+        for item in items {
+            let at = match distinct.iter().position(|d| Arc::ptr_eq(d, item)) {
+                Some(i) => i,
+                None => {
+                    distinct.push(item);
+                    distinct.len() - 1
+                }
+            };
+            index.push(at as u32);
+        }
+        let distinct: Vec<&T> = distinct.into_iter().map(|d| &**d).collect();
+        (distinct, index).serialize(s)
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<Arc<T>>, D::Error> {
+        let (distinct, index): (Vec<T>, Vec<u32>) = Deserialize::deserialize(d)?;
+        let distinct: Vec<Arc<T>> = distinct.into_iter().map(Arc::new).collect();
+        index
+            .into_iter()
+            .map(|i| {
+                distinct.get(i as usize).cloned().ok_or_else(|| {
+                    serde::de::Error::custom(format!("script {i} of {}", distinct.len()))
+                })
+            })
+            .collect()
+    }
+}

@@ -81,7 +81,9 @@ pub struct Variant {
     /// URL- and DOM-friendly name: "for update" → "for-update".
     pub slug: String,
     pub explain: String,
-    /// The compiled script of each client, in client order.
+    /// The compiled script of each client, in client order (members of a group share one:
+    /// compiled lessons keep each script once, see [`compiled::shared`]).
+    #[serde(with = "compiled::shared")]
     pub scripts: Vec<ScriptRef>,
     /// What the author says the default schedule shows: (assertion index, passes?, where said).
     pub expect: Vec<(usize, bool, Location)>,
@@ -364,8 +366,12 @@ fn forms(
     limits
         .into_iter()
         .map(|k| {
+            // A form keeps no translations: `Lesson::in_language` translates it with its lesson's.
             let form = parse_with(slug, file, text, Some(k))
-                .map(Arc::new)
+                .map(|mut f| {
+                    f.translations.clear();
+                    Arc::new(f)
+                })
                 .map_err(|errors| {
                     let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
                     format!(

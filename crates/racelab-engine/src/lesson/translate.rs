@@ -163,39 +163,49 @@ impl Lesson {
         let Some(t) = self.translations.get(lang) else {
             return l;
         };
-        l.language = Some(lang.to_string());
+        l.translate(lang, t);
+        // The forms cut to a group limit have the same variants, assertions and goals, and
+        // keep no translations of their own (see `lesson::forms`): they take the lesson's.
         for (_, form) in &mut l.forms {
             if let Ok(f) = form {
-                *f = std::sync::Arc::new(f.in_language(lang));
+                let mut cut = (**f).clone();
+                cut.translate(lang, t);
+                *f = std::sync::Arc::new(cut);
             }
         }
+        l
+    }
+
+    fn translate(&mut self, lang: &str, t: &Translation) {
+        self.language = Some(lang.to_string());
         let set = |slot: &mut String, v: &Option<String>| {
             if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
                 *slot = v.clone();
             }
         };
-        set(&mut l.title, &t.title);
-        set(&mut l.intro, &t.intro);
+        set(&mut self.title, &t.title);
+        set(&mut self.intro, &t.intro);
         for (&i, (name, explain)) in &t.variants {
-            set(&mut l.variants[i].name, name);
-            set(&mut l.variants[i].explain, explain);
+            if let Some(v) = self.variants.get_mut(i) {
+                set(&mut v.name, name);
+                set(&mut v.explain, explain);
+            }
         }
-        for p in &mut l.assertions {
+        for p in &mut self.assertions {
             set(&mut p.says, &t.says.get(&p.id).cloned());
         }
-        for o in &mut l.observations {
+        for o in &mut self.observations {
             set(&mut o.says, &t.says.get(&o.id).cloned());
             if let Some(w) = t.words.get(&o.id) {
                 o.words.extend(w.clone());
             }
         }
-        for (g, (says, hints)) in l.goals.iter_mut().zip(&t.goals) {
+        for (g, (says, hints)) in self.goals.iter_mut().zip(&t.goals) {
             set(&mut g.says, says);
             if hints.len() == g.hints.len() {
                 g.hints.clone_from(hints);
             }
         }
-        l
     }
 }
 
