@@ -4,21 +4,22 @@
 
 use racelab_engine::explore::{self, Config};
 use racelab_engine::fault;
-use racelab_engine::lesson;
 use racelab_engine::model::Model;
+use racelab_engine::Lesson;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
-/// (name, text, fault kinds), as in crates/racelab-cli/src/bench.rs.
-const SCENARIOS: &[(&str, &str, &str)] = &[
+/// (name, compiled lesson, fault kinds), as in crates/racelab-cli/src/bench.rs.
+const SCENARIOS: &[(&str, &[u8], &str)] = &[
     (
         "lost-update, every fault kind",
-        include_str!("../lessons/lost-update.toml"),
+        // build.rs lists lost-update first.
+        crate::lessons::BUILTIN[0].bytes,
         "exit,exit-after,error,timeout,sleep=60000",
     ),
     (
         "3 clients x 8 steps, one fault",
-        include_str!("../bench/three-workers.toml"),
+        crate::lessons::BENCH,
         "exit,exit-after,error,sleep=60000",
     ),
 ];
@@ -27,10 +28,10 @@ const SCENARIOS: &[(&str, &str, &str)] = &[
 #[wasm_bindgen]
 pub fn racelab_bench() -> String {
     let mut out = Vec::new();
-    for (name, text, kinds) in SCENARIOS {
-        let lesson = match lesson::parse("bench", "bench.toml", text) {
+    for (name, bytes, kinds) in SCENARIOS {
+        let lesson = match Lesson::from_bytes(bytes) {
             Ok(l) => Arc::new(l),
-            Err(e) => return format!("{name}: {e:?}"),
+            Err(e) => return format!("{name}: {e}"),
         };
         let faults = match fault::parse_kinds(&lesson, kinds) {
             Ok(f) => f,

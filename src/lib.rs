@@ -12,6 +12,7 @@ pub mod lessons;
 pub mod pages;
 pub mod route;
 pub mod run_handle;
+#[cfg(feature = "editor")]
 pub mod share;
 pub mod store;
 pub mod worker;
@@ -47,7 +48,7 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <a class="brand" href="#/">"Racelab"</a>
                 <span class="tagline">{i18n::tr(lang, "races between databases, caches and their clients, step by step")}</span>
-                <a class="editor-link" href="#/edit">{i18n::tr(lang, "Write a lesson")}</a>
+                <a class="editor-link" href=EDITOR_HREF>{i18n::tr(lang, "Write a lesson")}</a>
                 <i18n::LangSwitch/>
                 <ThemeSwitch/>
             </header>
@@ -55,7 +56,7 @@ pub fn App() -> impl IntoView {
         {move || match nav.route() {
             Route::List => view! { <pages::list::LessonList/> }.into_any(),
             Route::Lesson(at) => view! { <pages::lesson::LessonPage at=at/> }.into_any(),
-            Route::Edit(at) => view! { <pages::edit::EditPage at=at/> }.into_any(),
+            Route::Edit(at) => editor(at),
             Route::NotFound(path) => view! {
                 <main id="lesson">
                     <p id="error" role="alert">{i18n::trf(lang, "There is no page at {}.", &[&format!("\"{path}\"")])}</p>
@@ -65,6 +66,35 @@ pub fn App() -> impl IntoView {
             .into_any(),
         }}
     }
+}
+
+/// Where "Write a lesson" goes: this page in the editor's build, the editor's page (`edit/`
+/// beside this one) in the reader's.
+const EDITOR_HREF: &str = if cfg!(feature = "editor") {
+    "#/edit"
+} else {
+    "edit/#/edit"
+};
+
+/// The editor's page: here, in the editor's build.
+#[cfg(feature = "editor")]
+fn editor(at: route::EditAt) -> AnyView {
+    view! { <pages::edit::EditPage at=at/> }.into_any()
+}
+
+/// The reader's build has no lesson compiler: the editor is its own page, `edit/` beside this
+/// one (`cargo xtask dist`), opened on the same route (a draft, a shipped lesson, a share link).
+#[cfg(not(feature = "editor"))]
+fn editor(_: route::EditAt) -> AnyView {
+    let lang = i18n::use_lang();
+    let href = format!("edit/{}", window().location().hash().unwrap_or_default());
+    let _ = window().location().replace(&href);
+    view! {
+        <main id="lesson">
+            <p role="status">{i18n::tr(lang, "Opening the editor…")} " "<a href=href>{i18n::tr(lang, "Open the editor")}</a></p>
+        </main>
+    }
+    .into_any()
 }
 
 const THEME_KEY: &str = "racelab-theme";

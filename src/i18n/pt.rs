@@ -7,6 +7,8 @@ pub const STRINGS: &[(&str, &str)] = &[
         "condições de corrida entre bancos de dados, caches e seus clientes, passo a passo",
     ),
     ("Write a lesson", "Escrever uma lição"),
+    ("Opening the editor…", "Abrindo o editor…"),
+    ("Open the editor", "Abrir o editor"),
     ("system theme", "tema do sistema"),
     ("light", "claro"),
     ("dark", "escuro"),

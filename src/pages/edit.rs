@@ -93,7 +93,7 @@ pub fn EditPage(at: EditAt) -> impl IntoView {
     let ed = Editor::new();
     let lang = ed.lang;
     let draft = store::get(DRAFT).filter(|d| !d.trim().is_empty());
-    let start = draft.unwrap_or_else(|| lessons::BUILTIN[0].2.to_string());
+    let start = draft.unwrap_or_else(|| lessons::BUILTIN[0].text.to_string());
     ed.text.set(start);
     ed.check();
     if let Some(payload) = at.shared.clone() {
@@ -148,7 +148,7 @@ fn Sources(ed: Editor) -> impl IntoView {
     let url = RwSignal::new(String::new());
     let options = lessons::BUILTIN
         .iter()
-        .map(|(slug, _, _)| view! { <option value=*slug>{*slug}</option> })
+        .map(|b| view! { <option value=b.slug>{b.slug}</option> })
         .collect_view();
     let pick = move |ev: leptos::ev::Event| {
         let slug = event_target_value(&ev);

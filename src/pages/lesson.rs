@@ -40,17 +40,17 @@ pub fn LessonPage(at: LessonAt) -> impl IntoView {
             }
             .into_any()
         }
-        (Some(Err(errors)), _) => view! {
+        (Some(Err(error)), _) => view! {
             <main id="lesson" data-lesson=slug>
                 <div id="error" role="alert">
                     <p>{tr(lang, "This lesson file has errors:")}</p>
-                    <ul>{errors.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
+                    <ul><li>{error}</li></ul>
                 </div>
             </main>
         }
         .into_any(),
         _ => {
-            let names: Vec<&str> = lessons::BUILTIN.iter().map(|(s, _, _)| *s).collect();
+            let names: Vec<&str> = lessons::BUILTIN.iter().map(|b| b.slug).collect();
             view! {
                 <main id="lesson" data-lesson=slug.clone()>
                     <p id="error" role="alert">

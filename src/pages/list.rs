@@ -8,14 +8,15 @@ pub fn LessonList() -> impl IntoView {
     let lang = use_lang();
     let items = BUILTIN
         .iter()
-        .map(|(slug, _, _)| {
+        .map(|b| {
+            let slug = b.slug;
             let (title, intro) = match lessons::load(slug) {
                 Some(Ok(l)) => (l.title.clone(), l.intro.clone()),
                 _ => (slug.to_string(), tr(lang, "This lesson file has errors.").to_string()),
             };
             view! {
                 <li>
-                    <a class="lesson-link" data-lesson=*slug href=format!("#/lesson/{slug}")>{title}</a>
+                    <a class="lesson-link" data-lesson=slug href=format!("#/lesson/{slug}")>{title}</a>
                     <Prose text=intro class="lesson-intro"/>
                 </li>
             }

@@ -1,3 +1,4 @@
+#[cfg(feature = "editor")]
 pub mod edit;
 pub mod lesson;
 pub mod list;

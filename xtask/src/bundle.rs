@@ -1,4 +1,6 @@
-//! The release bundle: `trunk build --release`, then a gzipped-size report of `dist/`.
+//! The release bundle: `trunk build --release` twice — the reader's page (index.html, no lesson
+//! compiler) into `dist/` and the editor's page (edit/index.html, the whole app) into
+//! `dist/edit/` — then a gzipped-size report of each page's download.
 
 use crate::util::{self, cmd, run, Result};
 use flate2::write::GzEncoder;
@@ -6,11 +8,24 @@ use flate2::Compression;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Builds the release bundle into `dist/` with Trunk (offline; wasm-opt from `.tools/binaryen`).
+/// The editor's page, relative to `dist/`: what the reader's page opens for `#/edit…`.
+pub const EDITOR_DIR: &str = "edit";
+
+/// Builds the release bundle with Trunk (offline; wasm-opt from `.tools/binaryen`): the
+/// reader's page into `dist/`, then the editor's into `dist/edit/` (Trunk cleans the folder it
+/// builds into, so the reader's page goes first).
 pub fn build_release() -> Result<()> {
     // Trunk runs `cargo build --offline`: make sure the wasm dependencies are downloaded first.
     run(cmd("cargo").arg("fetch"))?;
-    run(cmd("trunk").args(["build", "--release"]))
+    run(cmd("trunk").args(["build", "--release"]))?;
+    let editor_dist = format!("dist/{EDITOR_DIR}");
+    run(cmd("trunk").args([
+        "build",
+        "edit/index.html",
+        "--release",
+        "--dist",
+        editor_dist.as_str(),
+    ]))
 }
 
 /// `cargo xtask dist [DIR]`: the release bundle, copied to DIR (default `dist/` itself) — the
@@ -20,6 +35,9 @@ pub fn dist(out: Option<&str>) -> Result<()> {
     build_release()?;
     let dist = util::root().join("dist");
     check_relative(&std::fs::read_to_string(dist.join("index.html"))?)?;
+    check_relative(&std::fs::read_to_string(
+        dist.join(EDITOR_DIR).join("index.html"),
+    )?)?;
     let target = match out {
         Some(dir) => {
             let target = PathBuf::from(dir);
@@ -121,10 +139,15 @@ pub fn gz_len(data: &[u8]) -> Result<u64> {
     Ok(enc.finish()?.len() as u64)
 }
 
+/// The files under `dir`, but not those of another page (a folder with its own index.html,
+/// such as the editor's page under the reader's).
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let p = entry?.path();
         if p.is_dir() {
+            if p.join("index.html").is_file() {
+                continue;
+            }
             walk(&p, out)?;
         } else {
             out.push(p);
@@ -133,7 +156,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Measures the .wasm, .js and .css files under `dist` (recursively).
+/// Measures the .wasm, .js and .css files of the page in `dist` (recursively, without other
+/// pages' folders): what a browser downloads to open it.
 pub fn measure(dist: &Path) -> Result<Report> {
     let mut files = Vec::new();
     walk(dist, &mut files)?;
@@ -156,17 +180,27 @@ pub fn measure(dist: &Path) -> Result<Report> {
     Ok(r)
 }
 
-/// Measures `dist/`, prints the bundle line and saves it to `target/bundle-sizes.txt`.
+/// Measures the reader's page in `dist/` (the budget is for it: what a student downloads) and
+/// the editor's in `dist/edit/`, prints both lines and saves them to `target/bundle-sizes.txt`.
 pub fn report() -> Result<Report> {
     let root = util::root();
     let r = measure(&root.join("dist"))?;
     if r.wasm.raw == 0 {
         crate::bail!("no .wasm file in dist/ after trunk build");
     }
-    println!("{}", r.line());
+    let editor = measure(&root.join("dist").join(EDITOR_DIR))?;
+    if editor.wasm.raw == 0 {
+        crate::bail!("no .wasm file in dist/{EDITOR_DIR}/ after trunk build");
+    }
+    let lines = format!(
+        "{}\neditor page ({EDITOR_DIR}/): {}\n",
+        r.line(),
+        editor.line().trim_start_matches("bundle: ")
+    );
+    print!("{lines}");
     let target = root.join("target");
     std::fs::create_dir_all(&target)?;
-    std::fs::write(target.join("bundle-sizes.txt"), format!("{}\n", r.line()))?;
+    std::fs::write(target.join("bundle-sizes.txt"), lines)?;
     Ok(r)
 }
 
@@ -197,6 +231,10 @@ mod tests {
         std::fs::write(dir.join("snippets/x/inline0.js"), "b".repeat(1000)).unwrap();
         std::fs::write(dir.join("main.css"), "body{}").unwrap();
         std::fs::write(dir.join("index.html"), "<html>").unwrap();
+        // Another page's folder (the editor's) is not part of this page's download.
+        std::fs::create_dir_all(dir.join("edit")).unwrap();
+        std::fs::write(dir.join("edit/index.html"), "<html>").unwrap();
+        std::fs::write(dir.join("edit/app_bg.wasm"), vec![1u8; 9000]).unwrap();
         let r = measure(&dir).unwrap();
         assert_eq!(r.files, 4);
         assert_eq!(r.wasm.raw, 5000);

@@ -116,7 +116,17 @@ fn serve(extra: &[String]) -> Result<()> {
     // Trunk is offline and runs `cargo build --offline`: download the dependencies first.
     run(cmd("cargo").arg("fetch"))?;
     let mut c = cmd("trunk");
-    c.arg("serve");
+    // The editor's page is the whole app (every route, the editor in place); `cargo xtask dist`
+    // also builds the reader's page without the lesson compiler.
+    c.args(["serve", "edit/index.html"]);
+    if !extra.iter().any(|a| a == "-w" || a.starts_with("--watch")) {
+        // Trunk watches the page's folder by default: watch the sources instead (not target/).
+        for path in [
+            "src", "crates", "lessons", "bench", "style", "edit", "build.rs",
+        ] {
+            c.args(["--watch", path]);
+        }
+    }
     if !extra
         .iter()
         .any(|a| a == "-a" || a.starts_with("--address"))
@@ -268,6 +278,18 @@ fn test() -> Result<()> {
                     "--target",
                     versions::WASM_TARGET,
                     "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])?;
+                // The reader's page is built without the editor (index.html).
+                cargo(&[
+                    "clippy",
+                    "-p",
+                    "racelab-web",
+                    "--target",
+                    versions::WASM_TARGET,
+                    "--no-default-features",
                     "--",
                     "-D",
                     "warnings",

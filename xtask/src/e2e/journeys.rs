@@ -225,8 +225,15 @@ fn editor_text(ctx: &Ctx<'_>) -> Result<String> {
 }
 
 pub(super) fn author(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
-    ctx.s.navigate(&ctx.url("/#/edit"))?;
+    // "Write a lesson" on the reader's page opens the editor's page (edit/, the build with the
+    // lesson compiler).
+    ctx.s.navigate(&ctx.url("/#/"))?;
+    ctx.click("a.editor-link")?;
     ctx.wait_element("#lesson-text")?;
+    let at = url(ctx)?;
+    if !at.starts_with(&ctx.url("/edit/#/edit")) {
+        bail!("\"Write a lesson\" did not open the editor's page: {at}");
+    }
     ctx.wait_element(r#".problems-summary[data-ok="true"]"#)?;
     let good = editor_text(ctx)?.replacen(
         "title = \"Lost update: read, compute, write\"",
@@ -287,6 +294,25 @@ pub(super) fn author(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
         "share link round trip ({} characters): the edited lesson, and the other draft kept",
         link.len()
     ));
+    // The same link to the reader's page (as links made before the editor had its own page):
+    // it opens the editor's page on the lesson.
+    let payload = link.split_once("#/edit?").map_or("", |(_, q)| q);
+    js(
+        ctx,
+        "localStorage.setItem('racelab-draft', 'title = \"yet another draft\"\\n');",
+    )?;
+    ctx.s.navigate(&ctx.url("/#/"))?;
+    ctx.s.navigate(&ctx.url(&format!("/#/edit?{payload}")))?;
+    js(ctx, "location.reload();")?;
+    ctx.wait("the editor's page", WAIT, |s| {
+        s.str("url")
+            .is_some_and(|u| u.contains("/edit/#/edit?lesson=1."))
+    })?;
+    ctx.wait_element("#editor-restore")?;
+    if editor_text(ctx)? != good {
+        bail!("the reader's page did not pass the share link to the editor");
+    }
+    ctx.check("a share link to the reader's page opens the editor's page on the lesson");
     // A damaged link: a clear message, and the text stays.
     let cut = &link[..link.len() - link.len() / 3];
     ctx.s.navigate(&ctx.url("/#/"))?;

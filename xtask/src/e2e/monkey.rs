@@ -123,7 +123,9 @@ pub(super) fn monkey(ctx: &mut Ctx<'_>) -> Result<()> {
     for (i, slug) in slugs.iter().enumerate() {
         total += lesson(ctx, slug, base + i as u64, 200)?;
     }
-    ctx.s.navigate(&ctx.url("/#/edit"))?;
+    // The editor's own page (what "Write a lesson" opens): the reader's page would open it from
+    // a script, which Chromium throttles after the hundreds of URL changes above.
+    ctx.s.navigate(&ctx.url("/edit/#/edit"))?;
     ctx.wait_element("#lesson-text")?;
     let n = 200;
     let v: Value = ctx
