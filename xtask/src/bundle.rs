@@ -48,7 +48,7 @@ pub fn dist(out: Option<&str>) -> Result<()> {
     };
     report()?;
     println!(
-        "dist: {} — upload the folder as it is; lessons open at index.html#/lesson/SLUG",
+        "dist: {} — upload the folder as it is; lessons open at index.html#/lesson/SLUG, the editor at edit/",
         target.display()
     );
     Ok(())
