@@ -1,6 +1,7 @@
 //! The explorer's figures measured in the browser: `window.wasmBindings.racelab_bench()` (the
 //! e2e run calls it in headless Chromium and prints the result). The scenarios are those of
-//! `racelab bench`; this runs them on the page's thread, as a benchmark, not a test.
+//! `racelab bench`; this runs them on the page's thread, as a benchmark, not a test. In the
+//! editor's build only (the reader's page has no lesson bytes of its own).
 
 use racelab_engine::explore::{self, Config};
 use racelab_engine::fault;

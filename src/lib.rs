@@ -4,6 +4,7 @@
 //! event, back, reset, place a fault); it never re-implements an engine rule. Routing is in the
 //! URL hash (`#/`, `#/lesson/SLUG?variant=VARIANT`) so any static host can serve the app.
 
+#[cfg(feature = "editor")]
 pub mod bench;
 pub mod components;
 pub mod embed;

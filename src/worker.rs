@@ -49,20 +49,31 @@ pub fn serve() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let out = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        let reply = match e.data().as_string().map(|t| Job::decode(&t)) {
-            Some(Ok(job)) => answer(&job, &out),
-            Some(Err(e)) => format!("error\n{e}"),
-            None => "error\nthe explorer was sent something that is not a job".to_string(),
+        let out = out.clone();
+        let post = move |reply: &str| {
+            let _ = out.post_message(&JsValue::from_str(reply));
         };
-        let _ = out.post_message(&JsValue::from_str(&reply));
+        match e.data().as_string().map(|t| Job::decode(&t)) {
+            Some(Ok(job)) => wasm_bindgen_futures::spawn_local(async move {
+                let reply = answer(&job, &scope_of_worker()).await;
+                post(&reply);
+            }),
+            Some(Err(e)) => post(&format!("error\n{e}")),
+            None => post("error\nthe explorer was sent something that is not a job"),
+        }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     let _ = scope.post_message(&JsValue::from_str("ready"));
 }
 
-/// Runs a job, posting progress on the way; the final message.
-fn answer(job: &Job, out: &DedicatedWorkerGlobalScope) -> String {
+fn scope_of_worker() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Runs a job (a shipped lesson's bytes fetched first), posting progress on the way; the final
+/// message.
+async fn answer(job: &Job, out: &DedicatedWorkerGlobalScope) -> String {
     let started = js_sys::Date::now();
     let mut last = started;
     let progress = |p: &Progress| {
@@ -73,7 +84,7 @@ fn answer(job: &Job, out: &DedicatedWorkerGlobalScope) -> String {
         }
         now - started >= BUDGET_MS
     };
-    match crate::lessons::run_job(job, progress) {
+    match crate::lessons::run_job_fetching(job, progress).await {
         Ok(table) => format!("table\n{}", table.encode()),
         Err(e) => format!("error\n{e}"),
     }

@@ -17,7 +17,8 @@ pub const STRINGS: &[(&str, &str)] = &[
     // i18n/mod.rs
     ("Language", "Idioma"),
     // pages/lesson.rs
-    ("This lesson file has errors:", "Este arquivo de lição tem erros:"),
+    ("This lesson could not be opened:", "Não foi possível abrir esta lição:"),
+    ("Loading the lesson…", "Carregando a lição…"),
     ("There is no lesson {}. Lessons: {}.", "Não existe a lição {}. Lições: {}."),
     ("All lessons", "Todas as lições"),
     (
@@ -102,7 +103,6 @@ pub const STRINGS: &[(&str, &str)] = &[
     ),
     ("The lesson", "A lição"),
     // pages/list.rs
-    ("This lesson file has errors.", "Este arquivo de lição tem erros."),
     ("Lessons", "Lições"),
     // components/controls.rs
     ("Scheduler", "Escalonador"),

@@ -17,7 +17,8 @@ pub const STRINGS: &[(&str, &str)] = &[
     // i18n/mod.rs
     ("Language", "Язык"),
     // pages/lesson.rs
-    ("This lesson file has errors:", "В файле урока есть ошибки:"),
+    ("This lesson could not be opened:", "Этот урок не удалось открыть:"),
+    ("Loading the lesson…", "Загружаю урок…"),
     ("There is no lesson {}. Lessons: {}.", "Урока {} нет. Уроки: {}."),
     ("All lessons", "Все уроки"),
     (
@@ -102,7 +103,6 @@ pub const STRINGS: &[(&str, &str)] = &[
     ),
     ("The lesson", "Урок"),
     // pages/list.rs
-    ("This lesson file has errors.", "В файле урока есть ошибки."),
     ("Lessons", "Уроки"),
     // components/controls.rs
     ("Scheduler", "Планировщик"),

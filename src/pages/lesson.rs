@@ -29,38 +29,61 @@ use std::sync::Arc;
 pub fn LessonPage(at: LessonAt) -> impl IntoView {
     let lang = use_lang();
     let slug = at.slug.clone();
-    match (lessons::load(&slug), LessonText::builtin(&slug)) {
-        (Some(Ok(lesson)), Some(source)) => {
-            let on_variant =
-                Callback::new(move |v: String| navigate(&Route::lesson(&slug, Some(&v))));
-            view! {
-                <main class="lesson-page">
-                    <LessonView source=source lesson=lesson at=at routed=true on_variant=on_variant/>
-                </main>
-            }
-            .into_any()
-        }
-        (Some(Err(error)), _) => view! {
-            <main id="lesson" data-lesson=slug>
-                <div id="error" role="alert">
-                    <p>{tr(lang, "This lesson file has errors:")}</p>
-                    <ul><li>{error}</li></ul>
-                </div>
+    let (Some(shipped), Some(source)) = (lessons::find(&slug), LessonText::builtin(&slug)) else {
+        return no_such_lesson(&slug, lang).into_any();
+    };
+    // The lesson now if the page has its bytes (the editor's build, or a lesson opened before);
+    // otherwise the reader's page fetches them and shows the lesson when they arrive.
+    let loaded = RwSignal::new(lessons::load_at_hand(&slug, lang));
+    if loaded.get_untracked().is_none() {
+        leptos::task::spawn_local(async move {
+            let got = lessons::fetch(shipped, &shipped.path())
+                .await
+                .and_then(|bytes| Lesson::from_bytes(&bytes).map(|l| lessons::localized(l, lang)));
+            loaded.try_set(Some(got));
+        });
+    }
+    let on_variant = {
+        let slug = slug.clone();
+        Callback::new(move |v: String| navigate(&Route::lesson(&slug, Some(&v))))
+    };
+    (move || match loaded.get() {
+        None => view! {
+            <main id="lesson" data-lesson=slug.clone()>
+                <p role="status" class="loading">{tr(lang, "Loading the lesson…")}</p>
             </main>
         }
         .into_any(),
-        _ => {
-            let names: Vec<&str> = lessons::BUILTIN.iter().map(|b| b.slug).collect();
-            view! {
-                <main id="lesson" data-lesson=slug.clone()>
-                    <p id="error" role="alert">
-                        {trf(lang, "There is no lesson {}. Lessons: {}.", &[&format!("\"{slug}\""), &names.join(", ")])}
-                    </p>
-                    <p><a href="#/">{tr(lang, "All lessons")}</a></p>
-                </main>
-            }
-            .into_any()
+        Some(Ok(lesson)) => view! {
+            <main class="lesson-page">
+                <LessonView source=source.clone() lesson=lesson at=at.clone() routed=true on_variant=on_variant/>
+            </main>
         }
+        .into_any(),
+        Some(Err(error)) => view! {
+            <main id="lesson" data-lesson=slug.clone()>
+                <div id="error" role="alert">
+                    <p>{tr(lang, "This lesson could not be opened:")}</p>
+                    <ul><li>{error}</li></ul>
+                </div>
+                <p><a href="#/">{tr(lang, "All lessons")}</a></p>
+            </main>
+        }
+        .into_any(),
+    })
+    .into_any()
+}
+
+/// A slug no shipped lesson has: the message names the lessons there are.
+fn no_such_lesson(slug: &str, lang: Lang) -> impl IntoView {
+    let names: Vec<&str> = lessons::BUILTIN.iter().map(|b| b.slug).collect();
+    view! {
+        <main id="lesson" data-lesson=slug.to_string()>
+            <p id="error" role="alert">
+                {trf(lang, "There is no lesson {}. Lessons: {}.", &[&format!("\"{slug}\""), &names.join(", ")])}
+            </p>
+            <p><a href="#/">{tr(lang, "All lessons")}</a></p>
+        </main>
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::components::prose::Prose;
 use crate::i18n::{tr, use_lang};
-use crate::lessons::{self, BUILTIN};
+use crate::lessons::BUILTIN;
 use leptos::prelude::*;
 
 #[component]
@@ -10,10 +10,8 @@ pub fn LessonList() -> impl IntoView {
         .iter()
         .map(|b| {
             let slug = b.slug;
-            let (title, intro) = match lessons::load(slug) {
-                Some(Ok(l)) => (l.title.clone(), l.intro.clone()),
-                _ => (slug.to_string(), tr(lang, "This lesson file has errors.").to_string()),
-            };
+            let (title, intro) = b.title_intro(lang);
+            let intro = intro.to_string();
             view! {
                 <li>
                     <a class="lesson-link" data-lesson=slug href=format!("#/lesson/{slug}")>{title}</a>

@@ -11,6 +11,45 @@ use std::path::{Path, PathBuf};
 /// The editor's page, relative to `dist/`: what the reader's page opens for `#/edit…`.
 pub const EDITOR_DIR: &str = "edit";
 
+/// Where racelab-web's build.rs writes the compiled lessons of a release wasm build.
+fn compiled_lessons() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| util::root().join("target"));
+    let target = if target.is_relative() {
+        util::root().join(target)
+    } else {
+        target
+    };
+    target
+        .join(crate::versions::WASM_TARGET)
+        .join("release")
+        .join("racelab-lessons")
+}
+
+/// Puts the compiled lessons the reader's page fetches (`lessons/SLUG-HASH.lesson`) beside it.
+fn copy_lessons() -> Result<()> {
+    let from = compiled_lessons();
+    let to = util::root().join("dist").join("lessons");
+    std::fs::create_dir_all(&to)?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(&from)
+        .map_err(|e| format!("{}: {e} (racelab-web's build.rs writes it)", from.display()))?
+    {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "lesson") {
+            if let Some(name) = path.file_name() {
+                std::fs::copy(&path, to.join(name))?;
+                n += 1;
+            }
+        }
+    }
+    if n == 0 {
+        crate::bail!("no compiled lesson in {}", from.display());
+    }
+    Ok(())
+}
+
 /// Builds the release bundle with Trunk (offline; wasm-opt from `.tools/binaryen`): the
 /// reader's page into `dist/`, then the editor's into `dist/edit/` (Trunk cleans the folder it
 /// builds into, so the reader's page goes first).
@@ -18,6 +57,7 @@ pub fn build_release() -> Result<()> {
     // Trunk runs `cargo build --offline`: make sure the wasm dependencies are downloaded first.
     run(cmd("cargo").arg("fetch"))?;
     run(cmd("trunk").args(["build", "--release"]))?;
+    copy_lessons()?;
     let editor_dist = format!("dist/{EDITOR_DIR}");
     run(cmd("trunk").args([
         "build",
@@ -103,6 +143,10 @@ pub struct Report {
     pub js: Size,
     pub css: Size,
     pub files: usize,
+    /// The compiled lessons beside the page (`lessons/*.lesson`): fetched one at a time, when
+    /// a lesson opens, so not part of `total`; their count and the largest.
+    pub lessons: usize,
+    pub largest_lesson: Size,
 }
 
 impl Report {
@@ -116,8 +160,17 @@ impl Report {
     /// `bundle: wasm 612.3 KB (201.4 KB gz), js 30.1 KB (7.2 KB gz), css … , total … (… gz)`
     pub fn line(&self) -> String {
         let part = |name: &str, s: Size| format!("{name} {} ({} gz)", kb(s.raw), kb(s.gz));
+        let lessons = if self.lessons > 0 {
+            format!(
+                "; then the lesson opened, one of {} (the largest {})",
+                self.lessons,
+                part("", self.largest_lesson).trim_start()
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "bundle: {}, {}, {}, total {} ({} gz)",
+            "bundle: {}, {}, {}, total {} ({} gz){lessons}",
             part("wasm", self.wasm),
             part("js", self.js),
             part("css", self.css),
@@ -164,6 +217,18 @@ pub fn measure(dist: &Path) -> Result<Report> {
     files.sort();
     let mut r = Report::default();
     for f in files {
+        if f.extension().is_some_and(|e| e == "lesson") {
+            let data = std::fs::read(&f)?;
+            let size = Size {
+                raw: data.len() as u64,
+                gz: gz_len(&data)?,
+            };
+            r.lessons += 1;
+            if size.gz > r.largest_lesson.gz {
+                r.largest_lesson = size;
+            }
+            continue;
+        }
         let slot = match f.extension().and_then(|e| e.to_str()) {
             Some("wasm") => &mut r.wasm,
             Some("js") | Some("mjs") => &mut r.js,
@@ -235,8 +300,12 @@ mod tests {
         std::fs::create_dir_all(dir.join("edit")).unwrap();
         std::fs::write(dir.join("edit/index.html"), "<html>").unwrap();
         std::fs::write(dir.join("edit/app_bg.wasm"), vec![1u8; 9000]).unwrap();
+        std::fs::create_dir_all(dir.join("lessons")).unwrap();
+        std::fs::write(dir.join("lessons/a-1.lesson"), vec![2u8; 300]).unwrap();
+        std::fs::write(dir.join("lessons/b-2.lesson"), "xyz".repeat(700)).unwrap();
         let r = measure(&dir).unwrap();
         assert_eq!(r.files, 4);
+        assert_eq!((r.lessons, r.largest_lesson.raw), (2, 2100));
         assert_eq!(r.wasm.raw, 5000);
         assert_eq!(r.js.raw, 3000);
         assert_eq!(r.css.raw, 6);
@@ -250,6 +319,10 @@ mod tests {
         assert!(line.starts_with("bundle: wasm 5.0 KB ("), "{line}");
         assert!(line.contains(", js 3.0 KB ("), "{line}");
         assert!(line.contains(", total 8.0 KB ("), "{line}");
+        assert!(
+            line.contains("; then the lesson opened, one of 2 (the largest 2.1 KB ("),
+            "{line}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -81,6 +81,9 @@ pub(super) fn explorer(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> {
         s.lane_status("T2") != Some("done")
     })?;
     ctx.check("Back works on the replayed execution");
+    // The benchmark is in the editor's build (it has the scenarios' bytes).
+    ctx.s.navigate(&ctx.url("/edit/#/"))?;
+    ctx.wait_element("ul.lesson-list")?;
     let figures = ctx
         .s
         .execute("return window.wasmBindings.racelab_bench();", vec![])?;
