@@ -229,6 +229,27 @@ pub fn run_job(job: &Job, stop: impl FnMut(&Progress) -> bool) -> Result<TableVi
     }
 }
 
+/// [`run_job`] on the page, where no worker could start (`why`): the editor's page explores
+/// itself; the reader's carries no explorer, and says why it cannot explore.
+pub fn run_job_here(
+    job: &Job,
+    stop: impl FnMut(&Progress) -> bool,
+    why: &str,
+) -> Result<TableView, String> {
+    #[cfg(feature = "editor")]
+    {
+        let _ = why;
+        run_job(job, stop)
+    }
+    #[cfg(not(feature = "editor"))]
+    {
+        let _ = (job, stop);
+        Err(format!(
+            "the explorer runs in a Web Worker, and none could start here: {why}"
+        ))
+    }
+}
+
 /// [`run_job`] in the explorer's worker, which fetches a shipped lesson first.
 pub async fn run_job_fetching(
     job: &Job,

@@ -25,6 +25,7 @@ use route::Route;
 /// explorer's Web Worker (the same module, no window), answers exploration jobs.
 pub fn start() {
     console_error_panic_hook::set_once();
+    #[cfg(feature = "editor")]
     if worker::in_worker() {
         worker::serve();
         return;

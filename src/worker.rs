@@ -1,14 +1,17 @@
-//! Exploration off the main thread. The page starts a Web Worker that runs this same wasm
-//! module — handed over as the compiled `WebAssembly.Module`, so the student downloads and
-//! compiles the engine once — and `start()` in the worker calls [`serve`] instead of mounting
+//! Exploration off the main thread. The reader's page starts the explorer's own worker
+//! (`src/bin/racelab-explorer.rs`, built by Trunk beside the page: the page's wasm carries no
+//! explorer). The editor's page starts a Web Worker that runs its own wasm module — handed over
+//! as the compiled `WebAssembly.Module`, so the author downloads and compiles it once: it can
+//! compile an edited lesson — and `start()` in the worker calls [`serve`] instead of mounting
 //! the app. Messages are strings:
 //!
 //! - page → worker: an exploration [`Job`] (`Job::encode`);
 //! - worker → page: `ready`; `progress\t{walked}\t{states}\t{steps}\t{done 0..1}` about ten
 //!   times a second; then `table\n{TableView::encode}` or `error\n{message}`.
 //!
-//! Where a worker cannot start (a page whose Content-Security-Policy forbids blob workers, a
-//! test harness without Trunk's module link), the page runs the job itself and says so.
+//! Where a worker cannot start (a page whose Content-Security-Policy forbids workers, a test
+//! harness without Trunk's module link), the editor's page runs the job itself and says so; the
+//! reader's page says why it cannot explore.
 
 use racelab_engine::explore::wire::{Job, TableView};
 use racelab_engine::explore::Progress;
@@ -22,6 +25,10 @@ const BUDGET_MS: f64 = 60_000.0;
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
 #[wasm_bindgen(inline_js = r#"
+export function spawn_explorer_worker() {
+  const url = new URL("racelab-explorer_loader.js", document.baseURI).href;
+  return new Worker(url, { type: "module" });
+}
 export function spawn_explorer(module) {
   const link = document.querySelector('link[rel="modulepreload"]');
   if (!link) { throw new Error("no module link to start a worker from"); }
@@ -37,6 +44,20 @@ export function spawn_explorer(module) {
 extern "C" {
     #[wasm_bindgen(catch)]
     fn spawn_explorer(module: &JsValue) -> Result<Worker, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn spawn_explorer_worker() -> Result<Worker, JsValue>;
+}
+
+/// The editor's page: a worker on this very module.
+#[cfg(feature = "editor")]
+fn spawn() -> Result<Worker, JsValue> {
+    spawn_explorer(&wasm_bindgen::module())
+}
+
+/// The reader's page: the explorer's own worker (`racelab-explorer`).
+#[cfg(not(feature = "editor"))]
+fn spawn() -> Result<Worker, JsValue> {
+    spawn_explorer_worker()
 }
 
 /// Whether this code runs in a worker (no window).
@@ -146,8 +167,7 @@ impl Drop for Running {
 /// Starts a worker for `job`; `on` hears every message after `ready`. Err: no worker could be
 /// started (the caller runs the job itself).
 pub fn start(job: &Job, mut on: impl FnMut(Message) + 'static) -> Result<Running, String> {
-    let worker = spawn_explorer(&wasm_bindgen::module())
-        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+    let worker = spawn().map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
     let job = job.encode();
     let w = worker.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {

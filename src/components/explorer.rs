@@ -103,7 +103,8 @@ fn start_job(
         Ok(r) => running.set_value(Some(r)),
         Err(why) => {
             // No worker here: explore in the page (it pauses until done).
-            let result = crate::lessons::run_job(&job, |_| js_sys::Date::now() - t0 > 60_000.0);
+            let stop = |_: &_| js_sys::Date::now() - t0 > 60_000.0;
+            let result = crate::lessons::run_job_here(&job, stop, &why);
             phase.set(match result {
                 Ok(table) => {
                     remember(&job, &table);

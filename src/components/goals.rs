@@ -138,7 +138,7 @@ fn FixCheck(goal: Goal, check: RwSignal<Check>) -> impl IntoView {
         });
         match started {
             Ok(r) => running.set_value(Some(r)),
-            Err(_) => check.set(match crate::lessons::run_job(&job, |_| false) {
+            Err(why) => check.set(match crate::lessons::run_job_here(&job, |_| false, &why) {
                 Ok(t) => Check::Done(t),
                 Err(e) => Check::Failed(e),
             }),

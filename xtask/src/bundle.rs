@@ -8,6 +8,9 @@ use flate2::Compression;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The file names of the explorer's worker (src/bin/racelab-explorer.rs) start so.
+const EXPLORER_WORKER: &str = "racelab-explorer";
+
 /// The editor's page, relative to `dist/`: what the reader's page opens for `#/edit…`.
 pub const EDITOR_DIR: &str = "edit";
 
@@ -147,6 +150,9 @@ pub struct Report {
     /// a lesson opens, so not part of `total`; their count and the largest.
     pub lessons: usize,
     pub largest_lesson: Size,
+    /// The explorer's worker (`racelab-explorer*`): downloaded when a case table is explored,
+    /// so not part of `total` either.
+    pub worker: Size,
 }
 
 impl Report {
@@ -169,8 +175,16 @@ impl Report {
         } else {
             String::new()
         };
+        let worker = if self.worker.raw > 0 {
+            format!(
+                "; the explorer's worker when a case table is explored {}",
+                part("", self.worker).trim_start()
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "bundle: {}, {}, {}, total {} ({} gz){lessons}",
+            "bundle: {}, {}, {}, total {} ({} gz){lessons}{worker}",
             part("wasm", self.wasm),
             part("js", self.js),
             part("css", self.css),
@@ -229,7 +243,12 @@ pub fn measure(dist: &Path) -> Result<Report> {
             }
             continue;
         }
+        let worker = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(EXPLORER_WORKER));
         let slot = match f.extension().and_then(|e| e.to_str()) {
+            Some("wasm" | "js") if worker => &mut r.worker,
             Some("wasm") => &mut r.wasm,
             Some("js") | Some("mjs") => &mut r.js,
             Some("css") => &mut r.css,
@@ -300,12 +319,15 @@ mod tests {
         std::fs::create_dir_all(dir.join("edit")).unwrap();
         std::fs::write(dir.join("edit/index.html"), "<html>").unwrap();
         std::fs::write(dir.join("edit/app_bg.wasm"), vec![1u8; 9000]).unwrap();
+        std::fs::write(dir.join("racelab-explorer_bg.wasm"), vec![3u8; 4000]).unwrap();
+        std::fs::write(dir.join("racelab-explorer_loader.js"), "import x;").unwrap();
         std::fs::create_dir_all(dir.join("lessons")).unwrap();
         std::fs::write(dir.join("lessons/a-1.lesson"), vec![2u8; 300]).unwrap();
         std::fs::write(dir.join("lessons/b-2.lesson"), "xyz".repeat(700)).unwrap();
         let r = measure(&dir).unwrap();
-        assert_eq!(r.files, 4);
+        assert_eq!(r.files, 6, "the page's 4 and the worker's 2");
         assert_eq!((r.lessons, r.largest_lesson.raw), (2, 2100));
+        assert_eq!(r.worker.raw, 4009);
         assert_eq!(r.wasm.raw, 5000);
         assert_eq!(r.js.raw, 3000);
         assert_eq!(r.css.raw, 6);
@@ -321,6 +343,10 @@ mod tests {
         assert!(line.contains(", total 8.0 KB ("), "{line}");
         assert!(
             line.contains("; then the lesson opened, one of 2 (the largest 2.1 KB ("),
+            "{line}"
+        );
+        assert!(
+            line.contains("; the explorer's worker when a case table is explored 4.0 KB ("),
             "{line}"
         );
         let _ = std::fs::remove_dir_all(&dir);

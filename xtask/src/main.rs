@@ -290,6 +290,8 @@ fn test() -> Result<()> {
                     "--target",
                     versions::WASM_TARGET,
                     "--no-default-features",
+                    "--lib",
+                    "--bins",
                     "--",
                     "-D",
                     "warnings",
