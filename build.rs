@@ -11,7 +11,8 @@
 //!
 //! A shipped lesson with errors fails the build with `racelab check`'s located messages.
 
-use racelab_engine::{lesson, Lesson};
+use racelab_engine::lesson::{self, compiled};
+use racelab_engine::Lesson;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -46,7 +47,7 @@ fn main() {
     for slug in ORDER {
         let file = format!("lessons/{slug}.toml");
         let (lesson, bytes) = compile(root, slug, &file);
-        let hash = format!("{:016x}", fnv(&bytes));
+        let hash = compiled::content_hash(&bytes);
         let embedded = out.join(format!("{slug}.lesson"));
         write(&embedded, &bytes);
         write(&served.join(format!("{slug}-{hash}.lesson")), &bytes);
@@ -90,13 +91,6 @@ fn titles(l: &Lesson) -> String {
         }
     }
     parts.join(", ")
-}
-
-/// FNV-1a, 64 bits: the same in the page (src/lessons.rs checks fetched bytes with it).
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 fn write(to: &Path, bytes: &[u8]) {

@@ -6,8 +6,10 @@
 
 use racelab_engine::explore::wire::{Job, TableView};
 use racelab_engine::explore::Progress;
+use racelab_engine::lesson::compiled::content_hash;
 use racelab_engine::Lesson;
 use std::sync::Arc;
+use wasm_bindgen::JsCast;
 
 /// A shipped lesson: its slug, its file, the hash of its compiled bytes, its title and intro
 /// in each language it has (for the list, without loading it); in the editor's build, its
@@ -59,14 +61,6 @@ pub fn text(slug: &str) -> Option<(&'static str, &'static str)> {
     find(slug).map(|b| (b.file, b.text))
 }
 
-/// FNV-1a, 64 bits, as build.rs names the files: a fetched file that is not the one this
-/// build names (a stale copy, a proxy's error page) is refused before it is decoded.
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 /// A shipped lesson's bytes when the page already has them (always, in the editor's build).
 fn bytes_at_hand(b: &Builtin) -> Option<Arc<[u8]>> {
     #[cfg(feature = "editor")]
@@ -99,7 +93,9 @@ pub async fn fetch(b: &Builtin, url: &str) -> Result<Arc<[u8]>, String> {
         )
     })?;
     let bytes: Arc<[u8]> = js_sys::Uint8Array::new(&got).to_vec().into();
-    if format!("{:016x}", fnv(&bytes)) != b.hash {
+    // A file that is not the one this build names (a stale copy, a proxy's error page) is
+    // refused before it is decoded.
+    if content_hash(&bytes) != b.hash {
         return Err(format!(
             "the lesson downloaded from {url} is not the one this page was built with: reload the page"
         ));
@@ -117,8 +113,6 @@ fn js_text(e: &wasm_bindgen::JsValue) -> String {
         })
         .unwrap_or_else(|| format!("{e:?}"))
 }
-
-use wasm_bindgen::JsCast;
 
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
 export async function fetch_bytes(url) {

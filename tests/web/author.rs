@@ -581,3 +581,49 @@ async fn embed_mode_has_little_chrome_and_a_way_out() {
     );
     assert!(!racelab_web::embed::in_frame());
 }
+
+#[wasm_bindgen_test]
+fn shipped_lessons_list_their_titles_in_each_language_and_name_their_compiled_file() {
+    use racelab_web::i18n::Lang;
+    use racelab_web::lessons::{self, LessonText};
+    let cases = lessons::find("balance-cases").expect("a shipped lesson");
+    let (en, _) = cases.title_intro(Lang::En);
+    let (ru, ru_intro) = cases.title_intro(Lang::Ru);
+    assert!(en.starts_with("Balance cases"), "{en}");
+    assert_ne!(ru, en, "balance-cases is translated into Russian");
+    assert!(!ru_intro.is_empty());
+    // No Portuguese translation: the lesson's own words.
+    assert_eq!(cases.title_intro(Lang::Pt).0, en);
+    // The file the reader's page fetches carries the hash of the bytes this build embeds.
+    let lost = lessons::find("lost-update").unwrap();
+    assert_eq!(lost.hash.len(), 16);
+    assert_eq!(
+        lost.path(),
+        format!("lessons/lost-update-{}.lesson", lost.hash)
+    );
+    let source = LessonText::builtin("lost-update").unwrap();
+    assert!(source.text.contains(lost.hash), "{}", source.text);
+    assert!(
+        source.text.ends_with(&lost.path()) && source.text.contains("://"),
+        "a job names the compiled file by its absolute URL: {}",
+        source.text
+    );
+    assert!(lessons::find("no-such-lesson").is_none());
+}
+
+#[wasm_bindgen_test]
+fn a_job_on_a_shipped_lesson_runs_from_its_compiled_bytes_and_refuses_another_version() {
+    use racelab_web::lessons::{self, LessonText};
+    let source = LessonText::builtin("lost-update").unwrap();
+    let job = source.job(1, "exit".into(), 1);
+    let table = lessons::run_job(&job, |_| false).expect("the for-update case table");
+    assert_eq!(table.variant, "for-update");
+    assert!(table.tally.ok > 0, "{:?}", table.tally);
+    // A job made by an older page (another hash) is refused, not run on the wrong lesson.
+    let mut old = job.clone();
+    old.text = old
+        .text
+        .replacen("# compiled lesson ", "# compiled lesson 0", 1);
+    let e = lessons::run_job(&old, |_| false).unwrap_err();
+    assert!(e.contains("reload the page"), "{e}");
+}

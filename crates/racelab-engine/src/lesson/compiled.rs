@@ -36,6 +36,16 @@ impl Lesson {
     }
 }
 
+/// A hash of compiled bytes (FNV-1a, 64 bits, as 16 hex digits): what names a shipped lesson's
+/// file, so that a new version gets a new name, and what tells a page that fetched bytes are the
+/// ones it was built with.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{h:016x}")
+}
+
 /// A list of shared values (the scripts of a variant's clients: a group of 100 clients runs one
 /// script) written once each: the distinct values, then each item's index among them. Reading
 /// it back shares them again, as the compiler did.

@@ -181,9 +181,6 @@ pub struct Lesson {
     pub goals: Vec<Goal>,
     /// The group limit this lesson was parsed with ([`Lesson::bounded`]); None: every member.
     pub limit: Option<usize>,
-    /// The lesson's text (empty in a compiled lesson: see [`compiled`]).
-    #[serde(skip)]
-    pub text: Arc<str>,
     /// The lesson with client groups cut to each group limit its case tables explore with
     /// ([`Lesson::bounded`]), made when it is parsed; or why it does not read that way.
     pub forms: Vec<(usize, Result<Arc<Lesson>, String>)>,
@@ -335,7 +332,6 @@ pub fn parse_with(
         groups,
         goals,
         limit,
-        text: Arc::from(text),
         forms: Vec::new(),
         translations: BTreeMap::new(),
         language: None,
