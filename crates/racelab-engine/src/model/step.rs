@@ -80,7 +80,14 @@ pub(crate) fn fire_due(m: &Model, w: &mut World, t: u64, events: &mut Vec<Event>
         };
         w.now = w.now.max(due);
         let now = w.now;
-        let fired = w.services[s].fire(s, now);
+        // A service reports about connections; one connection per client, named after it.
+        let name = |c: usize| {
+            m.lesson()
+                .clients
+                .get(c)
+                .map_or_else(|| format!("connection {}", c + 1), |d| d.name.clone())
+        };
+        let fired = w.services[s].fire(s, now, &name);
         if !fired.what.is_empty() || !fired.touches.is_empty() {
             events.push(Event {
                 time: now,

@@ -474,8 +474,9 @@ pub trait Service: Clone + fmt::Debug + PartialEq + Eq + std::hash::Hash {
     /// Clears the virtual times the state keeps (when waits began), for comparing worlds
     /// without their times (see `Model::timeless`).
     fn forget_times(&mut self) {}
-    /// Acts at `now` (a deadline ≤ `now` was reached).
-    fn fire(&mut self, _id: ServiceId, _now: u64) -> Fired {
+    /// Acts at `now` (a deadline ≤ `now` was reached); `name` names a connection's client in
+    /// what it reports.
+    fn fire(&mut self, _id: ServiceId, _now: u64, _name: &dyn Fn(ConnId) -> String) -> Fired {
         Fired::default()
     }
     /// Plan-time check of a request against the service's initial state (tables exist, ...).

@@ -256,8 +256,8 @@ impl ServiceState {
     pub fn forget_times(&mut self) {
         dispatch!(self, s => s.forget_times())
     }
-    pub fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
-        dispatch!(self, s => s.fire(id, now))
+    pub fn fire(&mut self, id: ServiceId, now: u64, name: &dyn Fn(ConnId) -> String) -> Fired {
+        dispatch!(self, s => s.fire(id, now, name))
     }
     pub fn check(&self, request: &Request) -> Result<(), CheckError> {
         dispatch!(self, s => s.check(request))

@@ -75,7 +75,7 @@ impl Service for Timer {
         self.waiting.values().min().copied()
     }
 
-    fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
+    fn fire(&mut self, id: ServiceId, now: u64, _: &dyn Fn(ConnId) -> String) -> Fired {
         let due: Vec<ConnId> = self
             .waiting
             .iter()

@@ -280,7 +280,7 @@ impl Service for Aerospike {
         self.records.values().filter_map(|r| r.expires_at).min()
     }
 
-    fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
+    fn fire(&mut self, id: ServiceId, now: u64, _: &dyn Fn(ConnId) -> String) -> Fired {
         Fired::expired(id, SPACE, "record", self.expire_due(now))
     }
 

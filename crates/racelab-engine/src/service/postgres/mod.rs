@@ -266,15 +266,15 @@ impl Service for Postgres {
         self.db.forget_times();
     }
 
-    fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
+    fn fire(&mut self, id: ServiceId, now: u64, name: &dyn Fn(ConnId) -> String) -> Fired {
         let wakes = self.db.advance(now);
         let what = wakes
             .iter()
             .filter_map(|w| {
-                let who = self.conn_of(w.session)?;
+                let who = name(self.conn_of(w.session)?);
                 Some(match &w.result {
-                    Err(e) => format!("session of client {who}: {}", e.message),
-                    Ok(r) => format!("session of client {who}: {}", r.tag),
+                    Err(e) => format!("{who}'s session: {}", e.message),
+                    Ok(r) => format!("{who}'s session: {}", r.tag),
                 })
             })
             .collect::<Vec<_>>()

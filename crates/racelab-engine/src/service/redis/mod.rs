@@ -475,7 +475,7 @@ impl Service for Redis {
             .count()
     }
 
-    fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
+    fn fire(&mut self, id: ServiceId, now: u64, _: &dyn Fn(ConnId) -> String) -> Fired {
         Fired::expired(id, KEYS, "key", self.store.expire_due(now))
     }
 

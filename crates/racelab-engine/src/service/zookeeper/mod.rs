@@ -273,7 +273,7 @@ impl Service for Zk {
             .min()
     }
 
-    fn fire(&mut self, id: ServiceId, now: u64) -> Fired {
+    fn fire(&mut self, id: ServiceId, now: u64, name: &dyn Fn(ConnId) -> String) -> Fired {
         let due: Vec<ConnId> = self
             .sessions
             .iter()
@@ -289,14 +289,13 @@ impl Service for Zk {
             fired.touches.extend(touches);
             fired.woken.extend(woken);
         }
-        fired.what = match due.len() {
-            0 => String::new(),
-            _ => format!(
-                "session of connection(s) {} expired; their lock nodes are deleted",
-                due.iter()
-                    .map(|c| (c + 1).to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+        let names: Vec<String> = due.iter().map(|c| name(*c)).collect();
+        fired.what = match names.as_slice() {
+            [] => String::new(),
+            [one] => format!("{one}'s session expired; its lock nodes are deleted"),
+            many => format!(
+                "the sessions of {} expired; their lock nodes are deleted",
+                many.join(", ")
             ),
         };
         fired
