@@ -104,6 +104,42 @@ pub(super) fn under_a_sub_path(ctx: &mut Ctx<'_>, out_dir: &Path) -> Result<()> 
         status.chars().take(40).collect::<String>()
     ));
     ctx.drain_logs()?;
+    missing_lesson_file(ctx, &site, &server.base_url())?;
     drop(server);
+    Ok(())
+}
+
+/// A lesson file missing from the upload: the page names the file and says so, never a blank
+/// page. Chromium logs the 404 itself; that entry, and only that, is expected here.
+fn missing_lesson_file(ctx: &mut Ctx<'_>, site: &Path, base: &str) -> Result<()> {
+    for entry in std::fs::read_dir(site.join("course/racelab/lessons"))? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with("deadlock-") {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    ctx.s
+        .navigate(&format!("{base}/course/racelab/#/lesson/deadlock"))?;
+    let error = ctx.wait_text("#error", |t| t.contains("could not be downloaded"))?;
+    if !error.contains("lessons/deadlock-") {
+        bail!("the message does not name the missing file: {error}");
+    }
+    let logs = ctx.s.browser_logs()?;
+    let unexpected: Vec<&str> = logs
+        .iter()
+        .filter(|e| e.level == "SEVERE" && !e.message.contains("deadlock-"))
+        .map(|e| e.message.as_str())
+        .collect();
+    if !unexpected.is_empty() {
+        bail!("console errors besides the missing file's 404: {unexpected:?}");
+    }
+    ctx.check(format!(
+        "a lesson file missing from the upload is named, never a blank page: {}",
+        error.replace('\n', " ")
+    ));
     Ok(())
 }
