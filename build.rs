@@ -29,9 +29,6 @@ const ORDER: &[&str] = &[
     "deadlock",
 ];
 
-/// The languages of the page (src/i18n): the list shows a lesson's title in each.
-const LANGUAGES: &[&str] = &["ru", "pt"];
-
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -80,15 +77,13 @@ fn served_dir(out: &Path) -> PathBuf {
         .join("racelab-lessons")
 }
 
-/// `("en", title, intro), ("ru", …)`: the lesson's own language and each translation the page
-/// has a language for.
+/// `("en", title, intro), ("ru", …)`: the lesson's own language and each of its translations
+/// (the page picks its language's, else the first).
 fn titles(l: &Lesson) -> String {
     let mut parts = vec![format!("({:?}, {:?}, {:?})", "en", l.title, l.intro)];
-    for lang in LANGUAGES {
-        if l.languages().contains(lang) {
-            let t = l.in_language(lang);
-            parts.push(format!("({lang:?}, {:?}, {:?})", t.title, t.intro));
-        }
+    for lang in l.languages() {
+        let t = l.in_language(lang);
+        parts.push(format!("({lang:?}, {:?}, {:?})", t.title, t.intro));
     }
     parts.join(", ")
 }

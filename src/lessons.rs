@@ -18,7 +18,7 @@ pub struct Builtin {
     pub slug: &'static str,
     pub file: &'static str,
     pub hash: &'static str,
-    /// (language, title, intro): "en" first, then the translations the page has a language for.
+    /// (language, title, intro): "en" first, then the lesson's translations.
     pub titles: &'static [(&'static str, &'static str, &'static str)],
     #[cfg(feature = "editor")]
     pub bytes: &'static [u8],

@@ -70,13 +70,13 @@ pub fn serve() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let out = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        let out = out.clone();
+        let (out, scope) = (out.clone(), out.clone());
         let post = move |reply: &str| {
             let _ = out.post_message(&JsValue::from_str(reply));
         };
         match e.data().as_string().map(|t| Job::decode(&t)) {
             Some(Ok(job)) => wasm_bindgen_futures::spawn_local(async move {
-                let reply = answer(&job, &scope_of_worker()).await;
+                let reply = answer(&job, &scope).await;
                 post(&reply);
             }),
             Some(Err(e)) => post(&format!("error\n{e}")),
@@ -86,10 +86,6 @@ pub fn serve() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     let _ = scope.post_message(&JsValue::from_str("ready"));
-}
-
-fn scope_of_worker() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
 }
 
 /// Runs a job (a shipped lesson's bytes fetched first), posting progress on the way; the final
